@@ -1,0 +1,55 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strictness: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Kith",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kith", targets: ["kith"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // C bridges.
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+
+        // Kith modules, one job each (see DESIGN.md).
+        .target(name: "KithSchema", dependencies: ["CLibXML2"], swiftSettings: strictness),
+        .target(name: "KithScript", dependencies: ["KithSchema", "CLuaShim"], swiftSettings: strictness),
+        .executableTarget(
+            name: "kith",
+            dependencies: [
+                "KithSchema", "KithScript",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictness
+        ),
+        .executableTarget(
+            name: "kith-benchmarks",
+            dependencies: ["KithSchema"],
+            path: "Benchmarks/Sources",
+            swiftSettings: strictness
+        ),
+
+        // Tests, one target per module.
+        .testTarget(name: "KithSchemaTests", dependencies: ["KithSchema"], swiftSettings: strictness),
+        .testTarget(name: "KithScriptTests", dependencies: ["KithScript"], swiftSettings: strictness),
+        .testTarget(name: "KithCLITests", dependencies: ["kith"], swiftSettings: strictness),
+    ]
+)

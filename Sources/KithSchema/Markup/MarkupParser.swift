@@ -1,0 +1,225 @@
+internal import CLibXML2
+
+/// Reads Kith XML files with libxml2: no network, no DTDs, no entity expansion, exact positions,
+/// and optional validation against the Kith XSD.
+enum MarkupParser {
+    /// The namespace of every Kith file.
+    static let namespace = "urn:kith:1"
+
+    struct Result {
+        var root: MarkupElement?
+        var diagnostics: [SchemaDiagnostic]
+    }
+
+    private static let initialized: Bool = {
+        xmlInitParser()
+        return true
+    }()
+
+    /// Parses `bytes` (the content of `file`) and validates it against `grammar` when given.
+    static func parse(_ bytes: [UInt8], file: String, grammar: MarkupGrammar?) -> Result {
+        _ = initialized
+        let sink = ErrorSink()
+        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
+        xmlSetStructuredErrorFunc(sinkPointer, MarkupParser.collect)
+        defer { xmlSetStructuredErrorFunc(nil, nil) }
+
+        let document = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                    xmlReadMemory($0, Int32(buffer.count), file, nil, CLibXML2_parseOptions())
+                }
+            } ?? nil
+        }
+        guard let document else {
+            var diagnostics = sink.errors.map {
+                SchemaDiagnostic(
+                    .malformedXML, at: SourceLocation(file: file, line: max($0.line, 1), column: max($0.column, 1)),
+                    $0.message)
+            }
+            if diagnostics.isEmpty {
+                diagnostics.append(
+                    SchemaDiagnostic(.malformedXML, at: SourceLocation(file: file, line: 1, column: 1), "the file is empty or not XML"))
+            }
+            return Result(root: nil, diagnostics: diagnostics)
+        }
+        defer { xmlFreeDoc(document) }
+
+        let positions = TagPositions(scanning: bytes)
+        var builder = TreeBuilder(file: file, positions: positions)
+        var diagnostics: [SchemaDiagnostic] = sink.errors.map {
+            SchemaDiagnostic(.malformedXML, at: SourceLocation(file: file, line: max($0.line, 1), column: max($0.column, 1)), $0.message)
+        }
+        if document.pointee.intSubset != nil || document.pointee.extSubset != nil {
+            diagnostics.append(
+                SchemaDiagnostic(
+                    .malformedXML, at: SourceLocation(file: file, line: 1, column: 1),
+                    "DOCTYPE declarations are not allowed in Kith files"))
+        }
+        guard let rootNode = xmlDocGetRootElement(document) else {
+            return Result(root: nil, diagnostics: diagnostics)
+        }
+        let root = builder.element(from: rootNode, document: document)
+
+        if let grammar, diagnostics.isEmpty {
+            sink.errors.removeAll()
+            grammar.validate(document, sink: sink)
+            diagnostics += sink.errors.map { builder.diagnostic(forValidationError: $0) }
+        }
+        return Result(root: root, diagnostics: diagnostics)
+    }
+
+    /// libxml2's structured-error callback; `context` is the `ErrorSink`.
+    static let collect: xmlStructuredErrorFunc = { context, error in
+        guard let context, let error else { return }
+        let sink = Unmanaged<ErrorSink>.fromOpaque(context).takeUnretainedValue()
+        let message = error.pointee.message.map { String(cString: $0) } ?? "unknown XML error"
+        sink.errors.append(
+            ErrorSink.Entry(
+                line: Int(error.pointee.line), column: Int(error.pointee.int2),
+                message: message.trimmingTrailingWhitespace(), node: error.pointee.node))
+    }
+}
+
+/// Collects libxml2's errors during one parse or validation.
+final class ErrorSink {
+    struct Entry {
+        var line: Int
+        var column: Int
+        var message: String
+        var node: UnsafeMutableRawPointer?
+    }
+    var errors: [Entry] = []
+}
+
+/// Turns libxml2's tree into `MarkupElement`s with exact positions, and remembers which libxml2
+/// node stands where so that validation errors can point at the right tag and attribute.
+private struct TreeBuilder {
+    let file: String
+    let positions: TagPositions
+    var nextTag = 0
+    var places: [UnsafeMutableRawPointer: (element: String, location: SourceLocation, attributes: [String: SourceLocation])] = [:]
+
+    init(file: String, positions: TagPositions) {
+        self.file = file
+        self.positions = positions
+    }
+
+    mutating func element(from node: xmlNodePtr, document: xmlDocPtr) -> MarkupElement {
+        let name = String(cString: node.pointee.name)
+        var location = SourceLocation(file: file, line: Int(xmlGetLineNo(node)), column: 1)
+        var attributeLocations: [String: SourceLocation] = [:]
+        if nextTag < positions.tags.count {
+            let tag = positions.tags[nextTag]
+            location = SourceLocation(file: file, line: tag.line, column: tag.column)
+            for attribute in tag.attributes {
+                let bare = attribute.name.split(separator: ":").last.map(String.init) ?? attribute.name
+                attributeLocations[bare] = SourceLocation(file: file, line: attribute.line, column: attribute.column)
+            }
+        }
+        nextTag += 1
+
+        var attributes: [MarkupElement.Attribute] = []
+        var property = node.pointee.properties
+        while let attribute = property {
+            let attributeName = String(cString: attribute.pointee.name)
+            var value = ""
+            if let text = xmlNodeListGetString(document, attribute.pointee.children, 1) {
+                value = String(cString: text)
+                CLibXML2_free(text)
+            }
+            let attributeLocation = attributeLocations[attributeName] ?? location
+            attributes.append(.init(name: attributeName, value: value, location: attributeLocation))
+            places[UnsafeMutableRawPointer(attribute)] = (name, attributeLocation, [:])
+            property = attribute.pointee.next
+        }
+        places[UnsafeMutableRawPointer(node)] = (name, location, attributeLocations)
+
+        var children: [MarkupElement] = []
+        var child = node.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ELEMENT_NODE {
+                children.append(element(from: current, document: document))
+            }
+            child = current.pointee.next
+        }
+        let namespace = node.pointee.ns.flatMap { $0.pointee.href }.map { String(cString: $0) }
+        return MarkupElement(
+            name: name, namespace: namespace, attributes: attributes, children: children, location: location)
+    }
+
+    /// A readable diagnostic from one XSD validation error.
+    func diagnostic(forValidationError error: ErrorSink.Entry) -> SchemaDiagnostic {
+        var message = error.message.replacingAll("{\(MarkupParser.namespace)}", with: "")
+        var location = SourceLocation(file: file, line: max(error.line, 1), column: 1)
+        var element: String?
+        if let node = error.node, let place = places[node] {
+            location = place.location
+            element = place.element
+            if let attribute = message.quoted(after: "attribute '"), let attributeLocation = place.attributes[attribute] {
+                location = attributeLocation
+            }
+        }
+        // "Element 'field', attribute 'tpe': The attribute 'tpe' is not allowed."
+        if message.hasPrefix("Element '"), let colon = message.range(of: "': ") {
+            let subject = message[message.startIndex..<colon.lowerBound].dropFirst("Element '".count)
+            let rest = message[colon.upperBound...]
+            let parts = subject.components(separatedBy: "', attribute '")
+            message = parts.count == 2 ? "<\(parts[0])> attribute '\(parts[1])': \(rest)" : "<\(subject)>: \(rest)"
+        }
+        return SchemaDiagnostic(
+            .invalidStructure, at: location, element: element, message,
+            suggestion: Self.suggestion(in: message))
+    }
+
+    /// For "'texxt' is not an element of the set {'text', ...}" the closest member of the set.
+    private static func suggestion(in message: String) -> String? {
+        guard let value = message.quoted(after: "The value '"),
+            let open = message.range(of: "{"), let close = message.range(of: "}", range: open.upperBound..<message.endIndex)
+        else { return nil }
+        let members = message[open.upperBound..<close.lowerBound]
+            .split(separator: ",")
+            .map { $0.trimmingCharacters(in: " '") }
+        return NameSuggestion.closest(to: value, among: members)
+    }
+}
+
+extension String {
+    /// The text between `prefix` and the next `'`.
+    func quoted(after prefix: String) -> String? {
+        guard let start = range(of: prefix) else { return nil }
+        let tail = self[start.upperBound...]
+        guard let end = tail.firstIndex(of: "'") else { return nil }
+        return String(tail[..<end])
+    }
+
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = self[...]
+        while let range = rest.range(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+
+    func trimmingTrailingWhitespace() -> String {
+        var text = self
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return text
+    }
+
+    func trimmingCharacters(in characters: String) -> String {
+        let set = Set(characters)
+        var text = Substring(self)
+        while let first = text.first, set.contains(first) { text.removeFirst() }
+        while let last = text.last, set.contains(last) { text.removeLast() }
+        return String(text)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in characters: String) -> String { String(self).trimmingCharacters(in: characters) }
+}
