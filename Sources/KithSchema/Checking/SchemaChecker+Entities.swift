@@ -193,6 +193,13 @@ extension SchemaChecker {
             }
             checkFunction(approval.route, at: approval.location, "approval", "approval route of state '\(approval.state)'")
         }
+        // A conversion moves its source to `set-state` from the states it may run in.
+        for conversion in schema.conversions where conversion.source == entity.name {
+            guard let target = conversion.setState, stateNames.contains(target) else { continue }
+            for from in conversion.whenStates.isEmpty ? stateNames : conversion.whenStates {
+                edges[from, default: []].append(target)
+            }
+        }
         // Every state must be reachable from the initial one.
         guard stateNames.contains(workflow.initialState) else { return }
         var reached: Set<String> = [workflow.initialState]
