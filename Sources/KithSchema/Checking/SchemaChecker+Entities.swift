@@ -183,13 +183,14 @@ extension SchemaChecker {
             let valid = [approval.state, approval.approveState, approval.rejectState].map {
                 checkState($0, approval.location, "approval", subject)
             }
-            if valid.allSatisfy({ $0 }) {
+            if valid[0] {
                 if approval.approveState == approval.state || approval.rejectState == approval.state {
                     report(
                         .invalidValue, approval.location, "approval",
                         "approval in state '\(approval.state)' must move to other states when approved or rejected")
                 }
-                edges[approval.state, default: []] += [approval.approveState, approval.rejectState]
+                if valid[1] { edges[approval.state, default: []].append(approval.approveState) }
+                if valid[2] { edges[approval.state, default: []].append(approval.rejectState) }
             }
             checkFunction(approval.route, at: approval.location, "approval", "approval route of state '\(approval.state)'")
         }

@@ -4,6 +4,8 @@ struct SchemaChecker {
     let schema: Schema
     /// Script paths (relative to a scripts folder, like "approvals.lua") that exist.
     let scripts: Set<String>
+    /// Functions named by definitions the builder had to drop.
+    var unplacedFunctions: [(function: FunctionReference, location: SourceLocation, subject: String)] = []
     var diagnostics: [SchemaDiagnostic] = []
 
     init(schema: Schema, scripts: Set<String>) {
@@ -25,6 +27,7 @@ struct SchemaChecker {
         for schedule in schema.schedules { checkFunction(schedule.function, at: schedule.location, "schedule", "schedule '\(schedule.name)'") }
         for role in schema.roles { check(role) }
         for report in schema.reports { check(report) }
+        for unplaced in unplacedFunctions { checkFunction(unplaced.function, at: unplaced.location, "schedule", unplaced.subject) }
         return diagnostics
     }
 

@@ -2,14 +2,15 @@ extension SchemaBuilder {
     mutating func applySchedule(_ element: MarkupElement) {
         let name = element.attribute("name") ?? ""
         let cronText = element.attribute("cron") ?? ""
+        guard let function = FunctionReference(element.attribute("function") ?? "") else { return }
         let cron: CronExpression
         do {
             cron = try CronExpression(cronText)
         } catch {
             report(.invalidValue, element.location(of: "cron"), "schedule", "schedule '\(name)': \(error.description)")
+            unplacedFunctions.append((function, element.location, "schedule '\(name)'"))
             return
         }
-        guard let function = FunctionReference(element.attribute("function") ?? "") else { return }
         let schedule = Schedule(
             name: name, cron: cron, function: function, isEnabled: element.flag("enabled", otherwise: true),
             labels: element.labels, location: element.location)

@@ -5,6 +5,8 @@
 struct SchemaBuilder {
     var schema = Schema()
     var diagnostics: [SchemaDiagnostic] = []
+    /// Function references of definitions dropped for another error, still to be checked.
+    var unplacedFunctions: [(function: FunctionReference, location: SourceLocation, subject: String)] = []
 
     mutating func report(
         _ code: SchemaDiagnostic.Code, _ location: SourceLocation, _ element: String? = nil, _ message: String,

@@ -85,6 +85,7 @@ public struct WorkspaceLoader: Sendable {
         let scripts = scriptFiles(in: scriptFolders)
         schema.scriptFolders = scriptFolders.map(\.path)
         var checker = SchemaChecker(schema: schema, scripts: Set(scripts.keys))
+        checker.unplacedFunctions = builder.unplacedFunctions
         diagnostics += checker.check()
 
         let order = Dictionary(

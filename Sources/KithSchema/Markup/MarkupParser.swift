@@ -19,6 +19,16 @@ enum MarkupParser {
     /// Parses `bytes` (the content of `file`) and validates it against `grammar` when given.
     static func parse(_ bytes: [UInt8], file: String, grammar: MarkupGrammar?) -> Result {
         _ = initialized
+        if let doctype = doctypeLocation(in: bytes) {
+            // Refused before parsing: DTDs are how entity-expansion and external-entity attacks start.
+            return Result(
+                root: nil,
+                diagnostics: [
+                    SchemaDiagnostic(
+                        .malformedXML, at: SourceLocation(file: file, line: doctype.line, column: doctype.column),
+                        "DOCTYPE declarations are not allowed in Kith files")
+                ])
+        }
         let sink = ErrorSink()
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         xmlSetStructuredErrorFunc(sinkPointer, MarkupParser.collect)
@@ -50,12 +60,6 @@ enum MarkupParser {
         var diagnostics: [SchemaDiagnostic] = sink.errors.map {
             SchemaDiagnostic(.malformedXML, at: SourceLocation(file: file, line: max($0.line, 1), column: max($0.column, 1)), $0.message)
         }
-        if document.pointee.intSubset != nil || document.pointee.extSubset != nil {
-            diagnostics.append(
-                SchemaDiagnostic(
-                    .malformedXML, at: SourceLocation(file: file, line: 1, column: 1),
-                    "DOCTYPE declarations are not allowed in Kith files"))
-        }
         guard let rootNode = xmlDocGetRootElement(document) else {
             return Result(root: nil, diagnostics: diagnostics)
         }
@@ -67,6 +71,25 @@ enum MarkupParser {
             diagnostics += sink.errors.map { builder.diagnostic(forValidationError: $0) }
         }
         return Result(root: root, diagnostics: diagnostics)
+    }
+
+    /// Where `<!DOCTYPE` stands, if anywhere.
+    static func doctypeLocation(in bytes: [UInt8]) -> (line: Int, column: Int)? {
+        let marker = Array("<!DOCTYPE".utf8)
+        var line = 1
+        var column = 1
+        var index = 0
+        while index + marker.count <= bytes.count {
+            if bytes[index] == marker[0], Array(bytes[index..<(index + marker.count)]) == marker { return (line, column) }
+            if bytes[index] == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if bytes[index] & 0xC0 != 0x80 {
+                column += 1
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// libxml2's structured-error callback; `context` is the `ErrorSink`.
@@ -167,13 +190,56 @@ private struct TreeBuilder {
             let parts = subject.components(separatedBy: "', attribute '")
             message = parts.count == 2 ? "<\(parts[0])> attribute '\(parts[1])': \(rest)" : "<\(subject)>: \(rest)"
         }
-        return SchemaDiagnostic(
-            .invalidStructure, at: location, element: element, message,
-            suggestion: Self.suggestion(in: message))
+        let suggestion = Self.suggestion(in: message)
+        message = Self.polish(message)
+        return SchemaDiagnostic(.invalidStructure, at: location, element: element, message, suggestion: suggestion)
     }
+
+    /// Shortens libxml2's wording: "[facet 'enumeration'] The value 'x' is not an element of the
+    /// set {'a', 'b'}." becomes "'x' is not one of: a, b".
+    private static func polish(_ message: String) -> String {
+        var text = message
+        if let facet = text.range(of: "[facet '"), let end = text.range(of: "'] ", range: facet.upperBound..<text.endIndex) {
+            text.removeSubrange(facet.lowerBound..<end.upperBound)
+        }
+        if let value = text.quoted(after: "The value '"), let set = text.range(of: "is not an element of the set {"),
+            let close = text.range(of: "}", range: set.upperBound..<text.endIndex), let start = text.range(of: "The value '")
+        {
+            let members = String(text[set.upperBound..<close.lowerBound]).replacingAll("'", with: "")
+            text = String(text[..<start.lowerBound]) + "'\(value)' is not one of: \(members)"
+        }
+        text = text.replacingAll("This element is not expected. Expected is one of", with: "this element is not allowed here; expected one of")
+        text = text.replacingAll("This element is not expected. Expected is", with: "this element is not allowed here; expected")
+        text = text.replacingAll("This element is not expected.", with: "this element is not allowed here.")
+        text = text.replacingAll("The attribute '", with: "attribute '")
+        text = text.replacingAll("The value '", with: "'")
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
+    /// Every element name of the Kith language, for suggestions when libxml2 lists none.
+    private static let elementNames = [
+        "module", "menu", "dictionary", "item", "entity", "extend", "extend-dictionary", "extend-role", "field", "index",
+        "duplicate", "form", "section", "related", "lines", "view", "column", "filter", "sort", "and", "or", "workflow",
+        "state", "transition", "approval", "hook", "schedule", "convert", "create", "role", "grant", "report",
+        "workspace", "use", "modules", "scripts", "database", "limits", "plugin",
+    ]
 
     /// For "'texxt' is not an element of the set {'text', ...}" the closest member of the set.
     private static func suggestion(in message: String) -> String? {
+        // "<feild>: This element is not expected. Expected is one of ( field, index )."
+        if message.hasPrefix("<"), let close = message.firstIndex(of: ">"),
+            let list = message.range(of: "Expected is"), let open = message.range(of: "(", range: list.upperBound..<message.endIndex),
+            let end = message.range(of: ")", range: open.upperBound..<message.endIndex)
+        {
+            let element = String(message[message.index(after: message.startIndex)..<close])
+            let expected = message[open.upperBound..<end.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+            return NameSuggestion.closest(to: element, among: expected)
+        }
+        if message.hasPrefix("<"), message.contains("This element is not expected"), let close = message.firstIndex(of: ">") {
+            let element = String(message[message.index(after: message.startIndex)..<close])
+            return NameSuggestion.closest(to: element, among: elementNames)
+        }
         guard let value = message.quoted(after: "The value '"),
             let open = message.range(of: "{"), let close = message.range(of: "}", range: open.upperBound..<message.endIndex)
         else { return nil }
