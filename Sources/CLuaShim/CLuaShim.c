@@ -68,11 +68,42 @@ static void CLuaShim_removeField(lua_State *L, int table, const char *name) {
     lua_setfield(L, table, name);
 }
 
+/// `load` that only ever compiles text: the mode argument is forced to "t".
+static int CLuaShim_loadTextOnly(lua_State *L) {
+    int given = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));  // the base library's load
+    lua_pushvalue(L, 1);
+    if (given >= 2) lua_pushvalue(L, 2); else lua_pushnil(L);
+    lua_pushliteral(L, "t");
+    int arguments = 3;
+    if (given >= 4) {  // an explicit env, even nil, is passed on; an absent one stays absent
+        lua_pushvalue(L, 4);
+        arguments = 4;
+    }
+    lua_call(L, arguments, LUA_MULTRET);
+    return lua_gettop(L) - given;
+}
+
+/// `collectgarbage` reduced to "count": rules may look at their memory, not steer the collector.
+static int CLuaShim_collectGarbageCount(lua_State *L) {
+    const char *option = luaL_optstring(L, 1, "collect");
+    if (strcmp(option, "count") != 0) {
+        return luaL_error(L, "collectgarbage('%s') is not available to rules; only 'count' is", option);
+    }
+    lua_pushnumber(L, (lua_Number)lua_gc(L, LUA_GCCOUNT, 0) + (lua_Number)lua_gc(L, LUA_GCCOUNTB, 0) / 1024.0);
+    return 1;
+}
+
 static int CLuaShim_openSandboxProtected(lua_State *L) {
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
     int base = lua_gettop(L);
     CLuaShim_removeField(L, base, "dofile");
     CLuaShim_removeField(L, base, "loadfile");
+    lua_getfield(L, base, "load");
+    lua_pushcclosure(L, CLuaShim_loadTextOnly, 1);
+    lua_setfield(L, base, "load");
+    lua_pushcfunction(L, CLuaShim_collectGarbageCount);
+    lua_setfield(L, base, "collectgarbage");
     lua_pop(L, 1);
 
     luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);

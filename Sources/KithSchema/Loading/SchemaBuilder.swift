@@ -86,7 +86,7 @@ struct SchemaBuilder {
     mutating func applyMenu(_ element: MarkupElement) {
         let menu = Menu(
             name: element.attribute("name") ?? "", labels: element.labels,
-            order: Int(element.attribute("order") ?? "") ?? (schema.menus.count + 1) * 10, location: element.location)
+            position: Int(element.attribute("position") ?? "") ?? (schema.menus.count + 1) * 10, location: element.location)
         Self.place(
             menu, named: menu.name, in: &schema.menus, kind: "menu", replace: element.flag("replace"),
             location: element.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)

@@ -21,6 +21,13 @@ public struct Workspace: Sendable {
         public var luaMemoryMB: Int = 64
         public var hookDepth: Int = 8
         public var requestBodyMB: Int = 32
+
+        public init(luaInstructions: Int = 5_000_000, luaMemoryMB: Int = 64, hookDepth: Int = 8, requestBodyMB: Int = 32) {
+            self.luaInstructions = luaInstructions
+            self.luaMemoryMB = luaMemoryMB
+            self.hookDepth = hookDepth
+            self.requestBodyMB = requestBodyMB
+        }
     }
 
     public let folder: URL

@@ -133,7 +133,7 @@ public struct WorkspaceLoader: Sendable {
     /// `.lua` files of the scripts folders by path relative to their folder (later folders win).
     func scriptFiles(in folders: [URL]) -> [String: URL] {
         var scripts: [String: URL] = [:]
-        for folder in folders {
+        for folder in folders.map({ $0.resolvingSymlinksInPath() }) {
             guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { continue }
             let base = folder.standardizedFileURL.path + "/"
             for case let url as URL in enumerator where url.pathExtension == "lua" {

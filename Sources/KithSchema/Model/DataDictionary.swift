@@ -19,6 +19,6 @@ public struct DataDictionary: Sendable {
 public struct Menu: Sendable {
     public internal(set) var name: String
     public internal(set) var labels: Labels
-    public internal(set) var order: Int
+    public internal(set) var position: Int
     public internal(set) var location: SourceLocation
 }

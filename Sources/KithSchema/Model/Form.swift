@@ -19,7 +19,7 @@ public struct Form: Sendable {
         public internal(set) var location: SourceLocation
     }
 
-    /// `<related entity="contact" via="customer" columns="name,phone"/>`: records pointing here.
+    /// `<related entity="visit" via="account" columns="subject,visited_on"/>`: records pointing here.
     public struct RelatedList: Sendable {
         public internal(set) var entity: String
         public internal(set) var via: String
@@ -28,7 +28,7 @@ public struct Form: Sendable {
         public internal(set) var location: SourceLocation
     }
 
-    /// `<lines entity="order_line" columns="product,quantity,price"/>`: line items edited inline.
+    /// `<lines entity="bill_line" columns="item,quantity,price"/>`: line items edited inline.
     public struct Lines: Sendable {
         public internal(set) var entity: String
         public internal(set) var columns: [String]

@@ -3,7 +3,7 @@
 /// Immutable: loaded once by `WorkspaceLoader`, swapped as a whole on reload.
 ///
 ///     let loaded = try WorkspaceLoader(installation: installation).load(workspaceAt: folder)
-///     let customer = loaded.schema.entity("customer")
+///     let fields = loaded.schema.entity(name)?.fields
 public struct Schema: Sendable {
     /// A module that contributed to the schema.
     public struct Module: Sendable {
