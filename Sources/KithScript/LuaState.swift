@@ -1,6 +1,5 @@
 internal import CLuaShim
 
-
 /// One sandboxed Lua 5.4 state with a memory cap. Not thread-safe: one user at a time.
 ///
 ///     let state = try LuaState(memoryLimit: 64 << 20)

@@ -11,7 +11,8 @@ public enum ScriptSyntaxCheck {
         for (_, file) in scripts.sorted(by: { $0.key < $1.key }) {
             let name = display(file)
             guard let data = FileManager.default.contents(atPath: file.path) else {
-                problems.append(SchemaDiagnostic(.unreadableFile, at: SourceLocation(file: name, line: 1, column: 1), "cannot read the script"))
+                problems.append(
+                    SchemaDiagnostic(.unreadableFile, at: SourceLocation(file: name, line: 1, column: 1), "cannot read the script"))
                 continue
             }
             do {

@@ -8,11 +8,12 @@ import Testing
 
     /// The `kith` binary SwiftPM built next to this test bundle.
     static var binary: URL {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("kith"),
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kith"),
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kith"),
-        ] + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent().appendingPathComponent("kith") }
+        let candidates =
+            [
+                Bundle.main.bundleURL.appendingPathComponent("kith"),
+                Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kith"),
+                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kith"),
+            ] + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent().appendingPathComponent("kith") }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
@@ -39,7 +40,8 @@ import Testing
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
     }
 
     static func temporaryFolder() throws -> URL {
@@ -71,7 +73,8 @@ import Testing
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("modules"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("scripts"), withIntermediateDirectories: true)
         try Data(
-            #"<workspace xmlns="urn:kith:1" name="w"><use module="core"/><modules path="modules"/><scripts path="scripts"/></workspace>"#.utf8
+            #"<workspace xmlns="urn:kith:1" name="w"><use module="core"/><modules path="modules"/><scripts path="scripts"/></workspace>"#
+                .utf8
         ).write(to: folder.appendingPathComponent("workspace.xml"))
         try Data(
             """

@@ -41,7 +41,8 @@ import Testing
         }
         #expect(
             found.count == expectations.expected.count,
-            "\(file): \(found.count) diagnostics for \(expectations.expected.count) expected:\n\(found.map(\.description).joined(separator: "\n"))")
+            "\(file): \(found.count) diagnostics for \(expectations.expected.count) expected:\n\(found.map(\.description).joined(separator: "\n"))"
+        )
     }
 
     @Test func severalMistakesInOneModuleAreAllReported() throws {

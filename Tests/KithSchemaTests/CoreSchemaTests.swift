@@ -35,7 +35,9 @@ import Testing
             for field in entity.fields { check(field.labels, "\(entity.name).\(field.name)") }
             for view in entity.views { check(view.labels, "view \(entity.name).\(view.name)") }
             for state in entity.workflow?.states ?? [] { check(state.labels, "state \(entity.name).\(state.name)") }
-            for transition in entity.workflow?.transitions ?? [] { check(transition.labels, "transition \(entity.name).\(transition.name)") }
+            for transition in entity.workflow?.transitions ?? [] {
+                check(transition.labels, "transition \(entity.name).\(transition.name)")
+            }
         }
         for dictionary in schema.dictionaries {
             check(dictionary.labels, "dictionary \(dictionary.name)")
@@ -69,8 +71,12 @@ import Testing
     }
 
     @Test func schedulesReportsAndRolesOfTheIssue() {
-        #expect(Set(["stale_followups", "birthdays", "contract_expiry", "receivables_due", "reclaim_pool"]).isSubset(of: Set(schema.schedules.map(\.name))))
-        #expect(Set(["funnel", "orders_by_month", "customers_by_industry", "customers_by_level", "rep_ranking"]).isSubset(of: Set(schema.reports.map(\.name))))
+        #expect(
+            Set(["stale_followups", "birthdays", "contract_expiry", "receivables_due", "reclaim_pool"]).isSubset(
+                of: Set(schema.schedules.map(\.name))))
+        #expect(
+            Set(["funnel", "orders_by_month", "customers_by_industry", "customers_by_level", "rep_ranking"]).isSubset(
+                of: Set(schema.reports.map(\.name))))
         #expect(Set(schema.roles.map(\.name)) == ["executive", "sales_manager", "sales_rep", "marketing", "service", "finance"])
         #expect(schema.entity("customer")?.isPool == true)
         #expect(schema.entity("opportunity")?.field("competitors")?.type == .multiref)

@@ -62,7 +62,10 @@ import Testing
         #expect(visit.field("mood")?.values == ["happy", "neutral", "sad"])
         #expect(visit.field("code")?.reset == .monthly)
         #expect(visit.field("account")?.onDelete == .cascade)
-        #expect(visit.systemFields.map(\.name) == ["id", "owner", "department", "created_at", "created_by", "updated_at", "updated_by", "version"])
+        #expect(
+            visit.systemFields.map(\.name) == [
+                "id", "owner", "department", "created_at", "created_by", "updated_at", "updated_by", "version",
+            ])
         #expect(schema.entity("bill")?.titleField == "code")
         #expect(schema.entity("bill_line")?.titleField == "item", "without title, the first text field")
         #expect(schema.schedule("weekly")?.cron.matches(minute: 45, hour: 9, day: 3, month: 2, weekday: 2) == true)

@@ -22,7 +22,10 @@ import Testing
         #expect(!cron.matches(minute: 0, hour: 9, day: 12, month: 5, weekday: 2))
     }
 
-    @Test(arguments: ["", "* * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "5-1 * * * *", "*/0 * * * *", "a * * * *", "1,,2 * * * *"])
+    @Test(arguments: [
+        "", "* * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "5-1 * * * *", "*/0 * * * *", "a * * * *",
+        "1,,2 * * * *",
+    ])
     func refusesMalformedExpressions(_ text: String) {
         #expect(throws: CronExpression.ParseError.self) { try CronExpression(text) }
     }

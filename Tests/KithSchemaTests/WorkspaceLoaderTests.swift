@@ -84,7 +84,8 @@ import Testing
         } throws: { error in
             let lines = (error as? SchemaDiagnostics)?.diagnostics.map(\.description) ?? []
             return lines.count == 4
-                && lines[0].hasPrefix("workspace.xml:1:43: unknown time zone 'Europe/Pariss'") && lines[0].hasSuffix("(did you mean 'Europe/Paris'?)")
+                && lines[0].hasPrefix("workspace.xml:1:43: unknown time zone 'Europe/Pariss'")
+                && lines[0].hasSuffix("(did you mean 'Europe/Paris'?)")
                 && lines[1].hasPrefix("workspace.xml:2:8: unknown module 'cor'") && lines[1].hasSuffix("(did you mean 'core'?)")
                 && lines[2].hasPrefix("workspace.xml:3:8: unknown plugin 'inventroy'")
                 && lines[3] == "workspace.xml:4:12: modules folder 'nowhere' does not exist"
@@ -104,8 +105,10 @@ import Testing
         let installation = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: installation) }
         let manager = FileManager.default
-        try manager.createSymbolicLink(at: installation.appendingPathComponent("schemas"), withDestinationURL: Paths.repository.appendingPathComponent("schemas"))
-        try manager.createSymbolicLink(at: installation.appendingPathComponent("scripts"), withDestinationURL: Paths.repository.appendingPathComponent("scripts"))
+        try manager.createSymbolicLink(
+            at: installation.appendingPathComponent("schemas"), withDestinationURL: Paths.repository.appendingPathComponent("schemas"))
+        try manager.createSymbolicLink(
+            at: installation.appendingPathComponent("scripts"), withDestinationURL: Paths.repository.appendingPathComponent("scripts"))
         let plugin = installation.appendingPathComponent("plugins/inventory")
         try Self.write(
             #"<plugin xmlns="urn:kith:1" name="inventory" version="1" label="Inventory" label-zh="库存"/>"#,
@@ -132,7 +135,8 @@ import Testing
     }
 
     @Test func installationIsFoundFromKithHomeOrTheCurrentFolder() {
-        let fromHome = Installation.locate(environment: ["KITH_HOME": Paths.repository.path], currentDirectory: URL(fileURLWithPath: "/"), executable: nil)
+        let fromHome = Installation.locate(
+            environment: ["KITH_HOME": Paths.repository.path], currentDirectory: URL(fileURLWithPath: "/"), executable: nil)
         #expect(fromHome?.root.path == Paths.repository.path)
         let nested = Paths.repository.appendingPathComponent("schemas/core")
         #expect(Installation.locate(environment: [:], currentDirectory: nested, executable: nil)?.root.path == Paths.repository.path)

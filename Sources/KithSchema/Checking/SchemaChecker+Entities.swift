@@ -14,7 +14,8 @@ extension SchemaChecker {
             for name in index.fields {
                 guard let field = resolveField(name, of: entity, at: index.location, "index", "index") else { continue }
                 if !field.type.isOrdered {
-                    report(.invalidValue, index.location, "index", "index: field '\(name)' of type \(field.type.rawValue) cannot be indexed")
+                    report(
+                        .invalidValue, index.location, "index", "index: field '\(name)' of type \(field.type.rawValue) cannot be indexed")
                 }
             }
         }
@@ -62,10 +63,12 @@ extension SchemaChecker {
         if !entity.fields.contains(where: { $0.type == .ref && $0.target == masterEntity.name }) {
             report(
                 .unknownReference, entity.location, "entity",
-                "entity '\(entity.name)' is detail-of '\(master)' but has no ref field to it; add <field name=\"\(master)\" type=\"ref\" entity=\"\(master)\" on-delete=\"cascade\"/>")
+                "entity '\(entity.name)' is detail-of '\(master)' but has no ref field to it; add <field name=\"\(master)\" type=\"ref\" entity=\"\(master)\" on-delete=\"cascade\"/>"
+            )
         }
         if entity.isPool {
-            report(.invalidValue, entity.location, "entity", "entity '\(entity.name)': a line-item entity (detail-of) cannot be a public pool")
+            report(
+                .invalidValue, entity.location, "entity", "entity '\(entity.name)': a line-item entity (detail-of) cannot be a public pool")
         }
     }
 
@@ -127,7 +130,9 @@ extension SchemaChecker {
         for sort in view.sorts {
             guard let field = resolveField(sort.field, of: entity, at: sort.location, "sort", "view '\(view.name)' sort") else { continue }
             if !field.type.isOrdered {
-                report(.invalidValue, sort.location, "sort", "view '\(view.name)': cannot sort by '\(field.name)' of type \(field.type.rawValue)")
+                report(
+                    .invalidValue, sort.location, "sort",
+                    "view '\(view.name)': cannot sort by '\(field.name)' of type \(field.type.rawValue)")
             }
         }
     }

@@ -15,7 +15,9 @@ extension SchemaChecker {
         if let scale = field.scale, scale > 8 {
             report(.invalidValue, field.location, "field", "\(subject): scale \(scale) is too large (at most 8 digits after the point)")
         }
-        if (field.dictionary != nil || field.values != nil) && !type.isChoice { misplaced(field.dictionary != nil ? "dictionary" : "values", "enum and multienum") }
+        if (field.dictionary != nil || field.values != nil) && !type.isChoice {
+            misplaced(field.dictionary != nil ? "dictionary" : "values", "enum and multienum")
+        }
         if field.target != nil && !(type == .ref || type == .multiref) { misplaced("entity", "ref and multiref") }
         if field.onDelete != .restrict && type != .ref { misplaced("on-delete", "ref") }
         if field.reset != .never && type != .autonumber { misplaced("reset", "autonumber") }
@@ -70,7 +72,9 @@ extension SchemaChecker {
     private mutating func checkChoices(_ field: Field, subject: String) {
         switch (field.dictionary, field.values) {
         case (nil, nil):
-            report(.invalidValue, field.location, "field", "\(subject) of type \(field.type.rawValue) needs dictionary=\"...\" or values=\"...\"")
+            report(
+                .invalidValue, field.location, "field",
+                "\(subject) of type \(field.type.rawValue) needs dictionary=\"...\" or values=\"...\"")
         case (.some, .some):
             report(.invalidValue, field.location, "field", "\(subject) has both dictionary and values; keep one")
         case (.some(let name), nil):
@@ -93,7 +97,9 @@ extension SchemaChecker {
             guard let text else { continue }
             if type.isString || type == .file {
                 if Int(text).map({ $0 >= (attribute == "min" ? 0 : 1) }) != true {
-                    report(.invalidValue, field.location, "field", "\(subject): \(attribute)=\"\(text)\" must be a whole number of \(type == .file ? "bytes" : "characters")")
+                    report(
+                        .invalidValue, field.location, "field",
+                        "\(subject): \(attribute)=\"\(text)\" must be a whole number of \(type == .file ? "bytes" : "characters")")
                 }
             } else if type == .integer {
                 if Int64(text) == nil {
@@ -130,10 +136,14 @@ extension SchemaChecker {
         do {
             let pattern = try AutonumberPattern(text)
             if field.reset == .yearly && !pattern.hasYear {
-                report(.invalidValue, field.location, "field", "\(subject): reset=\"yearly\" needs {yyyy} or {yy} in the pattern, or codes would repeat")
+                report(
+                    .invalidValue, field.location, "field",
+                    "\(subject): reset=\"yearly\" needs {yyyy} or {yy} in the pattern, or codes would repeat")
             }
             if field.reset == .monthly && !(pattern.hasYear && pattern.hasMonth) {
-                report(.invalidValue, field.location, "field", "\(subject): reset=\"monthly\" needs a year and {mm} in the pattern, or codes would repeat")
+                report(
+                    .invalidValue, field.location, "field",
+                    "\(subject): reset=\"monthly\" needs a year and {mm} in the pattern, or codes would repeat")
             }
         } catch {
             report(.invalidValue, field.location, "field", "\(subject): \(error.description)")
@@ -213,7 +223,8 @@ enum DefaultValueRules {
         case .date:
             return value == "$today" || Literal.isDate(value) ? nil : "'\(value)' must be $today or a date like 2026-01-31"
         case .datetime:
-            return value == "$now" || Literal.isDateTime(value) ? nil : "'\(value)' must be $now or a date-time like 2026-01-31T09:00:00+08:00"
+            return value == "$now" || Literal.isDateTime(value)
+                ? nil : "'\(value)' must be $now or a date-time like 2026-01-31T09:00:00+08:00"
         case .user:
             return value == "$me" ? nil : "'\(value)' must be $me (users are data, not schema)"
         case .enum:

@@ -8,7 +8,9 @@ extension SchemaChecker {
         for (attribute, states) in [("set-state", conversion.setState.map { [$0] } ?? []), ("when", conversion.whenStates)] {
             for state in states {
                 guard let sourceStates else {
-                    report(.invalidValue, conversion.location, "convert", "\(subject): \(attribute) needs a workflow on entity '\(source.name)'")
+                    report(
+                        .invalidValue, conversion.location, "convert",
+                        "\(subject): \(attribute) needs a workflow on entity '\(source.name)'")
                     break
                 }
                 if !sourceStates.contains(state) {
@@ -67,11 +69,17 @@ extension SchemaChecker {
                 }
             }
             if let lines = creation.lines {
-                if let detail = resolveEntity(lines.source, at: creation.location, "create", "\(subject) lines"), detail.detailOf != source.name {
-                    report(.invalidValue, creation.location, "create", "\(subject): '\(lines.source)' is not a line item of '\(source.name)'")
+                if let detail = resolveEntity(lines.source, at: creation.location, "create", "\(subject) lines"),
+                    detail.detailOf != source.name
+                {
+                    report(
+                        .invalidValue, creation.location, "create", "\(subject): '\(lines.source)' is not a line item of '\(source.name)'")
                 }
-                if let detail = resolveEntity(lines.target, at: creation.location, "create", "\(subject) lines"), detail.detailOf != target.name {
-                    report(.invalidValue, creation.location, "create", "\(subject): '\(lines.target)' is not a line item of '\(target.name)'")
+                if let detail = resolveEntity(lines.target, at: creation.location, "create", "\(subject) lines"),
+                    detail.detailOf != target.name
+                {
+                    report(
+                        .invalidValue, creation.location, "create", "\(subject): '\(lines.target)' is not a line item of '\(target.name)'")
                 }
             }
         }
@@ -86,15 +94,21 @@ extension SchemaChecker {
             if let master = entity.detailOf {
                 report(
                     .invalidValue, grant.location, "grant",
-                    "\(subject) grants line-item entity '\(entity.name)', whose access follows its master '\(master)'; grant '\(master)' instead")
+                    "\(subject) grants line-item entity '\(entity.name)', whose access follows its master '\(master)'; grant '\(master)' instead"
+                )
             }
             if grant.claim && !entity.isPool {
-                report(.invalidValue, grant.location, "grant", "\(subject): claim=\"yes\" on '\(entity.name)', which is not a public pool (pool=\"true\"); it has no effect", severity: .warning)
+                report(
+                    .invalidValue, grant.location, "grant",
+                    "\(subject): claim=\"yes\" on '\(entity.name)', which is not a public pool (pool=\"true\"); it has no effect",
+                    severity: .warning)
             }
         }
         for access in role.fieldAccess {
             guard let entity = resolveEntity(access.entity, at: access.location, "field", "\(subject) field access") else { continue }
-            guard let field = resolveField(access.field, of: entity, at: access.location, "field", "\(subject) field access") else { continue }
+            guard let field = resolveField(access.field, of: entity, at: access.location, "field", "\(subject) field access") else {
+                continue
+            }
             if field.name == "id" {
                 report(.invalidValue, access.location, "field", "\(subject): the id of a record cannot be hidden")
             }
@@ -108,9 +122,12 @@ extension SchemaChecker {
         guard let entity = resolveEntity(report.entity, at: report.location, "report", subject) else { return }
         if let name = report.groupField, let field = resolveField(name, of: entity, at: report.location, "report", "\(subject) group") {
             if report.groupBucket != nil && !field.type.isTemporal {
-                self.report(.invalidValue, report.location, "report", "\(subject): grouping by period needs a date field, but '\(name)' is \(field.type.rawValue)")
+                self.report(
+                    .invalidValue, report.location, "report",
+                    "\(subject): grouping by period needs a date field, but '\(name)' is \(field.type.rawValue)")
             } else if field.type == .file || field.type == .textarea {
-                self.report(.invalidValue, report.location, "report", "\(subject): cannot group by '\(name)' of type \(field.type.rawValue)")
+                self.report(
+                    .invalidValue, report.location, "report", "\(subject): cannot group by '\(name)' of type \(field.type.rawValue)")
             }
         } else if report.groupField == nil && report.chart != .table {
             self.report(.invalidValue, report.location, "report", "\(subject): a \(report.chart.rawValue) chart needs group=\"...\"")
@@ -118,12 +135,16 @@ extension SchemaChecker {
         if let name = report.measureField, let field = resolveField(name, of: entity, at: report.location, "report", "\(subject) measure") {
             let orderedOK = (report.aggregate == .min || report.aggregate == .max) && field.type.isTemporal
             if !field.type.isNumeric && !orderedOK {
-                self.report(.invalidValue, report.location, "report", "\(subject): \(report.aggregate.rawValue) needs a number field, but '\(name)' is \(field.type.rawValue)")
+                self.report(
+                    .invalidValue, report.location, "report",
+                    "\(subject): \(report.aggregate.rawValue) needs a number field, but '\(name)' is \(field.type.rawValue)")
             }
         }
         if let name = report.weightField, let field = resolveField(name, of: entity, at: report.location, "report", "\(subject) weight") {
             if !field.type.isNumeric {
-                self.report(.invalidValue, report.location, "report", "\(subject): weight needs a number field, but '\(name)' is \(field.type.rawValue)")
+                self.report(
+                    .invalidValue, report.location, "report",
+                    "\(subject): weight needs a number field, but '\(name)' is \(field.type.rawValue)")
             }
         }
         checkFilter(report.filter, of: entity, subject: subject)

@@ -24,7 +24,9 @@ struct SchemaChecker {
     mutating func check() -> [SchemaDiagnostic] {
         for entity in schema.entities { check(entity) }
         for conversion in schema.conversions { check(conversion) }
-        for schedule in schema.schedules { checkFunction(schedule.function, at: schedule.location, "schedule", "schedule '\(schedule.name)'") }
+        for schedule in schema.schedules {
+            checkFunction(schedule.function, at: schedule.location, "schedule", "schedule '\(schedule.name)'")
+        }
         for role in schema.roles { check(role) }
         for report in schema.reports { check(report) }
         for unplaced in unplacedFunctions { checkFunction(unplaced.function, at: unplaced.location, "schedule", unplaced.subject) }

@@ -67,7 +67,8 @@ extension SchemaBuilder {
                     location: child.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
             case "workflow":
                 if sawWorkflow {
-                    report(.duplicateName, child.location, "workflow", "entity '\(entity.name)' has a second <workflow>; merge them into one")
+                    report(
+                        .duplicateName, child.location, "workflow", "entity '\(entity.name)' has a second <workflow>; merge them into one")
                     continue
                 }
                 sawWorkflow = true
@@ -188,7 +189,8 @@ extension SchemaBuilder {
                 columns.append(View.Column(field: child.attribute("field") ?? "", labels: child.labels, location: child.location))
             } else if child.name == "sort" {
                 sorts.append(
-                    View.Sort(field: child.attribute("field") ?? "", descending: child.attribute("dir") == "desc", location: child.location))
+                    View.Sort(field: child.attribute("field") ?? "", descending: child.attribute("dir") == "desc", location: child.location)
+                )
             }
         }
         return View(
@@ -205,7 +207,8 @@ extension SchemaBuilder {
                 guard let op = FilterOperator(rawValue: child.attribute("op") ?? "") else { continue }
                 terms.append(
                     .condition(
-                        FilterCondition(field: child.attribute("field") ?? "", op: op, value: child.attribute("value"), location: child.location)))
+                        FilterCondition(
+                            field: child.attribute("field") ?? "", op: op, value: child.attribute("value"), location: child.location)))
             case "and": terms.append(.group(readFilter(child, join: .and)))
             case "or": terms.append(.group(readFilter(child, join: .or)))
             default: break
@@ -224,7 +227,8 @@ extension SchemaBuilder {
             if let declared = workflow.declaredInitial, declared != initial, !replaceAll {
                 report(
                     .duplicateName, element.location, "workflow",
-                    "workflow of entity '\(entity.name)' already starts in '\(declared)'; add replace=\"true\" to the <extend> to change it")
+                    "workflow of entity '\(entity.name)' already starts in '\(declared)'; add replace=\"true\" to the <extend> to change it"
+                )
             } else {
                 workflow.declaredInitial = initial
             }

@@ -108,7 +108,8 @@ extension SchemaBuilder {
                     } else {
                         report(
                             .duplicateName, child.location, "field",
-                            "role '\(role.name)' already sets access to '\(access.entity).\(access.field)' at \(role.fieldAccess[index].location)")
+                            "role '\(role.name)' already sets access to '\(access.entity).\(access.field)' at \(role.fieldAccess[index].location)"
+                        )
                     }
                 } else {
                     role.fieldAccess.append(access)

@@ -43,8 +43,10 @@ struct SchemaBuilder {
 
     /// Finishes what depends on the whole schema (record titles).
     mutating func finish() -> Schema {
+        schema.indexDictionaries()
         for entity in schema.entities {
             schema.updateEntity(entity.name) { entity in
+                entity.indexFields()
                 if let title = entity.declaredTitle, entity.field(title) != nil {
                     entity.titleField = title
                 } else {

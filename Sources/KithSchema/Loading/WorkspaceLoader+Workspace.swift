@@ -56,7 +56,8 @@ extension WorkspaceLoader {
                     }
                 } else {
                     diagnostics.append(
-                        SchemaDiagnostic(.invalidStructure, at: element.location, element: "use", "<use> needs module=\"...\" or plugin=\"...\""))
+                        SchemaDiagnostic(
+                            .invalidStructure, at: element.location, element: "use", "<use> needs module=\"...\" or plugin=\"...\""))
                 }
             case "modules", "scripts":
                 let path = folder.appendingPathComponent(element.attribute("path") ?? "").standardizedFileURL

@@ -112,7 +112,8 @@ public struct WorkspaceLoader: Sendable {
     func parse(_ file: URL, grammar: MarkupGrammar, into diagnostics: inout [SchemaDiagnostic]) -> MarkupElement? {
         let name = display(file)
         guard let data = FileManager.default.contents(atPath: file.path) else {
-            diagnostics.append(SchemaDiagnostic(.unreadableFile, at: SourceLocation(file: name, line: 1, column: 1), "cannot read the file"))
+            diagnostics.append(
+                SchemaDiagnostic(.unreadableFile, at: SourceLocation(file: name, line: 1, column: 1), "cannot read the file"))
             return nil
         }
         let result = MarkupParser.parse([UInt8](data), file: name, grammar: grammar)

@@ -30,7 +30,8 @@ public struct MarkupElement: Sendable {
     /// Attributes whose name is `prefix` or `prefix-LANG`, keyed by language ("" for `prefix`).
     public func localized(_ prefix: String) -> [String: String] {
         var texts: [String: String] = [:]
-        for attribute in attributes {
+        let first = prefix.utf8.first
+        for attribute in attributes where attribute.name.utf8.first == first {
             if attribute.name == prefix {
                 texts[""] = attribute.value
             } else if attribute.name.hasPrefix(prefix + "-") {

@@ -121,42 +121,54 @@ private struct TreeBuilder {
     let file: String
     let positions: TagPositions
     var nextTag = 0
-    var places: [UnsafeMutableRawPointer: (element: String, location: SourceLocation, attributes: [String: SourceLocation])] = [:]
+    /// libxml2 element and attribute nodes → (element name, index of its start tag).
+    var places: [UnsafeMutableRawPointer: (element: String, tag: Int)] = [:]
 
     init(file: String, positions: TagPositions) {
         self.file = file
         self.positions = positions
     }
 
-    mutating func element(from node: xmlNodePtr, document: xmlDocPtr) -> MarkupElement {
-        let name = String(cString: node.pointee.name)
-        var location = SourceLocation(file: file, line: Int(xmlGetLineNo(node)), column: 1)
-        var attributeLocations: [String: SourceLocation] = [:]
-        if nextTag < positions.tags.count {
-            let tag = positions.tags[nextTag]
-            location = SourceLocation(file: file, line: tag.line, column: tag.column)
-            for attribute in tag.attributes {
-                let bare = attribute.name.split(separator: ":").last.map(String.init) ?? attribute.name
-                attributeLocations[bare] = SourceLocation(file: file, line: attribute.line, column: attribute.column)
+    func location(ofTag tag: Int, line: Int) -> SourceLocation {
+        guard tag < positions.tags.count else { return SourceLocation(file: file, line: line, column: 1) }
+        return SourceLocation(file: file, line: positions.tags[tag].line, column: positions.tags[tag].column)
+    }
+
+    func location(ofAttribute name: String, inTag tag: Int) -> SourceLocation? {
+        guard tag < positions.tags.count else { return nil }
+        for attribute in positions.tags[tag].attributes {
+            if attribute.name == name || attribute.name.hasSuffix(":" + name) {
+                return SourceLocation(file: file, line: attribute.line, column: attribute.column)
             }
         }
+        return nil
+    }
+
+    mutating func element(from node: xmlNodePtr, document: xmlDocPtr) -> MarkupElement {
+        let name = String(cString: node.pointee.name)
+        let tag = nextTag
         nextTag += 1
+        let location = location(ofTag: tag, line: Int(xmlGetLineNo(node)))
+        places[UnsafeMutableRawPointer(node)] = (name, tag)
 
         var attributes: [MarkupElement.Attribute] = []
         var property = node.pointee.properties
         while let attribute = property {
             let attributeName = String(cString: attribute.pointee.name)
             var value = ""
-            if let text = xmlNodeListGetString(document, attribute.pointee.children, 1) {
+            if let children = attribute.pointee.children, children.pointee.next == nil, children.pointee.type == XML_TEXT_NODE,
+                let content = children.pointee.content
+            {
+                value = String(cString: content)
+            } else if let text = xmlNodeListGetString(document, attribute.pointee.children, 1) {
                 value = String(cString: text)
                 CLibXML2_free(text)
             }
-            let attributeLocation = attributeLocations[attributeName] ?? location
+            let attributeLocation = self.location(ofAttribute: attributeName, inTag: tag) ?? location
             attributes.append(.init(name: attributeName, value: value, location: attributeLocation))
-            places[UnsafeMutableRawPointer(attribute)] = (name, attributeLocation, [:])
+            places[UnsafeMutableRawPointer(attribute)] = (name, tag)
             property = attribute.pointee.next
         }
-        places[UnsafeMutableRawPointer(node)] = (name, location, attributeLocations)
 
         var children: [MarkupElement] = []
         var child = node.pointee.children
@@ -177,9 +189,11 @@ private struct TreeBuilder {
         var location = SourceLocation(file: file, line: max(error.line, 1), column: 1)
         var element: String?
         if let node = error.node, let place = places[node] {
-            location = place.location
+            location = self.location(ofTag: place.tag, line: error.line)
             element = place.element
-            if let attribute = message.quoted(after: "attribute '"), let attributeLocation = place.attributes[attribute] {
+            if let attribute = message.quoted(after: "attribute '"),
+                let attributeLocation = self.location(ofAttribute: attribute, inTag: place.tag)
+            {
                 location = attributeLocation
             }
         }
@@ -208,7 +222,8 @@ private struct TreeBuilder {
             let members = String(text[set.upperBound..<close.lowerBound]).replacingAll("'", with: "")
             text = String(text[..<start.lowerBound]) + "'\(value)' is not one of: \(members)"
         }
-        text = text.replacingAll("This element is not expected. Expected is one of", with: "this element is not allowed here; expected one of")
+        text = text.replacingAll(
+            "This element is not expected. Expected is one of", with: "this element is not allowed here; expected one of")
         text = text.replacingAll("This element is not expected. Expected is", with: "this element is not allowed here; expected")
         text = text.replacingAll("This element is not expected.", with: "this element is not allowed here.")
         text = text.replacingAll("The attribute '", with: "attribute '")

@@ -36,15 +36,20 @@ struct TagPositions {
             }
         }
 
-        func starts(with text: String, at offset: Int = 0) -> Bool {
-            let utf8 = Array(text.utf8)
-            guard index + offset + utf8.count <= bytes.count else { return false }
-            return Array(bytes[(index + offset)..<(index + offset + utf8.count)]) == utf8
+        static let commentOpen = Array("<!--".utf8), commentClose = Array("-->".utf8)
+        static let cdataOpen = Array("<![CDATA[".utf8), cdataClose = Array("]]>".utf8)
+        static let instructionOpen = Array("<?".utf8), instructionClose = Array("?>".utf8)
+        static let declarationOpen = Array("<!".utf8), endTagOpen = Array("</".utf8), tagClose = Array(">".utf8)
+
+        func starts(with marker: [UInt8]) -> Bool {
+            guard index + marker.count <= bytes.count else { return false }
+            for offset in 0..<marker.count where bytes[index + offset] != marker[offset] { return false }
+            return true
         }
 
-        mutating func skip(past terminator: String) {
+        mutating func skip(past terminator: [UInt8]) {
             while index < bytes.count, !starts(with: terminator) { advance() }
-            for _ in 0..<terminator.utf8.count where index < bytes.count { advance() }
+            for _ in 0..<terminator.count where index < bytes.count { advance() }
         }
 
         mutating func skipDeclaration() {  // <!DOCTYPE ... [ ... ]>
@@ -70,16 +75,16 @@ struct TagPositions {
                     advance()
                     continue
                 }
-                if starts(with: "<!--") {
-                    skip(past: "-->")
-                } else if starts(with: "<![CDATA[") {
-                    skip(past: "]]>")
-                } else if starts(with: "<?") {
-                    skip(past: "?>")
-                } else if starts(with: "<!") {
+                if starts(with: Self.commentOpen) {
+                    skip(past: Self.commentClose)
+                } else if starts(with: Self.cdataOpen) {
+                    skip(past: Self.cdataClose)
+                } else if starts(with: Self.instructionOpen) {
+                    skip(past: Self.instructionClose)
+                } else if starts(with: Self.declarationOpen) {
                     skipDeclaration()
-                } else if starts(with: "</") {
-                    skip(past: ">")
+                } else if starts(with: Self.endTagOpen) {
+                    skip(past: Self.tagClose)
                 } else {
                     return readStartTag()
                 }

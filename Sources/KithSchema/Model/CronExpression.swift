@@ -41,7 +41,8 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
         self.text = text
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard fields.count == 5 else {
-            throw ParseError(description: "cron expression '\(text)' has \(fields.count) fields; expected 5 (minute hour day month weekday)")
+            throw ParseError(
+                description: "cron expression '\(text)' has \(fields.count) fields; expected 5 (minute hour day month weekday)")
         }
         var sets: [Set<Int>] = []
         for (field, spec) in zip(fields, Self.specs) {
@@ -108,7 +109,8 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
         }
         guard spec.range.contains(number) else {
             throw ParseError(
-                description: "cron \(spec.name) field '\(field)': \(number) is out of range \(spec.range.lowerBound)-\(spec.range.upperBound)")
+                description:
+                    "cron \(spec.name) field '\(field)': \(number) is out of range \(spec.range.lowerBound)-\(spec.range.upperBound)")
         }
         return number
     }

@@ -27,16 +27,21 @@ public struct Entity: Sendable {
     var titleLocation: SourceLocation?
 
     /// The engine's columns: id, owner, department, timestamps, version, and state with a workflow.
-    public var systemFields: [Field] {
-        Field.systemFields(workflowStates: workflow.map { $0.states.map(\.name) }, location: location)
-    }
-
+    public internal(set) var systemFields: [Field] = []
     /// System fields, then declared ones.
-    public var allFields: [Field] { systemFields + fields }
+    public internal(set) var allFields: [Field] = []
+    var fieldPositions: [String: Int] = [:]
 
     /// A declared or system field by name.
     public func field(_ name: String) -> Field? {
-        fields.first { $0.name == name } ?? systemFields.first { $0.name == name }
+        fieldPositions[name].map { allFields[$0] }
+    }
+
+    /// Recomputes the system fields and the field lookup once the entity's definition is final.
+    mutating func indexFields() {
+        systemFields = Field.systemFields(workflowStates: workflow.map { $0.states.map(\.name) }, location: location)
+        allFields = systemFields + fields
+        fieldPositions = Dictionary(allFields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func form(_ name: String) -> Form? { forms.first { $0.name == name } }

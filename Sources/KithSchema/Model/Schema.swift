@@ -25,11 +25,14 @@ public struct Schema: Sendable {
     public internal(set) var scriptFolders: [String] = []
 
     private var entityIndex: [String: Int] = [:]
+    private var dictionaryIndex: [String: Int] = [:]
 
     public init() {}
 
     public func entity(_ name: String) -> Entity? { entityIndex[name].map { entities[$0] } }
-    public func dictionary(_ name: String) -> DataDictionary? { dictionaries.first { $0.name == name } }
+    public func dictionary(_ name: String) -> DataDictionary? {
+        dictionaryIndex[name].map { dictionaries[$0] } ?? dictionaries.first { $0.name == name }
+    }
     public func role(_ name: String) -> Role? { roles.first { $0.name == name } }
     public func report(_ name: String) -> Report? { reports.first { $0.name == name } }
     public func schedule(_ name: String) -> Schedule? { schedules.first { $0.name == name } }
@@ -44,6 +47,11 @@ public struct Schema: Sendable {
         if let values = field.values { return values }
         if let name = field.dictionary, let dictionary = dictionary(name) { return dictionary.items.map(\.value) }
         return []
+    }
+
+    /// Builds the lookups used once the schema is complete.
+    mutating func indexDictionaries() {
+        dictionaryIndex = Dictionary(dictionaries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     mutating func add(_ entity: Entity) {
