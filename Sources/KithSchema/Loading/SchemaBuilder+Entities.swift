@@ -48,8 +48,8 @@ extension SchemaBuilder {
                     continue
                 }
                 Self.place(
-                    field, named: field.name, in: &entity.fields, kind: "field", owner: entity.name, replace: replace,
-                    location: child.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+                    field, in: &entity.fields, kind: "field", owner: entity.name, replace: replace,
+                    diagnostics: &diagnostics)
             case "index":
                 entity.indexes.append(
                     IndexDefinition(fields: child.list("fields"), isUnique: child.flag("unique"), location: child.location))
@@ -63,8 +63,8 @@ extension SchemaBuilder {
             case "view":
                 let view = readView(child)
                 Self.place(
-                    view, named: view.name, in: &entity.views, kind: "view", owner: entity.name, replace: replace,
-                    location: child.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+                    view, in: &entity.views, kind: "view", owner: entity.name, replace: replace,
+                    diagnostics: &diagnostics)
             case "workflow":
                 if sawWorkflow {
                     report(
@@ -120,8 +120,8 @@ extension SchemaBuilder {
         let form = readForm(element)
         guard let index = entity.forms.firstIndex(where: { $0.name == form.name }), !replace else {
             Self.place(
-                form, named: form.name, in: &entity.forms, kind: "form", owner: entity.name, replace: replace,
-                location: element.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+                form, in: &entity.forms, kind: "form", owner: entity.name, replace: replace,
+                diagnostics: &diagnostics)
             return
         }
         // A form of the same name adds to the existing one: new sections, related lists and lines;
@@ -241,8 +241,8 @@ extension SchemaBuilder {
                     name: child.attribute("name") ?? "", labels: child.labels, isLocked: child.flag("locked"),
                     isFinal: child.flag("final"), color: child.attribute("color"), location: child.location)
                 Self.place(
-                    state, named: state.name, in: &workflow.states, kind: "state", owner: entity.name, replace: replace,
-                    location: child.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+                    state, in: &workflow.states, kind: "state", owner: entity.name, replace: replace,
+                    diagnostics: &diagnostics)
             case "transition":
                 let transition = Workflow.Transition(
                     name: child.attribute("name") ?? "", from: child.list("from"), to: child.attribute("to") ?? "",
@@ -251,16 +251,16 @@ extension SchemaBuilder {
                     comment: Workflow.Transition.Comment(rawValue: child.attribute("comment") ?? "") ?? .optional,
                     location: child.location)
                 Self.place(
-                    transition, named: transition.name, in: &workflow.transitions, kind: "transition", owner: entity.name,
-                    replace: replace, location: child.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+                    transition, in: &workflow.transitions, kind: "transition", owner: entity.name,
+                    replace: replace, diagnostics: &diagnostics)
             case "approval":
                 guard let route = FunctionReference(child.attribute("route") ?? "") else { continue }
                 let approval = Workflow.Approval(
                     state: child.attribute("state") ?? "", approveState: child.attribute("approve") ?? "",
                     rejectState: child.attribute("reject") ?? "", route: route, labels: child.labels, location: child.location)
                 Self.place(
-                    approval, named: approval.state, in: &workflow.approvals, kind: "approval of state", owner: entity.name,
-                    replace: replace, location: child.location, nameOf: \.state, locationOf: \.location, diagnostics: &diagnostics)
+                    approval, in: &workflow.approvals, kind: "approval of state", owner: entity.name,
+                    replace: replace, diagnostics: &diagnostics)
             default:
                 break
             }

@@ -15,8 +15,8 @@ extension SchemaBuilder {
             name: name, cron: cron, function: function, isEnabled: element.flag("enabled", otherwise: true),
             labels: element.labels, location: element.location)
         Self.place(
-            schedule, named: name, in: &schema.schedules, kind: "schedule", replace: element.flag("replace"),
-            location: element.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+            schedule, in: &schema.schedules, kind: "schedule", replace: element.flag("replace"),
+            diagnostics: &diagnostics)
     }
 
     mutating func applyConversion(_ element: MarkupElement) {
@@ -42,8 +42,8 @@ extension SchemaBuilder {
             setState: element.attribute("set-state"), whenStates: element.list("when"), creations: creations,
             location: element.location)
         Self.place(
-            conversion, named: conversion.name, in: &schema.conversions, kind: "conversion",
-            replace: element.flag("replace"), location: element.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+            conversion, in: &schema.conversions, kind: "conversion",
+            replace: element.flag("replace"), diagnostics: &diagnostics)
     }
 
     mutating func applyRole(_ element: MarkupElement) {
@@ -57,8 +57,8 @@ extension SchemaBuilder {
         var role = Role(name: name, labels: element.labels, grants: [], fieldAccess: [], location: element.location)
         readRoleContent(element, into: &role)
         Self.place(
-            role, named: name, in: &schema.roles, kind: "role", replace: element.flag("replace"),
-            location: element.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+            role, in: &schema.roles, kind: "role", replace: element.flag("replace"),
+            diagnostics: &diagnostics)
     }
 
     mutating func applyRoleExtension(_ element: MarkupElement) {
@@ -129,7 +129,7 @@ extension SchemaBuilder {
             measureField: measure.count > 1 ? measure[1] : nil, weightField: element.attribute("weight"),
             filter: readFilter(element, join: .and), labels: element.labels, location: element.location)
         Self.place(
-            report, named: report.name, in: &schema.reports, kind: "report", replace: element.flag("replace"),
-            location: element.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+            report, in: &schema.reports, kind: "report", replace: element.flag("replace"),
+            diagnostics: &diagnostics)
     }
 }

@@ -62,12 +62,11 @@ struct SchemaBuilder {
 
     /// Adds `item` to `items`, or replaces the one of the same name when `replace` is set;
     /// otherwise reports the clash.
-    static func place<T>(
-        _ item: T, named name: String, in items: inout [T], kind: String, owner: String? = nil,
-        replace: Bool, location: SourceLocation, nameOf: (T) -> String, locationOf: (T) -> SourceLocation,
+    static func place<T: NamedDefinition>(
+        _ item: T, in items: inout [T], kind: String, owner: String? = nil, replace: Bool,
         diagnostics: inout [SchemaDiagnostic]
     ) {
-        guard let index = items.firstIndex(where: { nameOf($0) == name }) else {
+        guard let index = items.firstIndex(where: { $0.definitionName == item.definitionName }) else {
             items.append(item)
             return
         }
@@ -78,8 +77,8 @@ struct SchemaBuilder {
         let whose = owner.map { " of entity '\($0)'" } ?? ""
         diagnostics.append(
             SchemaDiagnostic(
-                .duplicateName, at: location, element: kind,
-                "\(kind) '\(name)'\(whose) is already defined at \(locationOf(items[index])); "
+                .duplicateName, at: item.location, element: kind,
+                "\(kind) '\(item.definitionName)'\(whose) is already defined at \(items[index].location); "
                     + "add replace=\"true\" to redefine it"))
     }
 
@@ -90,8 +89,8 @@ struct SchemaBuilder {
             name: element.attribute("name") ?? "", labels: element.labels,
             position: Int(element.attribute("position") ?? "") ?? (schema.menus.count + 1) * 10, location: element.location)
         Self.place(
-            menu, named: menu.name, in: &schema.menus, kind: "menu", replace: element.flag("replace"),
-            location: element.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+            menu, in: &schema.menus, kind: "menu", replace: element.flag("replace"),
+            diagnostics: &diagnostics)
     }
 
     mutating func applyDictionary(_ element: MarkupElement) {
@@ -99,8 +98,8 @@ struct SchemaBuilder {
             name: element.attribute("name") ?? "", labels: element.labels, items: readItems(element, into: []),
             location: element.location)
         Self.place(
-            dictionary, named: dictionary.name, in: &schema.dictionaries, kind: "dictionary",
-            replace: element.flag("replace"), location: element.location, nameOf: \.name, locationOf: \.location, diagnostics: &diagnostics)
+            dictionary, in: &schema.dictionaries, kind: "dictionary",
+            replace: element.flag("replace"), diagnostics: &diagnostics)
     }
 
     mutating func applyDictionaryExtension(_ element: MarkupElement) {
