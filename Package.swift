@@ -13,7 +13,8 @@ let package = Package(
         .executable(name: "kith", targets: ["kith"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // C bridges.
@@ -31,24 +32,30 @@ let package = Package(
 
         // Kith modules, one job each (see DESIGN.md).
         .target(name: "KithSchema", dependencies: ["CLibXML2"], swiftSettings: strictness),
+        .target(
+            name: "KithStore",
+            dependencies: ["KithSchema", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictness
+        ),
         .target(name: "KithScript", dependencies: ["KithSchema", "CLuaShim"], swiftSettings: strictness),
         .executableTarget(
             name: "kith",
             dependencies: [
-                "KithSchema", "KithScript",
+                "KithSchema", "KithScript", "KithStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictness
         ),
         .executableTarget(
             name: "kith-benchmarks",
-            dependencies: ["KithSchema"],
+            dependencies: ["KithSchema", "KithStore", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/Sources",
             swiftSettings: strictness
         ),
 
         // Tests, one target per module.
         .testTarget(name: "KithSchemaTests", dependencies: ["KithSchema"], swiftSettings: strictness),
+        .testTarget(name: "KithStoreTests", dependencies: ["KithStore"], swiftSettings: strictness),
         .testTarget(name: "KithScriptTests", dependencies: ["KithScript"], swiftSettings: strictness),
         .testTarget(name: "KithCLITests", dependencies: ["kith"], swiftSettings: strictness),
     ]

@@ -1,0 +1,97 @@
+public import Foundation
+import GRDB
+public import KithSchema
+
+extension RecordStore {
+    /// Runs `body` in one write transaction as `actor`: everything it does commits together, or
+    /// nothing does when it throws.
+    public func write<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
+        do {
+            return try pool.write { db in try body(RecordTransaction(store: self, db: db, actor: actor)) }
+        } catch let error as RecordError {
+            throw error
+        } catch {
+            throw RecordError(.storage, entity: "", "the database refused the operation: \(error)")
+        }
+    }
+
+    /// Runs `body` in one read transaction: every read sees the same committed state.
+    public func read<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
+        do {
+            return try pool.read { db in try body(RecordTransaction(store: self, db: db, actor: actor)) }
+        } catch let error as RecordError {
+            throw error
+        } catch {
+            throw RecordError(.storage, entity: "", "the database refused the read: \(error)")
+        }
+    }
+
+    public func create(
+        _ entity: String, _ values: [String: Value], lines: [String: [[String: Value]]] = [:], as actor: Actor, access: AccessFilter
+    ) throws(RecordError) -> Record {
+        try write(as: actor) { try $0.create(entity, values, lines: lines, access: access) }
+    }
+
+    public func get(_ entity: String, id: Int64, as actor: Actor, access: AccessFilter) throws(RecordError) -> Record? {
+        try read(as: actor) { try $0.get(entity, id: id, access: access) }
+    }
+
+    public func update(
+        _ entity: String, id: Int64, _ values: [String: Value], lines: [String: [[String: Value]]]? = nil, expectedVersion: Int64? = nil,
+        as actor: Actor, access: AccessFilter
+    ) throws(RecordError) -> Record {
+        try write(as: actor) { try $0.update(entity, id: id, values, lines: lines, expectedVersion: expectedVersion, access: access) }
+    }
+
+    public func delete(_ entity: String, id: Int64, expectedVersion: Int64? = nil, as actor: Actor, access: AccessFilter) throws(RecordError) {
+        try write(as: actor) { try $0.delete(entity, id: id, expectedVersion: expectedVersion, access: access) }
+    }
+
+    public func history(_ entity: String, id: Int64, as actor: Actor, access: AccessFilter) throws(RecordError) -> [HistoryEntry] {
+        try read(as: actor) { try $0.history(entity, id: id, access: access) }
+    }
+
+    public func restoreVersion(_ entity: String, id: Int64, version: Int64, as actor: Actor, access: AccessFilter) throws(RecordError) -> Record {
+        try write(as: actor) { try $0.restoreVersion(entity, id: id, version: version, access: access) }
+    }
+
+    public func recycleBin(entity: String? = nil, as actor: Actor) throws(RecordError) -> [RecycledRecord] {
+        try read(as: actor) { try $0.recycleBin(entity: entity) }
+    }
+
+    public func restoreDeleted(batch: Int64, as actor: Actor) throws(RecordError) {
+        try write(as: actor) { try $0.restoreDeleted(batch: batch) }
+    }
+
+    /// Stores an attachment for a `file` field; the returned id is the field's value.
+    public func storeFile(name: String, contentType: String, data: Data, as actor: Actor) throws(RecordError) -> Int64 {
+        try write(as: actor) { transaction in
+            try transaction.db.execute(
+                sql: "INSERT INTO kith_file (name, content_type, size, data, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [name, contentType, data.count, data, transaction.nowText, actor.userID])
+            return transaction.db.lastInsertedRowID
+        }
+    }
+}
+
+extension RecordTransaction {
+    /// Sets a record back to its values at `version`; the restore is itself a new, audited version.
+    public func restoreVersion(_ entityName: String, id: Int64, version: Int64, access: AccessFilter = .unrestricted) throws(RecordError)
+        -> Record
+    {
+        let (entity, table) = try self.entity(entityName)
+        let entries = try history(entityName, id: id, access: access)
+        guard entries.contains(where: { $0.version == version }) else {
+            throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) has no version \(version)")
+        }
+        let current = try storage(entityName) { try fetchValues(table, id: id, condition: access.update) }
+        guard var values = current else { throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) does not exist") }
+        for entry in entries.reversed() where entry.version > version {
+            for (field, change) in entry.changes { values[field] = change.old }
+        }
+        let declared = Set(entity.fields.map(\.name)).subtracting(access.hiddenFields)
+        let restored = values.filter { declared.contains($0.key) && current?[$0.key] != $0.value }
+        let engine = RecordTransaction(store: store, db: db, actor: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .engine))
+        return try engine.update(entityName, id: id, restored, access: access, action: "restore", comment: "restored version \(version)")
+    }
+}

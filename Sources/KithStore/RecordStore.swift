@@ -1,0 +1,185 @@
+public import Foundation
+import GRDB
+public import KithSchema
+
+/// The generic SQLite object engine: a schema's records in one SQLite file.
+///
+///     let store = try RecordStore.open(at: path, schema: schema, timeZone: zone)
+///     let customer = try store.create("customer", ["name": "ACME"], as: actor, access: .unrestricted)
+///
+/// One writer and a pool of readers (WAL). Every write runs in one transaction with its
+/// validation, history and line items: all of it is stored or none of it.
+public final class RecordStore: Sendable {
+    public let schema: Schema
+    public let layout: StorageLayout
+    public let timeZone: TimeZone
+    let pool: DatabasePool
+    let clock: StoreClock
+    let inputs: FieldInputs
+
+    /// Why a store could not be opened or migrated.
+    public enum OpenError: Error, Sendable, CustomStringConvertible {
+        case destructiveChangesPending(MigrationPlan)
+        case blocked([MigrationBlocker])
+        case database(String)
+
+        public var description: String {
+            switch self {
+            case .destructiveChangesPending(let plan):
+                let steps = plan.steps.filter(\.isDestructive).map { "  - " + $0.summary }.joined(separator: "\n")
+                return "the schema removes or changes stored data:\n\(steps)\nreview with `kith migrate --dry-run`, then run `kith migrate --allow-destructive` (it takes a backup first)"
+            case .blocked(let blockers):
+                return blockers.map(\.description).joined(separator: "\n")
+            case .database(let message):
+                return message
+            }
+        }
+    }
+
+    init(schema: Schema, timeZone: TimeZone, pool: DatabasePool, clock: StoreClock) {
+        self.schema = schema
+        self.layout = StorageLayout(schema: schema)
+        self.timeZone = timeZone
+        self.pool = pool
+        self.clock = clock
+        self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
+    }
+
+    /// Opens (creating if needed) the database at `path` and applies the additive part of the
+    /// migration to `schema`. Destructive changes are refused: see `migrate(allowDestructive:backup:)`.
+    public static func open(
+        at path: String, schema: Schema, timeZone: TimeZone, clock: StoreClock = .system, migrate: Bool = true
+    ) throws(OpenError) -> RecordStore {
+        let store: RecordStore
+        do {
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            configuration.maximumReaderCount = 8
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            }
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.write { db in try InternalTables.create(db) }
+            store = RecordStore(schema: schema, timeZone: timeZone, pool: pool, clock: clock)
+        } catch {
+            throw .database("cannot open the database \(path): \(error)")
+        }
+        if migrate { _ = try store.migrate(allowDestructive: false, backup: nil) }
+        return store
+    }
+
+    /// The layout recorded in the database (nil for a new one).
+    public func recordedLayout() throws(OpenError) -> StorageLayout? {
+        do {
+            return try pool.read { db in try InternalTables.recordedLayout(db) }
+        } catch {
+            throw .database("cannot read the recorded layout: \(error)")
+        }
+    }
+
+    /// What migrating to the store's schema would do.
+    public func pendingPlan() throws(OpenError) -> MigrationPlan {
+        MigrationPlan(from: try recordedLayout(), to: layout)
+    }
+
+    /// Applies the plan to the schema in one transaction. Destructive steps need
+    /// `allowDestructive`, and then `backup` receives a copy of the database first. Narrowing and
+    /// unique steps apply only when no record is in the way.
+    @discardableResult
+    public func migrate(allowDestructive: Bool, backup: URL?) throws(OpenError) -> MigrationPlan {
+        let plan = try pendingPlan()
+        guard !plan.isEmpty else { return plan }
+        if plan.isDestructive {
+            guard allowDestructive else { throw .destructiveChangesPending(plan) }
+            if let backup {
+                do {
+                    try self.backup(to: backup)
+                } catch {
+                    throw .database("cannot take the backup before migrating: \(error)")
+                }
+            }
+        }
+        do {
+            try pool.write { db in
+                let blockers = try plan.blockers(db)
+                guard blockers.isEmpty else { throw OpenError.blocked(blockers) }
+                for step in plan.steps { try apply(step, db) }
+                try InternalTables.record(plan.target, at: clock.now(), db)
+            }
+        } catch let error as OpenError {
+            throw error
+        } catch {
+            throw .database("migration failed, nothing was changed: \(error)")
+        }
+        return plan
+    }
+
+    private func apply(_ step: MigrationPlan.Step, _ db: Database) throws {
+        let statements = step.sql
+        guard case .changeColumnType(let table, let column, let previous) = step else {
+            for statement in statements { try db.execute(sql: statement) }
+            return
+        }
+        try db.execute(sql: statements[0])
+        let oldCodec = ColumnCodec(previous)
+        let newCodec = ColumnCodec(column)
+        let rows = try Row.fetchAll(db, sql: "SELECT id, \(SQL.quote(column.name)) FROM \(SQL.quote(table.name))")
+        let update = try db.makeStatement(sql: "UPDATE \(SQL.quote(table.name)) SET \(SQL.quote(column.name + "__retyped")) = ? WHERE id = ?")
+        for row in rows {
+            let old = oldCodec.decode(row[1] as DatabaseValue)
+            let converted = ValueConversion.convert(old, to: newCodec)
+            try update.execute(arguments: [newCodec.encode(converted), row[0] as DatabaseValue])
+        }
+        for statement in statements.dropFirst(2) { try db.execute(sql: statement) }
+    }
+
+    /// A consistent copy of the database, taken online while others read and write.
+    public func backup(to file: URL) throws {
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if FileManager.default.fileExists(atPath: file.path) { try FileManager.default.removeItem(at: file) }
+        let destination = try DatabaseQueue(path: file.path)
+        try pool.backup(to: destination)
+        try destination.close()
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+    }
+
+    /// Closes the database; the store cannot be used afterwards.
+    public func close() throws {
+        try pool.close()
+    }
+}
+
+/// The time the store stamps records with; tests fix it.
+public struct StoreClock: Sendable {
+    public let now: @Sendable () -> Date
+
+    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+
+    public static let system = StoreClock { Date() }
+
+    public static func fixed(_ date: Date) -> StoreClock { StoreClock { date } }
+}
+
+/// Validators of every field, built once per schema.
+struct FieldInputs: @unchecked Sendable {
+    // NSRegularExpression is immutable once built and safe to share.
+    private let inputs: [String: [String: FieldInput]]
+
+    init(schema: Schema, timeZone: TimeZone) {
+        var inputs: [String: [String: FieldInput]] = [:]
+        for entity in schema.entities {
+            var fields: [String: FieldInput] = [:]
+            for field in entity.allFields { fields[field.name] = FieldInput(field: field, schema: schema, timeZone: timeZone) }
+            inputs[entity.name] = fields
+        }
+        self.inputs = inputs
+    }
+
+    func input(_ entity: String, _ field: String) -> FieldInput? { inputs[entity]?[field] }
+}

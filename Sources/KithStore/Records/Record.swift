@@ -1,0 +1,122 @@
+/// One record of an entity: every field's value (system fields included) and, for a master, its
+/// line items by detail entity.
+public struct Record: Sendable, Equatable {
+    public let entity: String
+    public internal(set) var values: [String: Value]
+    public internal(set) var lines: [String: [Record]]
+
+    public var id: Int64 { values["id"]?.integer ?? 0 }
+    public var version: Int64 { values["version"]?.integer ?? 0 }
+
+    public subscript(field: String) -> Value { values[field] ?? .null }
+}
+
+/// Who is acting, as far as the store needs to know: stamps, `$me`, and whether read-only fields
+/// may be written (by rules and the engine, never by a user directly).
+public struct Actor: Sendable, Hashable {
+    public enum Origin: Sendable, Hashable {
+        /// A person through the UI, the API or an import.
+        case user
+        /// A Lua rule acting for a user.
+        case rule
+        /// The engine itself: conversions, workflows, restores, migrations, schedules.
+        case engine
+    }
+
+    public var userID: Int64?
+    public var departmentID: Int64?
+    public var origin: Origin
+
+    public init(userID: Int64?, departmentID: Int64?, origin: Origin = .user) {
+        self.userID = userID
+        self.departmentID = departmentID
+        self.origin = origin
+    }
+
+    /// The engine acting on no one's behalf (schedules, migrations).
+    public static let system = Actor(userID: nil, departmentID: nil, origin: .engine)
+
+    var writesReadonlyFields: Bool { origin != .user }
+}
+
+/// What the caller's access rules allow for one entity, as SQL conditions the store adds to every
+/// statement. The access layer builds it from roles, scopes and shares; the store never reads
+/// around it. `nil` conditions mean unrestricted.
+public struct AccessFilter: Sendable {
+    /// A condition on the entity's table, aliased `r`, with `?` placeholders for `arguments`.
+    public struct Condition: Sendable {
+        public var sql: String
+        public var arguments: [Value]
+
+        public init(sql: String, arguments: [Value] = []) {
+            self.sql = sql
+            self.arguments = arguments
+        }
+
+        public static let nothing = Condition(sql: "0")
+    }
+
+    public var read: Condition?
+    public var update: Condition?
+    public var delete: Condition?
+    public var mayCreate: Bool
+    /// Fields the user may not see: removed from records, refused in filters, sorts and writes.
+    public var hiddenFields: Set<String>
+    /// Fields the user may see but not write.
+    public var readonlyFields: Set<String>
+
+    public init(
+        read: Condition? = nil, update: Condition? = nil, delete: Condition? = nil, mayCreate: Bool = true,
+        hiddenFields: Set<String> = [], readonlyFields: Set<String> = []
+    ) {
+        self.read = read
+        self.update = update
+        self.delete = delete
+        self.mayCreate = mayCreate
+        self.hiddenFields = hiddenFields
+        self.readonlyFields = readonlyFields
+    }
+
+    /// Everything allowed: the engine's own work and administrators.
+    public static let unrestricted = AccessFilter()
+}
+
+/// Why a record operation failed, for the user (message, fields) and for programs (code).
+public struct RecordError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// Values are wrong: see `problems`.
+        case invalid
+        case notFound = "not-found"
+        case forbidden
+        /// Someone saved the record since it was read: reload and try again.
+        case stale
+        /// A unique value is already used.
+        case duplicate
+        /// Other records refer to this one through a `restrict` reference.
+        case referenced
+        /// The record is in a locked workflow state.
+        case locked
+        /// A query names something that does not exist or may not be used.
+        case invalidQuery = "invalid-query"
+        case storage
+    }
+
+    public var code: Code
+    public var entity: String
+    public var message: String
+    public var problems: [FieldProblem]
+    /// For `stale`: the version now stored.
+    public var currentVersion: Int64?
+
+    public init(_ code: Code, entity: String, _ message: String, problems: [FieldProblem] = [], currentVersion: Int64? = nil) {
+        self.code = code
+        self.entity = entity
+        self.message = message
+        self.problems = problems
+        self.currentVersion = currentVersion
+    }
+
+    public var description: String {
+        problems.isEmpty ? message : message + ": " + problems.map(\.description).joined(separator: "; ")
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+public import KithSchema
+
+extension RecordTransaction {
+    /// Creates a record (and its line items, keyed by detail entity) after checking every value.
+    /// Missing fields take their defaults; the owner defaults to the actor.
+    public func create(
+        _ entityName: String, _ input: [String: Value], lines: [String: [[String: Value]]] = [:], access: AccessFilter = .unrestricted
+    ) throws(RecordError) -> Record {
+        let (entity, table) = try self.entity(entityName)
+        guard entity.detailOf == nil else {
+            throw RecordError(.invalidQuery, entity: entityName, "'\(entityName)' is a line item; save it with its '\(entity.detailOf ?? "")'")
+        }
+        guard access.mayCreate else {
+            throw RecordError(.forbidden, entity: entityName, "you may not create \(entityName) records")
+        }
+        return try storage(entityName) {
+            var problems: [FieldProblem] = []
+            let values = try prepareNew(entity, table, input, access: access, problems: &problems)
+            var lineValues: [(Entity, StorageLayout.Table, [String: Value])] = []
+            for (detailName, rows) in lines.sorted(by: { $0.key < $1.key }) {
+                guard let detail = schema.entity(detailName), detail.detailOf == entity.name, let detailTable = store.layout.table(detailName)
+                else {
+                    problems.append(FieldProblem(field: detailName, message: "is not a line item of '\(entity.name)'"))
+                    continue
+                }
+                for (index, row) in rows.enumerated() {
+                    let prefix = "\(detailName)[\(index + 1)]."
+                    let master = masterField(of: detail, master: entity.name) ?? ""
+                    var prepared = try prepareNew(
+                        detail, detailTable, row.filter { $0.key != master && $0.key != "id" }, access: .unrestricted, problems: &problems,
+                        prefix: prefix, skipping: [master])
+                    prepared[master] = nil
+                    lineValues.append((detail, detailTable, prepared))
+                }
+            }
+            guard problems.isEmpty else {
+                throw RecordError(.invalid, entity: entityName, "the \(entityName) was not saved", problems: problems)
+            }
+            let id = try insert(entity, table, values)
+            try writeHistory(entity, id: id, version: 1, action: "create", changes: values.mapValues { (.null, $0) })
+            for (detail, detailTable, row) in lineValues {
+                var line = row
+                if let master = masterField(of: detail, master: entity.name) { line[master] = .integer(id) }
+                let lineID = try insert(detail, detailTable, line)
+                try writeHistory(detail, id: lineID, version: 1, action: "create", changes: line.mapValues { (.null, $0) })
+            }
+            guard let stored = try fetchValues(table, id: id) else {
+                throw RecordError(.storage, entity: entityName, "the new record could not be read back")
+            }
+            return try record(entity, stored, access: access)
+        }
+    }
+
+    /// Normalized values of a new record with defaults, stamps, state and codes; problems collected.
+    func prepareNew(
+        _ entity: Entity, _ table: StorageLayout.Table, _ input: [String: Value], access: AccessFilter,
+        problems: inout [FieldProblem], prefix: String = "", skipping: Set<String> = []
+    ) throws -> [String: Value] {
+        var values = normalize(entity, input, access: access, creating: true, problems: &problems, prefix: prefix)
+        for field in entity.fields where values[field.name] == nil {
+            if let value = defaultValue(field, of: entity.name) { values[field.name] = value }
+        }
+        var required = values
+        for name in skipping { required[name] = .integer(0) }
+        checkRequired(entity, required, problems: &problems, prefix: prefix)
+        try checkReferences(entity, values, problems: &problems, prefix: prefix)
+        try checkUnique(entity, table, values, changed: Set(values.keys), excluding: nil, problems: &problems, prefix: prefix)
+        guard problems.isEmpty else { return values }
+        for field in entity.fields where field.type == .autonumber && values[field.name] == nil {
+            values[field.name] = .text(try nextCode(entity, field, table))
+        }
+        if let workflow = entity.workflow, values["state"] == nil { values["state"] = .text(workflow.initialState) }
+        if entity.ownership == .user && entity.detailOf == nil {
+            if values["owner"] == nil, let user = actor.userID { values["owner"] = .integer(user) }
+            if values["department"] == nil, let department = actor.departmentID { values["department"] = .integer(department) }
+        }
+        let now = Value.text(nowText)
+        values["created_at"] = values["created_at"] ?? now
+        values["updated_at"] = values["updated_at"] ?? now
+        if let user = actor.userID {
+            values["created_by"] = values["created_by"] ?? .integer(user)
+            values["updated_by"] = values["updated_by"] ?? .integer(user)
+        }
+        values["version"] = values["version"] ?? .integer(1)
+        return values
+    }
+
+    /// INSERT of a prepared row and its multiref links; the new id.
+    func insert(_ entity: Entity, _ table: StorageLayout.Table, _ values: [String: Value]) throws -> Int64 {
+        let columns = table.columns.filter { values[$0.name] != nil }
+        let names = columns.map { SQL.quote($0.name) }.joined(separator: ", ")
+        let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        let statement = try db.cachedStatement(sql: "INSERT INTO \(SQL.quote(table.name)) (\(names)) VALUES (\(marks))")
+        try statement.execute(arguments: StatementArguments(columns.map { ColumnCodec($0).encode(values[$0.name] ?? .null) }))
+        let id = db.lastInsertedRowID
+        for (field, link) in table.links {
+            try writeLinks(link, record: id, targets: values[field]?.list ?? [])
+        }
+        return id
+    }
+
+    func writeLinks(_ link: String, record: Int64, targets: [Value]) throws {
+        try db.execute(sql: "DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [record])
+        for (position, target) in targets.enumerated() {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO \(SQL.quote(link)) (record, target, position) VALUES (?, ?, ?)",
+                arguments: [record, target.integer, position])
+        }
+    }
+}

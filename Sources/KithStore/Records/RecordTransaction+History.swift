@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+public import KithSchema
+
+/// One entry of a record's change log (变更记录).
+public struct HistoryEntry: Sendable, Equatable {
+    public let version: Int64
+    /// `create`, `update`, `delete`, `restore`, `transfer`, `transition`, ...
+    public let action: String
+    public let actor: Int64?
+    public let at: String
+    /// Field → (old value, new value).
+    public let changes: [String: FieldChange]
+    public let comment: String?
+}
+
+public struct FieldChange: Sendable, Equatable {
+    public let old: Value
+    public let new: Value
+}
+
+extension RecordTransaction {
+    /// Writes one history entry, in this transaction. Unaudited entities keep the action without values.
+    func writeHistory(
+        _ entity: Entity, id: Int64, version: Int64, action: String, changes: [String: (Value, Value)], comment: String? = nil
+    ) throws {
+        var recorded: [String: Any] = [:]
+        if entity.isAudited {
+            for (field, change) in changes where !Self.stampedFields.contains(field) && change.0 != change.1 {
+                recorded[field] = [HistoryCoding.json(change.0), HistoryCoding.json(change.1)]
+            }
+        }
+        let data = try JSONSerialization.data(withJSONObject: recorded, options: [.sortedKeys])
+        try db.cachedStatement(
+            sql: "INSERT INTO kith_history (entity, record, version, action, actor, at, changes, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [entity.name, id, version, action, actor.userID, nowText, String(decoding: data, as: UTF8.self), comment])
+    }
+
+    /// The change log of one record, oldest first, as far as the access filter lets the actor read it.
+    public func history(_ entityName: String, id: Int64, access: AccessFilter = .unrestricted) throws(RecordError) -> [HistoryEntry] {
+        let (entity, table) = try self.entity(entityName)
+        return try storage(entityName) {
+            if let read = access.read {
+                let visible = try fetchValues(table, id: id, condition: read) != nil
+                let deleted = try Int.fetchOne(db, sql: "SELECT 1 FROM kith_recycle WHERE entity = ? AND record = ?", arguments: [entityName, id]) != nil
+                guard visible || deleted else { throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) does not exist") }
+            }
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT version, action, actor, at, changes, comment FROM kith_history WHERE entity = ? AND record = ? ORDER BY id",
+                arguments: [entityName, id])
+            return rows.map { row in
+                let json = (try? JSONSerialization.jsonObject(with: Data((row[4] as String).utf8))) as? [String: [Any]] ?? [:]
+                var changes: [String: FieldChange] = [:]
+                for (name, pair) in json where pair.count == 2 && !access.hiddenFields.contains(name) {
+                    let field = entity.field(name)
+                    changes[name] = FieldChange(old: HistoryCoding.value(pair[0], field), new: HistoryCoding.value(pair[1], field))
+                }
+                return HistoryEntry(version: row[0], action: row[1], actor: row[2], at: row[3], changes: changes, comment: row[5])
+            }
+        }
+    }
+}
+
+/// Values in history and recycle-bin JSON.
+enum HistoryCoding {
+    static func json(_ value: Value) -> Any {
+        switch value {
+        case .null: NSNull()
+        case .text(let text): text
+        case .integer(let integer): NSNumber(value: integer)
+        case .decimal(let decimal): decimal.description
+        case .boolean(let flag): flag
+        case .list(let items): items.map(json)
+        }
+    }
+
+    static func value(_ json: Any, _ field: Field?) -> Value {
+        value(json, type: field?.type ?? .text)
+    }
+
+    static func value(_ json: Any, type: FieldType) -> Value {
+        if json is NSNull { return .null }
+        if let items = json as? [Any] { return .list(items.map { value($0, type: type == .multiref ? .ref : .text) }) }
+        if type == .boolean, let flag = json as? Bool { return .boolean(flag) }
+        if type.isDecimal, let text = json as? String, let decimal = try? ExactDecimal(text) { return .decimal(decimal) }
+        if let number = json as? NSNumber, !(json is String) {
+            if type == .boolean { return .boolean(number.boolValue) }
+            return .integer(number.int64Value)
+        }
+        if let text = json as? String { return .text(text) }
+        return .null
+    }
+}

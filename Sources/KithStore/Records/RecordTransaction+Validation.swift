@@ -1,0 +1,159 @@
+import Foundation
+import GRDB
+import KithSchema
+
+extension RecordTransaction {
+    static let stampedFields: Set<String> = ["id", "created_at", "created_by", "updated_at", "updated_by", "version"]
+
+    /// `input` checked and normalized field by field; every problem is collected, none thrown.
+    func normalize(
+        _ entity: Entity, _ input: [String: Value], access: AccessFilter, creating: Bool, problems: inout [FieldProblem],
+        prefix: String = ""
+    ) -> [String: Value] {
+        var values: [String: Value] = [:]
+        for (name, value) in input.sorted(by: { $0.key < $1.key }) {
+            let label = prefix + name
+            guard let field = entity.field(name), let fieldInput = store.inputs.input(entity.name, name) else {
+                problems.append(FieldProblem(field: label, message: "is not a field of '\(entity.name)'"))
+                continue
+            }
+            let engine = actor.origin == .engine
+            if field.isSystem {
+                if Self.stampedFields.contains(name) && !engine {
+                    problems.append(FieldProblem(field: label, message: "is maintained by Kith and cannot be set"))
+                    continue
+                }
+                if name == "state" && !engine {
+                    problems.append(FieldProblem(field: label, message: "changes through workflow transitions only"))
+                    continue
+                }
+                if (name == "owner" || name == "department") && !creating && actor.origin == .user {
+                    problems.append(FieldProblem(field: label, message: "changes through a transfer only"))
+                    continue
+                }
+            }
+            if access.hiddenFields.contains(name) || access.readonlyFields.contains(name) {
+                problems.append(FieldProblem(field: label, message: "you may not change this field"))
+                continue
+            }
+            if field.type == .autonumber && !engine {
+                problems.append(FieldProblem(field: label, message: "is assigned automatically"))
+                continue
+            }
+            if field.isReadonly && !field.isSystem && !actor.writesReadonlyFields {
+                problems.append(FieldProblem(field: label, message: "is read-only"))
+                continue
+            }
+            do {
+                values[name] = try fieldInput.normalize(value)
+            } catch {
+                problems.append(FieldProblem(field: label, message: error.message))
+            }
+        }
+        return values
+    }
+
+    /// The default of `field` for a new record, or nil.
+    func defaultValue(_ field: Field, of entity: String) -> Value? {
+        guard let text = field.defaultValue else { return nil }
+        switch text {
+        case "$now": return .text(nowText)
+        case "$today": return .text(todayText)
+        case "$me": return actor.userID.map(Value.integer)
+        default: return try? store.inputs.input(entity, field.name)?.normalize(.text(text))
+        }
+    }
+
+    /// Required fields without a value in `values` (the whole record after the change).
+    func checkRequired(_ entity: Entity, _ values: [String: Value], problems: inout [FieldProblem], prefix: String = "") {
+        for field in entity.fields where field.isRequired && field.type != .autonumber {
+            if (values[field.name] ?? .null).isEmpty {
+                problems.append(FieldProblem(field: prefix + field.name, message: "is required"))
+            }
+        }
+    }
+
+    /// References in `changed` that point nowhere.
+    func checkReferences(_ entity: Entity, _ changed: [String: Value], problems: inout [FieldProblem], prefix: String = "") throws {
+        for (name, value) in changed where !value.isEmpty {
+            guard let field = entity.field(name) else { continue }
+            switch field.type {
+            case .ref, .multiref:
+                guard let target = field.target, let table = store.layout.table(target) else { continue }
+                let ids = (value.list ?? [value]).compactMap(\.integer)
+                for id in ids where try !exists(table.name, id) {
+                    problems.append(FieldProblem(field: prefix + name, message: "refers to \(target) #\(id), which does not exist"))
+                }
+            case .file:
+                guard let id = value.integer else { continue }
+                guard let size = try Int.fetchOne(db, sql: "SELECT size FROM kith_file WHERE id = ?", arguments: [id]) else {
+                    problems.append(FieldProblem(field: prefix + name, message: "refers to file #\(id), which does not exist"))
+                    continue
+                }
+                if let max = field.max.flatMap(Int.init), size > max {
+                    problems.append(FieldProblem(field: prefix + name, message: "the file is \(size) bytes; at most \(max) are allowed"))
+                }
+            default:
+                continue
+            }
+        }
+    }
+
+    func exists(_ table: String, _ id: Int64) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT 1 FROM \(SQL.quote(table)) WHERE id = ?", arguments: [id]) != nil
+    }
+
+    /// Unique fields and unique indexes whose value another record already has.
+    func checkUnique(
+        _ entity: Entity, _ table: StorageLayout.Table, _ values: [String: Value], changed: Set<String>, excluding id: Int64?,
+        problems: inout [FieldProblem], prefix: String = ""
+    ) throws {
+        for index in table.indexes where index.isUnique && !changed.isDisjoint(with: index.columns) {
+            let keyValues = index.columns.map { values[$0] ?? .null }
+            if keyValues.contains(where: \.isEmpty) { continue }
+            let condition = index.columns.map { "\(SQL.quote($0)) = ?" }.joined(separator: " AND ")
+            var arguments: [DatabaseValueConvertible?] = index.columns.enumerated().map { offset, name in
+                table.column(name).map { ColumnCodec($0).encode(keyValues[offset]) }
+            }
+            var sql = "SELECT id FROM \(SQL.quote(table.name)) WHERE \(condition)"
+            if let id {
+                sql += " AND id <> ?"
+                arguments.append(id)
+            }
+            if let other = try Int64.fetchOne(db, sql: sql + " LIMIT 1", arguments: StatementArguments(arguments)) {
+                let shown = keyValues.map(\.description).joined(separator: ", ")
+                problems.append(
+                    FieldProblem(
+                        field: prefix + index.columns.joined(separator: ","),
+                        message: "'\(shown)' is already used by \(entity.name) #\(other)"))
+            }
+        }
+    }
+
+    /// The next code of an autonumber field: counters per period, in this transaction (so a
+    /// rolled-back save gives its number back and codes stay gap-free).
+    func nextCode(_ entity: Entity, _ field: Field, _ table: StorageLayout.Table) throws -> String {
+        let pattern = (try? AutonumberPattern(field.pattern ?? AutonumberPattern.standard)) ?? (try! AutonumberPattern("{seq:6}"))
+        let parts = todayText.split(separator: "-").compactMap { Int($0) }
+        let (year, month, day) = (parts[0], parts[1], parts[2])
+        let period: String
+        switch field.reset {
+        case .never: period = ""
+        case .yearly: period = String(year)
+        case .monthly: period = String(format: "%04d-%02d", year, month)
+        }
+        while true {
+            let next = try Int.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO kith_sequence (entity, field, period, value) VALUES (?, ?, ?, 1)
+                    ON CONFLICT (entity, field, period) DO UPDATE SET value = value + 1 RETURNING value
+                    """, arguments: [entity.name, field.name, period]) ?? 1
+            let code = pattern.format(year: year, month: month, day: day, sequence: next)
+            let taken = try Int.fetchOne(
+                db, sql: "SELECT 1 FROM \(SQL.quote(table.name)) WHERE \(SQL.quote(field.name)) = ?", arguments: [code])
+            if taken == nil { return code }
+        }
+    }
+}
+

@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+public import KithSchema
+
+/// Reads and writes of records inside one database transaction, for one actor.
+///
+/// `RecordStore.write` opens one; everything done through it commits together or not at all.
+/// Rules (Lua hooks) will run inside the same transaction.
+public struct RecordTransaction {
+    let store: RecordStore
+    let db: Database
+    public let actor: Actor
+
+    init(store: RecordStore, db: Database, actor: Actor) {
+        self.store = store
+        self.db = db
+        self.actor = actor
+    }
+
+    var schema: Schema { store.schema }
+
+    func entity(_ name: String) throws(RecordError) -> (Entity, StorageLayout.Table) {
+        guard let entity = schema.entity(name), let table = store.layout.table(name) else {
+            throw RecordError(.invalidQuery, entity: name, "unknown entity '\(name)'")
+        }
+        return (entity, table)
+    }
+
+    func storage<T>(_ entity: String, _ body: () throws -> T) throws(RecordError) -> T {
+        do {
+            return try body()
+        } catch let error as RecordError {
+            throw error
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw RecordError(.duplicate, entity: entity, "a value that must be unique is already used")
+        } catch {
+            throw RecordError(.storage, entity: entity, "the database refused the operation: \(error)")
+        }
+    }
+
+    var nowText: String { FieldInput.format(epochMilliseconds: Int64(store.clock.now().timeIntervalSince1970 * 1000)) }
+
+    var todayText: String {
+        let now = store.clock.now()
+        let seconds = Int(now.timeIntervalSince1970) + store.timeZone.secondsFromGMT(for: now)
+        let (year, month, day) = FieldInput.civilFromDays(Int((Double(seconds) / 86_400).rounded(.down)))
+        return String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    // MARK: - Reading rows
+
+    /// The stored values of one row (and its multiref links), or nil.
+    func fetchValues(_ table: StorageLayout.Table, id: Int64, condition: AccessFilter.Condition? = nil) throws -> [String: Value]? {
+        let columns = table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", ")
+        var sql = "SELECT \(columns) FROM \(SQL.quote(table.name)) r WHERE r.id = ?"
+        var arguments: [DatabaseValueConvertible?] = [id]
+        if let condition {
+            sql += " AND (\(condition.sql))"
+            arguments += condition.arguments.map { ColumnCodec.bind($0) }
+        }
+        guard let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) else { return nil }
+        var values: [String: Value] = [:]
+        for (index, column) in table.columns.enumerated() {
+            values[column.name] = ColumnCodec(column).decode(row[index] as DatabaseValue)
+        }
+        for (field, link) in table.links {
+            let targets = try Int64.fetchAll(
+                db, sql: "SELECT target FROM \(SQL.quote(link)) WHERE record = ? ORDER BY position", arguments: [id])
+            values[field] = .list(targets.map(Value.integer))
+        }
+        return values
+    }
+
+    /// The record with its lines, as the access filter lets this actor read it.
+    public func get(_ entityName: String, id: Int64, access: AccessFilter = .unrestricted) throws(RecordError) -> Record? {
+        let (entity, table) = try self.entity(entityName)
+        return try storage(entityName) {
+            guard let values = try fetchValues(table, id: id, condition: access.read) else { return nil }
+            return try record(entity, values, access: access)
+        }
+    }
+
+    func record(_ entity: Entity, _ values: [String: Value], access: AccessFilter) throws -> Record {
+        var visible = values
+        for field in access.hiddenFields { visible.removeValue(forKey: field) }
+        var lines: [String: [Record]] = [:]
+        for detail in schema.details(of: entity.name) {
+            guard let table = store.layout.table(detail.name), let link = masterField(of: detail, master: entity.name) else { continue }
+            let ids = try Int64.fetchAll(
+                db, sql: "SELECT id FROM \(SQL.quote(table.name)) WHERE \(SQL.quote(link)) = ? ORDER BY id", arguments: [values["id"]?.integer])
+            lines[detail.name] = try ids.compactMap { id in
+                try fetchValues(table, id: id).map { Record(entity: detail.name, values: $0, lines: [:]) }
+            }
+        }
+        return Record(entity: entity.name, values: visible, lines: lines)
+    }
+
+    /// The ref field of a line-item entity that points at its master.
+    func masterField(of detail: Entity, master: String) -> String? {
+        detail.fields.first { $0.type == .ref && $0.target == master }?.name
+    }
+}
+
+extension ColumnCodec {
+    /// A `Value` as an SQL argument when no field type is known (filters on system columns, access conditions).
+    static func bind(_ value: Value) -> DatabaseValueConvertible? {
+        switch value {
+        case .null: nil
+        case .text(let text): text
+        case .integer(let integer): integer
+        case .decimal(let decimal): decimal.description
+        case .boolean(let flag): flag ? 1 : 0
+        case .list(let items): items.map(\.description).joined(separator: ",")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import GRDB
+
+/// The tables Kith keeps beside the entity tables: the applied layout, history, recycle bin,
+/// autonumber counters and stored files.
+enum InternalTables {
+    static func create(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS kith_layout (id INTEGER PRIMARY KEY, layout TEXT NOT NULL, applied_at TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS kith_history (
+                    id INTEGER PRIMARY KEY, entity TEXT NOT NULL, record INTEGER NOT NULL, version INTEGER NOT NULL,
+                    action TEXT NOT NULL, actor INTEGER, at TEXT NOT NULL, changes TEXT NOT NULL, comment TEXT);
+                CREATE INDEX IF NOT EXISTS kith_history__record ON kith_history (entity, record, id);
+                CREATE TABLE IF NOT EXISTS kith_recycle (
+                    id INTEGER PRIMARY KEY, batch INTEGER NOT NULL, entity TEXT NOT NULL, record INTEGER NOT NULL,
+                    data TEXT NOT NULL, deleted_by INTEGER, deleted_at TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS kith_recycle__batch ON kith_recycle (batch);
+                CREATE INDEX IF NOT EXISTS kith_recycle__record ON kith_recycle (entity, record);
+                CREATE TABLE IF NOT EXISTS kith_sequence (
+                    entity TEXT NOT NULL, field TEXT NOT NULL, period TEXT NOT NULL, value INTEGER NOT NULL,
+                    PRIMARY KEY (entity, field, period)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS kith_file (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
+                    data BLOB NOT NULL, created_at TEXT NOT NULL, created_by INTEGER);
+                """)
+    }
+
+    static func recordedLayout(_ db: Database) throws -> StorageLayout? {
+        guard let json = try String.fetchOne(db, sql: "SELECT layout FROM kith_layout ORDER BY id DESC LIMIT 1") else { return nil }
+        return try JSONDecoder().decode(StorageLayout.self, from: Data(json.utf8))
+    }
+
+    static func record(_ layout: StorageLayout, at date: Date, _ db: Database) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(layout), as: UTF8.self)
+        try db.execute(
+            sql: "INSERT INTO kith_layout (layout, applied_at) VALUES (?, ?)",
+            arguments: [json, FieldInput.format(epochMilliseconds: Int64(date.timeIntervalSince1970 * 1000))])
+    }
+}

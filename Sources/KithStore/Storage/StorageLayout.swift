@@ -1,0 +1,112 @@
+public import KithSchema
+
+/// The SQLite layout a schema needs: one table per entity with a typed column per field, link
+/// tables for multiref fields, indexes, and a full-text index over `search` fields.
+///
+/// A layout is a plain value: the one applied is recorded in the database, and migration
+/// compares it with the layout of the schema being loaded.
+public struct StorageLayout: Codable, Equatable, Sendable {
+    public struct Column: Codable, Equatable, Sendable {
+        public var name: String
+        /// `TEXT` or `INTEGER`.
+        public var sqlType: String
+        /// The Kith field type, which decides how values are encoded.
+        public var fieldType: String
+        public var scale: Int?
+        public var isRequired: Bool
+        public var maxLength: Int?
+    }
+
+    public struct Index: Codable, Equatable, Sendable {
+        public var name: String
+        public var columns: [String]
+        public var isUnique: Bool
+    }
+
+    public struct Table: Codable, Equatable, Sendable {
+        public var entity: String
+        public var name: String
+        public var columns: [Column]
+        public var indexes: [Index]
+        /// multiref field → link table name.
+        public var links: [String: String]
+        /// Columns of the full-text index, empty when the entity has no `search` field.
+        public var searchColumns: [String]
+
+        public var searchTable: String { "s_" + entity }
+        public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
+    }
+
+    public var tables: [Table]
+
+    public func table(_ entity: String) -> Table? { tables.first { $0.entity == entity } }
+
+    /// Names of tables Kith keeps for itself; no entity table can clash with them (entity tables start with `e_`).
+    static let internalTables = ["kith_layout", "kith_history", "kith_recycle", "kith_sequence", "kith_file"]
+}
+
+extension StorageLayout {
+    /// The layout `schema` needs.
+    public init(schema: Schema) {
+        tables = schema.entities.map { Self.table(for: $0, in: schema) }
+    }
+
+    static func tableName(_ entity: String) -> String { "e_" + entity }
+    static func linkTableName(_ entity: String, _ field: String) -> String { "l_\(entity)__\(field)" }
+
+    static func sqlType(_ type: FieldType) -> String {
+        switch type {
+        case .integer, .decimal, .money, .percent, .boolean, .ref, .user, .department, .file: "INTEGER"
+        default: "TEXT"
+        }
+    }
+
+    private static func table(for entity: Entity, in schema: Schema) -> Table {
+        var columns: [Column] = []
+        var links: [String: String] = [:]
+        for field in entity.allFields {
+            if field.type == .multiref {
+                links[field.name] = linkTableName(entity.name, field.name)
+                continue
+            }
+            columns.append(
+                Column(
+                    name: field.name, sqlType: sqlType(field.type), fieldType: field.type.rawValue,
+                    scale: field.type.isDecimal ? field.effectiveScale : nil, isRequired: field.isRequired,
+                    maxLength: field.maxLength))
+        }
+        var indexes: [Index] = []
+        func add(_ columnNames: [String], unique: Bool = false) {
+            let usable = columnNames.filter { name in name != "id" && columns.contains { $0.name == name } }
+            guard !usable.isEmpty, usable.count == columnNames.count || !unique else { return }
+            let name = (unique ? "ux_" : "ix_") + entity.name + "__" + usable.joined(separator: "__")
+            if indexes.contains(where: { $0.columns == usable && $0.isUnique == unique }) { return }
+            indexes.append(Index(name: name, columns: usable, isUnique: unique))
+        }
+        for field in entity.fields {
+            if field.isUnique || field.type == .autonumber { add([field.name], unique: true) }
+            if field.isIndexed || field.type == .ref { add([field.name]) }
+        }
+        for index in entity.indexes { add(index.fields, unique: index.isUnique) }
+        if entity.ownership == .user {
+            add(["owner"])
+            add(["department"])
+        }
+        if entity.workflow != nil { add(["state"]) }
+        // The filters and sorts of the views: equality filters first, then the sort.
+        for view in entity.views {
+            let equalities = view.filter.terms.compactMap { term -> String? in
+                guard case .condition(let condition) = term, [.eq, .in, .empty, .notEmpty].contains(condition.op) else { return nil }
+                return condition.field
+            }
+            let sorts = view.sorts.map(\.field)
+            let key = Array((equalities + sorts).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.prefix(4))
+            let orderable = key.filter { name in columns.contains { $0.name == name && $0.fieldType != FieldType.multienum.rawValue } }
+            if !orderable.isEmpty { add(orderable) }
+        }
+        let search = entity.fields.filter { $0.isSearchable && $0.type != .multiref }.map(\.name)
+        return Table(
+            entity: entity.name, name: tableName(entity.name), columns: columns, indexes: indexes, links: links,
+            searchColumns: search)
+    }
+}
