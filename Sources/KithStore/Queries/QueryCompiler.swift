@@ -1,0 +1,224 @@
+import Foundation
+import GRDB
+import KithSchema
+
+/// Turns a filter, a search and a sort on one entity into SQL with bound arguments. Identifiers
+/// come only from the schema; values are always parameters.
+struct QueryCompiler {
+    let transaction: RecordTransaction
+    let entity: Entity
+    let table: StorageLayout.Table
+    let access: AccessFilter
+    private(set) var joins: [String] = []
+    private(set) var arguments: [DatabaseValueConvertible?] = []
+
+    init(_ transaction: RecordTransaction, entity: Entity, table: StorageLayout.Table, access: AccessFilter) {
+        self.transaction = transaction
+        self.entity = entity
+        self.table = table
+        self.access = access
+    }
+
+    func invalid(_ message: String) -> RecordError { RecordError(.invalidQuery, entity: entity.name, message) }
+
+    /// A field the user may use in a query.
+    func field(_ name: String) throws(RecordError) -> Field {
+        guard let field = entity.field(name), !access.hiddenFields.contains(name) else {
+            throw invalid("'\(entity.name)' has no field '\(name)'")
+        }
+        return field
+    }
+
+    var source: String { "\(SQL.quote(table.name)) r" + (joins.isEmpty ? "" : " " + joins.joined(separator: " ")) }
+
+    /// The WHERE clause: access, filter and search, all required.
+    mutating func whereClause(filter: RecordFilter?, search: String?) throws(RecordError) -> String {
+        var parts: [String] = []
+        if let read = access.read {
+            parts.append("(\(read.sql))")
+            arguments += read.arguments.map(ColumnCodec.bind)
+        }
+        if let filter { parts.append(try condition(filter)) }
+        if let search, !search.trimmingCharacters(in: .whitespaces).isEmpty { parts.append(searchCondition(search)) }
+        return parts.isEmpty ? "1" : parts.joined(separator: " AND ")
+    }
+
+    private mutating func condition(_ filter: RecordFilter) throws(RecordError) -> String {
+        switch filter {
+        case .all(let filters):
+            guard !filters.isEmpty else { return "1" }
+            var parts: [String] = []
+            for filter in filters { parts.append(try condition(filter)) }
+            return "(" + parts.joined(separator: " AND ") + ")"
+        case .any(let filters):
+            guard !filters.isEmpty else { return "0" }
+            var parts: [String] = []
+            for filter in filters { parts.append(try condition(filter)) }
+            return "(" + parts.joined(separator: " OR ") + ")"
+        case .condition(let name, let op, let values):
+            return try condition(try field(name), op, values)
+        }
+    }
+
+    private mutating func condition(_ field: Field, _ op: FilterOperator, _ values: [Value]) throws(RecordError) -> String {
+        let column = "r." + SQL.quote(field.name)
+        if !op.takesNoValue && values.isEmpty { throw invalid("filter on '\(field.name)': operator '\(op.rawValue)' needs a value") }
+        if op == .between && values.count != 2 { throw invalid("filter on '\(field.name)': 'between' needs two values") }
+        if field.type == .multiref { return try multirefCondition(field, op, values) }
+        if field.type == .multienum { return try multienumCondition(field, column, op, values) }
+        switch op {
+        case .empty: return field.type.isString || field.type == .enum ? "(\(column) IS NULL OR \(column) = '')" : "\(column) IS NULL"
+        case .notEmpty: return field.type.isString || field.type == .enum ? "(\(column) IS NOT NULL AND \(column) <> '')" : "\(column) IS NOT NULL"
+        case .contains, .startsWith:
+            let text = values[0].description.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            arguments.append(op == .contains ? "%\(text)%" : "\(text)%")
+            return "\(column) LIKE ? ESCAPE '\\'"
+        default: break
+        }
+        if field.type == .datetime, values.count == 1, let day = values[0].text, day.count == 10 {
+            return try dayCondition(field, column, op, day)
+        }
+        let encoded = try values.map { value throws(RecordError) in try encode(value, for: field) }
+        switch op {
+        case .eq: arguments.append(encoded[0]); return "\(column) = ?"
+        case .ne: arguments.append(encoded[0]); return "\(column) IS NOT ?"
+        case .lt: arguments.append(encoded[0]); return "\(column) < ?"
+        case .lte: arguments.append(encoded[0]); return "\(column) <= ?"
+        case .gt: arguments.append(encoded[0]); return "\(column) > ?"
+        case .gte: arguments.append(encoded[0]); return "\(column) >= ?"
+        case .between: arguments += encoded; return "\(column) BETWEEN ? AND ?"
+        case .in:
+            arguments += encoded
+            return "\(column) IN (\(Array(repeating: "?", count: encoded.count).joined(separator: ", ")))"
+        case .notIn:
+            arguments += encoded
+            return "(\(column) IS NULL OR \(column) NOT IN (\(Array(repeating: "?", count: encoded.count).joined(separator: ", "))))"
+        case .empty, .notEmpty, .contains, .startsWith: return "1"
+        }
+    }
+
+    /// A bare date against a datetime field means that whole day in the workspace's time zone.
+    private mutating func dayCondition(_ field: Field, _ column: String, _ op: FilterOperator, _ day: String) throws(RecordError) -> String {
+        let start = try encode(.text(day), for: field)
+        let next = try encode(.text(FilterVariables.shift(day, days: 1)), for: field)
+        switch op {
+        case .eq: arguments += [start, next]; return "(\(column) >= ? AND \(column) < ?)"
+        case .ne: arguments += [start, next]; return "(\(column) IS NULL OR \(column) < ? OR \(column) >= ?)"
+        case .lt: arguments.append(start); return "\(column) < ?"
+        case .lte: arguments.append(next); return "\(column) < ?"
+        case .gt: arguments.append(next); return "\(column) >= ?"
+        case .gte: arguments.append(start); return "\(column) >= ?"
+        default: return try condition(field, op, [.text(day), .text(day)])
+        }
+    }
+
+    private func encode(_ value: Value, for field: Field) throws(RecordError) -> DatabaseValueConvertible? {
+        guard let input = transaction.store.inputs.input(entity.name, field.name) else { return ColumnCodec.bind(value) }
+        do {
+            let normalized = try input.normalize(value)
+            if case .list(let items) = normalized, let first = items.first { return ColumnCodec.bind(first) }
+            return ColumnCodec(field).encode(normalized)
+        } catch {
+            throw invalid("filter on '\(field.name)': \(error.message)")
+        }
+    }
+
+    private mutating func multirefCondition(_ field: Field, _ op: FilterOperator, _ values: [Value]) throws(RecordError) -> String {
+        guard let link = table.links[field.name] else { throw invalid("'\(field.name)' cannot be filtered") }
+        let any = "SELECT 1 FROM \(SQL.quote(link)) l WHERE l.record = r.id"
+        switch op {
+        case .empty: return "NOT EXISTS (\(any))"
+        case .notEmpty: return "EXISTS (\(any))"
+        case .eq, .in, .contains, .ne, .notIn:
+            var ids: [DatabaseValueConvertible?] = []
+            for value in values {
+                guard let id = value.integer ?? value.text.flatMap({ Int64($0) }) else { throw invalid("filter on '\(field.name)': ids expected") }
+                ids.append(id)
+            }
+            arguments += ids
+            let test = "EXISTS (\(any) AND l.target IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", "))))"
+            return op == .ne || op == .notIn ? "NOT " + test : test
+        default:
+            throw invalid("filter on '\(field.name)': operator '\(op.rawValue)' does not apply to a list of records")
+        }
+    }
+
+    private mutating func multienumCondition(_ field: Field, _ column: String, _ op: FilterOperator, _ values: [Value]) throws(RecordError) -> String {
+        switch op {
+        case .empty: return "(\(column) IS NULL OR \(column) = '[]')"
+        case .notEmpty: return "(\(column) IS NOT NULL AND \(column) <> '[]')"
+        case .eq, .in, .contains, .ne, .notIn:
+            let texts = values.map(\.description)
+            arguments += texts
+            let test = "EXISTS (SELECT 1 FROM json_each(\(column)) WHERE value IN (\(Array(repeating: "?", count: texts.count).joined(separator: ", "))))"
+            return op == .ne || op == .notIn ? "NOT " + test : test
+        default:
+            throw invalid("filter on '\(field.name)': operator '\(op.rawValue)' does not apply to a list of values")
+        }
+    }
+
+    /// Full-text search over the `search` fields: the trigram index for 3 characters or more,
+    /// a scan for shorter words (2-character Chinese names included).
+    private mutating func searchCondition(_ text: String) -> String {
+        let query = text.trimmingCharacters(in: .whitespaces)
+        let columns = table.searchColumns.isEmpty ? [entity.titleField].filter { table.column($0)?.sqlType == "TEXT" } : table.searchColumns
+        guard !columns.isEmpty else { return "0" }
+        if query.count >= 3 && !table.searchColumns.isEmpty {
+            arguments.append("\"" + query.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            return "r.id IN (SELECT rowid FROM \(SQL.quote(table.searchTable)) WHERE \(SQL.quote(table.searchTable)) MATCH ?)"
+        }
+        let pattern = "%" + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        var parts: [String] = []
+        for column in columns {
+            parts.append("r.\(SQL.quote(column)) LIKE ? ESCAPE '\\'")
+            arguments.append(pattern)
+        }
+        return "(" + parts.joined(separator: " OR ") + ")"
+    }
+
+    /// Sort expressions, `r.id` last; a ref field sorts by the referenced record's title.
+    mutating func sortExpressions(_ sorts: [RecordQuery.Sort]) throws(RecordError) -> [(sql: String, descending: Bool)] {
+        var expressions: [(String, Bool)] = []
+        for (index, sort) in sorts.enumerated() where sort.field != "id" {
+            let field = try field(sort.field)
+            guard field.type.isOrdered else { throw invalid("cannot sort by '\(field.name)'") }
+            if field.type == .ref, let target = field.target, let targetEntity = transaction.schema.entity(target),
+                let targetTable = transaction.store.layout.table(target), targetEntity.titleField != "id",
+                targetTable.column(targetEntity.titleField) != nil
+            {
+                let alias = "j\(index)"
+                joins.append("LEFT JOIN \(SQL.quote(targetTable.name)) \(alias) ON \(alias).id = r.\(SQL.quote(field.name))")
+                expressions.append(("\(alias).\(SQL.quote(targetEntity.titleField))", sort.descending))
+            } else {
+                expressions.append(("r.\(SQL.quote(field.name))", sort.descending))
+            }
+        }
+        let idDescending = sorts.first { $0.field == "id" }?.descending ?? false
+        expressions.append(("r.id", idDescending))
+        return expressions
+    }
+
+    /// The keyset condition "after this row" for the sort keys and the last row's key values.
+    mutating func keyset(_ keys: [(sql: String, descending: Bool)], after values: [DatabaseValue]) -> String {
+        var alternatives: [String] = []
+        for index in keys.indices {
+            var parts: [String] = []
+            for previous in 0..<index {
+                parts.append("\(keys[previous].sql) IS ?")
+                arguments.append(values[previous])
+            }
+            let key = keys[index]
+            let value = values[index]
+            if value.isNull {
+                parts.append(key.descending ? "0" : "\(key.sql) IS NOT NULL")
+            } else {
+                parts.append(key.descending ? "(\(key.sql) < ? OR \(key.sql) IS NULL)" : "\(key.sql) > ?")
+                arguments.append(value)
+            }
+            alternatives.append("(" + parts.joined(separator: " AND ") + ")")
+        }
+        return "(" + alternatives.joined(separator: " OR ") + ")"
+    }
+}

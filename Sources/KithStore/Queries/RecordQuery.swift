@@ -1,0 +1,144 @@
+import Foundation
+public import KithSchema
+
+/// Conditions on records, nested as the user wrote them.
+public indirect enum RecordFilter: Sendable {
+    case condition(field: String, op: FilterOperator, values: [Value])
+    case all([RecordFilter])
+    case any([RecordFilter])
+
+    /// A view's or report's filter with its variables (`$me`, `$today-30d`, ...) resolved.
+    public init(_ group: FilterGroup, variables: FilterVariables) {
+        let terms = group.terms.map { term -> RecordFilter in
+            switch term {
+            case .group(let inner): RecordFilter(inner, variables: variables)
+            case .condition(let condition):
+                .condition(field: condition.field, op: condition.op, values: variables.resolve(condition.value, op: condition.op))
+            }
+        }
+        self = group.join == .and ? .all(terms) : .any(terms)
+    }
+}
+
+/// What `$me`, `$my-department`, `$today` and `$now` mean for one request.
+public struct FilterVariables: Sendable {
+    public var userID: Int64?
+    public var departmentID: Int64?
+    /// Today in the workspace's time zone, `YYYY-MM-DD`.
+    public var today: String
+    /// Now, UTC `YYYY-MM-DDTHH:MM:SS.sssZ`.
+    public var now: String
+
+    public init(userID: Int64?, departmentID: Int64?, today: String, now: String) {
+        self.userID = userID
+        self.departmentID = departmentID
+        self.today = today
+        self.now = now
+    }
+
+    func resolve(_ text: String?, op: FilterOperator) -> [Value] {
+        guard let text, !op.takesNoValue else { return [] }
+        let items = op.takesList || op == .between ? text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } : [text]
+        return items.map(resolve)
+    }
+
+    private func resolve(_ item: String) -> Value {
+        switch item {
+        case "$me": return userID.map(Value.integer) ?? .null
+        case "$my-department": return departmentID.map(Value.integer) ?? .null
+        default: break
+        }
+        for (base, value) in [("$today", today), ("$now", now)] where item.hasPrefix(base) {
+            let rest = item.dropFirst(base.count)
+            guard rest.hasSuffix("d"), let days = Int(rest.dropLast()) else { return .text(value) }
+            return .text(Self.shift(value, days: days))
+        }
+        return .text(item)
+    }
+
+    /// A date or a date-time moved by whole days.
+    static func shift(_ text: String, days: Int) -> String {
+        let date = text.prefix(10).split(separator: "-").compactMap { Int($0) }
+        guard date.count == 3 else { return text }
+        let shifted = FieldInput.civilFromDays(FieldInput.daysFromCivil(date[0], date[1], date[2]) + days)
+        let day = String(format: "%04d-%02d-%02d", shifted.0, shifted.1, shifted.2)
+        return day + text.dropFirst(10)
+    }
+}
+
+/// A page of records: filter, full-text search, sort and a cursor.
+public struct RecordQuery: Sendable {
+    public struct Sort: Sendable {
+        public var field: String
+        public var descending: Bool
+        public init(_ field: String, descending: Bool = false) {
+            self.field = field
+            self.descending = descending
+        }
+    }
+
+    public var entity: String
+    public var filter: RecordFilter?
+    public var search: String?
+    /// Sorting by a `ref` field sorts by the referenced record's title. `id` always breaks ties.
+    public var sort: [Sort]
+    public var limit: Int
+    /// The `nextCursor` of the previous page.
+    public var after: String?
+
+    public init(entity: String, filter: RecordFilter? = nil, search: String? = nil, sort: [Sort] = [], limit: Int = 50, after: String? = nil) {
+        self.entity = entity
+        self.filter = filter
+        self.search = search
+        self.sort = sort
+        self.limit = limit
+        self.after = after
+    }
+}
+
+public struct RecordPage: Sendable {
+    public let records: [Record]
+    /// Pass as `after` for the next page; nil on the last page.
+    public let nextCursor: String?
+}
+
+/// A count that stops at a cap on big tables, and says so.
+public struct RecordCount: Sendable, Equatable {
+    public let value: Int
+    /// True when there are more than `value` records.
+    public let isCapped: Bool
+}
+
+/// Grouped figures for reports and rules: `count`, or `sum`/`avg`/`min`/`max` of a field, per
+/// value of a field or per period of a date.
+public struct AggregateQuery: Sendable {
+    public var entity: String
+    public var filter: RecordFilter?
+    public var search: String?
+    public var groupField: String?
+    public var bucket: Report.Bucket?
+    public var aggregate: Report.Aggregate
+    public var field: String?
+
+    public init(
+        entity: String, filter: RecordFilter? = nil, search: String? = nil, groupField: String? = nil, bucket: Report.Bucket? = nil,
+        aggregate: Report.Aggregate = .count, field: String? = nil
+    ) {
+        self.entity = entity
+        self.filter = filter
+        self.search = search
+        self.groupField = groupField
+        self.bucket = bucket
+        self.aggregate = aggregate
+        self.field = field
+    }
+}
+
+public struct AggregateRow: Sendable, Equatable {
+    /// The group's value (`.null` for records without one; a single row without grouping).
+    public let group: Value
+    /// For ref groups: the referenced record's title.
+    public let label: String?
+    public let value: Value
+    public let count: Int
+}

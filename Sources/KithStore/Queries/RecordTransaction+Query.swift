@@ -1,0 +1,250 @@
+import Foundation
+import GRDB
+public import KithSchema
+
+extension RecordTransaction {
+    /// One page of records that the access filter lets the actor read. List pages carry no
+    /// line items; multiref values are included.
+    public func query(_ query: RecordQuery, access: AccessFilter = .unrestricted) throws(RecordError) -> RecordPage {
+        let (entity, table) = try self.entity(query.entity)
+        var compiler = QueryCompiler(self, entity: entity, table: table, access: access)
+        let keys = try compiler.sortExpressions(query.sort)
+        var condition = try compiler.whereClause(filter: query.filter, search: query.search)
+        if let cursor = query.after {
+            guard let values = Self.decodeCursor(cursor), values.count == keys.count else {
+                throw RecordError(.invalidQuery, entity: query.entity, "the page cursor is not valid; start again from the first page")
+            }
+            condition += " AND " + compiler.keyset(keys, after: values)
+        }
+        let limit = max(1, min(query.limit, 1000))
+        let columns = table.columns.map { "r." + SQL.quote($0.name) } + keys.map(\.sql)
+        let order = keys.map { "\($0.sql) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ?"
+        let arguments = compiler.arguments + [limit + 1]
+        return try storage(query.entity) {
+            let rows = try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            let codecs = table.columns.map(ColumnCodec.init)
+            var records: [Record] = []
+            for row in rows.prefix(limit) {
+                var values: [String: Value] = [:]
+                for (index, column) in table.columns.enumerated() where !access.hiddenFields.contains(column.name) {
+                    values[column.name] = codecs[index].decode(row[index] as DatabaseValue)
+                }
+                records.append(Record(entity: entity.name, values: values, lines: [:]))
+            }
+            try attachLinks(&records, table, access: access)
+            var next: String?
+            if rows.count > limit, let last = rows.prefix(limit).last {
+                let offset = table.columns.count
+                next = Self.encodeCursor((0..<keys.count).map { last[offset + $0] as DatabaseValue })
+            }
+            return RecordPage(records: records, nextCursor: next)
+        }
+    }
+
+    /// The number of matching records, counting at most `cap` (then `isCapped` is true).
+    public func count(
+        _ entityName: String, filter: RecordFilter? = nil, search: String? = nil, cap: Int = 10_000, access: AccessFilter = .unrestricted
+    ) throws(RecordError) -> RecordCount {
+        let (entity, table) = try self.entity(entityName)
+        var compiler = QueryCompiler(self, entity: entity, table: table, access: access)
+        let condition = try compiler.whereClause(filter: filter, search: search)
+        let sql = "SELECT count(*) FROM (SELECT 1 FROM \(compiler.source) WHERE \(condition) LIMIT ?)"
+        let arguments = compiler.arguments + [cap + 1]
+        let counted = try storage(entityName) { try Int.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0 }
+        return counted > cap ? RecordCount(value: cap, isCapped: true) : RecordCount(value: counted, isCapped: false)
+    }
+
+    /// Grouped figures over the records the actor may read.
+    public func aggregate(_ query: AggregateQuery, access: AccessFilter = .unrestricted) throws(RecordError) -> [AggregateRow] {
+        let (entity, table) = try self.entity(query.entity)
+        var compiler = QueryCompiler(self, entity: entity, table: table, access: access)
+        let condition = try compiler.whereClause(filter: query.filter, search: query.search)
+        var measureField: Field?
+        if query.aggregate != .count {
+            guard let name = query.field else { throw compiler.invalid("\(query.aggregate.rawValue) needs a field") }
+            let field = try compiler.field(name)
+            guard field.type.isNumeric || ((query.aggregate == .min || query.aggregate == .max) && field.type.isTemporal) else {
+                throw compiler.invalid("cannot \(query.aggregate.rawValue) '\(name)' of type \(field.type.rawValue)")
+            }
+            measureField = field
+        }
+        let measure: String
+        switch (query.aggregate, measureField) {
+        case (.count, _): measure = "count(*)"
+        case (.avg, let field?): measure = "sum(r.\(SQL.quote(field.name)))"
+        case (let aggregate, let field?): measure = "\(aggregate.rawValue)(r.\(SQL.quote(field.name)))"
+        default: measure = "count(*)"
+        }
+        var groupField: Field?
+        var groupSQL = "NULL"
+        if let name = query.groupField {
+            let field = try compiler.field(name)
+            guard !field.type.isMultiple, field.type != .file else { throw compiler.invalid("cannot group by '\(name)'") }
+            groupField = field
+            groupSQL = bucketExpression("r." + SQL.quote(field.name), field: field, bucket: query.bucket)
+        }
+        let counted = measureField.map { "count(r.\(SQL.quote($0.name)))" } ?? "count(*)"
+        let grouping = query.groupField == nil ? "" : " GROUP BY g ORDER BY g"
+        let sql = "SELECT \(groupSQL) AS g, \(measure), count(*), \(counted) FROM \(compiler.source) WHERE \(condition)\(grouping)"
+        let arguments = compiler.arguments
+        return try storage(query.entity) {
+            let rows = try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            let groupCodec = groupField.map { field in query.bucket == nil ? ColumnCodec(field) : nil } ?? nil
+            let measureCodec = measureField.map(ColumnCodec.init)
+            var result: [AggregateRow] = []
+            for row in rows {
+                let raw = row[0] as DatabaseValue
+                let group = groupCodec?.decode(raw) ?? (raw.isNull ? .null : .text(String(describing: raw.storage.value ?? "")))
+                let count: Int = row[2]
+                var value: Value
+                switch (query.aggregate, measureCodec) {
+                case (.count, _), (_, nil): value = .integer(Int64(count))
+                case (.avg, let codec?):
+                    let sum = codec.decode(row[1] as DatabaseValue)
+                    value = Self.average(sum, count: row[3], scale: codec.fieldType.isDecimal ? codec.scale : 2)
+                case (_, let codec?): value = codec.decode(row[1] as DatabaseValue)
+                }
+                if case .null = value, query.aggregate == .sum, let codec = measureCodec {
+                    value = codec.fieldType.isDecimal ? .decimal(ExactDecimal(units: 0, scale: codec.scale)) : .integer(0)
+                }
+                result.append(AggregateRow(group: group, label: nil, value: value, count: count))
+            }
+            if let field = groupField, field.type == .ref, let target = field.target {
+                return try label(result, target: target)
+            }
+            return result
+        }
+    }
+
+    /// `sum / count` at `scale` digits, rounded half-even, exactly.
+    private static func average(_ sum: Value, count: Int, scale: Int) -> Value {
+        guard count > 0 else { return .null }
+        let total: ExactDecimal
+        switch sum {
+        case .decimal(let decimal): total = decimal
+        case .integer(let integer): total = ExactDecimal(integer)
+        default: return .null
+        }
+        guard let scaled = total.rescaled(to: scale) else { return .null }
+        let divisor = Int64(count)
+        var quotient = scaled.units / divisor
+        let remainder = scaled.units % divisor
+        let twice = remainder.magnitude * 2
+        if twice > divisor.magnitude || (twice == divisor.magnitude && quotient % 2 != 0) {
+            quotient += scaled.units < 0 ? -1 : 1
+        }
+        return .decimal(ExactDecimal(units: quotient, scale: scale))
+    }
+
+    /// SQL grouping a date or datetime column by a period, in the workspace's time zone.
+    private func bucketExpression(_ column: String, field: Field, bucket: Report.Bucket?) -> String {
+        guard let bucket, field.type.isTemporal else { return column }
+        var day = column
+        if field.type == .datetime {
+            let offset = store.timeZone.secondsFromGMT(for: store.clock.now())
+            day = "datetime(\(column), '\(offset >= 0 ? "+" : "")\(offset) seconds')"
+        }
+        switch bucket {
+        case .day: return "substr(\(day), 1, 10)"
+        case .week: return "strftime('%Y-W%W', \(day))"
+        case .month: return "substr(\(day), 1, 7)"
+        case .quarter: return "substr(\(day), 1, 4) || '-Q' || ((CAST(substr(\(day), 6, 2) AS INTEGER) + 2) / 3)"
+        case .year: return "substr(\(day), 1, 4)"
+        }
+    }
+
+    private func label(_ rows: [AggregateRow], target: String) throws -> [AggregateRow] {
+        guard let entity = schema.entity(target), let table = store.layout.table(target), table.column(entity.titleField) != nil else { return rows }
+        let ids = rows.compactMap(\.group.integer)
+        guard !ids.isEmpty else { return rows }
+        var titles: [Int64: String] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            let sql = "SELECT id, \(SQL.quote(entity.titleField)) FROM \(SQL.quote(table.name)) WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))"
+            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
+                titles[row[0]] = String(describing: (row[1] as DatabaseValue).storage.value ?? "")
+            }
+        }
+        return rows.map { AggregateRow(group: $0.group, label: $0.group.integer.flatMap { titles[$0] }, value: $0.value, count: $0.count) }
+    }
+
+    /// Fills multiref values of a page with one query per link table.
+    private func attachLinks(_ records: inout [Record], _ table: StorageLayout.Table, access: AccessFilter) throws {
+        guard !records.isEmpty else { return }
+        let ids = records.map(\.id)
+        for (field, link) in table.links where !access.hiddenFields.contains(field) {
+            var targets: [Int64: [Value]] = [:]
+            let sql = "SELECT record, target FROM \(SQL.quote(link)) WHERE record IN (\(Array(repeating: "?", count: ids.count).joined(separator: ","))) ORDER BY record, position"
+            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(ids)) {
+                targets[row[0], default: []].append(.integer(row[1]))
+            }
+            for index in records.indices { records[index].values[field] = .list(targets[records[index].id] ?? []) }
+        }
+    }
+
+    static func encodeCursor(_ values: [DatabaseValue]) -> String {
+        let json: [Any] = values.map { value in
+            switch value.storage {
+            case .null: NSNull()
+            case .int64(let integer): ["i": NSNumber(value: integer)]
+            case .double(let double): ["d": double]
+            case .string(let text): ["s": text]
+            case .blob(let data): ["s": String(decoding: data, as: UTF8.self)]
+            }
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: json)) ?? Data()
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeCursor(_ cursor: String) -> [DatabaseValue]? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let json = try? JSONSerialization.jsonObject(with: data) as? [Any] else { return nil }
+        var values: [DatabaseValue] = []
+        for item in json {
+            if item is NSNull {
+                values.append(.null)
+            } else if let object = item as? [String: Any] {
+                if let integer = object["i"] as? NSNumber {
+                    values.append(integer.int64Value.databaseValue)
+                } else if let double = object["d"] as? Double {
+                    values.append(double.databaseValue)
+                } else if let text = object["s"] as? String {
+                    values.append(text.databaseValue)
+                } else {
+                    return nil
+                }
+            } else {
+                return nil
+            }
+        }
+        return values
+    }
+}
+
+extension RecordStore {
+    public func query(_ query: RecordQuery, as actor: Actor, access: AccessFilter) throws(RecordError) -> RecordPage {
+        try read(as: actor) { try $0.query(query, access: access) }
+    }
+
+    public func count(
+        _ entity: String, filter: RecordFilter? = nil, search: String? = nil, cap: Int = 10_000, as actor: Actor, access: AccessFilter
+    ) throws(RecordError) -> RecordCount {
+        try read(as: actor) { try $0.count(entity, filter: filter, search: search, cap: cap, access: access) }
+    }
+
+    public func aggregate(_ query: AggregateQuery, as actor: Actor, access: AccessFilter) throws(RecordError) -> [AggregateRow] {
+        try read(as: actor) { try $0.aggregate(query, access: access) }
+    }
+
+    /// `$me`, `$my-department`, `$today` and `$now` for `actor`, in the workspace's time zone.
+    public func variables(for actor: Actor) -> FilterVariables {
+        let now = clock.now()
+        let seconds = Int(now.timeIntervalSince1970) + timeZone.secondsFromGMT(for: now)
+        let (year, month, day) = FieldInput.civilFromDays(Int((Double(seconds) / 86_400).rounded(.down)))
+        return FilterVariables(
+            userID: actor.userID, departmentID: actor.departmentID, today: String(format: "%04d-%02d-%02d", year, month, day),
+            now: FieldInput.format(epochMilliseconds: Int64(now.timeIntervalSince1970 * 1000)))
+    }
+}

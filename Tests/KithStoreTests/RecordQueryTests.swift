@@ -1,0 +1,157 @@
+import Foundation
+import KithSchema
+import Testing
+
+@testable import KithStore
+
+@Suite struct RecordQueryTests {
+    let test: TestStore
+    var store: RecordStore { test.store }
+    let alice = TestStore.alice
+
+    init() throws {
+        test = try TestStore()
+        let rows: [[String: Value]] = [
+            ["name": "Acme 华为 Trading", "tier": "gold", "credit": "5000", "employees": 120, "founded": "2001-05-01", "tags": "red,blue", "contacted_at": "2026-11-21T09:00:00+08:00"],
+            ["name": "Beta Logistics", "tier": "silver", "credit": "250.50", "employees": 8, "founded": "2015-03-10", "tags": "green"],
+            ["name": "Gamma 上海贸易", "tier": "gold", "credit": "12000", "employees": 45, "founded": "2010-07-20", "contacted_at": "2026-11-22T08:00:00+08:00"],
+            ["name": "Delta", "tier": "bronze", "employees": 3, "notes": "likes 100% cotton_shirts"],
+            ["name": "Epsilon", "tier": "silver", "credit": "0", "employees": 60, "founded": "2020-01-01"],
+        ]
+        for row in rows { _ = try store.create("account", row, as: TestStore.alice, access: .unrestricted) }
+    }
+
+    func names(_ query: RecordQuery, access: AccessFilter = .unrestricted) throws -> [String] {
+        try store.query(query, as: alice, access: access).records.map { $0["name"].description }
+    }
+
+    func filtered(_ field: String, _ op: FilterOperator, _ values: [Value]) throws -> [String] {
+        try names(RecordQuery(entity: "account", filter: .condition(field: field, op: op, values: values), sort: [.init("name")]))
+    }
+
+    @Test func everyOperatorFilters() throws {
+        #expect(try filtered("tier", .eq, ["gold"]) == ["Acme 华为 Trading", "Gamma 上海贸易"])
+        #expect(try filtered("tier", .ne, ["gold"]) == ["Beta Logistics", "Delta", "Epsilon"])
+        #expect(try filtered("credit", .gt, ["250.5"]) == ["Acme 华为 Trading", "Gamma 上海贸易"])
+        #expect(try filtered("credit", .gte, ["250.5"]) == ["Acme 华为 Trading", "Beta Logistics", "Gamma 上海贸易"])
+        #expect(try filtered("employees", .lt, [8]) == ["Delta"])
+        #expect(try filtered("employees", .lte, [8]) == ["Beta Logistics", "Delta"])
+        #expect(try filtered("tier", .in, ["bronze", "silver"]) == ["Beta Logistics", "Delta", "Epsilon"])
+        #expect(try filtered("tier", .notIn, ["gold", "silver"]) == ["Delta"])
+        #expect(try filtered("name", .contains, ["上海"]) == ["Gamma 上海贸易"])
+        #expect(try filtered("notes", .contains, ["100%"]) == ["Delta"])
+        #expect(try filtered("notes", .contains, ["_s"]) == ["Delta"])
+        #expect(try filtered("name", .startsWith, ["be"]) == ["Beta Logistics"])
+        #expect(try filtered("credit", .empty, []) == ["Delta"])
+        #expect(try filtered("founded", .notEmpty, []).count == 4)
+        #expect(try filtered("founded", .between, ["2005-01-01", "2016-01-01"]) == ["Beta Logistics", "Gamma 上海贸易"])
+        #expect(try filtered("tags", .contains, ["red"]) == ["Acme 华为 Trading"])
+        #expect(try filtered("tags", .empty, []).count == 3)
+        #expect(try filtered("contacted_at", .eq, ["2026-11-22"]) == ["Gamma 上海贸易"], "a bare date means that whole local day")
+        #expect(try filtered("contacted_at", .lte, ["2026-11-21"]) == ["Acme 华为 Trading"])
+    }
+
+    @Test func groupsCombineWithAndOr() throws {
+        let filter = RecordFilter.all([
+            .any([.condition(field: "tier", op: .eq, values: ["gold"]), .condition(field: "employees", op: .lt, values: [5])]),
+            .condition(field: "credit", op: .notEmpty, values: []),
+        ])
+        #expect(try names(RecordQuery(entity: "account", filter: filter, sort: [.init("name")])) == ["Acme 华为 Trading", "Gamma 上海贸易"])
+    }
+
+    @Test func viewFiltersResolveTheirVariables() throws {
+        let view = try #require(store.schema.entity("account")?.view("mine_recent"))
+        let variables = store.variables(for: alice)
+        #expect(variables.today == "2026-11-22")
+        #expect(FilterVariables.shift("2026-03-01", days: -1) == "2026-02-28")
+        let query = RecordQuery(entity: "account", filter: RecordFilter(view.filter, variables: variables), sort: [.init("name")])
+        #expect(try names(query) == ["Acme 华为 Trading", "Beta Logistics", "Gamma 上海贸易"])
+        let bob = Actor(userID: 8, departmentID: 3)
+        #expect(try store.query(RecordQuery(entity: "account", filter: RecordFilter(view.filter, variables: store.variables(for: bob))), as: bob, access: .unrestricted).records.isEmpty)
+    }
+
+    @Test func badFiltersAreRefusedClearly() {
+        #expect(throws: RecordError.self) { try filtered("nope", .eq, ["x"]) }
+        #expect(throws: RecordError.self) { try filtered("tier", .eq, ["platinum"]) }
+        #expect(throws: RecordError.self) { try filtered("credit", .between, ["1"]) }
+        let hidden = AccessFilter(hiddenFields: ["credit"])
+        #expect(throws: RecordError.self) {
+            try names(RecordQuery(entity: "account", filter: .condition(field: "credit", op: .gt, values: ["1"])), access: hidden)
+        }
+        #expect(throws: RecordError.self) { try names(RecordQuery(entity: "account", sort: [.init("credit")]), access: hidden) }
+    }
+
+    @Test func sortsByAnyFieldAndByReferencedTitles() throws {
+        #expect(try names(RecordQuery(entity: "account", sort: [.init("credit", descending: true)])).first == "Gamma 上海贸易")
+        #expect(try names(RecordQuery(entity: "account", sort: [.init("credit")])).first == "Delta", "empty values first")
+        let zeta = try store.create("account", ["name": "Zeta"], as: alice, access: .unrestricted)
+        let aardvark = try store.create("account", ["name": "Aardvark"], as: alice, access: .unrestricted)
+        _ = try store.create("person", ["name": "P1", "account": .integer(zeta.id)], as: alice, access: .unrestricted)
+        _ = try store.create("person", ["name": "P2", "account": .integer(aardvark.id)], as: alice, access: .unrestricted)
+        _ = try store.create("person", ["name": "P3"], as: alice, access: .unrestricted)
+        #expect(try names(RecordQuery(entity: "person", sort: [.init("account")])) == ["P3", "P2", "P1"])
+    }
+
+    @Test func cursorPagingIsStableUnderInserts() throws {
+        var seen: [String] = []
+        var page = try store.query(RecordQuery(entity: "account", sort: [.init("tier"), .init("name")], limit: 2), as: alice, access: .unrestricted)
+        seen += page.records.map { $0["name"].description }
+        // New records sorting before and after the cursor do not shift the pages.
+        _ = try store.create("account", ["name": "Aaa", "tier": "bronze"], as: alice, access: .unrestricted)
+        _ = try store.create("account", ["name": "Zzz", "tier": "silver"], as: alice, access: .unrestricted)
+        while let cursor = page.nextCursor {
+            page = try store.query(RecordQuery(entity: "account", sort: [.init("tier"), .init("name")], limit: 2, after: cursor), as: alice, access: .unrestricted)
+            seen += page.records.map { $0["name"].description }
+        }
+        #expect(Set(seen).count == seen.count, "no record twice")
+        #expect(seen.prefix(2) == ["Delta", "Acme 华为 Trading"])
+        #expect(seen.contains("Zzz") && !seen.contains("Aaa"))
+        #expect(throws: RecordError.self) { try store.query(RecordQuery(entity: "account", after: "garbage"), as: alice, access: .unrestricted) }
+    }
+
+    @Test func countsAreCappedAndSaySo() throws {
+        #expect(try store.count("account", as: alice, access: .unrestricted) == RecordCount(value: 5, isCapped: false))
+        #expect(try store.count("account", cap: 3, as: alice, access: .unrestricted) == RecordCount(value: 3, isCapped: true))
+        let own = AccessFilter(read: .init(sql: "r.owner = ?", arguments: [99]))
+        #expect(try store.count("account", as: alice, access: own).value == 0)
+    }
+
+    @Test func fullTextSearchFindsWordsInAnyLanguage() throws {
+        #expect(try names(RecordQuery(entity: "account", search: "logistics")) == ["Beta Logistics"])
+        #expect(try names(RecordQuery(entity: "account", search: "上海贸")) == ["Gamma 上海贸易"])
+        #expect(try names(RecordQuery(entity: "account", search: "华为")) == ["Acme 华为 Trading"], "two characters: scanned")
+        #expect(try names(RecordQuery(entity: "account", search: "cotton")) == ["Delta"])
+        _ = try store.update("account", id: 2, ["name": "Beta Freight"], as: alice, access: .unrestricted)
+        #expect(try names(RecordQuery(entity: "account", search: "logistics")).isEmpty, "the index follows updates")
+        #expect(try names(RecordQuery(entity: "account", search: "\"quoted\" OR x")).isEmpty, "search text is never FTS syntax")
+    }
+
+    @Test func aggregatesGroupByFieldsAndPeriods() throws {
+        let byTier = try store.aggregate(AggregateQuery(entity: "account", groupField: "tier", aggregate: .sum, field: "credit"), as: alice, access: .unrestricted)
+        #expect(byTier.map(\.group) == ["bronze", "gold", "silver"])
+        #expect(byTier.map(\.value.description) == ["0.00", "17000.00", "250.50"])
+        #expect(byTier.map(\.count) == [1, 2, 2])
+        let average = try store.aggregate(AggregateQuery(entity: "account", aggregate: .avg, field: "credit"), as: alice, access: .unrestricted)
+        #expect(average.first?.value.description == "4312.62", "17250.50 / 4 = 4312.625, rounded half-even; empty values do not count")
+        let byYear = try store.aggregate(
+            AggregateQuery(entity: "account", filter: .condition(field: "founded", op: .notEmpty, values: []), groupField: "founded", bucket: .year),
+            as: alice, access: .unrestricted)
+        #expect(byYear.map(\.group) == ["2001", "2010", "2015", "2020"])
+        let byQuarter = try store.aggregate(AggregateQuery(entity: "account", groupField: "founded", bucket: .quarter), as: alice, access: .unrestricted)
+        #expect(byQuarter.map(\.group.description).contains("2010-Q3"))
+        let maxEmployees = try store.aggregate(AggregateQuery(entity: "account", aggregate: .max, field: "employees"), as: alice, access: .unrestricted)
+        #expect(maxEmployees.first?.value == 120)
+        let none = try store.aggregate(
+            AggregateQuery(entity: "account", filter: .condition(field: "tier", op: .eq, values: ["gold"]), aggregate: .sum, field: "credit"),
+            as: alice, access: AccessFilter(read: .nothing))
+        #expect(none.first?.value.description == "0.00", "the sum of no records is 0")
+    }
+
+    @Test func aggregatesByReferenceCarryTitles() throws {
+        _ = try store.create("person", ["name": "P1", "account": 1], as: alice, access: .unrestricted)
+        _ = try store.create("person", ["name": "P2", "account": 1], as: alice, access: .unrestricted)
+        let rows = try store.aggregate(AggregateQuery(entity: "person", groupField: "account"), as: alice, access: .unrestricted)
+        #expect(rows.first?.label == "Acme 华为 Trading")
+        #expect(rows.first?.count == 2)
+    }
+}
