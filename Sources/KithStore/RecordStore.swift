@@ -5,7 +5,7 @@ public import KithSchema
 /// The generic SQLite object engine: a schema's records in one SQLite file.
 ///
 ///     let store = try RecordStore.open(at: path, schema: schema, timeZone: zone)
-///     let customer = try store.create("customer", ["name": "ACME"], as: actor, access: .unrestricted)
+///     let record = try store.create(entity, ["name": "ACME"], as: actor, access: .unrestricted)
 ///
 /// One writer and a pool of readers (WAL). Every write runs in one transaction with its
 /// validation, history and line items: all of it is stored or none of it.
