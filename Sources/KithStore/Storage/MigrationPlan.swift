@@ -130,7 +130,6 @@ extension MigrationPlan {
             }
         }
         for table in old where target.table(table.entity) == nil {
-            for index in table.indexes { indexes.insert(.dropIndex(table: table, index: index), at: 0) }
             if !table.searchColumns.isEmpty {
                 searches.append(.rebuildSearch(table: StorageLayout.Table(entity: table.entity, name: table.name, columns: [], indexes: [], links: [:], searchColumns: []), previous: table))
             }

@@ -1,0 +1,144 @@
+import Foundation
+import KithSchema
+import Testing
+
+@testable import KithStore
+
+/// Each migration step on a real file: the store opened with one schema, then another.
+@Suite struct MigrationTests {
+    let folder: URL
+    var path: String { folder.appendingPathComponent("kith.sqlite").path }
+    let actor = TestStore.alice
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    func schema(_ body: String) throws -> Schema {
+        let file = folder.appendingPathComponent("m-\(UUID().uuidString).xml")
+        try Data("<module xmlns=\"urn:kith:1\" name=\"m\" version=\"1\">\(body)</module>".utf8).write(to: file)
+        return try TestStore.schema([file])
+    }
+
+    func open(_ body: String, migrate: Bool = true) throws -> RecordStore {
+        try RecordStore.open(at: path, schema: try schema(body), timeZone: TestStore.zone, clock: .fixed(TestStore.now), migrate: migrate)
+    }
+
+    static let base = """
+        <entity name="item" title="name">
+          <field name="name" type="text" max="20"/>
+          <field name="size" type="text"/>
+          <field name="qty" type="integer"/>
+        </entity>
+        """
+
+    @Test func aNewDatabaseGetsEveryTableAndThenMatches() throws {
+        let store = try open(Self.base)
+        #expect(try store.pendingPlan().isEmpty)
+        #expect(try store.recordedLayout() == store.layout)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func additiveChangesApplyOnOpen() throws {
+        let first = try open(Self.base)
+        _ = try first.create("item", ["name": "bolt"], as: actor, access: .unrestricted)
+        try first.close()
+        let second = try open(
+            """
+            <entity name="item" title="name">
+              <field name="name" type="text" max="20" search="true"/>
+              <field name="size" type="text"/>
+              <field name="qty" type="integer" index="true"/>
+              <field name="price" type="money" default="0"/>
+              <field name="related" type="multiref" entity="item"/>
+            </entity>
+            <entity name="bin"><field name="label" type="text"/></entity>
+            """)
+        let item = try #require(try second.get("item", id: 1, as: actor, access: .unrestricted))
+        #expect(item["name"] == "bolt")
+        #expect(item["price"] == .null, "existing records have no value for a new field")
+        #expect(try second.query(RecordQuery(entity: "item", search: "bol"), as: actor, access: .unrestricted).records.count == 1)
+        _ = try second.create("bin", ["label": "A1"], as: actor, access: .unrestricted)
+        #expect(try second.pendingPlan().isEmpty)
+    }
+
+    @Test func destructiveChangesWaitForPermissionAndTakeABackup() throws {
+        let first = try open(Self.base)
+        _ = try first.create("item", ["name": "bolt", "size": "M8"], as: actor, access: .unrestricted)
+        try first.close()
+        let narrower = """
+            <entity name="item" title="name"><field name="name" type="text" max="20"/><field name="qty" type="integer"/></entity>
+            """
+        do {
+            _ = try open(narrower)
+            Issue.record("dropped a field without permission")
+        } catch {
+            #expect(String(describing: error).contains("drop field 'item.size'"))
+        }
+        let store = try open(narrower, migrate: false)
+        #expect(try store.pendingPlan().report.contains("ALTER TABLE \"e_item\" DROP COLUMN \"size\""))
+        let backup = folder.appendingPathComponent("backups/before.sqlite")
+        try store.migrate(allowDestructive: true, backup: backup)
+        #expect(try store.get("item", id: 1, as: actor, access: .unrestricted)?.values["size"] == nil)
+        let old = try RecordStore.open(at: backup.path, schema: try schema(Self.base), timeZone: TestStore.zone, migrate: false)
+        #expect(try old.get("item", id: 1, as: actor, access: .unrestricted)?["size"] == "M8")
+    }
+
+    @Test func typeChangesConvertWhatConverts() throws {
+        let first = try open(Self.base)
+        _ = try first.create("item", ["name": "a", "size": "42"], as: actor, access: .unrestricted)
+        _ = try first.create("item", ["name": "b", "size": "large"], as: actor, access: .unrestricted)
+        try first.close()
+        let store = try open(
+            """
+            <entity name="item" title="name"><field name="name" type="text" max="20"/><field name="size" type="decimal" scale="1"/><field name="qty" type="integer"/></entity>
+            """, migrate: false)
+        try store.migrate(allowDestructive: true, backup: nil)
+        #expect(try store.get("item", id: 1, as: actor, access: .unrestricted)?["size"].description == "42.0")
+        #expect(try store.get("item", id: 2, as: actor, access: .unrestricted)?["size"] == .null)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func narrowingIsRefusedWithTheRecordsInTheWay() throws {
+        let first = try open(Self.base)
+        _ = try first.create("item", ["name": "a-long-name-here"], as: actor, access: .unrestricted)
+        _ = try first.create("item", ["name": "dup", "size": "S"], as: actor, access: .unrestricted)
+        _ = try first.create("item", ["name": "dup", "size": "S"], as: actor, access: .unrestricted)
+        try first.close()
+        let tighter = """
+            <entity name="item" title="name">
+              <field name="name" type="text" max="10" unique="true"/>
+              <field name="size" type="text" required="true"/>
+              <field name="qty" type="integer"/>
+            </entity>
+            """
+        do {
+            _ = try open(tighter)
+            Issue.record("narrowed over existing data")
+        } catch {
+            let text = String(describing: error)
+            #expect(text.contains("cannot make field 'item.size' required: 1 record have no value (ids 1)"), "\(text)")
+            #expect(text.contains("cannot shorten field 'item.name' to 10 characters: 1 record are longer than 10 characters (ids 1)"), "\(text)")
+            #expect(text.contains("cannot create unique index on 'item' (name): 2 records share a value with another record (ids 2, 3)"), "\(text)")
+        }
+        // Nothing was applied.
+        let unchanged = try open(Self.base)
+        #expect(try unchanged.pendingPlan().isEmpty)
+        _ = try unchanged.update("item", id: 1, ["name": "short", "size": "L"], as: actor, access: .unrestricted)
+        _ = try unchanged.update("item", id: 3, ["name": "dup2"], as: actor, access: .unrestricted)
+        try unchanged.close()
+        let store = try open(tighter)
+        #expect(try store.pendingPlan().isEmpty)
+        #expect(throws: RecordError.self) { try store.create("item", ["name": "dup", "size": "S"], as: actor, access: .unrestricted) }
+    }
+
+    @Test func droppingAnEntityIsDestructive() throws {
+        let first = try open(Self.base + "<entity name=\"bin\"><field name=\"label\" type=\"text\"/></entity>")
+        try first.close()
+        let store = try open(Self.base, migrate: false)
+        let plan = try store.pendingPlan()
+        #expect(plan.isDestructive)
+        #expect(plan.steps.map(\.summary) == ["drop entity 'bin' and all its records (DESTRUCTIVE)"])
+    }
+}
