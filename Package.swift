@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
     ],
     targets: [
         // C bridges.
@@ -34,7 +35,9 @@ let package = Package(
         .target(name: "KithSchema", dependencies: ["CLibXML2"], swiftSettings: strictness),
         .target(
             name: "KithStore",
-            dependencies: ["KithSchema", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "KithSchema", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "CSV", package: "CSV.swift"),
+            ],
             swiftSettings: strictness
         ),
         .target(name: "KithScript", dependencies: ["KithSchema", "CLuaShim"], swiftSettings: strictness),

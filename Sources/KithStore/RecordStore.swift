@@ -183,3 +183,37 @@ struct FieldInputs: @unchecked Sendable {
 
     func input(_ entity: String, _ field: String) -> FieldInput? { inputs[entity]?[field] }
 }
+
+extension RecordStore {
+    /// Replaces the database file at `database` with `backup` after checking that the backup is a
+    /// sound Kith database. The replaced file is kept beside it; its URL is returned.
+    public static func restore(backup: URL, into database: URL) throws -> URL? {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: backup.path) else {
+            throw OpenError.database("no backup at \(backup.path)")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let source = try DatabaseQueue(path: backup.path, configuration: configuration)
+        let check = try source.read { db -> (String, Bool) in
+            (try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; "), try db.tableExists("kith_layout"))
+        }
+        try source.close()
+        guard check.0 == "ok" else { throw OpenError.database("\(backup.path) is damaged: \(check.0)") }
+        guard check.1 else { throw OpenError.database("\(backup.path) is not a Kith database") }
+        var previous: URL?
+        if manager.fileExists(atPath: database.path) {
+            let stamp = Int(Date().timeIntervalSince1970)
+            let aside = database.deletingLastPathComponent().appendingPathComponent(database.lastPathComponent + ".before-restore-\(stamp)")
+            try manager.moveItem(at: database, to: aside)
+            previous = aside
+        }
+        for suffix in ["-wal", "-shm"] {
+            let path = database.path + suffix
+            if manager.fileExists(atPath: path) { try manager.removeItem(atPath: path) }
+        }
+        try manager.createDirectory(at: database.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try manager.copyItem(at: backup, to: database)
+        return previous
+    }
+}

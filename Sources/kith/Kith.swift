@@ -6,7 +6,9 @@ struct Kith: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kith",
         abstract: "Kith: a CRM platform whose business model is data.",
-        subcommands: [CheckCommand.self]
+        subcommands: [
+            CheckCommand.self, MigrateCommand.self, BackupCommand.self, RestoreCommand.self, ImportCommand.self, ExportCommand.self,
+        ]
     )
 }
 

@@ -16,6 +16,20 @@ extension RecordTransaction {
             throw RecordError(.forbidden, entity: entityName, "you may not create \(entityName) records")
         }
         return try storage(entityName) {
+            let id = try insertNew(entity, table, input, lines: lines, access: access)
+            guard let stored = try fetchValues(table, id: id) else {
+                throw RecordError(.storage, entity: entityName, "the new record could not be read back")
+            }
+            return try record(entity, stored, access: access)
+        }
+    }
+
+    /// Validates and inserts a new record with its lines and history; its id.
+    func insertNew(
+        _ entity: Entity, _ table: StorageLayout.Table, _ input: [String: Value], lines: [String: [[String: Value]]], access: AccessFilter
+    ) throws -> Int64 {
+        let entityName = entity.name
+        do {
             var problems: [FieldProblem] = []
             let values = try prepareNew(entity, table, input, access: access, problems: &problems)
             var lineValues: [(Entity, StorageLayout.Table, [String: Value])] = []
@@ -46,10 +60,7 @@ extension RecordTransaction {
                 let lineID = try insert(detail, detailTable, line)
                 try writeHistory(detail, id: lineID, version: 1, action: "create", changes: line.mapValues { (.null, $0) })
             }
-            guard let stored = try fetchValues(table, id: id) else {
-                throw RecordError(.storage, entity: entityName, "the new record could not be read back")
-            }
-            return try record(entity, stored, access: access)
+            return id
         }
     }
 

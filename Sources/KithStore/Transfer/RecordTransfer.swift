@@ -1,0 +1,144 @@
+import CSV
+public import Foundation
+import GRDB
+public import KithSchema
+
+/// What an import did, or would do with `dryRun`.
+public struct ImportReport: Sendable {
+    public struct Problem: Sendable, CustomStringConvertible {
+        /// The line of the CSV file (the header is line 1).
+        public let line: Int
+        public let message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public internal(set) var rows = 0
+    public internal(set) var imported = 0
+    public internal(set) var problems: [Problem] = []
+    /// False when nothing was stored: a dry run, or bad rows without `skipInvalid`.
+    public internal(set) var applied = false
+}
+
+/// CSV import and export through the same validation and access rules as every other write.
+public enum RecordTransfer {
+    /// Imports `file` into `entity` in one transaction. The header names fields (by name or by
+    /// label). With bad rows the whole import is refused and nothing is stored, unless
+    /// `skipInvalid`, which stores the good rows and reports the bad ones.
+    public static func importCSV(
+        _ entityName: String, from file: URL, into store: RecordStore, dryRun: Bool, skipInvalid: Bool, as actor: Actor, access: AccessFilter,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) throws(RecordError) -> ImportReport {
+        guard let entity = store.schema.entity(entityName), let table = store.layout.table(entityName), entity.detailOf == nil else {
+            throw RecordError(.invalidQuery, entity: entityName, "'\(entityName)' is not an entity that can be imported")
+        }
+        guard access.mayCreate else { throw RecordError(.forbidden, entity: entityName, "you may not create \(entityName) records") }
+        guard let stream = InputStream(fileAtPath: file.path) else {
+            throw RecordError(.invalidQuery, entity: entityName, "cannot read \(file.path)")
+        }
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: false)
+        } catch {
+            throw RecordError(.invalidQuery, entity: entityName, "\(file.lastPathComponent) is not a CSV file: \(error)")
+        }
+        let header = reader.headerRow ?? []
+        var columns: [String?] = []
+        var headerProblems: [ImportReport.Problem] = []
+        for cell in header {
+            let name = cell.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\u{FEFF}"))
+            if let field = resolve(name, in: entity) {
+                columns.append(field)
+            } else {
+                columns.append(nil)
+                headerProblems.append(.init(line: 1, message: "column '\(name)' is not a field of \(entityName)"))
+            }
+        }
+        if header.isEmpty { headerProblems.append(.init(line: 1, message: "the file has no header row")) }
+        guard headerProblems.isEmpty else {
+            var report = ImportReport()
+            report.problems = headerProblems
+            return report
+        }
+        struct Rollback: Error { let report: ImportReport }
+        do {
+            return try store.pool.write { db in
+                let transaction = RecordTransaction(store: store, db: db, actor: actor)
+                var report = ImportReport()
+                while let row = reader.next() {
+                    report.rows += 1
+                    let line = report.rows + 1
+                    if row.allSatisfy({ $0.isEmpty }) { continue }
+                    var input: [String: Value] = [:]
+                    for (index, cell) in row.enumerated() where index < columns.count {
+                        if let name = columns[index], !cell.isEmpty { input[name] = .text(cell) }
+                    }
+                    do {
+                        try transaction.db.inSavepoint {
+                            _ = try transaction.insertNew(entity, table, input, lines: [:], access: access)
+                            return .commit
+                        }
+                        report.imported += 1
+                    } catch let error as RecordError {
+                        report.problems.append(.init(line: line, message: error.description))
+                    }
+                    if report.rows % 1000 == 0 { progress?(report.rows) }
+                }
+                progress?(report.rows)
+                report.applied = !dryRun && (report.problems.isEmpty || skipInvalid)
+                if !report.applied { throw Rollback(report: report) }
+                return report
+            }
+        } catch let rollback as Rollback {
+            return rollback.report
+        } catch let error as RecordError {
+            throw error
+        } catch {
+            throw RecordError(.storage, entity: entityName, "the import failed and nothing was stored: \(error)")
+        }
+    }
+
+    /// A header cell as a field name: the name itself or a label in any language.
+    static func resolve(_ header: String, in entity: Entity) -> String? {
+        if let field = entity.field(header), !field.isSystem || field.name == "owner" { return field.name }
+        let lowered = header.lowercased()
+        return entity.fields.first { field in field.labels.texts.values.contains { $0.lowercased() == lowered } }?.name
+    }
+
+    /// Writes the records a query finds as CSV: a header of field names, then one line per
+    /// record, all pages. Returns the number of records written.
+    @discardableResult
+    public static func exportCSV(
+        _ query: RecordQuery, columns: [String]? = nil, from store: RecordStore, to output: OutputStream, as actor: Actor, access: AccessFilter
+    ) throws(RecordError) -> Int {
+        guard let entity = store.schema.entity(query.entity) else {
+            throw RecordError(.invalidQuery, entity: query.entity, "unknown entity '\(query.entity)'")
+        }
+        let names = (columns ?? (["id"] + entity.fields.map(\.name) + ["owner", "created_at", "updated_at"] + (entity.workflow == nil ? [] : ["state"])))
+            .filter { !access.hiddenFields.contains($0) && entity.field($0) != nil }
+        let writer: CSVWriter
+        do {
+            writer = try CSVWriter(stream: output)
+            try writer.write(row: names)
+        } catch {
+            throw RecordError(.storage, entity: query.entity, "cannot write the CSV: \(error)")
+        }
+        var page = RecordQuery(entity: query.entity, filter: query.filter, search: query.search, sort: query.sort, limit: 1000)
+        var count = 0
+        while true {
+            let result = try store.query(page, as: actor, access: access)
+            do {
+                for record in result.records {
+                    try writer.write(row: names.map { record[$0].description })
+                    count += 1
+                }
+            } catch {
+                throw RecordError(.storage, entity: query.entity, "cannot write the CSV: \(error)")
+            }
+            guard let next = result.nextCursor else { break }
+            page.after = next
+        }
+        let newline: [UInt8] = [0x0A]
+        _ = output.write(newline, maxLength: 1)
+        return count
+    }
+}

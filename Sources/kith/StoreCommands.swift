@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import KithSchema
+import KithStore
+
+/// Loads the workspace's schema for a command; prints the problems and exits 1 when it has any.
+func loadWorkspace(_ options: WorkspaceOptions) throws -> LoadedWorkspace {
+    let loader: WorkspaceLoader
+    let folder: URL
+    do {
+        loader = WorkspaceLoader(installation: try options.installation())
+        folder = try options.folder()
+    } catch {
+        printError("kith: \(error)")
+        throw ExitCode(1)
+    }
+    do {
+        return try loader.load(workspaceAt: folder)
+    } catch {
+        for diagnostic in error.diagnostics { printError(diagnostic.description) }
+        printError("kith: the workspace has problems; `kith check` lists them")
+        throw ExitCode(1)
+    }
+}
+
+/// Opens the workspace's database; additive migration applies unless `migrate` is false.
+func openStore(_ loaded: LoadedWorkspace, migrate: Bool = true) throws -> RecordStore {
+    do {
+        return try RecordStore.open(
+            at: loaded.workspace.databaseFile.path, schema: loaded.schema, timeZone: loaded.workspace.timeZone, migrate: migrate)
+    } catch {
+        printError("kith: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// The command line acts as the administrator: everything allowed, as a person (read-only fields stay read-only).
+let commandLineActor = Actor(userID: nil, departmentID: nil, origin: .user)
+
+/// `kith migrate`: show or apply the storage plan.
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Show or apply the plan that brings the database to the schema.")
+
+    @OptionGroup var options: WorkspaceOptions
+    @Flag(help: "Print the plan in words and SQL without changing anything.") var dryRun = false
+    @Flag(help: "Also apply steps that drop or convert stored data, after taking a backup.") var allowDestructive = false
+
+    func run() throws {
+        let loaded = try loadWorkspace(options)
+        let store = try openStore(loaded, migrate: false)
+        let plan = try store.pendingPlan()
+        if dryRun {
+            print(plan.report)
+            if plan.isDestructive { print("\nDestructive steps need `kith migrate --allow-destructive`, which takes a backup first.") }
+            return
+        }
+        guard !plan.isEmpty else {
+            print("The database matches the schema; nothing to do.")
+            return
+        }
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let backup = loaded.workspace.backupsFolder.appendingPathComponent("before-migrate-\(stamp).sqlite")
+        do {
+            try store.migrate(allowDestructive: allowDestructive, backup: backup)
+        } catch {
+            printError("kith: \(error)")
+            throw ExitCode(1)
+        }
+        print(plan.steps.map { "applied: " + $0.summary }.joined(separator: "\n"))
+        if plan.isDestructive { print("backup taken first: \(backup.path)") }
+    }
+}
+
+/// `kith backup FILE`: a consistent copy while the workspace is in use.
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "backup", abstract: "Write a consistent online backup of the database.")
+
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "The backup file to write.") var file: String
+
+    func run() throws {
+        let store = try openStore(try loadWorkspace(options), migrate: false)
+        let target = URL(fileURLWithPath: file)
+        do {
+            try store.backup(to: target)
+        } catch {
+            printError("kith: cannot write the backup: \(error)")
+            throw ExitCode(1)
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int) ?? 0
+        print("backup written to \(target.path) (\(size) bytes)")
+    }
+}
+
+/// `kith restore FILE`: replace a stopped workspace's database with a backup.
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore", abstract: "Replace the database with a backup (stop `kith serve` first).")
+
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "The backup file to restore.") var file: String
+
+    func run() throws {
+        let loaded = try loadWorkspace(options)
+        do {
+            let previous = try RecordStore.restore(backup: URL(fileURLWithPath: file), into: loaded.workspace.databaseFile)
+            print("restored \(file) into \(loaded.workspace.databaseFile.path)")
+            if let previous { print("the database it replaced is kept as \(previous.path)") }
+        } catch {
+            printError("kith: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `kith import ENTITY FILE.csv`: bulk data in through the same rules as the UI.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import records from a CSV file.")
+
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "The entity to import into.") var entity: String
+    @Argument(help: "The CSV file; its header names the fields.") var file: String
+    @Flag(help: "Check every row and report, storing nothing.") var dryRun = false
+    @Flag(help: "Store the good rows and report the bad ones (by default one bad row refuses the whole import).") var skipInvalid = false
+
+    func run() throws {
+        let store = try openStore(try loadWorkspace(options))
+        let showProgress = isatty(2) != 0
+        let report: ImportReport
+        let progress: (@Sendable (Int) -> Void)? = showProgress ? printProgress : nil
+        do {
+            report = try RecordTransfer.importCSV(
+                entity, from: URL(fileURLWithPath: file), into: store, dryRun: dryRun, skipInvalid: skipInvalid, as: commandLineActor,
+                access: .unrestricted, progress: progress)
+        } catch {
+            printError("kith: \(error)")
+            throw ExitCode(1)
+        }
+        if showProgress { printError("") }
+        for problem in report.problems { print("\(file):\(problem.line): \(problem.message)") }
+        if report.applied {
+            print("imported \(report.imported) of \(report.rows) rows into \(entity)" + (report.problems.isEmpty ? "" : "; \(report.problems.count) bad row\(report.problems.count == 1 ? "" : "s") skipped"))
+        } else if dryRun && report.problems.isEmpty {
+            print("dry run: all \(report.imported) rows would be imported; nothing was stored")
+        } else {
+            print("\(report.problems.count) bad row\(report.problems.count == 1 ? "" : "s"); nothing was imported (fix them, or use --skip-invalid)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `kith export ENTITY [--view V]`: records as CSV on standard output.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export records as CSV to standard output.")
+
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "The entity to export.") var entity: String
+    @Option(help: "A view of the entity: its filter, sort and columns.") var view: String?
+
+    func run() throws {
+        let loaded = try loadWorkspace(options)
+        let store = try openStore(loaded)
+        guard let definition = loaded.schema.entity(entity) else {
+            printError("kith: unknown entity '\(entity)'" + (NameSuggestion.closest(to: entity, among: loaded.schema.entities.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""))
+            throw ExitCode(1)
+        }
+        var query = RecordQuery(entity: entity)
+        var columns: [String]?
+        if let view {
+            guard let chosen = definition.view(view) else {
+                printError("kith: entity '\(entity)' has no view '\(view)'")
+                throw ExitCode(1)
+            }
+            query.filter = RecordFilter(chosen.filter, variables: store.variables(for: commandLineActor))
+            query.sort = chosen.sorts.map { RecordQuery.Sort($0.field, descending: $0.descending) }
+            columns = chosen.columns.map(\.field)
+        }
+        guard let output = OutputStream(toFileAtPath: "/dev/stdout", append: true) else { throw ExitCode(1) }
+        output.open()
+        do {
+            try RecordTransfer.exportCSV(query, columns: columns, from: store, to: output, as: commandLineActor, access: .unrestricted)
+        } catch {
+            printError("kith: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `12000 rows read`, rewritten in place on the terminal.
+@Sendable func printProgress(_ rows: Int) {
+    let line = "\r\(rows) rows read"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+}
