@@ -58,7 +58,17 @@ let package = Package(
 
         // Tests, one target per module.
         .testTarget(name: "KithSchemaTests", dependencies: ["KithSchema"], swiftSettings: strictness),
-        .testTarget(name: "KithStoreTests", dependencies: ["KithStore"], swiftSettings: strictness),
+        .testTarget(
+            name: "KithStoreTests",
+            dependencies: ["KithStore", "kith-store-writer", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictness
+        ),
+        .executableTarget(
+            name: "kith-store-writer",
+            dependencies: ["KithSchema", "KithStore"],
+            path: "Tests/KithStoreWriter",
+            swiftSettings: strictness
+        ),
         .testTarget(name: "KithScriptTests", dependencies: ["KithScript"], swiftSettings: strictness),
         .testTarget(name: "KithCLITests", dependencies: ["kith"], swiftSettings: strictness),
     ]

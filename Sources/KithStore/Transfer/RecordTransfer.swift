@@ -101,6 +101,7 @@ public enum RecordTransfer {
     static func resolve(_ header: String, in entity: Entity) -> String? {
         if let field = entity.field(header), !field.isSystem || field.name == "owner" { return field.name }
         let lowered = header.lowercased()
+        if let field = entity.field(lowered), !field.isSystem { return field.name }
         return entity.fields.first { field in field.labels.texts.values.contains { $0.lowercased() == lowered } }?.name
     }
 

@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+import KithSchema
+import Testing
+
+@testable import KithStore
+
+/// Concurrency and crashes on real files: nothing committed is lost, nothing is half-written.
+@Suite struct DurabilityTests {
+    @Test func twoWritersOnOneVersionOnlyOneWins() throws {
+        let test = try TestStore()
+        let account = try test.store.create("account", ["name": "A"], as: TestStore.alice, access: .unrestricted)
+        // A second process: its own connections to the same file.
+        let other = try RecordStore.open(at: test.path, schema: test.store.schema, timeZone: TestStore.zone)
+        let results = [("B", test.store), ("C", other)].map { name, store in
+            Result { try store.update("account", id: account.id, ["name": .text(name)], expectedVersion: 1, as: TestStore.alice, access: .unrestricted) }
+        }
+        #expect(results.filter { (try? $0.get()) != nil }.count == 1)
+        #expect(try test.store.get("account", id: account.id, as: TestStore.alice, access: .unrestricted)?["name"] == "B")
+    }
+
+    @Test func autonumbersStayGapFreeAcrossEightConcurrentWriters() async throws {
+        let test = try TestStore()
+        let account = try test.store.create("account", ["name": "A"], as: TestStore.alice, access: .unrestricted)
+        let schema = test.store.schema
+        let path = test.path
+        let codes = try await withThrowingTaskGroup(of: [String].self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    // Each writer has its own connection pool, as separate processes would.
+                    let store = try RecordStore.open(at: path, schema: schema, timeZone: TestStore.zone, clock: .fixed(TestStore.now))
+                    var codes: [String] = []
+                    for attempt in 0..<40 {
+                        do {
+                            let lines: [[String: Value]] = attempt % 7 == 0 ? [["item": "x"]] : [["item": "x", "price": "1"]]
+                            let invoice = try store.create(
+                                "invoice", ["account": .integer(account.id)], lines: ["invoice_line": lines], as: Actor(userID: Int64(writer), departmentID: 1),
+                                access: .unrestricted)
+                            codes.append(invoice["code"].description)
+                        } catch let error as KithStore.RecordError where error.code == .invalid {
+                            continue  // the deliberately bad ones: their numbers must be given back
+                        }
+                    }
+                    return codes
+                }
+            }
+            var all: [String] = []
+            for try await codes in group { all += codes }
+            return all
+        }
+        #expect(codes.count == 8 * 34)
+        #expect(Set(codes).count == codes.count, "no code twice")
+        let expected = (1...codes.count).map { String(format: "INV202611-%04d", $0) }
+        #expect(codes.sorted() == expected, "no gaps")
+    }
+
+    static var writer: URL {
+        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(), URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+            + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+        return candidates.map { $0.appendingPathComponent("kith-store-writer") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+            ?? candidates[0].appendingPathComponent("kith-store-writer")
+    }
+
+    @Test func killedWritersLoseNothingCommitted() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("kith.sqlite").path
+        var reported: Set<Int64> = []
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let process = Process()
+            process.executableURL = Self.writer
+            process.arguments = [path, TestStore.fixture.path]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 150_000...600_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            // A line cut short by the kill was not reported as committed.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            reported.formUnion(lines.dropLast().compactMap { Int64($0) })
+            let store = try RecordStore.open(at: path, schema: try TestStore.schema([TestStore.fixture]), timeZone: TestStore.zone)
+            #expect(try store.integrityCheck() == "ok")
+            let (stored, halfWritten) = try store.read(as: .system) { transaction in
+                let ids = Set(try Int64.fetchAll(transaction.db, sql: "SELECT id FROM e_invoice"))
+                let uneven = try Int64.fetchAll(
+                    transaction.db,
+                    sql: """
+                        SELECT i.id FROM e_invoice i LEFT JOIN e_invoice_line l ON l.invoice = i.id
+                        GROUP BY i.id HAVING count(l.id) <> 2
+                        """)
+                return (ids, uneven)
+            }
+            let missing = reported.subtracting(stored)
+            #expect(missing.isEmpty, "committed invoices lost: \(missing.sorted().prefix(5))")
+            #expect(halfWritten.isEmpty, "invoices without both lines: \(halfWritten.prefix(5))")
+            try store.close()
+        }
+        #expect(reported.count > 20, "the writer committed too little to test anything")
+    }
+
+    @Test func backupsAreConsistentAndRestorable() throws {
+        let test = try TestStore()
+        for index in 0..<50 { _ = try test.store.create("account", ["name": .text("A\(index)")], as: TestStore.alice, access: .unrestricted) }
+        let backup = test.folder.appendingPathComponent("backup.sqlite")
+        try test.store.backup(to: backup)
+        _ = try test.store.create("account", ["name": "after the backup"], as: TestStore.alice, access: .unrestricted)
+        try test.store.close()
+        let database = URL(fileURLWithPath: test.path)
+        let previous = try RecordStore.restore(backup: backup, into: database)
+        #expect(previous != nil)
+        let restored = try RecordStore.open(at: test.path, schema: test.store.schema, timeZone: TestStore.zone)
+        #expect(try restored.count("account", as: TestStore.alice, access: .unrestricted).value == 50)
+        let notKith = test.folder.appendingPathComponent("other.sqlite")
+        try Data("not a database".utf8).write(to: notKith)
+        #expect(throws: (any Error).self) { try RecordStore.restore(backup: notKith, into: database) }
+    }
+}

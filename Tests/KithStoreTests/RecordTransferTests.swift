@@ -1,0 +1,80 @@
+import Foundation
+import KithSchema
+import Testing
+
+@testable import KithStore
+
+@Suite struct RecordTransferTests {
+    let test: TestStore
+    init() throws { test = try TestStore() }
+
+    func csv(_ text: String) throws -> URL {
+        let file = test.folder.appendingPathComponent("\(UUID().uuidString).csv")
+        try Data(text.utf8).write(to: file)
+        return file
+    }
+
+    func importing(_ text: String, dryRun: Bool = false, skipInvalid: Bool = false) throws -> ImportReport {
+        try RecordTransfer.importCSV(
+            "account", from: try csv(text), into: test.store, dryRun: dryRun, skipInvalid: skipInvalid, as: TestStore.alice, access: .unrestricted)
+    }
+
+    var count: Int { (try? test.store.count("account", as: TestStore.alice, access: .unrestricted).value) ?? -1 }
+
+    @Test func importsValidRowsThroughTheSameValidation() throws {
+        let report = try importing("name,credit,tier,tags\nACME,\"1,200.50\",gold,\"red,blue\"\n北京科技,0,silver,\n")
+        #expect(report.applied && report.imported == 2)
+        let first = try #require(try test.store.get("account", id: 1, as: TestStore.alice, access: .unrestricted))
+        #expect(first["credit"].description == "1200.50")
+        #expect(first["tags"] == .list(["red", "blue"]))
+        #expect(first["code"] == "A2026-001")
+    }
+
+    @Test func aBadRowRefusesTheWholeImport() throws {
+        let report = try importing("name,employees\nGood,1\nBad,-4\n,3\nAlso good,2\n")
+        #expect(!report.applied)
+        #expect(report.problems.map(\.line) == [3, 4])
+        #expect(report.problems[0].message.contains("employees: must be at least 0"))
+        #expect(count == 0)
+        #expect(try test.store.read(as: .system) { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM kith_sequence") } == 0, "codes given back")
+    }
+
+    @Test func skippingInvalidRowsStoresTheGoodOnes() throws {
+        let report = try importing("name,employees\nGood,1\nBad,-4\nAlso good,2\n", skipInvalid: true)
+        #expect(report.applied && report.imported == 2 && report.problems.count == 1)
+        #expect(count == 2)
+    }
+
+    @Test func dryRunsStoreNothing() throws {
+        let report = try importing("name\nA\nB\n", dryRun: true)
+        #expect(!report.applied && report.imported == 2)
+        #expect(count == 0)
+    }
+
+    @Test func headersMayBeLabelsAndUnknownOnesAreRefused() throws {
+        #expect(try importing("Name,Credit\nX,5\n").applied)
+        let report = try importing("name,colour\nX,red\n")
+        #expect(report.problems.first?.description == "line 1: column 'colour' is not a field of account")
+    }
+
+    @Test func exportWritesEveryPageAsCSV() throws {
+        for index in 0..<1500 { _ = try test.store.create("account", ["name": .text("A,\(index)")], as: TestStore.alice, access: .unrestricted) }
+        let file = test.folder.appendingPathComponent("out.csv")
+        let stream = try #require(OutputStream(toFileAtPath: file.path, append: false))
+        stream.open()
+        let written = try RecordTransfer.exportCSV(
+            RecordQuery(entity: "account", sort: [.init("id")]), columns: ["id", "name", "tier"], from: test.store, to: stream, as: TestStore.alice,
+            access: .unrestricted)
+        stream.close()
+        #expect(written == 1500)
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1501)
+        #expect(lines[0] == "id,name,tier")
+        #expect(lines[1] == "1,\"A,0\",bronze")
+        // What was exported imports again.
+        let copy = try TestStore()
+        let report = try RecordTransfer.importCSV(
+            "account", from: file, into: copy.store, dryRun: true, skipInvalid: false, as: TestStore.engine, access: .unrestricted)
+        #expect(report.problems.first?.description.contains("id") == true, "ids are assigned, not imported")
+    }
+}
