@@ -19,6 +19,27 @@ struct SchemaLoadBenchmark {
         return timings
     }
 
+    /// The schema benchmarks as a Markdown table.
+    func report(coreFiles: [URL], runs: Int) throws -> String {
+        func row(_ name: String, _ timings: [Double], _ size: String) -> String {
+            let sorted = timings.sorted()
+            let p90 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.9))]
+            return String(format: "| %@ | %@ | %.2f | %.2f | %.2f |", name, size, sorted[0], sorted[sorted.count / 2], p90)
+        }
+        let core = try time(files: coreFiles, scripts: [installation.scriptsFolder], runs: runs)
+        let coreSchema = try WorkspaceLoader(installation: installation).load(moduleFiles: coreFiles, scriptFolders: [installation.scriptsFolder])
+        let fields = coreSchema.entities.reduce(0) { $0 + $1.fields.count }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-bench-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let generated = try Self.generate(entities: 300, fields: 40, into: folder)
+        let large = try time(files: generated, scripts: [], runs: max(3, runs / 4))
+        return [
+            "| benchmark | size | min ms | median ms | p90 ms |", "|---|---|---|---|---|",
+            row("core CRM: load + XSD + checks", core, "\(coreSchema.entities.count) entities, \(fields) fields"),
+            row("generated: load + XSD + checks", large, "300 entities × 40 fields"),
+        ].joined(separator: "\n")
+    }
+
     /// Writes `entities` entities of `fields` fields each into module files in `folder`,
     /// with a dictionary, references between entities, a form, views and some workflows.
     static func generate(entities: Int, fields: Int, into folder: URL, perFile: Int = 30) throws -> [URL] {

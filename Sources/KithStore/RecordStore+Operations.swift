@@ -7,7 +7,12 @@ extension RecordStore {
     /// nothing does when it throws.
     public func write<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
         do {
-            return try pool.write { db in try body(RecordTransaction(store: self, db: db, actor: actor)) }
+            return try pool.write { db in
+                let transaction = RecordTransaction(store: self, db: db, actor: actor)
+                let result = try body(transaction)
+                try transaction.indexNewRecords()
+                return result
+            }
         } catch let error as RecordError {
             throw error
         } catch {
@@ -18,7 +23,7 @@ extension RecordStore {
     /// Runs `body` in one read transaction: every read sees the same committed state.
     public func read<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
         do {
-            return try pool.read { db in try body(RecordTransaction(store: self, db: db, actor: actor)) }
+            return try pool.read { db in try body(RecordTransaction(store: self, db: db, actor: actor, stamped: false)) }
         } catch let error as RecordError {
             throw error
         } catch {

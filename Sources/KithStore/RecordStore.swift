@@ -149,6 +149,16 @@ public final class RecordStore: Sendable {
         try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
     }
 
+    /// FTS5's own check of every full-text index against its table; throws on any difference.
+    public func checkSearchIndexes() throws {
+        try pool.write { db in
+            for table in layout.tables where !table.searchColumns.isEmpty {
+                let name = SQL.quote(table.searchTable)
+                try db.execute(sql: "INSERT INTO \(name)(\(name), rank) VALUES ('integrity-check', 1)")
+            }
+        }
+    }
+
     /// Closes the database; the store cannot be used afterwards.
     public func close() throws {
         try pool.close()

@@ -1,4 +1,5 @@
 import Foundation
+
 import KithSchema
 import Testing
 
@@ -71,14 +72,14 @@ import Testing
     }
 
     @Test func badFiltersAreRefusedClearly() {
-        #expect(throws: RecordError.self) { try filtered("nope", .eq, ["x"]) }
-        #expect(throws: RecordError.self) { try filtered("tier", .eq, ["platinum"]) }
-        #expect(throws: RecordError.self) { try filtered("credit", .between, ["1"]) }
+        #expect(throws: KithStore.RecordError.self) { try filtered("nope", .eq, ["x"]) }
+        #expect(throws: KithStore.RecordError.self) { try filtered("tier", .eq, ["platinum"]) }
+        #expect(throws: KithStore.RecordError.self) { try filtered("credit", .between, ["1"]) }
         let hidden = AccessFilter(hiddenFields: ["credit"])
-        #expect(throws: RecordError.self) {
+        #expect(throws: KithStore.RecordError.self) {
             try names(RecordQuery(entity: "account", filter: .condition(field: "credit", op: .gt, values: ["1"])), access: hidden)
         }
-        #expect(throws: RecordError.self) { try names(RecordQuery(entity: "account", sort: [.init("credit")]), access: hidden) }
+        #expect(throws: KithStore.RecordError.self) { try names(RecordQuery(entity: "account", sort: [.init("credit")]), access: hidden) }
     }
 
     @Test func sortsByAnyFieldAndByReferencedTitles() throws {
@@ -106,7 +107,7 @@ import Testing
         #expect(Set(seen).count == seen.count, "no record twice")
         #expect(seen.prefix(2) == ["Delta", "Acme 华为 Trading"])
         #expect(seen.contains("Zzz") && !seen.contains("Aaa"))
-        #expect(throws: RecordError.self) { try store.query(RecordQuery(entity: "account", after: "garbage"), as: alice, access: .unrestricted) }
+        #expect(throws: KithStore.RecordError.self) { try store.query(RecordQuery(entity: "account", after: "garbage"), as: alice, access: .unrestricted) }
     }
 
     @Test func countsAreCappedAndSaySo() throws {
@@ -153,5 +154,29 @@ import Testing
         let rows = try store.aggregate(AggregateQuery(entity: "person", groupField: "account"), as: alice, access: .unrestricted)
         #expect(rows.first?.label == "Acme 华为 Trading")
         #expect(rows.first?.count == 2)
+    }
+}
+
+extension RecordQueryTests {
+    @Test func pagesCarryTheTitlesOfReferencedRecords() throws {
+        _ = try store.create("person", ["name": "P1", "account": 3], as: alice, access: .unrestricted)
+        let page = try store.query(RecordQuery(entity: "person"), as: alice, access: .unrestricted)
+        #expect(page.titles["account"] == [3: "Gamma 上海贸易"])
+    }
+}
+
+extension RecordQueryTests {
+    @Test func searchIndexFollowsWritesWithinOneTransaction() throws {
+        try store.write(as: alice) { transaction in
+            let created = try transaction.create("account", ["name": "Omega Widgets"])
+            _ = try transaction.update("account", id: created.id, ["name": "Omega Gadgets"])
+            let doomed = try transaction.create("account", ["name": "Doomed Widgets"])
+            try transaction.delete("account", id: doomed.id)
+        }
+        #expect(try names(RecordQuery(entity: "account", search: "Gadgets")) == ["Omega Gadgets"])
+        #expect(try names(RecordQuery(entity: "account", search: "Widgets")).isEmpty)
+        #expect(try store.integrityCheck() == "ok")
+        // FTS5 compares its index with the content table and fails on any difference.
+        try store.checkSearchIndexes()
     }
 }

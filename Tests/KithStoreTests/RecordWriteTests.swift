@@ -174,6 +174,13 @@ import Testing
         #expect(try store.history("account", id: account.id, as: alice, access: .unrestricted).last?.action == "restore")
     }
 
+    @Test func historyKeepsAnyTextExactly() throws {
+        let tricky = "quote \" backslash \\ newline \n tab \t bell \u{07} 中文 🚀"
+        let account = try store.create("account", ["name": "A", "notes": .text(tricky)], as: alice, access: .unrestricted)
+        let history = try store.history("account", id: account.id, as: alice, access: .unrestricted)
+        #expect(history.first?.changes["notes"]?.new == .text(tricky))
+    }
+
     @Test func multirefLinksAreStoredInOrder() throws {
         let a = try store.create("person", ["name": "A"], as: alice, access: .unrestricted)
         let b = try store.create("person", ["name": "B"], as: alice, access: .unrestricted)

@@ -10,7 +10,7 @@ struct QueryCompiler {
     let table: StorageLayout.Table
     let access: AccessFilter
     private(set) var joins: [String] = []
-    private(set) var arguments: [DatabaseValueConvertible?] = []
+    private(set) var arguments: [(any DatabaseValueConvertible)?] = []
 
     init(_ transaction: RecordTransaction, entity: Entity, table: StorageLayout.Table, access: AccessFilter) {
         self.transaction = transaction
@@ -113,7 +113,7 @@ struct QueryCompiler {
         }
     }
 
-    private func encode(_ value: Value, for field: Field) throws(RecordError) -> DatabaseValueConvertible? {
+    private func encode(_ value: Value, for field: Field) throws(RecordError) -> (any DatabaseValueConvertible)? {
         guard let input = transaction.store.inputs.input(entity.name, field.name) else { return ColumnCodec.bind(value) }
         do {
             let normalized = try input.normalize(value)
@@ -131,7 +131,7 @@ struct QueryCompiler {
         case .empty: return "NOT EXISTS (\(any))"
         case .notEmpty: return "EXISTS (\(any))"
         case .eq, .in, .contains, .ne, .notIn:
-            var ids: [DatabaseValueConvertible?] = []
+            var ids: [(any DatabaseValueConvertible)?] = []
             for value in values {
                 guard let id = value.integer ?? value.text.flatMap({ Int64($0) }) else { throw invalid("filter on '\(field.name)': ids expected") }
                 ids.append(id)

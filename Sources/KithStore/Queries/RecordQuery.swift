@@ -100,6 +100,8 @@ public struct RecordPage: Sendable {
     public let records: [Record]
     /// Pass as `after` for the next page; nil on the last page.
     public let nextCursor: String?
+    /// The titles of the records the page's `ref` fields point at: field → id → title.
+    public let titles: [String: [Int64: String]]
 }
 
 /// A count that stops at a cap on big tables, and says so.

@@ -38,7 +38,7 @@ extension RecordTransaction {
                 let offset = table.columns.count
                 next = Self.encodeCursor((0..<keys.count).map { last[offset + $0] as DatabaseValue })
             }
-            return RecordPage(records: records, nextCursor: next)
+            return RecordPage(records: records, nextCursor: next, titles: try referencedTitles(records, entity: entity, access: access))
         }
     }
 
@@ -168,19 +168,46 @@ extension RecordTransaction {
         return rows.map { AggregateRow(group: $0.group, label: $0.group.integer.flatMap { titles[$0] }, value: $0.value, count: $0.count) }
     }
 
+    /// Titles of the records a page refers to, one query per referenced entity.
+    func referencedTitles(_ records: [Record], entity: Entity, access: AccessFilter) throws -> [String: [Int64: String]] {
+        var titles: [String: [Int64: String]] = [:]
+        guard !records.isEmpty else { return titles }
+        for field in entity.fields where (field.type == .ref || field.type == .multiref) && !access.hiddenFields.contains(field.name) {
+            guard let target = field.target, let targetEntity = schema.entity(target), let table = store.layout.table(target),
+                let titleColumn = table.column(targetEntity.titleField)
+            else { continue }
+            let ids = Array(Set(records.flatMap { record -> [Int64] in
+                let value = record[field.name]
+                return (value.list ?? [value]).compactMap(\.integer)
+            }))
+            guard !ids.isEmpty else { continue }
+            let codec = ColumnCodec(titleColumn)
+            let sql = "SELECT id, \(SQL.quote(titleColumn.name)) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
+            var byID: [Int64: String] = [:]
+            for row in try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: [Self.jsonList(ids)]) {
+                byID[row[0]] = codec.decode(row[1] as DatabaseValue).description
+            }
+            titles[field.name] = byID
+        }
+        return titles
+    }
+
     /// Fills multiref values of a page with one query per link table.
     private func attachLinks(_ records: inout [Record], _ table: StorageLayout.Table, access: AccessFilter) throws {
         guard !records.isEmpty else { return }
         let ids = records.map(\.id)
         for (field, link) in table.links where !access.hiddenFields.contains(field) {
             var targets: [Int64: [Value]] = [:]
-            let sql = "SELECT record, target FROM \(SQL.quote(link)) WHERE record IN (\(Array(repeating: "?", count: ids.count).joined(separator: ","))) ORDER BY record, position"
-            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(ids)) {
+            let sql = "SELECT record, target FROM \(SQL.quote(link)) WHERE record IN (SELECT value FROM json_each(?)) ORDER BY record, position"
+            for row in try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: [Self.jsonList(ids)]) {
                 targets[row[0], default: []].append(.integer(row[1]))
             }
             for index in records.indices { records[index].values[field] = .list(targets[records[index].id] ?? []) }
         }
     }
+
+    /// `[1,2,3]`: a list of ids as one bound argument, so the statement can be cached.
+    static func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
 
     static func encodeCursor(_ values: [DatabaseValue]) -> String {
         let json: [Any] = values.map { value in

@@ -24,6 +24,18 @@ extension RecordTransaction {
         }
     }
 
+    /// Creates a record like `create` and returns only its id: the bulk path (imports, generators)
+    /// that skips reading the record back.
+    public func createID(
+        _ entityName: String, _ input: [String: Value], lines: [String: [[String: Value]]] = [:], access: AccessFilter = .unrestricted
+    ) throws(RecordError) -> Int64 {
+        let (entity, table) = try self.entity(entityName)
+        guard entity.detailOf == nil, access.mayCreate else {
+            throw RecordError(.forbidden, entity: entityName, "you may not create \(entityName) records this way")
+        }
+        return try storage(entityName) { try insertNew(entity, table, input, lines: lines, access: access) }
+    }
+
     /// Validates and inserts a new record with its lines and history; its id.
     func insertNew(
         _ entity: Entity, _ table: StorageLayout.Table, _ input: [String: Value], lines: [String: [[String: Value]]], access: AccessFilter
@@ -106,6 +118,7 @@ extension RecordTransaction {
         let statement = try db.cachedStatement(sql: "INSERT INTO \(SQL.quote(table.name)) (\(names)) VALUES (\(marks))")
         try statement.execute(arguments: StatementArguments(columns.map { ColumnCodec($0).encode(values[$0.name] ?? .null) }))
         let id = db.lastInsertedRowID
+        if !table.searchColumns.isEmpty { unindexed.add(entity.name, id) }
         for (field, link) in table.links {
             try writeLinks(link, record: id, targets: values[field]?.list ?? [])
         }

@@ -29,6 +29,7 @@ extension RecordTransaction {
             if actor.origin != .engine, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
                 throw RecordError(.locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)' and cannot be deleted")
             }
+            try indexNewRecords()  // the delete trigger must find the records in the index
             let plan = try deletionPlan(entity.name, id)
             let batch = (try Int64.fetchOne(db, sql: "SELECT max(batch) FROM kith_recycle") ?? 0) + 1
             for (referrer, field, referrerID) in plan.clear {
@@ -156,7 +157,7 @@ extension RecordTransaction {
     public func recycleBin(entity: String? = nil, limit: Int = 100) throws(RecordError) -> [RecycledRecord] {
         try storage(entity ?? "") {
             var sql = "SELECT batch, entity, record, data, deleted_by, deleted_at FROM kith_recycle"
-            var arguments: [DatabaseValueConvertible?] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
             if let entity {
                 sql += " WHERE entity = ?"
                 arguments.append(entity)

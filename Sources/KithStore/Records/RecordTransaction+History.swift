@@ -24,16 +24,25 @@ extension RecordTransaction {
     func writeHistory(
         _ entity: Entity, id: Int64, version: Int64, action: String, changes: [String: (Value, Value)], comment: String? = nil
     ) throws {
-        var recorded: [String: Any] = [:]
+        var json = "{"
         if entity.isAudited {
-            for (field, change) in changes where !Self.stampedFields.contains(field) && change.0 != change.1 {
-                recorded[field] = [HistoryCoding.json(change.0), HistoryCoding.json(change.1)]
+            var first = true
+            for (field, change) in changes.sorted(by: { $0.key < $1.key })
+            where !Self.stampedFields.contains(field) && change.0 != change.1 {
+                if !first { json += "," }
+                first = false
+                HistoryCoding.write(.text(field), to: &json)
+                json += ":["
+                HistoryCoding.write(change.0, to: &json)
+                json += ","
+                HistoryCoding.write(change.1, to: &json)
+                json += "]"
             }
         }
-        let data = try JSONSerialization.data(withJSONObject: recorded, options: [.sortedKeys])
+        json += "}"
         try db.cachedStatement(
             sql: "INSERT INTO kith_history (entity, record, version, action, actor, at, changes, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [entity.name, id, version, action, actor.userID, nowText, String(decoding: data, as: UTF8.self), comment])
+        ).execute(arguments: [entity.name, id, version, action, actor.userID, nowText, json, comment])
     }
 
     /// The change log of one record, oldest first, as far as the access filter lets the actor read it.
@@ -71,6 +80,37 @@ enum HistoryCoding {
         case .decimal(let decimal): decimal.description
         case .boolean(let flag): flag
         case .list(let items): items.map(json)
+        }
+    }
+
+    /// Appends `value` as JSON (decimals as strings, so they stay exact).
+    static func write(_ value: Value, to json: inout String) {
+        switch value {
+        case .null: json += "null"
+        case .integer(let integer): json += String(integer)
+        case .boolean(let flag): json += flag ? "true" : "false"
+        case .decimal(let decimal): write(.text(decimal.description), to: &json)
+        case .list(let items):
+            json += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { json += "," }
+                write(item, to: &json)
+            }
+            json += "]"
+        case .text(let text):
+            json += "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case "\n": json += "\\n"
+                case "\r": json += "\\r"
+                case "\t": json += "\\t"
+                case _ where scalar.value < 0x20: json += String(format: "\\u%04x", scalar.value)
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+            json += "\""
         }
     }
 

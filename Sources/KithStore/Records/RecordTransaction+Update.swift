@@ -66,8 +66,9 @@ extension RecordTransaction {
 
     /// UPDATE of the changed columns, stamps and version, guarded by the version read.
     func writeRow(_ table: StorageLayout.Table, id: Int64, _ changed: [String: Value], version: Int64, expected: Int64) throws {
+        try indexNewRecords()  // the update trigger must find the record in the index
         var assignments: [String] = []
-        var arguments: [DatabaseValueConvertible?] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
         for column in table.columns where changed[column.name] != nil && !Self.stampedFields.contains(column.name) {
             assignments.append("\(SQL.quote(column.name)) = ?")
             arguments.append(ColumnCodec(column).encode(changed[column.name] ?? .null))
@@ -114,6 +115,7 @@ extension RecordTransaction {
                     detail, id: id, version: version, action: "update",
                     changes: changes.reduce(into: [:]) { $0[$1.key] = (old[$1.key] ?? .null, $1.value) })
             case .delete(let id, let old):
+                try transaction.indexNewRecords()
                 try transaction.db.execute(sql: "DELETE FROM \(SQL.quote(table.name)) WHERE id = ?", arguments: [id])
                 for (_, link) in table.links {
                     try transaction.db.execute(sql: "DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [id])

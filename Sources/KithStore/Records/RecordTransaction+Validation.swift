@@ -86,7 +86,7 @@ extension RecordTransaction {
                 }
             case .file:
                 guard let id = value.integer else { continue }
-                guard let size = try Int.fetchOne(db, sql: "SELECT size FROM kith_file WHERE id = ?", arguments: [id]) else {
+                guard let size = try Int.fetchOne(try db.cachedStatement(sql: "SELECT size FROM kith_file WHERE id = ?"), arguments: [id]) else {
                     problems.append(FieldProblem(field: prefix + name, message: "refers to file #\(id), which does not exist"))
                     continue
                 }
@@ -100,7 +100,7 @@ extension RecordTransaction {
     }
 
     func exists(_ table: String, _ id: Int64) throws -> Bool {
-        try Int.fetchOne(db, sql: "SELECT 1 FROM \(SQL.quote(table)) WHERE id = ?", arguments: [id]) != nil
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM \(SQL.quote(table)) WHERE id = ?"), arguments: [id]) != nil
     }
 
     /// Unique fields and unique indexes whose value another record already has.
@@ -112,7 +112,7 @@ extension RecordTransaction {
             let keyValues = index.columns.map { values[$0] ?? .null }
             if keyValues.contains(where: \.isEmpty) { continue }
             let condition = index.columns.map { "\(SQL.quote($0)) = ?" }.joined(separator: " AND ")
-            var arguments: [DatabaseValueConvertible?] = index.columns.enumerated().map { offset, name in
+            var arguments: [(any DatabaseValueConvertible)?] = index.columns.enumerated().map { offset, name in
                 table.column(name).map { ColumnCodec($0).encode(keyValues[offset]) }
             }
             var sql = "SELECT id FROM \(SQL.quote(table.name)) WHERE \(condition)"
@@ -120,7 +120,7 @@ extension RecordTransaction {
                 sql += " AND id <> ?"
                 arguments.append(id)
             }
-            if let other = try Int64.fetchOne(db, sql: sql + " LIMIT 1", arguments: StatementArguments(arguments)) {
+            if let other = try Int64.fetchOne(try db.cachedStatement(sql: sql + " LIMIT 1"), arguments: StatementArguments(arguments)) {
                 let shown = keyValues.map(\.description).joined(separator: ", ")
                 problems.append(
                     FieldProblem(
@@ -144,14 +144,13 @@ extension RecordTransaction {
         }
         while true {
             let next = try Int.fetchOne(
-                db,
-                sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO kith_sequence (entity, field, period, value) VALUES (?, ?, ?, 1)
                     ON CONFLICT (entity, field, period) DO UPDATE SET value = value + 1 RETURNING value
-                    """, arguments: [entity.name, field.name, period]) ?? 1
+                    """), arguments: [entity.name, field.name, period]) ?? 1
             let code = pattern.format(year: year, month: month, day: day, sequence: next)
             let taken = try Int.fetchOne(
-                db, sql: "SELECT 1 FROM \(SQL.quote(table.name)) WHERE \(SQL.quote(field.name)) = ?", arguments: [code])
+                try db.cachedStatement(sql: "SELECT 1 FROM \(SQL.quote(table.name)) WHERE \(SQL.quote(field.name)) = ?"), arguments: [code])
             if taken == nil { return code }
         }
     }

@@ -10,11 +10,21 @@ public struct RecordTransaction {
     let store: RecordStore
     let db: Database
     public let actor: Actor
+    let stamps: (now: String, today: String)
+    /// Records inserted by this transaction, by entity, still to be added to the full-text index.
+    let unindexed = UnindexedRecords()
 
-    init(store: RecordStore, db: Database, actor: Actor) {
+    /// `stamped`: writes need the transaction's time; reads skip computing it.
+    init(store: RecordStore, db: Database, actor: Actor, stamped: Bool = true) {
         self.store = store
         self.db = db
         self.actor = actor
+        if stamped {
+            let variables = store.variables(for: actor)
+            self.stamps = (variables.now, variables.today)
+        } else {
+            self.stamps = ("", "")
+        }
     }
 
     var schema: Schema { store.schema }
@@ -38,13 +48,22 @@ public struct RecordTransaction {
         }
     }
 
-    var nowText: String { FieldInput.format(epochMilliseconds: Int64(store.clock.now().timeIntervalSince1970 * 1000)) }
+    /// The transaction's time: every record it writes carries the same stamp.
+    var nowText: String { stamps.now }
+    /// Today in the workspace's time zone, `YYYY-MM-DD`.
+    var todayText: String { stamps.today }
 
-    var todayText: String {
-        let now = store.clock.now()
-        let seconds = Int(now.timeIntervalSince1970) + store.timeZone.secondsFromGMT(for: now)
-        let (year, month, day) = FieldInput.civilFromDays(Int((Double(seconds) / 86_400).rounded(.down)))
-        return String(format: "%04d-%02d-%02d", year, month, day)
+    /// Adds the records this transaction inserted to their entities' full-text indexes; the
+    /// store calls it before every commit.
+    func indexNewRecords() throws {
+        for (entity, ids) in unindexed.take() {
+            guard let table = store.layout.table(entity), !table.searchColumns.isEmpty, !ids.isEmpty else { continue }
+            let names = table.searchColumns.map(SQL.quote).joined(separator: ", ")
+            let json = "[" + ids.map(String.init).joined(separator: ",") + "]"
+            try db.cachedStatement(
+                sql: "INSERT INTO \(SQL.quote(table.searchTable))(rowid, \(names)) SELECT id, \(names) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
+            ).execute(arguments: [json])
+        }
     }
 
     // MARK: - Reading rows
@@ -53,19 +72,19 @@ public struct RecordTransaction {
     func fetchValues(_ table: StorageLayout.Table, id: Int64, condition: AccessFilter.Condition? = nil) throws -> [String: Value]? {
         let columns = table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", ")
         var sql = "SELECT \(columns) FROM \(SQL.quote(table.name)) r WHERE r.id = ?"
-        var arguments: [DatabaseValueConvertible?] = [id]
+        var arguments: [(any DatabaseValueConvertible)?] = [id]
         if let condition {
             sql += " AND (\(condition.sql))"
             arguments += condition.arguments.map { ColumnCodec.bind($0) }
         }
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) else { return nil }
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) else { return nil }
         var values: [String: Value] = [:]
         for (index, column) in table.columns.enumerated() {
             values[column.name] = ColumnCodec(column).decode(row[index] as DatabaseValue)
         }
         for (field, link) in table.links {
             let targets = try Int64.fetchAll(
-                db, sql: "SELECT target FROM \(SQL.quote(link)) WHERE record = ? ORDER BY position", arguments: [id])
+                try db.cachedStatement(sql: "SELECT target FROM \(SQL.quote(link)) WHERE record = ? ORDER BY position"), arguments: [id])
             values[field] = .list(targets.map(Value.integer))
         }
         return values
@@ -87,7 +106,7 @@ public struct RecordTransaction {
         for detail in schema.details(of: entity.name) {
             guard let table = store.layout.table(detail.name), let link = masterField(of: detail, master: entity.name) else { continue }
             let ids = try Int64.fetchAll(
-                db, sql: "SELECT id FROM \(SQL.quote(table.name)) WHERE \(SQL.quote(link)) = ? ORDER BY id", arguments: [values["id"]?.integer])
+                try db.cachedStatement(sql: "SELECT id FROM \(SQL.quote(table.name)) WHERE \(SQL.quote(link)) = ? ORDER BY id"), arguments: [values["id"]?.integer])
             lines[detail.name] = try ids.compactMap { id in
                 try fetchValues(table, id: id).map { Record(entity: detail.name, values: $0, lines: [:]) }
             }
@@ -103,7 +122,7 @@ public struct RecordTransaction {
 
 extension ColumnCodec {
     /// A `Value` as an SQL argument when no field type is known (filters on system columns, access conditions).
-    static func bind(_ value: Value) -> DatabaseValueConvertible? {
+    static func bind(_ value: Value) -> (any DatabaseValueConvertible)? {
         switch value {
         case .null: nil
         case .text(let text): text
@@ -112,5 +131,17 @@ extension ColumnCodec {
         case .boolean(let flag): flag ? 1 : 0
         case .list(let items): items.map(\.description).joined(separator: ",")
         }
+    }
+}
+
+/// Ids a transaction inserted and has not yet indexed for search.
+final class UnindexedRecords {
+    private var ids: [String: [Int64]] = [:]
+
+    func add(_ entity: String, _ id: Int64) { ids[entity, default: []].append(id) }
+
+    func take() -> [String: [Int64]] {
+        defer { ids = [:] }
+        return ids
     }
 }

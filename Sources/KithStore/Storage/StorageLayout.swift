@@ -104,6 +104,11 @@ extension StorageLayout {
             let orderable = key.filter { name in columns.contains { $0.name == name && $0.fieldType != FieldType.multienum.rawValue } }
             if !orderable.isEmpty { add(orderable) }
         }
+        // An index whose columns begin another index serves no query the longer one does not.
+        indexes = indexes.filter { index in
+            index.isUnique
+                || !indexes.contains { other in other.columns.count > index.columns.count && Array(other.columns.prefix(index.columns.count)) == index.columns }
+        }
         let search = entity.fields.filter { $0.isSearchable && $0.type != .multiref }.map(\.name)
         return Table(
             entity: entity.name, name: tableName(entity.name), columns: columns, indexes: indexes, links: links,

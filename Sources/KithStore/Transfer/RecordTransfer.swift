@@ -86,6 +86,7 @@ public enum RecordTransfer {
                 progress?(report.rows)
                 report.applied = !dryRun && (report.problems.isEmpty || skipInvalid)
                 if !report.applied { throw Rollback(report: report) }
+                try transaction.indexNewRecords()
                 return report
             }
         } catch let rollback as Rollback {

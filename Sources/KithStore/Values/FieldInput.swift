@@ -107,12 +107,12 @@ struct FieldInput {
         if text.contains("\0") { throw problem("must not contain NUL characters") }
         switch field.type {
         case .email:
-            guard text.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s.]+$"#, options: .regularExpression) != nil else {
+            guard Self.matches(Self.emailFormat, text) else {
                 throw problem("'\(text)' is not an email address")
             }
         case .phone:
             let digits = text.filter(\.isNumber).count
-            guard text.range(of: #"^\+?[0-9 ()./-]+((ext|x|转)[0-9]+)?$"#, options: .regularExpression) != nil, (5...20).contains(digits) else {
+            guard Self.matches(Self.phoneFormat, text), (5...20).contains(digits) else {
                 throw problem("'\(text)' is not a phone number")
             }
         case .url:
@@ -192,6 +192,21 @@ struct FieldInput {
         }
     }
 
+    // MARK: - Formats, compiled once
+
+    static let emailFormat = compile(#"^[^@\s]+@[^@\s]+\.[^@\s.]+$"#)
+    static let phoneFormat = compile(#"^\+?[0-9 ()./-]+((ext|x|转)[0-9]+)?$"#)
+    static let dateTimeFormat = compile(#"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$"#)
+
+    private static func compile(_ pattern: String) -> NSRegularExpression {
+        // The patterns are constants of this file; a failure is a programming error caught by every test.
+        try! NSRegularExpression(pattern: pattern)
+    }
+
+    static func matches(_ regex: NSRegularExpression, _ text: String) -> Bool {
+        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
     // MARK: - Dates
 
     /// `YYYY-MM-DD` when `text` is a real calendar date.
@@ -212,9 +227,7 @@ struct FieldInput {
     /// UTC `YYYY-MM-DDTHH:MM:SS.sssZ` for an ISO 8601 date-time; without an offset the time is
     /// read in `timeZone`; a bare date means its midnight there.
     static func canonicalDateTime(_ text: String, timeZone: TimeZone) -> String? {
-        let pattern = #"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$"#
-        guard let regex = try? NSRegularExpression(pattern: pattern),
-            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
+        guard let match = dateTimeFormat.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
         else { return nil }
         func group(_ index: Int) -> String? {
             Range(match.range(at: index), in: text).map { String(text[$0]) }
