@@ -9,6 +9,8 @@ struct StoreBenchmark {
     let schema: Schema
     let folder: URL
     let scale: Double
+    /// Measure on the databases a previous run generated in `folder` instead of generating them.
+    var reuse = false
     var rows: [(String, String, String, String)] = []
 
     var customers: Int { Int(1_000_000 * scale) }
@@ -19,21 +21,26 @@ struct StoreBenchmark {
     static let admin = Actor(userID: 1, departmentID: 1)
 
     mutating func run() throws {
-        try? FileManager.default.removeItem(at: folder)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let reusing = reuse && FileManager.default.fileExists(atPath: folder.appendingPathComponent("raw.sqlite").path)
+        if !reusing {
+            try? FileManager.default.removeItem(at: folder)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
         let store = try RecordStore.open(at: folder.appendingPathComponent("engine.sqlite").path, schema: schema, timeZone: Self.zone)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let raw = try DatabasePool(path: folder.appendingPathComponent("raw.sqlite").path, configuration: configuration)
-        try raw.write { db in
-            for statement in MigrationPlan(from: nil, to: store.layout).steps.flatMap(\.sql) where !statement.hasPrefix("--") {
-                try db.execute(sql: statement)
+        if !reusing {
+            try raw.write { db in
+                for statement in MigrationPlan(from: nil, to: store.layout).steps.flatMap(\.sql) where !statement.hasPrefix("--") {
+                    try db.execute(sql: statement)
+                }
             }
         }
         let layout = store.layout
 
         // Bulk import.
-        for (entity, count) in [("customer", customers), ("contact", contacts), ("opportunity", opportunities)] {
+        for (entity, count) in reusing ? [] : [("customer", customers), ("contact", contacts), ("opportunity", opportunities)] {
             let engineRate = try bulk(count: count) { start, end in
                 try store.write(as: Self.admin) { transaction in
                     for index in start..<end { _ = try transaction.createID(entity, Generator.values(entity, index, customers: customers)) }
@@ -55,10 +62,11 @@ struct StoreBenchmark {
             _ = try store.create("customer", Generator.values("customer", customers + index, customers: customers), as: Self.admin, access: .unrestricted)
         }
         let customerTable = layout.table("customer")!
+        let nextRawID = try raw.read { db in try Int.fetchOne(db, sql: "SELECT max(id) FROM e_customer") ?? 0 } + 1
         let rawCreate = try timeEach(singles) { index in
             try raw.write { db in
-                try RawSQL.insert(db, customerTable, Generator.values("customer", customers + index, customers: customers), id: customers + index + 1)
-                try RawSQL.index(db, customerTable, from: customers + index + 1, to: customers + index + 1)
+                try RawSQL.insert(db, customerTable, Generator.values("customer", customers + index, customers: customers), id: nextRawID + index)
+                try RawSQL.index(db, customerTable, from: nextRawID + index, to: nextRawID + index)
             }
         }
         rows.append(("single create with validation + history (ops/s)", format(1e6 / mean(engineCreate)), format(1e6 / mean(rawCreate)), ratio(mean(engineCreate), mean(rawCreate))))

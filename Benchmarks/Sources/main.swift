@@ -3,8 +3,10 @@ import KithSchema
 
 // kith-benchmarks: run in release mode from the repository root.
 //   kith-benchmarks schema [RUNS]           schema loading (default)
-//   kith-benchmarks store [SCALE] [FOLDER]  the object engine against hand-written SQL;
-//                                           SCALE 1 = 1M customers, 3M contacts, 2M opportunities
+//   kith-benchmarks store [SCALE] [FOLDER] [--reuse]
+//                                           the object engine against hand-written SQL; SCALE 1 =
+//                                           1M customers, 3M contacts, 2M opportunities; --reuse
+//                                           measures on the data a previous run left in FOLDER
 // Each prints a Markdown table; results are kept in Benchmarks/README.md.
 
 guard let installation = Installation.locate() else {
@@ -22,6 +24,7 @@ case "store":
     let folder = URL(fileURLWithPath: arguments.dropFirst(2).first ?? FileManager.default.temporaryDirectory.appendingPathComponent("kith-store-bench").path)
     let schema = try WorkspaceLoader(installation: installation).load(moduleFiles: coreFiles, scriptFolders: [installation.scriptsFolder])
     var benchmark = StoreBenchmark(schema: schema, folder: folder, scale: scale)
+    benchmark.reuse = arguments.contains("--reuse")
     try benchmark.run()
     print("Scale \(scale): \(benchmark.customers) customers, \(benchmark.contacts) contacts, \(benchmark.opportunities) opportunities.\n")
     print(benchmark.table())

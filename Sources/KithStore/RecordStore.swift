@@ -16,6 +16,8 @@ public final class RecordStore: Sendable {
     let pool: DatabasePool
     let clock: StoreClock
     let inputs: FieldInputs
+    /// Per table: the codec of each column and the select list, built once.
+    let reading: [String: (codecs: [ColumnCodec], columns: String)]
 
     /// Why a store could not be opened or migrated.
     public enum OpenError: Error, Sendable, CustomStringConvertible {
@@ -43,6 +45,11 @@ public final class RecordStore: Sendable {
         self.pool = pool
         self.clock = clock
         self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
+        var reading: [String: (codecs: [ColumnCodec], columns: String)] = [:]
+        for table in layout.tables {
+            reading[table.name] = (table.columns.map(ColumnCodec.init), table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", "))
+        }
+        self.reading = reading
     }
 
     /// Opens (creating if needed) the database at `path` and applies the additive part of the

@@ -26,6 +26,7 @@ public struct Schema: Sendable {
 
     private var entityIndex: [String: Int] = [:]
     private var dictionaryIndex: [String: Int] = [:]
+    private var detailIndex: [String: [Int]] = [:]
 
     public init() {}
 
@@ -40,7 +41,7 @@ public struct Schema: Sendable {
     public func menu(_ name: String) -> Menu? { menus.first { $0.name == name } }
 
     /// The line-item entities of `master`.
-    public func details(of master: String) -> [Entity] { entities.filter { $0.detailOf == master } }
+    public func details(of master: String) -> [Entity] { (detailIndex[master] ?? []).map { entities[$0] } }
 
     /// The allowed values of an enum field, from its dictionary or its inline list.
     public func choices(of field: Field) -> [String] {
@@ -52,6 +53,10 @@ public struct Schema: Sendable {
     /// Builds the lookups used once the schema is complete.
     mutating func indexDictionaries() {
         dictionaryIndex = Dictionary(dictionaries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        detailIndex = [:]
+        for (index, entity) in entities.enumerated() {
+            if let master = entity.detailOf { detailIndex[master, default: []].append(index) }
+        }
     }
 
     mutating func add(_ entity: Entity) {

@@ -23,7 +23,7 @@ extension RecordTransaction {
         let arguments = compiler.arguments + [limit + 1]
         return try storage(query.entity) {
             let rows = try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
-            let codecs = table.columns.map(ColumnCodec.init)
+            let codecs = store.reading[table.name]?.codecs ?? table.columns.map(ColumnCodec.init)
             var records: [Record] = []
             for row in rows.prefix(limit) {
                 var values: [String: Value] = [:]

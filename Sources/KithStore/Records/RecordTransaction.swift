@@ -70,7 +70,8 @@ public struct RecordTransaction {
 
     /// The stored values of one row (and its multiref links), or nil.
     func fetchValues(_ table: StorageLayout.Table, id: Int64, condition: AccessFilter.Condition? = nil) throws -> [String: Value]? {
-        let columns = table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", ")
+        let reading = store.reading[table.name] ?? (table.columns.map(ColumnCodec.init), table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", "))
+        let columns = reading.columns
         var sql = "SELECT \(columns) FROM \(SQL.quote(table.name)) r WHERE r.id = ?"
         var arguments: [(any DatabaseValueConvertible)?] = [id]
         if let condition {
@@ -80,7 +81,7 @@ public struct RecordTransaction {
         guard let row = try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) else { return nil }
         var values: [String: Value] = [:]
         for (index, column) in table.columns.enumerated() {
-            values[column.name] = ColumnCodec(column).decode(row[index] as DatabaseValue)
+            values[column.name] = reading.codecs[index].decode(row[index] as DatabaseValue)
         }
         for (field, link) in table.links {
             let targets = try Int64.fetchAll(

@@ -37,9 +37,35 @@ public struct StorageLayout: Codable, Equatable, Sendable {
         public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
     }
 
-    public var tables: [Table]
+    public var tables: [Table] {
+        didSet { positions = Self.positions(tables) }
+    }
+    private var positions: [String: Int]
 
-    public func table(_ entity: String) -> Table? { tables.first { $0.entity == entity } }
+    enum CodingKeys: String, CodingKey { case tables }
+
+    public init(tables: [Table]) {
+        self.tables = tables
+        self.positions = Self.positions(tables)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(tables: try container.decode([Table].self, forKey: .tables))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tables, forKey: .tables)
+    }
+
+    public static func == (lhs: StorageLayout, rhs: StorageLayout) -> Bool { lhs.tables == rhs.tables }
+
+    private static func positions(_ tables: [Table]) -> [String: Int] {
+        Dictionary(tables.enumerated().map { ($1.entity, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func table(_ entity: String) -> Table? { positions[entity].map { tables[$0] } }
 
     /// Names of tables Kith keeps for itself; no entity table can clash with them (entity tables start with `e_`).
     static let internalTables = ["kith_layout", "kith_history", "kith_recycle", "kith_sequence", "kith_file"]
@@ -48,7 +74,7 @@ public struct StorageLayout: Codable, Equatable, Sendable {
 extension StorageLayout {
     /// The layout `schema` needs.
     public init(schema: Schema) {
-        tables = schema.entities.map { Self.table(for: $0, in: schema) }
+        self.init(tables: schema.entities.map { Self.table(for: $0, in: schema) })
     }
 
     static func tableName(_ entity: String) -> String { "e_" + entity }
