@@ -216,3 +216,23 @@ import Testing
         #expect(throws: RecordError.self) { try store.delete("account", id: theirs.id, as: alice, access: own) }
     }
 }
+
+extension RecordWriteTests {
+    @Test func autonumbersRestartEachYearOrMonthAsDeclared() throws {
+        let shanghai = TestStore.zone
+        let schema = store.schema
+        func opened(at time: String) throws -> RecordStore {
+            let formatter = ISO8601DateFormatter()
+            return try RecordStore.open(at: test.path, schema: schema, timeZone: shanghai, clock: .fixed(formatter.date(from: time)!))
+        }
+        let december = try opened(at: "2026-12-31T15:30:00Z")  // 23:30 in Shanghai
+        let account = try december.create("account", ["name": "A"], as: alice, access: .unrestricted)
+        #expect(account["code"] == "A2026-001")
+        let invoice = try december.create("invoice", ["account": .integer(account.id)], as: alice, access: .unrestricted)
+        #expect(invoice["code"] == "INV202612-0001")
+        let january = try opened(at: "2026-12-31T16:30:00Z")  // already 2027-01-01 in Shanghai
+        #expect(try january.create("account", ["name": "B"], as: alice, access: .unrestricted)["code"] == "A2027-001")
+        #expect(try january.create("invoice", ["account": .integer(account.id)], as: alice, access: .unrestricted)["code"] == "INV202701-0001")
+        #expect(try january.create("account", ["name": "C"], as: alice, access: .unrestricted)["code"] == "A2027-002")
+    }
+}

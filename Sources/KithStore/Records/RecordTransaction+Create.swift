@@ -41,39 +41,37 @@ extension RecordTransaction {
         _ entity: Entity, _ table: StorageLayout.Table, _ input: [String: Value], lines: [String: [[String: Value]]], access: AccessFilter
     ) throws -> Int64 {
         let entityName = entity.name
-        do {
-            var problems: [FieldProblem] = []
-            let values = try prepareNew(entity, table, input, access: access, problems: &problems)
-            var lineValues: [(Entity, StorageLayout.Table, [String: Value])] = []
-            for (detailName, rows) in lines.sorted(by: { $0.key < $1.key }) {
-                guard let detail = schema.entity(detailName), detail.detailOf == entity.name, let detailTable = store.layout.table(detailName)
-                else {
-                    problems.append(FieldProblem(field: detailName, message: "is not a line item of '\(entity.name)'"))
-                    continue
-                }
-                for (index, row) in rows.enumerated() {
-                    let prefix = "\(detailName)[\(index + 1)]."
-                    let master = masterField(of: detail, master: entity.name) ?? ""
-                    var prepared = try prepareNew(
-                        detail, detailTable, row.filter { $0.key != master && $0.key != "id" }, access: .unrestricted, problems: &problems,
-                        prefix: prefix, skipping: [master])
-                    prepared[master] = nil
-                    lineValues.append((detail, detailTable, prepared))
-                }
+        var problems: [FieldProblem] = []
+        let values = try prepareNew(entity, table, input, access: access, problems: &problems)
+        var lineValues: [(Entity, StorageLayout.Table, [String: Value])] = []
+        for (detailName, rows) in lines.sorted(by: { $0.key < $1.key }) {
+            guard let detail = schema.entity(detailName), detail.detailOf == entity.name, let detailTable = store.layout.table(detailName)
+            else {
+                problems.append(FieldProblem(field: detailName, message: "is not a line item of '\(entity.name)'"))
+                continue
             }
-            guard problems.isEmpty else {
-                throw RecordError(.invalid, entity: entityName, "the \(entityName) was not saved", problems: problems)
+            for (index, row) in rows.enumerated() {
+                let prefix = "\(detailName)[\(index + 1)]."
+                let master = masterField(of: detail, master: entity.name) ?? ""
+                var prepared = try prepareNew(
+                    detail, detailTable, row.filter { $0.key != master && $0.key != "id" }, access: .unrestricted, problems: &problems,
+                    prefix: prefix, skipping: [master])
+                prepared[master] = nil
+                lineValues.append((detail, detailTable, prepared))
             }
-            let id = try insert(entity, table, values)
-            try writeHistory(entity, id: id, version: 1, action: "create", changes: values.mapValues { (.null, $0) })
-            for (detail, detailTable, row) in lineValues {
-                var line = row
-                if let master = masterField(of: detail, master: entity.name) { line[master] = .integer(id) }
-                let lineID = try insert(detail, detailTable, line)
-                try writeHistory(detail, id: lineID, version: 1, action: "create", changes: line.mapValues { (.null, $0) })
-            }
-            return id
         }
+        guard problems.isEmpty else {
+            throw RecordError(.invalid, entity: entityName, "the \(entityName) was not saved", problems: problems)
+        }
+        let id = try insert(entity, table, values)
+        try writeHistory(entity, id: id, version: 1, action: "create", changes: values.mapValues { (.null, $0) })
+        for (detail, detailTable, row) in lineValues {
+            var line = row
+            if let master = masterField(of: detail, master: entity.name) { line[master] = .integer(id) }
+            let lineID = try insert(detail, detailTable, line)
+            try writeHistory(detail, id: lineID, version: 1, action: "create", changes: line.mapValues { (.null, $0) })
+        }
+        return id
     }
 
     /// Normalized values of a new record with defaults, stamps, state and codes; problems collected.

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// `kith migrate`, `import`, `export`, `backup` and `restore` as a user runs them.
+@Suite struct StoreCommandTests {
+    let folder: URL
+    let environment = ["KITH_HOME": CheckCommandTests.repository.path]
+
+    init() throws {
+        folder = try CheckCommandTests.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("modules"), withIntermediateDirectories: true)
+        try Data(
+            #"<workspace xmlns="urn:kith:1" name="w" timezone="Asia/Shanghai"><use module="core"/><modules path="modules"/></workspace>"#.utf8
+        ).write(to: folder.appendingPathComponent("workspace.xml"))
+    }
+
+    func kith(_ arguments: [String]) throws -> CheckCommandTests.Run {
+        try CheckCommandTests.kith(arguments + ["--workspace", folder.path], in: folder, environment: environment)
+    }
+
+    @Test func migrateShowsThePlanThenAppliesIt() throws {
+        let dryRun = try kith(["migrate", "--dry-run"])
+        #expect(dryRun.status == 0)
+        #expect(dryRun.output.contains("create table for entity 'customer'"))
+        #expect(dryRun.output.contains("CREATE TABLE \"e_customer\""))
+        #expect(try kith(["migrate"]).status == 0)
+        #expect(try kith(["migrate"]).output.contains("nothing to do"))
+        // A field removed by a local module's change is destructive: refused without the flag.
+        try Data(
+            #"<module xmlns="urn:kith:1" name="w.local" version="1"><extend entity="customer"><field name="vat" type="text"/></extend></module>"#.utf8
+        ).write(to: folder.appendingPathComponent("modules/local.xml"))
+        #expect(try kith(["migrate"]).output.contains("applied: add field 'customer.vat'"))
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("modules/local.xml"))
+        let refused = try kith(["migrate"])
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("drop field 'customer.vat'"))
+        let applied = try kith(["migrate", "--allow-destructive"])
+        #expect(applied.status == 0, "\(applied.errors)")
+        #expect(applied.output.contains("backup taken first"))
+    }
+
+    @Test func importReportsBadRowsByLineAndExportWritesCSV() throws {
+        let csv = folder.appendingPathComponent("customers.csv")
+        try Data("name,phone,industry,credit_limit\nACME,13800138000,manufacturing,5000\nBad,call me,nope,\n".utf8).write(to: csv)
+        let refused = try kith(["import", "customer", csv.path])
+        #expect(refused.status == 1)
+        #expect(refused.output.contains("\(csv.path):3: the customer was not saved"))
+        #expect(refused.output.contains("nothing was imported"))
+        let skipped = try kith(["import", "customer", csv.path, "--skip-invalid"])
+        #expect(skipped.status == 0)
+        #expect(skipped.output.contains("imported 1 of 2 rows into customer; 1 bad row skipped"))
+        // Imported without an owner, the customer is in the public pool.
+        let export = try kith(["export", "customer", "--view", "pool"])
+        #expect(export.status == 0, "\(export.errors)")
+        let lines = export.output.split(separator: "\n")
+        #expect(lines.first == "name,industry,region,released_at")
+        #expect(lines.dropFirst().map(String.init) == ["ACME,manufacturing,,"])
+        #expect(try kith(["export", "customer", "--view", "mine"]).output.split(separator: "\n").count == 1)
+        #expect(try kith(["export", "custmer"]).errors.contains("did you mean 'customer'?"))
+    }
+
+    @Test func backupAndRestoreRoundTrip() throws {
+        let csv = folder.appendingPathComponent("c.csv")
+        try Data("name\nOne\n".utf8).write(to: csv)
+        #expect(try kith(["import", "customer", csv.path]).status == 0)
+        let backup = folder.appendingPathComponent("backups/one.sqlite")
+        #expect(try kith(["backup", backup.path]).status == 0)
+        try Data("name\nTwo\n".utf8).write(to: csv)
+        #expect(try kith(["import", "customer", csv.path]).status == 0)
+        #expect(try kith(["export", "customer"]).output.split(separator: "\n").count == 3)
+        let restore = try kith(["restore", backup.path])
+        #expect(restore.status == 0)
+        #expect(try kith(["export", "customer"]).output.split(separator: "\n").count == 2)
+        #expect(try kith(["restore", folder.appendingPathComponent("nothing.sqlite").path]).status == 1)
+    }
+}
