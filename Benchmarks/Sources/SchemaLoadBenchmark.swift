@@ -27,7 +27,8 @@ struct SchemaLoadBenchmark {
             return String(format: "| %@ | %@ | %.2f | %.2f | %.2f |", name, size, sorted[0], sorted[sorted.count / 2], p90)
         }
         let core = try time(files: coreFiles, scripts: [installation.scriptsFolder], runs: runs)
-        let coreSchema = try WorkspaceLoader(installation: installation).load(moduleFiles: coreFiles, scriptFolders: [installation.scriptsFolder])
+        let coreSchema = try WorkspaceLoader(installation: installation).load(
+            moduleFiles: coreFiles, scriptFolders: [installation.scriptsFolder])
         let fields = coreSchema.entities.reduce(0) { $0 + $1.fields.count }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -76,9 +77,13 @@ struct SchemaLoadBenchmark {
                 xml += (0..<min(fields, 12)).map { "<field ref=\"f\($0)\"/>" }.joined() + "</section></form>\n"
                 xml += "    <view name=\"all\" default=\"true\">"
                 xml += (0..<min(fields, 6)).map { "<column field=\"f\($0)\"/>" }.joined()
-                xml += #"<filter field="f4" op="in" value="new,active"/><filter field="f3" op="gte" value="$today-30d"/><sort field="updated_at" dir="desc"/></view>"# + "\n"
+                xml +=
+                    #"<filter field="f4" op="in" value="new,active"/><filter field="f3" op="gte" value="$today-30d"/><sort field="updated_at" dir="desc"/></view>"#
+                    + "\n"
                 if index % 5 == 0 {
-                    xml += #"    <workflow initial="draft"><state name="draft"/><state name="done"/><transition name="finish" from="draft" to="done"/></workflow>"# + "\n"
+                    xml +=
+                        #"    <workflow initial="draft"><state name="draft"/><state name="done"/><transition name="finish" from="draft" to="done"/></workflow>"#
+                        + "\n"
                 }
                 xml += "  </entity>\n"
             }

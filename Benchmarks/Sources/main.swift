@@ -21,7 +21,9 @@ let coreFiles = try FileManager.default.contentsOfDirectory(atPath: installation
 switch arguments.first ?? "schema" {
 case "store":
     let scale = arguments.dropFirst().first.flatMap(Double.init) ?? 1
-    let folder = URL(fileURLWithPath: arguments.dropFirst(2).first ?? FileManager.default.temporaryDirectory.appendingPathComponent("kith-store-bench").path)
+    let folder = URL(
+        fileURLWithPath: arguments.dropFirst(2).first
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("kith-store-bench").path)
     let schema = try WorkspaceLoader(installation: installation).load(moduleFiles: coreFiles, scriptFolders: [installation.scriptsFolder])
     var benchmark = StoreBenchmark(schema: schema, folder: folder, scale: scale)
     benchmark.reuse = arguments.contains("--reuse")

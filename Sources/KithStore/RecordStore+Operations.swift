@@ -48,7 +48,9 @@ extension RecordStore {
         try write(as: actor) { try $0.update(entity, id: id, values, lines: lines, expectedVersion: expectedVersion, access: access) }
     }
 
-    public func delete(_ entity: String, id: Int64, expectedVersion: Int64? = nil, as actor: Actor, access: AccessFilter) throws(RecordError) {
+    public func delete(_ entity: String, id: Int64, expectedVersion: Int64? = nil, as actor: Actor, access: AccessFilter)
+        throws(RecordError)
+    {
         try write(as: actor) { try $0.delete(entity, id: id, expectedVersion: expectedVersion, access: access) }
     }
 
@@ -56,7 +58,9 @@ extension RecordStore {
         try read(as: actor) { try $0.history(entity, id: id, access: access) }
     }
 
-    public func restoreVersion(_ entity: String, id: Int64, version: Int64, as actor: Actor, access: AccessFilter) throws(RecordError) -> Record {
+    public func restoreVersion(_ entity: String, id: Int64, version: Int64, as actor: Actor, access: AccessFilter) throws(RecordError)
+        -> Record
+    {
         try write(as: actor) { try $0.restoreVersion(entity, id: id, version: version, access: access) }
     }
 
@@ -96,7 +100,8 @@ extension RecordTransaction {
         }
         let declared = Set(entity.fields.map(\.name)).subtracting(access.hiddenFields)
         let restored = values.filter { declared.contains($0.key) && current?[$0.key] != $0.value }
-        let engine = RecordTransaction(store: store, db: db, actor: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .engine))
+        let engine = RecordTransaction(
+            store: store, db: db, actor: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .engine))
         return try engine.update(entityName, id: id, restored, access: access, action: "restore", comment: "restored version \(version)")
     }
 }

@@ -29,7 +29,8 @@ public final class RecordStore: Sendable {
             switch self {
             case .destructiveChangesPending(let plan):
                 let steps = plan.steps.filter(\.isDestructive).map { "  - " + $0.summary }.joined(separator: "\n")
-                return "the schema removes or changes stored data:\n\(steps)\nreview with `kith migrate --dry-run`, then run `kith migrate --allow-destructive` (it takes a backup first)"
+                return
+                    "the schema removes or changes stored data:\n\(steps)\nreview with `kith migrate --dry-run`, then run `kith migrate --allow-destructive` (it takes a backup first)"
             case .blocked(let blockers):
                 return blockers.map(\.description).joined(separator: "\n")
             case .database(let message):
@@ -47,7 +48,9 @@ public final class RecordStore: Sendable {
         self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
         var reading: [String: (codecs: [ColumnCodec], columns: String)] = [:]
         for table in layout.tables {
-            reading[table.name] = (table.columns.map(ColumnCodec.init), table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", "))
+            reading[table.name] = (
+                table.columns.map(ColumnCodec.init), table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", ")
+            )
         }
         self.reading = reading
     }
@@ -133,7 +136,8 @@ public final class RecordStore: Sendable {
         let oldCodec = ColumnCodec(previous)
         let newCodec = ColumnCodec(column)
         let rows = try Row.fetchAll(db, sql: "SELECT id, \(SQL.quote(column.name)) FROM \(SQL.quote(table.name))")
-        let update = try db.makeStatement(sql: "UPDATE \(SQL.quote(table.name)) SET \(SQL.quote(column.name + "__retyped")) = ? WHERE id = ?")
+        let update = try db.makeStatement(
+            sql: "UPDATE \(SQL.quote(table.name)) SET \(SQL.quote(column.name + "__retyped")) = ? WHERE id = ?")
         for row in rows {
             let old = oldCodec.decode(row[1] as DatabaseValue)
             let converted = ValueConversion.convert(old, to: newCodec)

@@ -39,7 +39,8 @@ let commandLineActor = Actor(userID: nil, departmentID: nil, origin: .user)
 
 /// `kith migrate`: show or apply the storage plan.
 struct MigrateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Show or apply the plan that brings the database to the schema.")
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Show or apply the plan that brings the database to the schema.")
 
     @OptionGroup var options: WorkspaceOptions
     @Flag(help: "Print the plan in words and SQL without changing anything.") var dryRun = false
@@ -139,11 +140,15 @@ struct ImportCommand: ParsableCommand {
         if showProgress { printError("") }
         for problem in report.problems { print("\(file):\(problem.line): \(problem.message)") }
         if report.applied {
-            print("imported \(report.imported) of \(report.rows) rows into \(entity)" + (report.problems.isEmpty ? "" : "; \(report.problems.count) bad row\(report.problems.count == 1 ? "" : "s") skipped"))
+            print(
+                "imported \(report.imported) of \(report.rows) rows into \(entity)"
+                    + (report.problems.isEmpty ? "" : "; \(report.problems.count) bad row\(report.problems.count == 1 ? "" : "s") skipped"))
         } else if dryRun && report.problems.isEmpty {
             print("dry run: all \(report.imported) rows would be imported; nothing was stored")
         } else {
-            print("\(report.problems.count) bad row\(report.problems.count == 1 ? "" : "s"); nothing was imported (fix them, or use --skip-invalid)")
+            print(
+                "\(report.problems.count) bad row\(report.problems.count == 1 ? "" : "s"); nothing was imported (fix them, or use --skip-invalid)"
+            )
             throw ExitCode(1)
         }
     }
@@ -161,7 +166,10 @@ struct ExportCommand: ParsableCommand {
         let loaded = try loadWorkspace(options)
         let store = try openStore(loaded)
         guard let definition = loaded.schema.entity(entity) else {
-            printError("kith: unknown entity '\(entity)'" + (NameSuggestion.closest(to: entity, among: loaded.schema.entities.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""))
+            printError(
+                "kith: unknown entity '\(entity)'"
+                    + (NameSuggestion.closest(to: entity, among: loaded.schema.entities.map(\.name)).map { " (did you mean '\($0)'?)" }
+                        ?? ""))
             throw ExitCode(1)
         }
         var query = RecordQuery(entity: entity)

@@ -10,7 +10,8 @@ import Testing
         folder = try CheckCommandTests.temporaryFolder()
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("modules"), withIntermediateDirectories: true)
         try Data(
-            #"<workspace xmlns="urn:kith:1" name="w" timezone="Asia/Shanghai"><use module="core"/><modules path="modules"/></workspace>"#.utf8
+            #"<workspace xmlns="urn:kith:1" name="w" timezone="Asia/Shanghai"><use module="core"/><modules path="modules"/></workspace>"#
+                .utf8
         ).write(to: folder.appendingPathComponent("workspace.xml"))
     }
 
@@ -27,7 +28,8 @@ import Testing
         #expect(try kith(["migrate"]).output.contains("nothing to do"))
         // A field removed by a local module's change is destructive: refused without the flag.
         try Data(
-            #"<module xmlns="urn:kith:1" name="w.local" version="1"><extend entity="customer"><field name="vat" type="text"/></extend></module>"#.utf8
+            #"<module xmlns="urn:kith:1" name="w.local" version="1"><extend entity="customer"><field name="vat" type="text"/></extend></module>"#
+                .utf8
         ).write(to: folder.appendingPathComponent("modules/local.xml"))
         #expect(try kith(["migrate"]).output.contains("applied: add field 'customer.vat'"))
         try FileManager.default.removeItem(at: folder.appendingPathComponent("modules/local.xml"))

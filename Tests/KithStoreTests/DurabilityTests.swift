@@ -13,7 +13,10 @@ import Testing
         // A second process: its own connections to the same file.
         let other = try RecordStore.open(at: test.path, schema: test.store.schema, timeZone: TestStore.zone)
         let results = [("B", test.store), ("C", other)].map { name, store in
-            Result { try store.update("account", id: account.id, ["name": .text(name)], expectedVersion: 1, as: TestStore.alice, access: .unrestricted) }
+            Result {
+                try store.update(
+                    "account", id: account.id, ["name": .text(name)], expectedVersion: 1, as: TestStore.alice, access: .unrestricted)
+            }
         }
         #expect(results.filter { (try? $0.get()) != nil }.count == 1)
         #expect(try test.store.get("account", id: account.id, as: TestStore.alice, access: .unrestricted)?["name"] == "B")
@@ -34,7 +37,8 @@ import Testing
                         do {
                             let lines: [[String: Value]] = attempt % 7 == 0 ? [["item": "x"]] : [["item": "x", "price": "1"]]
                             let invoice = try store.create(
-                                "invoice", ["account": .integer(account.id)], lines: ["invoice_line": lines], as: Actor(userID: Int64(writer), departmentID: 1),
+                                "invoice", ["account": .integer(account.id)], lines: ["invoice_line": lines],
+                                as: Actor(userID: Int64(writer), departmentID: 1),
                                 access: .unrestricted)
                             codes.append(invoice["code"].description)
                         } catch let error as KithStore.RecordError where error.code == .invalid {
@@ -55,9 +59,15 @@ import Testing
     }
 
     static var writer: URL {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(), URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        let candidates =
+            [
+                Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            ]
             + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
-        return candidates.map { $0.appendingPathComponent("kith-store-writer") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        return candidates.map { $0.appendingPathComponent("kith-store-writer") }.first {
+            FileManager.default.isExecutableFile(atPath: $0.path)
+        }
             ?? candidates[0].appendingPathComponent("kith-store-writer")
     }
 
@@ -105,7 +115,9 @@ import Testing
 
     @Test func backupsAreConsistentAndRestorable() throws {
         let test = try TestStore()
-        for index in 0..<50 { _ = try test.store.create("account", ["name": .text("A\(index)")], as: TestStore.alice, access: .unrestricted) }
+        for index in 0..<50 {
+            _ = try test.store.create("account", ["name": .text("A\(index)")], as: TestStore.alice, access: .unrestricted)
+        }
         let backup = test.folder.appendingPathComponent("backup.sqlite")
         try test.store.backup(to: backup)
         _ = try test.store.create("account", ["name": "after the backup"], as: TestStore.alice, access: .unrestricted)

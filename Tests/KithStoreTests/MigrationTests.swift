@@ -119,8 +119,12 @@ import Testing
         } catch {
             let text = String(describing: error)
             #expect(text.contains("cannot make field 'item.size' required: 1 record have no value (ids 1)"), "\(text)")
-            #expect(text.contains("cannot shorten field 'item.name' to 10 characters: 1 record are longer than 10 characters (ids 1)"), "\(text)")
-            #expect(text.contains("cannot create unique index on 'item' (name): 2 records share a value with another record (ids 2, 3)"), "\(text)")
+            #expect(
+                text.contains("cannot shorten field 'item.name' to 10 characters: 1 record are longer than 10 characters (ids 1)"),
+                "\(text)")
+            #expect(
+                text.contains("cannot create unique index on 'item' (name): 2 records share a value with another record (ids 2, 3)"),
+                "\(text)")
         }
         // Nothing was applied.
         let unchanged = try open(Self.base)

@@ -1,5 +1,4 @@
 import Foundation
-
 import KithSchema
 import Testing
 
@@ -13,9 +12,15 @@ import Testing
     init() throws {
         test = try TestStore()
         let rows: [[String: Value]] = [
-            ["name": "Acme 华为 Trading", "tier": "gold", "credit": "5000", "employees": 120, "founded": "2001-05-01", "tags": "red,blue", "contacted_at": "2026-11-21T09:00:00+08:00"],
+            [
+                "name": "Acme 华为 Trading", "tier": "gold", "credit": "5000", "employees": 120, "founded": "2001-05-01", "tags": "red,blue",
+                "contacted_at": "2026-11-21T09:00:00+08:00",
+            ],
             ["name": "Beta Logistics", "tier": "silver", "credit": "250.50", "employees": 8, "founded": "2015-03-10", "tags": "green"],
-            ["name": "Gamma 上海贸易", "tier": "gold", "credit": "12000", "employees": 45, "founded": "2010-07-20", "contacted_at": "2026-11-22T08:00:00+08:00"],
+            [
+                "name": "Gamma 上海贸易", "tier": "gold", "credit": "12000", "employees": 45, "founded": "2010-07-20",
+                "contacted_at": "2026-11-22T08:00:00+08:00",
+            ],
             ["name": "Delta", "tier": "bronze", "employees": 3, "notes": "likes 100% cotton_shirts"],
             ["name": "Epsilon", "tier": "silver", "credit": "0", "employees": 60, "founded": "2020-01-01"],
         ]
@@ -68,7 +73,11 @@ import Testing
         let query = RecordQuery(entity: "account", filter: RecordFilter(view.filter, variables: variables), sort: [.init("name")])
         #expect(try names(query) == ["Acme 华为 Trading", "Beta Logistics", "Gamma 上海贸易"])
         let bob = Actor(userID: 8, departmentID: 3)
-        #expect(try store.query(RecordQuery(entity: "account", filter: RecordFilter(view.filter, variables: store.variables(for: bob))), as: bob, access: .unrestricted).records.isEmpty)
+        #expect(
+            try store.query(
+                RecordQuery(entity: "account", filter: RecordFilter(view.filter, variables: store.variables(for: bob))), as: bob,
+                access: .unrestricted
+            ).records.isEmpty)
     }
 
     @Test func badFiltersAreRefusedClearly() {
@@ -95,19 +104,24 @@ import Testing
 
     @Test func cursorPagingIsStableUnderInserts() throws {
         var seen: [String] = []
-        var page = try store.query(RecordQuery(entity: "account", sort: [.init("tier"), .init("name")], limit: 2), as: alice, access: .unrestricted)
+        var page = try store.query(
+            RecordQuery(entity: "account", sort: [.init("tier"), .init("name")], limit: 2), as: alice, access: .unrestricted)
         seen += page.records.map { $0["name"].description }
         // New records sorting before and after the cursor do not shift the pages.
         _ = try store.create("account", ["name": "Aaa", "tier": "bronze"], as: alice, access: .unrestricted)
         _ = try store.create("account", ["name": "Zzz", "tier": "silver"], as: alice, access: .unrestricted)
         while let cursor = page.nextCursor {
-            page = try store.query(RecordQuery(entity: "account", sort: [.init("tier"), .init("name")], limit: 2, after: cursor), as: alice, access: .unrestricted)
+            page = try store.query(
+                RecordQuery(entity: "account", sort: [.init("tier"), .init("name")], limit: 2, after: cursor), as: alice,
+                access: .unrestricted)
             seen += page.records.map { $0["name"].description }
         }
         #expect(Set(seen).count == seen.count, "no record twice")
         #expect(seen.prefix(2) == ["Delta", "Acme 华为 Trading"])
         #expect(seen.contains("Zzz") && !seen.contains("Aaa"))
-        #expect(throws: KithStore.RecordError.self) { try store.query(RecordQuery(entity: "account", after: "garbage"), as: alice, access: .unrestricted) }
+        #expect(throws: KithStore.RecordError.self) {
+            try store.query(RecordQuery(entity: "account", after: "garbage"), as: alice, access: .unrestricted)
+        }
     }
 
     @Test func countsAreCappedAndSaySo() throws {
@@ -128,22 +142,28 @@ import Testing
     }
 
     @Test func aggregatesGroupByFieldsAndPeriods() throws {
-        let byTier = try store.aggregate(AggregateQuery(entity: "account", groupField: "tier", aggregate: .sum, field: "credit"), as: alice, access: .unrestricted)
+        let byTier = try store.aggregate(
+            AggregateQuery(entity: "account", groupField: "tier", aggregate: .sum, field: "credit"), as: alice, access: .unrestricted)
         #expect(byTier.map(\.group) == ["bronze", "gold", "silver"])
         #expect(byTier.map(\.value.description) == ["0.00", "17000.00", "250.50"])
         #expect(byTier.map(\.count) == [1, 2, 2])
-        let average = try store.aggregate(AggregateQuery(entity: "account", aggregate: .avg, field: "credit"), as: alice, access: .unrestricted)
+        let average = try store.aggregate(
+            AggregateQuery(entity: "account", aggregate: .avg, field: "credit"), as: alice, access: .unrestricted)
         #expect(average.first?.value.description == "4312.62", "17250.50 / 4 = 4312.625, rounded half-even; empty values do not count")
         let byYear = try store.aggregate(
-            AggregateQuery(entity: "account", filter: .condition(field: "founded", op: .notEmpty, values: []), groupField: "founded", bucket: .year),
+            AggregateQuery(
+                entity: "account", filter: .condition(field: "founded", op: .notEmpty, values: []), groupField: "founded", bucket: .year),
             as: alice, access: .unrestricted)
         #expect(byYear.map(\.group) == ["2001", "2010", "2015", "2020"])
-        let byQuarter = try store.aggregate(AggregateQuery(entity: "account", groupField: "founded", bucket: .quarter), as: alice, access: .unrestricted)
+        let byQuarter = try store.aggregate(
+            AggregateQuery(entity: "account", groupField: "founded", bucket: .quarter), as: alice, access: .unrestricted)
         #expect(byQuarter.map(\.group.description).contains("2010-Q3"))
-        let maxEmployees = try store.aggregate(AggregateQuery(entity: "account", aggregate: .max, field: "employees"), as: alice, access: .unrestricted)
+        let maxEmployees = try store.aggregate(
+            AggregateQuery(entity: "account", aggregate: .max, field: "employees"), as: alice, access: .unrestricted)
         #expect(maxEmployees.first?.value == 120)
         let none = try store.aggregate(
-            AggregateQuery(entity: "account", filter: .condition(field: "tier", op: .eq, values: ["gold"]), aggregate: .sum, field: "credit"),
+            AggregateQuery(
+                entity: "account", filter: .condition(field: "tier", op: .eq, values: ["gold"]), aggregate: .sum, field: "credit"),
             as: alice, access: AccessFilter(read: .nothing))
         #expect(none.first?.value.description == "0.00", "the sum of no records is 0")
     }

@@ -16,7 +16,8 @@ import Testing
 
     func importing(_ text: String, dryRun: Bool = false, skipInvalid: Bool = false) throws -> ImportReport {
         try RecordTransfer.importCSV(
-            "account", from: try csv(text), into: test.store, dryRun: dryRun, skipInvalid: skipInvalid, as: TestStore.alice, access: .unrestricted)
+            "account", from: try csv(text), into: test.store, dryRun: dryRun, skipInvalid: skipInvalid, as: TestStore.alice,
+            access: .unrestricted)
     }
 
     var count: Int { (try? test.store.count("account", as: TestStore.alice, access: .unrestricted).value) ?? -1 }
@@ -36,7 +37,9 @@ import Testing
         #expect(report.problems.map(\.line) == [3, 4])
         #expect(report.problems[0].message.contains("employees: must be at least 0"))
         #expect(count == 0)
-        #expect(try test.store.read(as: .system) { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM kith_sequence") } == 0, "codes given back")
+        #expect(
+            try test.store.read(as: .system) { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM kith_sequence") } == 0, "codes given back"
+        )
     }
 
     @Test func skippingInvalidRowsStoresTheGoodOnes() throws {
@@ -58,12 +61,15 @@ import Testing
     }
 
     @Test func exportWritesEveryPageAsCSV() throws {
-        for index in 0..<1500 { _ = try test.store.create("account", ["name": .text("A,\(index)")], as: TestStore.alice, access: .unrestricted) }
+        for index in 0..<1500 {
+            _ = try test.store.create("account", ["name": .text("A,\(index)")], as: TestStore.alice, access: .unrestricted)
+        }
         let file = test.folder.appendingPathComponent("out.csv")
         let stream = try #require(OutputStream(toFileAtPath: file.path, append: false))
         stream.open()
         let written = try RecordTransfer.exportCSV(
-            RecordQuery(entity: "account", sort: [.init("id")]), columns: ["id", "name", "tier"], from: test.store, to: stream, as: TestStore.alice,
+            RecordQuery(entity: "account", sort: [.init("id")]), columns: ["id", "name", "tier"], from: test.store, to: stream,
+            as: TestStore.alice,
             access: .unrestricted)
         stream.close()
         #expect(written == 1500)

@@ -12,7 +12,8 @@ import Testing
     init() throws { test = try TestStore() }
 
     @Test func createsWithDefaultsStampsAndCodes() throws {
-        let account = try store.create("account", ["name": "ACME", "credit": "1234.5", "tags": "blue,red,blue"], as: alice, access: .unrestricted)
+        let account = try store.create(
+            "account", ["name": "ACME", "credit": "1234.5", "tags": "blue,red,blue"], as: alice, access: .unrestricted)
         #expect(account.id == 1)
         #expect(account["code"] == "A2026-001")
         #expect(account["tier"] == "bronze")
@@ -109,7 +110,8 @@ import Testing
         #expect(invoice.lines["invoice_line"]?.last?["quantity"].description == "1.00")
         let desk = try #require(invoice.lines["invoice_line"]?.first)
         let updated = try store.update(
-            "invoice", id: invoice.id, [:], lines: ["invoice_line": [["id": .integer(desk.id), "quantity": "3"], ["item": "Lamp", "price": "9"]]],
+            "invoice", id: invoice.id, [:],
+            lines: ["invoice_line": [["id": .integer(desk.id), "quantity": "3"], ["item": "Lamp", "price": "9"]]],
             as: alice, access: .unrestricted)
         #expect(updated.lines["invoice_line"]?.map(\.["item"]) == ["Desk", "Lamp"])
         #expect(updated.lines["invoice_line"]?.first?["quantity"].description == "3.00")
@@ -126,7 +128,8 @@ import Testing
         _ = try store.update("invoice", id: invoice.id, ["state": "sent"], as: TestStore.engine, access: .unrestricted)
         do {
             _ = try store.update("invoice", id: invoice.id, ["account": .integer(account.id)], as: alice, access: .unrestricted)
-            _ = try store.update("invoice", id: invoice.id, ["total": "1"], as: Actor(userID: 7, departmentID: 3, origin: .rule), access: .unrestricted)
+            _ = try store.update(
+                "invoice", id: invoice.id, ["total": "1"], as: Actor(userID: 7, departmentID: 3, origin: .rule), access: .unrestricted)
             Issue.record("edited a locked record")
         } catch {
             #expect(error.code == .locked)
@@ -165,7 +168,9 @@ import Testing
         _ = try store.update("account", id: account.id, ["name": "C"], as: alice, access: .unrestricted)
         let history = try store.history("account", id: account.id, as: alice, access: .unrestricted)
         #expect(history.map(\.action) == ["create", "update", "update"])
-        #expect(history[1].changes["credit"] == FieldChange(old: .decimal(ExactDecimal(units: 1000, scale: 2)), new: .decimal(ExactDecimal(units: 2050, scale: 2))))
+        #expect(
+            history[1].changes["credit"]
+                == FieldChange(old: .decimal(ExactDecimal(units: 1000, scale: 2)), new: .decimal(ExactDecimal(units: 2050, scale: 2))))
         #expect(history[1].actor == 7)
         let restored = try store.restoreVersion("account", id: account.id, version: 1, as: alice, access: .unrestricted)
         #expect(restored["name"] == "A")
@@ -184,7 +189,8 @@ import Testing
     @Test func multirefLinksAreStoredInOrder() throws {
         let a = try store.create("person", ["name": "A"], as: alice, access: .unrestricted)
         let b = try store.create("person", ["name": "B"], as: alice, access: .unrestricted)
-        let c = try store.create("person", ["name": "C", "friends": .list([.integer(b.id), .integer(a.id)])], as: alice, access: .unrestricted)
+        let c = try store.create(
+            "person", ["name": "C", "friends": .list([.integer(b.id), .integer(a.id)])], as: alice, access: .unrestricted)
         #expect(c["friends"] == .list([.integer(b.id), .integer(a.id)]))
         try store.delete("person", id: b.id, as: alice, access: .unrestricted)
         #expect(try store.get("person", id: c.id, as: alice, access: .unrestricted)?["friends"] == .list([.integer(a.id)]))
@@ -193,8 +199,12 @@ import Testing
     @Test func filesRespectTheirMaximumSize() throws {
         let small = try store.storeFile(name: "logo.png", contentType: "image/png", data: Data(count: 500), as: alice)
         let large = try store.storeFile(name: "big.png", contentType: "image/png", data: Data(count: 5000), as: alice)
-        #expect(try store.create("account", ["name": "A", "logo": .integer(small)], as: alice, access: .unrestricted)["logo"] == .integer(small))
-        #expect(throws: RecordError.self) { try store.create("account", ["name": "B", "logo": .integer(large)], as: alice, access: .unrestricted) }
+        #expect(
+            try store.create("account", ["name": "A", "logo": .integer(small)], as: alice, access: .unrestricted)["logo"] == .integer(small)
+        )
+        #expect(throws: RecordError.self) {
+            try store.create("account", ["name": "B", "logo": .integer(large)], as: alice, access: .unrestricted)
+        }
     }
 
     @Test func accessConditionsApplyToReadsAndWrites() throws {
@@ -232,7 +242,8 @@ extension RecordWriteTests {
         #expect(invoice["code"] == "INV202612-0001")
         let january = try opened(at: "2026-12-31T16:30:00Z")  // already 2027-01-01 in Shanghai
         #expect(try january.create("account", ["name": "B"], as: alice, access: .unrestricted)["code"] == "A2027-001")
-        #expect(try january.create("invoice", ["account": .integer(account.id)], as: alice, access: .unrestricted)["code"] == "INV202701-0001")
+        #expect(
+            try january.create("invoice", ["account": .integer(account.id)], as: alice, access: .unrestricted)["code"] == "INV202701-0001")
         #expect(try january.create("account", ["name": "C"], as: alice, access: .unrestricted)["code"] == "A2027-002")
     }
 }

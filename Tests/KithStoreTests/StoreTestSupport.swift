@@ -6,7 +6,8 @@ import KithStore
 final class TestStore {
     let folder: URL
     let store: RecordStore
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let zone = TimeZone(identifier: "Asia/Shanghai")!
     /// 2026-11-22 10:00 in Shanghai.
     static let now = Date(timeIntervalSince1970: 1_795_312_800)
@@ -20,7 +21,9 @@ final class TestStore {
     init(schema: Schema? = nil, clock: StoreClock = .fixed(TestStore.now)) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        store = try RecordStore.open(at: folder.appendingPathComponent("kith.sqlite").path, schema: try schema ?? Self.schema([Self.fixture]), timeZone: Self.zone, clock: clock)
+        store = try RecordStore.open(
+            at: folder.appendingPathComponent("kith.sqlite").path, schema: try schema ?? Self.schema([Self.fixture]), timeZone: Self.zone,
+            clock: clock)
     }
 
     var path: String { folder.appendingPathComponent("kith.sqlite").path }

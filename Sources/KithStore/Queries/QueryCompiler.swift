@@ -68,7 +68,8 @@ struct QueryCompiler {
         if field.type == .multienum { return try multienumCondition(field, column, op, values) }
         switch op {
         case .empty: return field.type.isString || field.type == .enum ? "(\(column) IS NULL OR \(column) = '')" : "\(column) IS NULL"
-        case .notEmpty: return field.type.isString || field.type == .enum ? "(\(column) IS NOT NULL AND \(column) <> '')" : "\(column) IS NOT NULL"
+        case .notEmpty:
+            return field.type.isString || field.type == .enum ? "(\(column) IS NOT NULL AND \(column) <> '')" : "\(column) IS NOT NULL"
         case .contains, .startsWith:
             let text = values[0].description.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_")
@@ -99,7 +100,8 @@ struct QueryCompiler {
     }
 
     /// A bare date against a datetime field means that whole day in the workspace's time zone.
-    private mutating func dayCondition(_ field: Field, _ column: String, _ op: FilterOperator, _ day: String) throws(RecordError) -> String {
+    private mutating func dayCondition(_ field: Field, _ column: String, _ op: FilterOperator, _ day: String) throws(RecordError) -> String
+    {
         let start = try encode(.text(day), for: field)
         let next = try encode(.text(FilterVariables.shift(day, days: 1)), for: field)
         switch op {
@@ -133,7 +135,9 @@ struct QueryCompiler {
         case .eq, .in, .contains, .ne, .notIn:
             var ids: [(any DatabaseValueConvertible)?] = []
             for value in values {
-                guard let id = value.integer ?? value.text.flatMap({ Int64($0) }) else { throw invalid("filter on '\(field.name)': ids expected") }
+                guard let id = value.integer ?? value.text.flatMap({ Int64($0) }) else {
+                    throw invalid("filter on '\(field.name)': ids expected")
+                }
                 ids.append(id)
             }
             arguments += ids
@@ -144,14 +148,17 @@ struct QueryCompiler {
         }
     }
 
-    private mutating func multienumCondition(_ field: Field, _ column: String, _ op: FilterOperator, _ values: [Value]) throws(RecordError) -> String {
+    private mutating func multienumCondition(_ field: Field, _ column: String, _ op: FilterOperator, _ values: [Value]) throws(RecordError)
+        -> String
+    {
         switch op {
         case .empty: return "(\(column) IS NULL OR \(column) = '[]')"
         case .notEmpty: return "(\(column) IS NOT NULL AND \(column) <> '[]')"
         case .eq, .in, .contains, .ne, .notIn:
             let texts = values.map(\.description)
             arguments += texts
-            let test = "EXISTS (SELECT 1 FROM json_each(\(column)) WHERE value IN (\(Array(repeating: "?", count: texts.count).joined(separator: ", "))))"
+            let test =
+                "EXISTS (SELECT 1 FROM json_each(\(column)) WHERE value IN (\(Array(repeating: "?", count: texts.count).joined(separator: ", "))))"
             return op == .ne || op == .notIn ? "NOT " + test : test
         default:
             throw invalid("filter on '\(field.name)': operator '\(op.rawValue)' does not apply to a list of values")
@@ -168,7 +175,9 @@ struct QueryCompiler {
             arguments.append("\"" + query.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
             return "r.id IN (SELECT rowid FROM \(SQL.quote(table.searchTable)) WHERE \(SQL.quote(table.searchTable)) MATCH ?)"
         }
-        let pattern = "%" + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+        let pattern =
+            "%"
+            + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
         var parts: [String] = []
         for column in columns {
@@ -195,7 +204,8 @@ struct QueryCompiler {
                 expressions.append(("r.\(SQL.quote(field.name))", sort.descending))
             }
         }
-        let idDescending = sorts.first { $0.field == "id" }?.descending ?? false
+        // The id breaks ties in the direction of the last key, so one index can serve the whole order.
+        let idDescending = sorts.first { $0.field == "id" }?.descending ?? (expressions.last?.1 ?? false)
         expressions.append(("r.id", idDescending))
         return expressions
     }

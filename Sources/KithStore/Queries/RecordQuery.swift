@@ -38,7 +38,8 @@ public struct FilterVariables: Sendable {
 
     func resolve(_ text: String?, op: FilterOperator) -> [Value] {
         guard let text, !op.takesNoValue else { return [] }
-        let items = op.takesList || op == .between ? text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } : [text]
+        let items =
+            op.takesList || op == .between ? text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } : [text]
         return items.map(resolve)
     }
 
@@ -86,7 +87,9 @@ public struct RecordQuery: Sendable {
     /// The `nextCursor` of the previous page.
     public var after: String?
 
-    public init(entity: String, filter: RecordFilter? = nil, search: String? = nil, sort: [Sort] = [], limit: Int = 50, after: String? = nil) {
+    public init(
+        entity: String, filter: RecordFilter? = nil, search: String? = nil, sort: [Sort] = [], limit: Int = 50, after: String? = nil
+    ) {
         self.entity = entity
         self.filter = filter
         self.search = search

@@ -51,7 +51,9 @@ extension RecordTransaction {
         let condition = try compiler.whereClause(filter: filter, search: search)
         let sql = "SELECT count(*) FROM (SELECT 1 FROM \(compiler.source) WHERE \(condition) LIMIT ?)"
         let arguments = compiler.arguments + [cap + 1]
-        let counted = try storage(entityName) { try Int.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0 }
+        let counted = try storage(entityName) {
+            try Int.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
+        }
         return counted > cap ? RecordCount(value: cap, isCapped: true) : RecordCount(value: counted, isCapped: false)
     }
 
@@ -155,12 +157,15 @@ extension RecordTransaction {
     }
 
     private func label(_ rows: [AggregateRow], target: String) throws -> [AggregateRow] {
-        guard let entity = schema.entity(target), let table = store.layout.table(target), table.column(entity.titleField) != nil else { return rows }
+        guard let entity = schema.entity(target), let table = store.layout.table(target), table.column(entity.titleField) != nil else {
+            return rows
+        }
         let ids = rows.compactMap(\.group.integer)
         guard !ids.isEmpty else { return rows }
         var titles: [Int64: String] = [:]
         for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-            let sql = "SELECT id, \(SQL.quote(entity.titleField)) FROM \(SQL.quote(table.name)) WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))"
+            let sql =
+                "SELECT id, \(SQL.quote(entity.titleField)) FROM \(SQL.quote(table.name)) WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))"
             for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
                 titles[row[0]] = String(describing: (row[1] as DatabaseValue).storage.value ?? "")
             }
@@ -176,10 +181,12 @@ extension RecordTransaction {
             guard let target = field.target, let targetEntity = schema.entity(target), let table = store.layout.table(target),
                 let titleColumn = table.column(targetEntity.titleField)
             else { continue }
-            let ids = Array(Set(records.flatMap { record -> [Int64] in
-                let value = record[field.name]
-                return (value.list ?? [value]).compactMap(\.integer)
-            }))
+            let ids = Array(
+                Set(
+                    records.flatMap { record -> [Int64] in
+                        let value = record[field.name]
+                        return (value.list ?? [value]).compactMap(\.integer)
+                    }))
             guard !ids.isEmpty else { continue }
             let codec = ColumnCodec(titleColumn)
             let sql = "SELECT id, \(SQL.quote(titleColumn.name)) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
@@ -198,7 +205,8 @@ extension RecordTransaction {
         let ids = records.map(\.id)
         for (field, link) in table.links where !access.hiddenFields.contains(field) {
             var targets: [Int64: [Value]] = [:]
-            let sql = "SELECT record, target FROM \(SQL.quote(link)) WHERE record IN (SELECT value FROM json_each(?)) ORDER BY record, position"
+            let sql =
+                "SELECT record, target FROM \(SQL.quote(link)) WHERE record IN (SELECT value FROM json_each(?)) ORDER BY record, position"
             for row in try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: [Self.jsonList(ids)]) {
                 targets[row[0], default: []].append(.integer(row[1]))
             }

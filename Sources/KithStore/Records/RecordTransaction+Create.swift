@@ -10,7 +10,8 @@ extension RecordTransaction {
     ) throws(RecordError) -> Record {
         let (entity, table) = try self.entity(entityName)
         guard entity.detailOf == nil else {
-            throw RecordError(.invalidQuery, entity: entityName, "'\(entityName)' is a line item; save it with its '\(entity.detailOf ?? "")'")
+            throw RecordError(
+                .invalidQuery, entity: entityName, "'\(entityName)' is a line item; save it with its '\(entity.detailOf ?? "")'")
         }
         guard access.mayCreate else {
             throw RecordError(.forbidden, entity: entityName, "you may not create \(entityName) records")

@@ -22,10 +22,12 @@ extension RecordTransaction {
     ) throws(RecordError) {
         let (entity, table) = try self.entity(entityName)
         guard entity.detailOf == nil else {
-            throw RecordError(.invalidQuery, entity: entityName, "'\(entityName)' is a line item; remove it by saving its '\(entity.detailOf ?? "")'")
+            throw RecordError(
+                .invalidQuery, entity: entityName, "'\(entityName)' is a line item; remove it by saving its '\(entity.detailOf ?? "")'")
         }
         try storage(entityName) {
-            let current = try loadForWrite(entity, table, id: id, condition: access.delete, expectedVersion: expectedVersion, verb: "delete")
+            let current = try loadForWrite(
+                entity, table, id: id, condition: access.delete, expectedVersion: expectedVersion, verb: "delete")
             if actor.origin != .engine, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
                 throw RecordError(.locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)' and cannot be deleted")
             }
@@ -61,7 +63,8 @@ extension RecordTransaction {
                 for field in referrer.fields where field.type == .ref && field.target == name {
                     if referrer.detailOf == name { continue }  // lines go with their master
                     let ids = try Int64.fetchAll(
-                        db, sql: "SELECT id FROM \(SQL.quote(referrerTable.name)) WHERE \(SQL.quote(field.name)) = ?", arguments: [recordID])
+                        db, sql: "SELECT id FROM \(SQL.quote(referrerTable.name)) WHERE \(SQL.quote(field.name)) = ?", arguments: [recordID]
+                    )
                     for referrerID in ids {
                         let key = "\(referrer.name)#\(referrerID)"
                         let owner = try referrer.detailOf.map { ($0, try masterID(of: referrer, line: referrerID)) }
@@ -88,7 +91,8 @@ extension RecordTransaction {
             let ids = sameKind.prefix(10).map { "#\($0.2)" }.joined(separator: ", ")
             throw RecordError(
                 .referenced, entity: entityName,
-                "\(first.3) #\(first.4) cannot be deleted: \(sameKind.count) \(first.0) record\(sameKind.count == 1 ? "" : "s") (\(ids)\(sameKind.count > 10 ? ", ..." : "")) refer to it through '\(first.1)'")
+                "\(first.3) #\(first.4) cannot be deleted: \(sameKind.count) \(first.0) record\(sameKind.count == 1 ? "" : "s") (\(ids)\(sameKind.count > 10 ? ", ..." : "")) refer to it through '\(first.1)'"
+            )
         }
         plan.clear = clears.filter { !deleted.contains("\($0.0)#\($0.2)") }
         return plan
@@ -118,8 +122,11 @@ extension RecordTransaction {
         else { return }
         var lines: [String: Any] = [:]
         for detail in schema.details(of: entityName) {
-            guard let detailTable = store.layout.table(detail.name), let master = masterField(of: detail, master: entityName) else { continue }
-            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM \(SQL.quote(detailTable.name)) WHERE \(SQL.quote(master)) = ?", arguments: [id])
+            guard let detailTable = store.layout.table(detail.name), let master = masterField(of: detail, master: entityName) else {
+                continue
+            }
+            let ids = try Int64.fetchAll(
+                db, sql: "SELECT id FROM \(SQL.quote(detailTable.name)) WHERE \(SQL.quote(master)) = ?", arguments: [id])
             var rows: [[String: Any]] = []
             for lineID in ids {
                 guard let line = try fetchValues(detailTable, id: lineID) else { continue }
@@ -146,10 +153,12 @@ extension RecordTransaction {
         try db.execute(
             sql: "INSERT INTO kith_recycle (batch, entity, record, data, deleted_by, deleted_at) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [
-                batch, entityName, id, String(decoding: try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys]), as: UTF8.self),
+                batch, entityName, id,
+                String(decoding: try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys]), as: UTF8.self),
                 actor.userID, nowText,
             ])
-        try writeHistory(entity, id: id, version: (values["version"]?.integer ?? 1) + 1, action: "delete", changes: values.mapValues { ($0, .null) })
+        try writeHistory(
+            entity, id: id, version: (values["version"]?.integer ?? 1) + 1, action: "delete", changes: values.mapValues { ($0, .null) })
         try db.execute(sql: "DELETE FROM \(SQL.quote(table.name)) WHERE id = ?", arguments: [id])
     }
 
@@ -179,7 +188,8 @@ extension RecordTransaction {
     /// records that are gone meanwhile are left empty.
     public func restoreDeleted(batch: Int64) throws(RecordError) {
         try storage("") {
-            let rows = try Row.fetchAll(db, sql: "SELECT entity, record, data FROM kith_recycle WHERE batch = ? ORDER BY id", arguments: [batch])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT entity, record, data FROM kith_recycle WHERE batch = ? ORDER BY id", arguments: [batch])
             guard !rows.isEmpty else { throw RecordError(.notFound, entity: "", "recycle-bin batch \(batch) does not exist") }
             var incomingLinks: [(String, Int64, Int64)] = []
             for row in rows {
@@ -199,10 +209,14 @@ extension RecordTransaction {
                         incomingLinks.append((table, record, recordID))
                     }
                 }
-                try writeHistory(entity, id: recordID, version: (values["version"]?.integer ?? 1) + 1, action: "restore", changes: [:], comment: "restored from the recycle bin")
+                try writeHistory(
+                    entity, id: recordID, version: (values["version"]?.integer ?? 1) + 1, action: "restore", changes: [:],
+                    comment: "restored from the recycle bin")
             }
             for (link, record, target) in incomingLinks {
-                try db.execute(sql: "INSERT OR IGNORE INTO \(SQL.quote(link)) (record, target, position) VALUES (?, ?, 0)", arguments: [record, target])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO \(SQL.quote(link)) (record, target, position) VALUES (?, ?, 0)",
+                    arguments: [record, target])
             }
             try db.execute(sql: "DELETE FROM kith_recycle WHERE batch = ?", arguments: [batch])
         }
@@ -213,7 +227,9 @@ extension RecordTransaction {
         for (name, raw) in json {
             guard let field = entity.field(name) else { continue }
             var value = HistoryCoding.value(raw, field)
-            if field.type == .ref, let target = field.target, let id = value.integer, let table = store.layout.table(target), try !exists(table.name, id) {
+            if field.type == .ref, let target = field.target, let id = value.integer, let table = store.layout.table(target),
+                try !exists(table.name, id)
+            {
                 value = .null
             }
             if field.type == .multiref, let target = field.target, let table = store.layout.table(target), let ids = value.list {

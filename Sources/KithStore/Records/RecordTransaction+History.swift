@@ -51,11 +51,14 @@ extension RecordTransaction {
         return try storage(entityName) {
             if let read = access.read {
                 let visible = try fetchValues(table, id: id, condition: read) != nil
-                let deleted = try Int.fetchOne(db, sql: "SELECT 1 FROM kith_recycle WHERE entity = ? AND record = ?", arguments: [entityName, id]) != nil
+                let deleted =
+                    try Int.fetchOne(db, sql: "SELECT 1 FROM kith_recycle WHERE entity = ? AND record = ?", arguments: [entityName, id])
+                    != nil
                 guard visible || deleted else { throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) does not exist") }
             }
             let rows = try Row.fetchAll(
-                db, sql: "SELECT version, action, actor, at, changes, comment FROM kith_history WHERE entity = ? AND record = ? ORDER BY id",
+                db,
+                sql: "SELECT version, action, actor, at, changes, comment FROM kith_history WHERE entity = ? AND record = ? ORDER BY id",
                 arguments: [entityName, id])
             return rows.map { row in
                 let json = (try? JSONSerialization.jsonObject(with: Data((row[4] as String).utf8))) as? [String: [Any]] ?? [:]

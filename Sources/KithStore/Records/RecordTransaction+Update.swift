@@ -13,9 +13,12 @@ extension RecordTransaction {
     ) throws(RecordError) -> Record {
         let (entity, table) = try self.entity(entityName)
         return try storage(entityName) {
-            let current = try loadForWrite(entity, table, id: id, condition: access.update, expectedVersion: expectedVersion, verb: "change")
+            let current = try loadForWrite(
+                entity, table, id: id, condition: access.update, expectedVersion: expectedVersion, verb: "change")
             if actor.origin != .engine, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
-                throw RecordError(.locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)'; it can only move through its workflow")
+                throw RecordError(
+                    .locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)'; it can only move through its workflow"
+                )
             }
             var problems: [FieldProblem] = []
             let normalized = normalize(entity, input, access: access, creating: false, problems: &problems)
@@ -120,12 +123,15 @@ extension RecordTransaction {
                 for (_, link) in table.links {
                     try transaction.db.execute(sql: "DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [id])
                 }
-                try transaction.writeHistory(detail, id: id, version: (old["version"]?.integer ?? 1) + 1, action: "delete", changes: old.mapValues { ($0, .null) })
+                try transaction.writeHistory(
+                    detail, id: id, version: (old["version"]?.integer ?? 1) + 1, action: "delete", changes: old.mapValues { ($0, .null) })
             }
         }
     }
 
-    func prepareLines(_ entity: Entity, masterID: Int64, lines: [String: [[String: Value]]]?, problems: inout [FieldProblem]) throws -> [LineWork] {
+    func prepareLines(_ entity: Entity, masterID: Int64, lines: [String: [[String: Value]]]?, problems: inout [FieldProblem]) throws
+        -> [LineWork]
+    {
         guard let lines else { return [] }
         var work: [LineWork] = []
         for (detailName, rows) in lines.sorted(by: { $0.key < $1.key }) {
@@ -155,7 +161,8 @@ extension RecordTransaction {
                     try checkReferences(detail, changed, problems: &problems, prefix: prefix)
                     work.append(LineWork(detail: detail, table: table, kind: .update(id: lineID, changes: changed, old: old)))
                 } else {
-                    var values = try prepareNew(detail, table, input, access: .unrestricted, problems: &problems, prefix: prefix, skipping: [master])
+                    var values = try prepareNew(
+                        detail, table, input, access: .unrestricted, problems: &problems, prefix: prefix, skipping: [master])
                     values[master] = .integer(masterID)
                     work.append(LineWork(detail: detail, table: table, kind: .insert(values)))
                 }

@@ -86,7 +86,8 @@ extension RecordTransaction {
                 }
             case .file:
                 guard let id = value.integer else { continue }
-                guard let size = try Int.fetchOne(try db.cachedStatement(sql: "SELECT size FROM kith_file WHERE id = ?"), arguments: [id]) else {
+                guard let size = try Int.fetchOne(try db.cachedStatement(sql: "SELECT size FROM kith_file WHERE id = ?"), arguments: [id])
+                else {
                     problems.append(FieldProblem(field: prefix + name, message: "refers to file #\(id), which does not exist"))
                     continue
                 }
@@ -143,11 +144,13 @@ extension RecordTransaction {
         case .monthly: period = String(format: "%04d-%02d", year, month)
         }
         while true {
-            let next = try Int.fetchOne(
-                try db.cachedStatement(sql: """
-                    INSERT INTO kith_sequence (entity, field, period, value) VALUES (?, ?, ?, 1)
-                    ON CONFLICT (entity, field, period) DO UPDATE SET value = value + 1 RETURNING value
-                    """), arguments: [entity.name, field.name, period]) ?? 1
+            let next =
+                try Int.fetchOne(
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO kith_sequence (entity, field, period, value) VALUES (?, ?, ?, 1)
+                            ON CONFLICT (entity, field, period) DO UPDATE SET value = value + 1 RETURNING value
+                            """), arguments: [entity.name, field.name, period]) ?? 1
             let code = pattern.format(year: year, month: month, day: day, sequence: next)
             let taken = try Int.fetchOne(
                 try db.cachedStatement(sql: "SELECT 1 FROM \(SQL.quote(table.name)) WHERE \(SQL.quote(field.name)) = ?"), arguments: [code])
@@ -155,4 +158,3 @@ extension RecordTransaction {
         }
     }
 }
-

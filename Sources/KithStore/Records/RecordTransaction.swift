@@ -61,7 +61,8 @@ public struct RecordTransaction {
             let names = table.searchColumns.map(SQL.quote).joined(separator: ", ")
             let json = "[" + ids.map(String.init).joined(separator: ",") + "]"
             try db.cachedStatement(
-                sql: "INSERT INTO \(SQL.quote(table.searchTable))(rowid, \(names)) SELECT id, \(names) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
+                sql:
+                    "INSERT INTO \(SQL.quote(table.searchTable))(rowid, \(names)) SELECT id, \(names) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
             ).execute(arguments: [json])
         }
     }
@@ -70,7 +71,10 @@ public struct RecordTransaction {
 
     /// The stored values of one row (and its multiref links), or nil.
     func fetchValues(_ table: StorageLayout.Table, id: Int64, condition: AccessFilter.Condition? = nil) throws -> [String: Value]? {
-        let reading = store.reading[table.name] ?? (table.columns.map(ColumnCodec.init), table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", "))
+        let reading =
+            store.reading[table.name] ?? (
+                table.columns.map(ColumnCodec.init), table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", ")
+            )
         let columns = reading.columns
         var sql = "SELECT \(columns) FROM \(SQL.quote(table.name)) r WHERE r.id = ?"
         var arguments: [(any DatabaseValueConvertible)?] = [id]
@@ -107,7 +111,8 @@ public struct RecordTransaction {
         for detail in schema.details(of: entity.name) {
             guard let table = store.layout.table(detail.name), let link = masterField(of: detail, master: entity.name) else { continue }
             let ids = try Int64.fetchAll(
-                try db.cachedStatement(sql: "SELECT id FROM \(SQL.quote(table.name)) WHERE \(SQL.quote(link)) = ? ORDER BY id"), arguments: [values["id"]?.integer])
+                try db.cachedStatement(sql: "SELECT id FROM \(SQL.quote(table.name)) WHERE \(SQL.quote(link)) = ? ORDER BY id"),
+                arguments: [values["id"]?.integer])
             lines[detail.name] = try ids.compactMap { id in
                 try fetchValues(table, id: id).map { Record(entity: detail.name, values: $0, lines: [:]) }
             }

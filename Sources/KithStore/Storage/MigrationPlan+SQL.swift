@@ -89,7 +89,9 @@ extension MigrationPlan {
                     if let blocker = try Self.blocker(db, table, condition, step.summary, "have no value") { blockers.append(blocker) }
                 }
                 if let max = column.maxLength, max < (previous.maxLength ?? .max) {
-                    if let blocker = try Self.blocker(db, table, "length(\(name)) > \(max)", step.summary, "are longer than \(max) characters") {
+                    if let blocker = try Self.blocker(
+                        db, table, "length(\(name)) > \(max)", step.summary, "are longer than \(max) characters")
+                    {
                         blockers.append(blocker)
                     }
                 }

@@ -131,7 +131,11 @@ extension MigrationPlan {
         }
         for table in old where target.table(table.entity) == nil {
             if !table.searchColumns.isEmpty {
-                searches.append(.rebuildSearch(table: StorageLayout.Table(entity: table.entity, name: table.name, columns: [], indexes: [], links: [:], searchColumns: []), previous: table))
+                searches.append(
+                    .rebuildSearch(
+                        table: StorageLayout.Table(
+                            entity: table.entity, name: table.name, columns: [], indexes: [], links: [:], searchColumns: []),
+                        previous: table))
             }
             drops.append(.dropTable(table))
         }

@@ -133,7 +133,9 @@ extension StorageLayout {
         // An index whose columns begin another index serves no query the longer one does not.
         indexes = indexes.filter { index in
             index.isUnique
-                || !indexes.contains { other in other.columns.count > index.columns.count && Array(other.columns.prefix(index.columns.count)) == index.columns }
+                || !indexes.contains { other in
+                    other.columns.count > index.columns.count && Array(other.columns.prefix(index.columns.count)) == index.columns
+                }
         }
         let search = entity.fields.filter { $0.isSearchable && $0.type != .multiref }.map(\.name)
         return Table(

@@ -25,7 +25,8 @@ public enum RecordTransfer {
     /// label). With bad rows the whole import is refused and nothing is stored, unless
     /// `skipInvalid`, which stores the good rows and reports the bad ones.
     public static func importCSV(
-        _ entityName: String, from file: URL, into store: RecordStore, dryRun: Bool, skipInvalid: Bool, as actor: Actor, access: AccessFilter,
+        _ entityName: String, from file: URL, into store: RecordStore, dryRun: Bool, skipInvalid: Bool, as actor: Actor,
+        access: AccessFilter,
         progress: (@Sendable (Int) -> Void)? = nil
     ) throws(RecordError) -> ImportReport {
         guard let entity = store.schema.entity(entityName), let table = store.layout.table(entityName), entity.detailOf == nil else {
@@ -110,12 +111,15 @@ public enum RecordTransfer {
     /// record, all pages. Returns the number of records written.
     @discardableResult
     public static func exportCSV(
-        _ query: RecordQuery, columns: [String]? = nil, from store: RecordStore, to output: OutputStream, as actor: Actor, access: AccessFilter
+        _ query: RecordQuery, columns: [String]? = nil, from store: RecordStore, to output: OutputStream, as actor: Actor,
+        access: AccessFilter
     ) throws(RecordError) -> Int {
         guard let entity = store.schema.entity(query.entity) else {
             throw RecordError(.invalidQuery, entity: query.entity, "unknown entity '\(query.entity)'")
         }
-        let names = (columns ?? (["id"] + entity.fields.map(\.name) + ["owner", "created_at", "updated_at"] + (entity.workflow == nil ? [] : ["state"])))
+        let names =
+            (columns
+            ?? (["id"] + entity.fields.map(\.name) + ["owner", "created_at", "updated_at"] + (entity.workflow == nil ? [] : ["state"])))
             .filter { !access.hiddenFields.contains($0) && entity.field($0) != nil }
         let writer: CSVWriter
         do {

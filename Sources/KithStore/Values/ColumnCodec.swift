@@ -46,7 +46,8 @@ struct ColumnCodec {
             if fieldType == .boolean { return .boolean(integer != 0) }
             return .integer(integer)
         case .double(let double):
-            return fieldType.isDecimal ? .decimal((try? ExactDecimal(String(double)))?.rescaled(to: scale) ?? ExactDecimal(0)) : .integer(Int64(double))
+            return fieldType.isDecimal
+                ? .decimal((try? ExactDecimal(String(double)))?.rescaled(to: scale) ?? ExactDecimal(0)) : .integer(Int64(double))
         case .string(let text):
             if fieldType == .multienum {
                 let items = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String] ?? []

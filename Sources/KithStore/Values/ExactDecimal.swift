@@ -129,4 +129,3 @@ public struct ExactDecimal: Hashable, Sendable, Comparable, CustomStringConverti
         return value.scale > maximumScale ? value.rescaled(to: maximumScale) : value
     }
 }
-

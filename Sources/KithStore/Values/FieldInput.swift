@@ -239,7 +239,8 @@ struct FieldInput {
         let second = Int(group(4) ?? "0") ?? 0
         let millis = Int(((group(5) ?? "") + "000").prefix(3)) ?? 0
         guard hour < 24, minute < 60, second < 60 else { return nil }
-        var seconds = Int64(daysFromCivil(dateParts[0], dateParts[1], dateParts[2])) * 86_400
+        var seconds =
+            Int64(daysFromCivil(dateParts[0], dateParts[1], dateParts[2])) * 86_400
             + Int64(hour * 3600 + minute * 60 + second)
         if let offset = group(6) {
             if offset != "Z" {

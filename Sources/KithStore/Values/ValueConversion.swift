@@ -14,7 +14,8 @@ enum ValueConversion {
             if let integer = Int64(text) { return .integer(integer) }
             return ((try? ExactDecimal(text))?.rescaled(to: 0)).map { .integer($0.units) } ?? .null
         case .boolean:
-            return ["true", "1", "yes"].contains(text.lowercased()) ? .boolean(true) : ["false", "0", "no"].contains(text.lowercased()) ? .boolean(false) : .null
+            return ["true", "1", "yes"].contains(text.lowercased())
+                ? .boolean(true) : ["false", "0", "no"].contains(text.lowercased()) ? .boolean(false) : .null
         case .multienum, .multiref:
             return .list(text.split(separator: ",").map { .text(String($0)) })
         case .date:
