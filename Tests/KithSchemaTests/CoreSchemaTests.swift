@@ -7,8 +7,6 @@ import Testing
     let schema: Schema
 
     init() throws {
-        let folder = Paths.repository.appendingPathComponent("examples/distribution")
-        _ = folder
         let files = Paths.files(in: Paths.repository.appendingPathComponent("schemas/core"))
         schema = try WorkspaceLoader(installation: Paths.installation).load(
             moduleFiles: files, scriptFolders: [Paths.installation.scriptsFolder])

@@ -2,7 +2,7 @@ extension SchemaChecker {
     mutating func check(_ entity: Entity) {
         if let title = entity.declaredTitle, entity.field(title) == nil {
             report(
-                .unknownReference, entity.titleLocation ?? entity.location, "entity",
+                .unknownReference, entity.location, "entity",
                 "entity '\(entity.name)': title refers to unknown field '\(title)'",
                 suggestion: NameSuggestion.closest(to: title, among: entity.allFields.map(\.name)))
         }

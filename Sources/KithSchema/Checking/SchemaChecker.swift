@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks the meaning of a built schema: every reference resolves, every value fits its type,
 /// workflows are connected, scripts exist. Reports every problem, in no particular order.
 struct SchemaChecker {
@@ -62,7 +64,7 @@ struct SchemaChecker {
             .missingScript, location, element,
             "\(subject) names function '\(function)', but no script '\(function.scriptPath)' exists in the scripts folders",
             suggestion: NameSuggestion.closest(to: function.module, among: modules).map {
-                $0.replacingAll("/", with: ".") + "." + function.function
+                $0.replacingOccurrences(of: "/", with: ".") + "." + function.function
             })
     }
 }

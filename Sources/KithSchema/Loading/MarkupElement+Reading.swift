@@ -1,3 +1,5 @@
+import Foundation
+
 extension MarkupElement {
     /// `attr="true"`; anything else (absent, "false") is false unless `otherwise` says so.
     func flag(_ name: String, otherwise: Bool = false) -> Bool {
@@ -17,6 +19,6 @@ extension MarkupElement {
 extension String {
     /// "a, b ,c" → ["a", "b", "c"]
     public var commaSeparated: [String] {
-        split(separator: ",").map { $0.trimmingCharacters(in: " \t\n\r") }.filter { !$0.isEmpty }
+        split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 }

@@ -15,7 +15,6 @@ extension SchemaBuilder {
             detailOf: element.attribute("detail-of"), fields: [], indexes: [], duplicateRules: [], forms: [], views: [],
             workflow: nil, hooks: [], location: element.location)
         entity.declaredTitle = element.attribute("title")
-        entity.titleLocation = element.location
         applyContent(of: element, to: &entity, replaceAll: false)
         schema.add(entity)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 extension SchemaBuilder {
     mutating func applySchedule(_ element: MarkupElement) {
         let name = element.attribute("name") ?? ""
@@ -24,7 +26,7 @@ extension SchemaBuilder {
         for child in element.children(named: "create") {
             var mappings: [(source: String, target: String)] = []
             for pair in (child.attribute("map") ?? "").commaSeparated {
-                let sides = pair.split(separator: ":").map { $0.trimmingCharacters(in: " ") }
+                let sides = pair.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
                 if sides.count == 2 { mappings.append((sides[0], sides[1])) }
             }
             let lines = child.attribute("lines").flatMap { text -> (String, String)? in

@@ -1,4 +1,5 @@
 internal import CLibXML2
+import Foundation
 
 /// Reads Kith XML files with libxml2: no network, no DTDs, no entity expansion, exact positions,
 /// and optional validation against the Kith XSD.
@@ -100,7 +101,7 @@ enum MarkupParser {
         sink.errors.append(
             ErrorSink.Entry(
                 line: Int(error.pointee.line), column: Int(error.pointee.int2),
-                message: message.trimmingTrailingWhitespace(), node: error.pointee.node))
+                message: message.trimmingCharacters(in: .whitespacesAndNewlines), node: error.pointee.node))
     }
 }
 
@@ -185,7 +186,7 @@ private struct TreeBuilder {
 
     /// A readable diagnostic from one XSD validation error.
     func diagnostic(forValidationError error: ErrorSink.Entry) -> SchemaDiagnostic {
-        var message = error.message.replacingAll("{\(MarkupParser.namespace)}", with: "")
+        var message = error.message.replacingOccurrences(of: "{\(MarkupParser.namespace)}", with: "")
         var location = SourceLocation(file: file, line: max(error.line, 1), column: 1)
         var element: String?
         if let node = error.node, let place = places[node] {
@@ -219,15 +220,17 @@ private struct TreeBuilder {
         if let value = text.quoted(after: "The value '"), let set = text.range(of: "is not an element of the set {"),
             let close = text.range(of: "}", range: set.upperBound..<text.endIndex), let start = text.range(of: "The value '")
         {
-            let members = String(text[set.upperBound..<close.lowerBound]).replacingAll("'", with: "")
+            let members = String(text[set.upperBound..<close.lowerBound]).replacingOccurrences(of: "'", with: "")
             text = String(text[..<start.lowerBound]) + "'\(value)' is not one of: \(members)"
         }
-        text = text.replacingAll(
-            "This element is not expected. Expected is one of", with: "this element is not allowed here; expected one of")
-        text = text.replacingAll("This element is not expected. Expected is", with: "this element is not allowed here; expected")
-        text = text.replacingAll("This element is not expected.", with: "this element is not allowed here.")
-        text = text.replacingAll("The attribute '", with: "attribute '")
-        text = text.replacingAll("The value '", with: "'")
+        text = text.replacingOccurrences(
+            of:
+                "This element is not expected. Expected is one of", with: "this element is not allowed here; expected one of")
+        text = text.replacingOccurrences(
+            of: "This element is not expected. Expected is", with: "this element is not allowed here; expected")
+        text = text.replacingOccurrences(of: "This element is not expected.", with: "this element is not allowed here.")
+        text = text.replacingOccurrences(of: "The attribute '", with: "attribute '")
+        text = text.replacingOccurrences(of: "The value '", with: "'")
         if text.hasSuffix(".") { text.removeLast() }
         return text
     }
@@ -248,7 +251,7 @@ private struct TreeBuilder {
             let end = message.range(of: ")", range: open.upperBound..<message.endIndex)
         {
             let element = String(message[message.index(after: message.startIndex)..<close])
-            let expected = message[open.upperBound..<end.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+            let expected = message[open.upperBound..<end.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             return NameSuggestion.closest(to: element, among: expected)
         }
         if message.hasPrefix("<"), message.contains("This element is not expected"), let close = message.firstIndex(of: ">") {
@@ -260,7 +263,7 @@ private struct TreeBuilder {
         else { return nil }
         let members = message[open.upperBound..<close.lowerBound]
             .split(separator: ",")
-            .map { $0.trimmingCharacters(in: " '") }
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " '")) }
         return NameSuggestion.closest(to: value, among: members)
     }
 }
@@ -273,34 +276,4 @@ extension String {
         guard let end = tail.firstIndex(of: "'") else { return nil }
         return String(tail[..<end])
     }
-
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = self[...]
-        while let range = rest.range(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
-    }
-
-    func trimmingTrailingWhitespace() -> String {
-        var text = self
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return text
-    }
-
-    func trimmingCharacters(in characters: String) -> String {
-        let set = Set(characters)
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text.removeFirst() }
-        while let last = text.last, set.contains(last) { text.removeLast() }
-        return String(text)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in characters: String) -> String { String(self).trimmingCharacters(in: characters) }
 }

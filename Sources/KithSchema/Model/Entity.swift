@@ -1,3 +1,5 @@
+import Foundation
+
 /// A business object type: its fields, forms, views, workflow and hooks.
 public struct Entity: Sendable {
     public enum Ownership: String, Sendable { case user, none }
@@ -24,7 +26,6 @@ public struct Entity: Sendable {
     public internal(set) var hooks: [Hook]
     public internal(set) var location: SourceLocation
     var declaredTitle: String?
-    var titleLocation: SourceLocation?
 
     /// The engine's columns: id, owner, department, timestamps, version, and state with a workflow.
     public internal(set) var systemFields: [Field] = []
@@ -91,7 +92,7 @@ public struct FunctionReference: Hashable, Sendable, CustomStringConvertible {
         function = String(parts[parts.count - 1])
     }
 
-    public var description: String { module.replacingAll("/", with: ".") + "." + function }
+    public var description: String { module.replacingOccurrences(of: "/", with: ".") + "." + function }
     /// The script's path relative to a scripts folder.
     public var scriptPath: String { module + ".lua" }
 }

@@ -92,7 +92,7 @@ extension RecordTransaction {
         let arguments = compiler.arguments
         return try storage(query.entity) {
             let rows = try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
-            let groupCodec = groupField.map { field in query.bucket == nil ? ColumnCodec(field) : nil } ?? nil
+            let groupCodec = query.bucket == nil ? groupField.map(ColumnCodec.init) : nil  // periods are text
             let measureCodec = measureField.map(ColumnCodec.init)
             var result: [AggregateRow] = []
             for row in rows {

@@ -59,11 +59,10 @@ public struct RecordTransaction {
         for (entity, ids) in unindexed.take() {
             guard let table = store.layout.table(entity), !table.searchColumns.isEmpty, !ids.isEmpty else { continue }
             let names = table.searchColumns.map(SQL.quote).joined(separator: ", ")
-            let json = "[" + ids.map(String.init).joined(separator: ",") + "]"
             try db.cachedStatement(
                 sql:
                     "INSERT INTO \(SQL.quote(table.searchTable))(rowid, \(names)) SELECT id, \(names) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
-            ).execute(arguments: [json])
+            ).execute(arguments: [Self.jsonList(ids)])
         }
     }
 

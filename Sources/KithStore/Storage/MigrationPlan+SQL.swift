@@ -85,7 +85,7 @@ extension MigrationPlan {
             case .narrowColumn(let table, let column, let previous):
                 let name = SQL.quote(column.name)
                 if column.isRequired && !previous.isRequired {
-                    let condition = "\(name) IS NULL OR \(name) = ''" + (table.links[column.name] != nil ? "" : "")
+                    let condition = "\(name) IS NULL OR \(name) = ''"
                     if let blocker = try Self.blocker(db, table, condition, step.summary, "have no value") { blockers.append(blocker) }
                 }
                 if let max = column.maxLength, max < (previous.maxLength ?? .max) {
