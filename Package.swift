@@ -40,7 +40,7 @@ let package = Package(
             ],
             swiftSettings: strictness
         ),
-        .target(name: "KithScript", dependencies: ["KithSchema", "CLuaShim"], swiftSettings: strictness),
+        .target(name: "KithScript", dependencies: ["KithSchema", "CLua", "CLuaShim"], swiftSettings: strictness),
         .executableTarget(
             name: "kith",
             dependencies: [

@@ -1,3 +1,4 @@
+internal import CLua
 internal import CLuaShim
 
 /// One sandboxed Lua 5.4 state with a memory cap. Not thread-safe: one user at a time.
@@ -14,29 +15,33 @@ public final class LuaState {
         public var description: String { message }
     }
 
-    private let state: OpaquePointer
+    let pointer: OpaquePointer
+    public let memoryLimit: Int
 
     /// A state with the sandbox's libraries; `memoryLimit` in bytes (0: none).
     public init(memoryLimit: Int) throws(Failure) {
         guard let state = CLuaShim_newState(memoryLimit) else {
             throw Failure(kind: .memory, message: "cannot create a Lua state")
         }
-        self.state = state
-        guard CLuaShim_openSandbox(state) == 0 else {
+        self.pointer = state
+        self.memoryLimit = memoryLimit
+        guard CLuaShim_openSandbox(state) == LUA_OK else {
             CLuaShim_close(state)
             throw Failure(kind: .memory, message: "the memory limit is too small to open the Lua libraries")
         }
     }
 
-    deinit { CLuaShim_close(state) }
+    deinit { CLuaShim_close(pointer) }
 
     /// Bytes the state holds.
-    public var memoryUsed: Int { CLuaShim_memoryUsed(state) }
+    public var memoryUsed: Int { CLuaShim_memoryUsed(pointer) }
+
+    var stack: LuaStack { LuaStack(thread: pointer) }
 
     /// Compiles `text` (never binary) without running it.
     public func compile(_ text: String, chunkName: String) throws(Failure) {
         try load(text, chunkName: chunkName)
-        CLuaShim_pop(state, 1)
+        stack.pop()
     }
 
     /// Compiles and runs `text`, stopping after `instructionBudget` instructions (0: no budget).
@@ -44,31 +49,25 @@ public final class LuaState {
     @discardableResult
     public func run(_ text: String, chunkName: String, instructionBudget: Int = 0) throws(Failure) -> String? {
         try load(text, chunkName: chunkName)
-        let status = CLuaShim_call(state, 0, 1, Int64(instructionBudget))
-        defer { CLuaShim_pop(state, 1) }
-        guard status == 0 else {
-            let message = topString() ?? "unknown Lua error"
-            let kind: Failure.Kind =
-                message.contains(String(cString: CLuaShim_budgetExceededMessage)) ? .budget : status == 4 ? .memory : .runtime
+        let status = CLuaShim_call(pointer, 0, 1, Int64(instructionBudget))
+        defer { stack.pop() }
+        guard status == LUA_OK else {
+            let message = stack.string(at: -1) ?? "unknown Lua error"
+            let kind: Failure.Kind = CLuaShim_budgetExhausted(pointer) != 0 ? .budget : status == LUA_ERRMEM ? .memory : .runtime
             throw Failure(kind: kind, message: kind == .memory ? "not enough memory (the rules' memory limit was reached)" : message)
         }
-        return topString()
+        return stack.string(at: -1)
     }
 
-    private func load(_ text: String, chunkName: String) throws(Failure) {
+    /// Compiles `text` and leaves the chunk on the stack.
+    func load(_ text: String, chunkName: String) throws(Failure) {
         let status = text.utf8CString.withUnsafeBufferPointer { buffer in
-            CLuaShim_loadText(state, buffer.baseAddress, buffer.count - 1, "@" + chunkName)
+            CLuaShim_loadText(pointer, buffer.baseAddress, buffer.count - 1, "@" + chunkName)
         }
-        guard status == 0 else {
-            let message = topString() ?? "cannot compile"
-            CLuaShim_pop(state, 1)
-            throw Failure(kind: status == 4 ? .memory : .syntax, message: message)
+        guard status == LUA_OK else {
+            let message = stack.string(at: -1) ?? "cannot compile"
+            stack.pop()
+            throw Failure(kind: status == LUA_ERRMEM ? .memory : .syntax, message: message)
         }
-    }
-
-    private func topString() -> String? {
-        var length = 0
-        guard let pointer = CLuaShim_toString(state, -1, &length) else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
     }
 }

@@ -82,7 +82,7 @@ public struct WorkspaceLoader: Sendable {
         var schema = builder.finish()
         diagnostics += builder.diagnostics
 
-        let scripts = scriptFiles(in: scriptFolders)
+        let scripts = Self.scriptFiles(in: scriptFolders)
         schema.scriptFolders = scriptFolders.map(\.path)
         var checker = SchemaChecker(schema: schema, scripts: Set(scripts.keys))
         checker.unplacedFunctions = builder.unplacedFunctions
@@ -131,8 +131,9 @@ public struct WorkspaceLoader: Sendable {
         return files.map(\.standardizedFileURL).sorted { $0.path < $1.path }
     }
 
-    /// `.lua` files of the scripts folders by path relative to their folder (later folders win).
-    func scriptFiles(in folders: [URL]) -> [String: URL] {
+    /// `.lua` files of the scripts folders by path relative to their folder (later folders win):
+    /// the rules, or with `tests` only the rule tests of their `tests/` folders.
+    public static func scriptFiles(in folders: [URL], tests: Bool = false) -> [String: URL] {
         var scripts: [String: URL] = [:]
         for folder in folders.map({ $0.resolvingSymlinksInPath() }) {
             guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { continue }
@@ -141,7 +142,7 @@ public struct WorkspaceLoader: Sendable {
                 let path = url.standardizedFileURL.path
                 guard path.hasPrefix(base) else { continue }
                 let relative = String(path.dropFirst(base.count))
-                if relative.hasPrefix("tests/") { continue }  // rule tests are not rules
+                if relative.hasPrefix("tests/") != tests { continue }  // rule tests are not rules
                 scripts[relative] = url.standardizedFileURL
             }
         }

@@ -1,0 +1,212 @@
+/// The Lua code every rules state runs once, before any script: the read-only shared globals,
+/// per-module environments, `require` limited to the loaded scripts, the `kith` table, the
+/// hook entry point and, for `kith test`, the `kith.test` module.
+///
+/// It receives the host functions (by `kith` name), the compiled scripts (module path →
+/// chunk), the decimal constructor, `setenv` and whether tests are loaded; it returns `invoke`,
+/// `require`, `defines` and the test runner's `run`.
+enum Prelude {
+    static let source = #"""
+        local host, chunks, decimal, setenv, testing = ...
+        local G_real = _G
+        local error, type, pairs, next, select, tostring, rawget, rawset, setmetatable, getmetatable, pcall, ipairs, load =
+          error, type, pairs, next, select, tostring, rawget, rawset, setmetatable, getmetatable, pcall, ipairs, load
+        local string_find, string_format, table_concat = string.find, string.format, table.concat
+
+        -- Read-only views. `frozen` knows them, so rawset cannot write through them either.
+        local frozen = setmetatable({}, { __mode = "k" })
+        local views = setmetatable({}, { __mode = "k" })
+        local function freeze(t, what, deep)
+          if views[t] then return views[t] end
+          local index = t
+          if deep then
+            index = function(_, key)
+              local value = t[key]
+              if type(value) == "table" then return freeze(value, what, true) end
+              return value
+            end
+          end
+          local view = setmetatable({}, {
+            __index = index,
+            __newindex = function() error(what .. " is read-only: rules cannot change it", 2) end,
+            __pairs = function()
+              return function(_, key)
+                local k, v = next(t, key)
+                if deep and type(v) == "table" then v = freeze(v, what, true) end
+                return k, v
+              end, t, nil
+            end,
+            __len = function() return #t end,
+            __metatable = "read-only",
+          })
+          frozen[view] = true
+          views[t] = view
+          return view
+        end
+
+        local function log(...)
+          local parts = {}
+          for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+          host.log(table_concat(parts, "\t"))
+        end
+
+        local kith = {}
+        for name, fn in pairs(host) do
+          if name:sub(1, 5) ~= "test_" then kith[name] = fn end
+        end
+        kith.decimal = decimal
+
+        local shared = {}
+        for _, name in ipairs({ "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
+          "select", "setmetatable", "getmetatable", "tonumber", "tostring", "type", "xpcall", "_VERSION", "collectgarbage" }) do
+          shared[name] = G_real[name]
+        end
+        shared.rawset = function(t, key, value)
+          if frozen[t] then error("this table is read-only: rules cannot change it", 2) end
+          return rawset(t, key, value)
+        end
+        shared.print = kith.log
+        for _, name in ipairs({ "string", "table", "math", "utf8", "os", "coroutine" }) do
+          shared[name] = freeze(G_real[name], name)
+        end
+        shared.kith = freeze(kith, "kith")
+
+        local function environment()
+          local env = setmetatable({}, { __index = shared, __metatable = "read-only" })
+          env._G = env
+          env.load = function(chunk, name, mode, custom)
+            return load(chunk, name, "t", custom == nil and env or custom)
+          end
+          return env
+        end
+
+        local loaded, loading = {}, {}
+        local test_module
+
+        local function require(name)
+          if type(name) ~= "string" then error("require needs a module name, such as require(\"credit\")", 2) end
+          if name == "kith.test" then
+            if test_module then return test_module end
+            error("module 'kith.test' is only available to rule tests (kith test)", 2)
+          end
+          local path = name:gsub("%.", "/")
+          local entry = loaded[path]
+          if entry then return entry.view end
+          local chunk = chunks[path]
+          if not chunk then
+            error("module '" .. name .. "' not found: rules may require only the modules of the scripts folders", 2)
+          end
+          if loading[path] then error("module '" .. name .. "' requires itself (a require cycle)", 2) end
+          loading[path] = true
+          setenv(chunk, environment())
+          local ok, result = pcall(chunk, name)
+          loading[path] = nil
+          if not ok then error(result, 0) end
+          if type(result) ~= "table" then
+            error("module '" .. name .. "' must return a table of functions (it returned " .. type(result) .. ")", 2)
+          end
+          loaded[path] = { table = result, view = freeze(result, "module '" .. name .. "'", true) }
+          return loaded[path].view
+        end
+        shared.require = require
+
+        local function find_function(module, name)
+          if not loaded[module] then require(module) end
+          local fn = loaded[module].table[name]
+          if type(fn) ~= "function" then
+            error("function '" .. name .. "' not found in module '" .. module .. "'", 0)
+          end
+          return fn
+        end
+
+        -- A hook, guard, route or schedule: fn(ctx); returns its result and ctx.record.
+        local function invoke(module, name, ctx)
+          local fn = find_function(module, name)
+          local changed = {}
+          for _, field in ipairs(ctx.changed or {}) do changed[field] = true end
+          ctx.changed = function(a, b)
+            if type(a) == "table" then a = b end
+            return changed[a] == true
+          end
+          local result = fn(ctx)
+          return result, ctx.record
+        end
+
+        -- A rule test file: run for its t.case calls; it returns nothing.
+        local function run(path)
+          local chunk = chunks[path]
+          if not chunk then error("no test file '" .. path .. "'", 0) end
+          setenv(chunk, environment())
+          chunk(path)
+        end
+
+        -- Does the module define the function? (kith check)
+        local function defines(module, name)
+          local ok, fn = pcall(find_function, module, name)
+          return ok and type(fn) == "function"
+        end
+
+        if testing then
+          local t = {}
+          local function is_decimal(v) return getmetatable(v) == "decimal" end
+          local function show(v)
+            if type(v) == "string" then return string_format("%q", v) end
+            if type(v) == "table" and not frozen[v] then
+              local parts = {}
+              for k, item in pairs(v) do parts[#parts + 1] = tostring(k) .. " = " .. show(item) end
+              table.sort(parts)
+              return "{" .. table_concat(parts, ", ") .. "}"
+            end
+            return tostring(v)
+          end
+          local function same(a, b)
+            if a == b then return true end
+            if is_decimal(a) or is_decimal(b) then
+              if type(a) == "string" then a = decimal(a) end
+              if type(b) == "string" then b = decimal(b) end
+              local ok, equal = pcall(function() return a <= b and b <= a end)
+              return ok and equal
+            end
+            if type(a) == "table" and type(b) == "table" then
+              for k, v in pairs(a) do if not same(v, b[k]) then return false end end
+              for k in pairs(b) do if a[k] == nil then return false end end
+              return true
+            end
+            return false
+          end
+          function t.eq(actual, expected, message)
+            if not same(actual, expected) then
+              error((message and (message .. ": ") or "") .. "expected " .. show(expected) .. ", got " .. show(actual), 2)
+            end
+          end
+          function t.ok(value, message)
+            if not value then error(message or ("expected a true value, got " .. show(value)), 2) end
+          end
+          function t.raises(fn, pattern)
+            local ok, failure = pcall(fn)
+            if ok then error("expected an error" .. (pattern and (" matching '" .. pattern .. "'") or ""), 2) end
+            local text = tostring(failure)
+            if pattern and not string_find(text, pattern, 1, true) and not string_find(text, pattern) then
+              error("expected an error matching '" .. pattern .. "', got: " .. text, 2)
+            end
+            return text
+          end
+          t.case = host.test_case
+          t.clock = host.test_clock
+          t.as = host.test_as
+          t.transition = host.test_transition
+          t.approve = host.test_approve
+          t.reject = host.test_reject
+          t.run_schedule = host.test_run_schedule
+          t.inbox = host.test_inbox
+          t.user = host.test_user
+          t.department = host.test_department
+          test_module = freeze(t, "kith.test")
+        end
+
+        -- Nothing reaches the real globals any more: chunks loaded without an environment see none.
+        for key in pairs(G_real) do G_real[key] = nil end
+
+        return invoke, require, defines, run
+        """#
+}

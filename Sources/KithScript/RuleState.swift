@@ -1,0 +1,248 @@
+internal import CLua
+internal import CLuaShim
+public import KithSchema
+
+/// A Lua state ready to run rules: the prelude, every script of a library compiled and its
+/// modules loaded. Borrowed from a `RulePool` for one save; one thread at a time.
+public final class RuleState {
+    let lua: LuaState
+    public let library: ScriptLibrary
+    let instructionBudget: Int
+    /// Serves `kith.*` calls during `invoke`.
+    var host: (any RuleHost)?
+    /// Set when a call ran out of memory or budget: the pool closes the state instead of reusing it.
+    public private(set) var isSpent = false
+    private var invokeReference: Int32 = 0
+    private var definesReference: Int32 = 0
+    private var runReference: Int32 = 0
+    private var requireReference: Int32 = 0
+    /// The Lua thread inside a `kith.*` call being served: nested calls run on it.
+    private var servedThread: OpaquePointer?
+
+    /// A state for `library`; with `testing`, the library's rule tests and `kith.test` too.
+    public init(library: ScriptLibrary, limits: Workspace.Limits, testing: Bool = false) throws(RuleFailure) {
+        do {
+            lua = try LuaState(memoryLimit: limits.luaMemoryMB << 20)
+        } catch {
+            throw RuleFailure(kind: .memory, message: error.message)
+        }
+        instructionBudget = limits.luaInstructions
+        self.library = library
+        CLuaShim_setHost(lua.pointer, ruleHostEntry, Unmanaged.passUnretained(self).toOpaque())
+        try openPrelude(testing: testing)
+        for module in library.modules where !module.isTest {
+            try call(requireModule: module.path)
+        }
+    }
+
+    deinit { CLuaShim_setHost(lua.pointer, nil, nil) }
+
+    /// Bytes the state holds.
+    public var memoryUsed: Int { lua.memoryUsed }
+
+    private var thread: OpaquePointer { servedThread ?? lua.pointer }
+
+    private func openPrelude(testing: Bool) throws(RuleFailure) {
+        let stack = lua.stack
+        do {
+            try lua.load(Prelude.source, chunkName: "kith/prelude.lua")
+        } catch {
+            throw RuleFailure(kind: .syntax, message: error.message)
+        }
+        CLuaShim_newTable(thread, 0, Int32(HostOperation.allCases.count))
+        for operation in HostOperation.allCases {
+            stack.push(operation.rawValue)
+            CLuaShim_pushHostFunction(thread, operation.code)
+            lua_rawset(thread, -3)
+        }
+        CLuaShim_newTable(thread, 0, Int32(library.modules.count))
+        for module in library.modules where testing || !module.isTest {
+            stack.push(module.path)
+            do {
+                try lua.load(module.text, chunkName: module.display)
+            } catch {
+                stack.pop(3)
+                throw RuleFailure.fromLua(error.message, kind: .syntax)
+            }
+            lua_rawset(thread, -3)
+        }
+        CLuaShim_getRegistry(thread, "kith.decimal.new")
+        CLuaShim_getRegistry(thread, "kith.setenv")
+        lua_pushboolean(thread, testing ? 1 : 0)
+        let status = CLuaShim_call(thread, 5, 4, 0)
+        guard status == LUA_OK else { throw failure(status: status, budget: 0) }
+        runReference = CLuaShim_ref(thread)
+        definesReference = CLuaShim_ref(thread)
+        requireReference = CLuaShim_ref(thread)
+        invokeReference = CLuaShim_ref(thread)
+    }
+
+    private func call(requireModule path: String) throws(RuleFailure) {
+        CLuaShim_pushRef(thread, requireReference)
+        lua.stack.push(path)
+        let status = CLuaShim_call(thread, 1, 0, Int64(instructionBudget))
+        guard status == LUA_OK else { throw failure(status: status, budget: instructionBudget) }
+    }
+
+    /// Calls `function(ctx)` with `host` serving its `kith.*` calls. Returns the function's
+    /// result and `ctx.record` as the function left it.
+    public func invoke(_ function: FunctionReference, context: ScriptValue, host: any RuleHost) throws(RuleFailure) -> (
+        result: ScriptValue, record: ScriptValue
+    ) {
+        let previous = self.host
+        self.host = host
+        defer { self.host = previous }
+        let stack = lua.stack
+        let base = stack.top
+        defer { lua_settop(thread, base) }
+        CLuaShim_pushRef(thread, invokeReference)
+        stack.push(function.module)
+        stack.push(function.function)
+        stack.push(context)
+        let status = CLuaShim_call(thread, 3, 2, Int64(instructionBudget))
+        guard status == LUA_OK else { throw failure(status: status, budget: instructionBudget) }
+        var references: [Int32] = []
+        do {
+            return (try stack.read(-2, references: &references), try stack.read(-1, references: &references))
+        } catch {
+            throw RuleFailure(kind: .runtime, message: "\(function) returned a value Kith cannot read: \(error.message)")
+        }
+    }
+
+    /// True when the library's module defines the function (kith check).
+    public func defines(_ function: FunctionReference) -> Bool {
+        let base = lua.stack.top
+        defer { lua_settop(thread, base) }
+        CLuaShim_pushRef(thread, definesReference)
+        lua.stack.push(function.module)
+        lua.stack.push(function.function)
+        guard CLuaShim_call(thread, 2, 1, Int64(instructionBudget)) == LUA_OK else { return false }
+        return lua_toboolean(thread, -1) != 0
+    }
+
+    /// Runs a rule test file (its `t.case` calls reach `host`).
+    public func runTest(_ path: String, host: any RuleHost) throws(RuleFailure) {
+        let previous = self.host
+        self.host = host
+        defer { self.host = previous }
+        let base = lua.stack.top
+        defer { lua_settop(thread, base) }
+        CLuaShim_pushRef(thread, runReference)
+        lua.stack.push(path)
+        let status = CLuaShim_call(thread, 1, 0, 0)
+        guard status == LUA_OK else { throw failure(status: status, budget: 0) }
+    }
+
+    // MARK: - Calls from Lua
+
+    /// Serves one `kith.*` call: arguments in, results or an error value out. Never raises.
+    fileprivate func serve(_ thread: OpaquePointer, _ code: Int32) -> Int32 {
+        let stack = LuaStack(thread: thread)
+        var references: [Int32] = []
+        defer { for reference in references { CLuaShim_unref(thread, reference) } }
+        var arguments: [ScriptValue] = []
+        let count = stack.top
+        if count > 0 {
+            for index in 1...count {
+                do {
+                    arguments.append(try stack.read(index, functions: true, references: &references))
+                } catch {
+                    stack.push("argument #\(index): \(error.message)")
+                    return -1
+                }
+            }
+        }
+        let previousThread = servedThread
+        servedThread = thread
+        defer { servedThread = previousThread }
+        guard let operation = HostOperation.from(code: code), let host else {
+            stack.push("the kith API is not available here")
+            return -1
+        }
+        do {
+            let results = try host.perform(operation, arguments, RuleCall(state: self, thread: thread))
+            _ = lua_checkstack(thread, Int32(results.count + 4))
+            for result in results { stack.push(result) }
+            return Int32(results.count)
+        } catch {
+            switch error {
+            case .message(let message): stack.push(message)
+            case .rejection(let field, let message): CLuaShim_pushRejection(thread, field, message)
+            case .failure(let failure) where failure.kind == .rejected: CLuaShim_pushRejection(thread, failure.field, failure.message)
+            case .failure(let failure): stack.push(failure.description)
+            }
+            return -1
+        }
+    }
+
+    /// Calls a Lua function the host was given, on the thread that called the host.
+    fileprivate func callBack(_ function: ScriptFunction, _ arguments: [ScriptValue], thread: OpaquePointer) throws(RuleFailure)
+        -> ScriptValue
+    {
+        let stack = LuaStack(thread: thread)
+        let base = stack.top
+        defer { lua_settop(thread, base) }
+        _ = lua_checkstack(thread, Int32(arguments.count + 4))
+        CLuaShim_pushRef(thread, function.reference)
+        for argument in arguments { stack.push(argument) }
+        let status = CLuaShim_call(thread, Int32(arguments.count), 1, Int64(instructionBudget))
+        guard status == LUA_OK else { throw failure(status: status, budget: instructionBudget, thread: thread) }
+        var references: [Int32] = []
+        return (try? stack.read(-1, references: &references)) ?? .null
+    }
+
+    /// The failure whose error value is on top of the stack.
+    private func failure(status: Int32, budget: Int, thread: OpaquePointer? = nil) -> RuleFailure {
+        let thread = thread ?? self.thread
+        let stack = LuaStack(thread: thread)
+        if CLuaShim_budgetExhausted(lua.pointer) != 0 {
+            isSpent = true
+            let place = stack.string(at: -1).flatMap { RuleFailure.fromLua($0, kind: .budget).location }
+            return RuleFailure(
+                kind: .budget,
+                message: "the rule was stopped after \(budget) instructions (the workspace's lua-instructions limit); look for a loop that never ends",
+                location: place)
+        }
+        if CLuaShim_pushRejectionParts(thread, -1) != 0 {
+            let field = stack.string(at: -3)
+            let message = stack.string(at: -2) ?? ""
+            let place = stack.string(at: -1).map { $0.hasSuffix(": ") ? String($0.dropLast(2)) : $0 }
+            stack.pop(3)
+            return RuleFailure(kind: .rejected, message: message, field: field, location: place)
+        }
+        let nearCap = lua.memoryLimit > 0 && memoryUsed > lua.memoryLimit - lua.memoryLimit / 16
+        if status == LUA_ERRMEM || (status == LUA_ERRERR && nearCap) {
+            isSpent = true
+            return RuleFailure(
+                kind: .memory, message: "the rule ran out of memory (the workspace's lua-memory-mb limit of \(lua.memoryLimit >> 20) MB)")
+        }
+        guard let text = stack.string(at: -1) else {
+            return RuleFailure(kind: .runtime, message: "the rule failed with an error that is not a message")
+        }
+        let failure = RuleFailure.fromLua(text, kind: .runtime)
+        if failure.message.hasPrefix("not enough memory") { isSpent = true }
+        if failure.message.hasPrefix("function '") || failure.message.hasPrefix("module '") {
+            return RuleFailure(kind: .missing, message: failure.message, location: failure.location, traceback: failure.traceback)
+        }
+        return failure
+    }
+}
+
+/// A host call in progress: lets the host call back into Lua.
+public struct RuleCall {
+    let state: RuleState
+    let thread: OpaquePointer
+
+    /// Calls a function the rule passed (`t.case(name, fn)`), sharing the running call's budget.
+    public func invoke(_ function: ScriptFunction, _ arguments: [ScriptValue] = []) throws(RuleFailure) -> ScriptValue {
+        try state.callBack(function, arguments, thread: thread)
+    }
+
+    /// The state serving the call, for nested hooks.
+    public var ruleState: RuleState { state }
+}
+
+private let ruleHostEntry: CLuaShim_Host = { context, thread, code in
+    guard let context, let thread else { return 0 }
+    return Unmanaged<RuleState>.fromOpaque(context).takeUnretainedValue().serve(thread, code)
+}
