@@ -1,14 +1,14 @@
 public import Foundation
 import GRDB
-public import KithSchema
+import KithSchema
 
 extension RecordStore {
     /// Runs `body` in one write transaction as `actor`: everything it does commits together, or
     /// nothing does when it throws.
-    public func write<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
+    public func write<T>(as actor: Actor, hooks: (any RecordHooks)? = nil, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
         do {
             return try pool.write { db in
-                let transaction = RecordTransaction(store: self, db: db, actor: actor)
+                let transaction = RecordTransaction(store: self, db: db, actor: actor, hooks: hooks)
                 let result = try body(transaction)
                 try transaction.indexNewRecords()
                 return result

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import KithSchema
+import KithSchema
 
 extension RecordTransaction {
     /// One page of records that the access filter lets the actor read. List pages carry no

@@ -99,6 +99,10 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
         /// A query names something that does not exist or may not be used.
         case invalidQuery = "invalid-query"
         case storage
+        /// A rule refused the save (`kith.reject`): the message is for the user.
+        case rejected
+        /// A rule failed (a Lua error, its instruction budget or memory): nothing was saved.
+        case rule
     }
 
     public var code: Code
@@ -107,6 +111,9 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
     public var problems: [FieldProblem]
     /// For `stale`: the version now stored.
     public var currentVersion: Int64?
+    /// For `rejected` and `rule`: the script and line, and the traceback, for the log and admins.
+    public var ruleLocation: String?
+    public var traceback: String?
 
     public init(_ code: Code, entity: String, _ message: String, problems: [FieldProblem] = [], currentVersion: Int64? = nil) {
         self.code = code

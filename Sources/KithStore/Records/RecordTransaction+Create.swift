@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import KithSchema
+import KithSchema
 
 extension RecordTransaction {
     /// Creates a record (and its line items, keyed by detail entity) after checking every value.
@@ -37,13 +37,21 @@ extension RecordTransaction {
         return try storage(entityName) { try insertNew(entity, table, input, lines: lines, access: access) }
     }
 
-    /// Validates and inserts a new record with its lines and history; its id.
+    /// Validates and inserts a new record with its lines and history, running the entity's
+    /// before-save and after-save hooks around it; its id.
     func insertNew(
         _ entity: Entity, _ table: StorageLayout.Table, _ input: [String: Value], lines: [String: [[String: Value]]], access: AccessFilter
     ) throws -> Int64 {
         let entityName = entity.name
         var problems: [FieldProblem] = []
-        let values = try prepareNew(entity, table, input, access: access, problems: &problems)
+        var values = draftNew(entity, input, access: access, problems: &problems)
+        var lines = lines
+        if problems.isEmpty, let hooks, entity.hooks(.beforeSave) {
+            let outcome = try hooks.beforeSave(entity, record: values, lines: lines, old: nil, changed: Set(values.keys), in: self)
+            for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) { values[name] = value }
+            if let changedLines = outcome.lines { lines = Self.editable(changedLines) }
+        }
+        values = try completeNew(entity, table, values, problems: &problems)
         var lineValues: [(Entity, StorageLayout.Table, [String: Value])] = []
         for (detailName, rows) in lines.sorted(by: { $0.key < $1.key }) {
             guard let detail = schema.entity(detailName), detail.detailOf == entity.name, let detailTable = store.layout.table(detailName)
@@ -72,6 +80,9 @@ extension RecordTransaction {
             let lineID = try insert(detail, detailTable, line)
             try writeHistory(detail, id: lineID, version: 1, action: "create", changes: line.mapValues { (.null, $0) })
         }
+        if let hooks, entity.hooks(.afterSave), let stored = try fetchValues(table, id: id) {
+            try hooks.afterSave(entity, record: stored, old: nil, changed: Set(stored.keys), in: self)
+        }
         return id
     }
 
@@ -80,10 +91,32 @@ extension RecordTransaction {
         _ entity: Entity, _ table: StorageLayout.Table, _ input: [String: Value], access: AccessFilter,
         problems: inout [FieldProblem], prefix: String = "", skipping: Set<String> = []
     ) throws -> [String: Value] {
+        let values = draftNew(entity, input, access: access, problems: &problems, prefix: prefix)
+        return try completeNew(entity, table, values, problems: &problems, prefix: prefix, skipping: skipping)
+    }
+
+    /// A new record as hooks see it: normalized input, defaults, the initial state and the owner.
+    func draftNew(
+        _ entity: Entity, _ input: [String: Value], access: AccessFilter, problems: inout [FieldProblem], prefix: String = ""
+    ) -> [String: Value] {
         var values = normalize(entity, input, access: access, creating: true, problems: &problems, prefix: prefix)
         for field in entity.fields where values[field.name] == nil {
             if let value = defaultValue(field, of: entity.name) { values[field.name] = value }
         }
+        if let workflow = entity.workflow, values["state"] == nil { values["state"] = .text(workflow.initialState) }
+        if entity.ownership == .user && entity.detailOf == nil {
+            if values["owner"] == nil, let user = actor.userID { values["owner"] = .integer(user) }
+            if values["department"] == nil, let department = actor.departmentID { values["department"] = .integer(department) }
+        }
+        return values
+    }
+
+    /// The draft checked (required, references, unique) and completed with codes and stamps.
+    func completeNew(
+        _ entity: Entity, _ table: StorageLayout.Table, _ draft: [String: Value], problems: inout [FieldProblem], prefix: String = "",
+        skipping: Set<String> = []
+    ) throws -> [String: Value] {
+        var values = draft
         var required = values
         for name in skipping { required[name] = .integer(0) }
         checkRequired(entity, required, problems: &problems, prefix: prefix)
@@ -92,11 +125,6 @@ extension RecordTransaction {
         guard problems.isEmpty else { return values }
         for field in entity.fields where field.type == .autonumber && values[field.name] == nil {
             values[field.name] = .text(try nextCode(entity, field, table))
-        }
-        if let workflow = entity.workflow, values["state"] == nil { values["state"] = .text(workflow.initialState) }
-        if entity.ownership == .user && entity.detailOf == nil {
-            if values["owner"] == nil, let user = actor.userID { values["owner"] = .integer(user) }
-            if values["department"] == nil, let department = actor.departmentID { values["department"] = .integer(department) }
         }
         let now = Value.text(nowText)
         values["created_at"] = values["created_at"] ?? now
@@ -107,6 +135,19 @@ extension RecordTransaction {
         }
         values["version"] = values["version"] ?? .integer(1)
         return values
+    }
+
+    /// What a before-save hook set, normalized as a rule's write (read-only fields allowed, the
+    /// state and Kith's stamps not).
+    func ruleChanges(_ entity: Entity, _ changes: [String: Value], problems: inout [FieldProblem]) -> [String: Value] {
+        guard !changes.isEmpty else { return [:] }
+        let rule = actor.origin == .user ? acting(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .rule)) : self
+        return rule.normalize(entity, changes, access: .unrestricted, creating: true, problems: &problems)
+    }
+
+    /// Line items as hooks returned them, without the columns Kith maintains (the line's `id` stays).
+    static func editable(_ lines: [String: [[String: Value]]]) -> [String: [[String: Value]]] {
+        lines.mapValues { rows in rows.map { row in row.filter { $0.key == "id" || !stampedFields.contains($0.key) } } }
     }
 
     /// INSERT of a prepared row and its multiref links; the new id.

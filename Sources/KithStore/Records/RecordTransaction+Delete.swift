@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import KithSchema
+import KithSchema
 
 /// A deleted record waiting in the recycle bin (回收站).
 public struct RecycledRecord: Sendable, Equatable {
@@ -31,6 +31,7 @@ extension RecordTransaction {
             if actor.origin != .engine, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
                 throw RecordError(.locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)' and cannot be deleted")
             }
+            if let hooks, entity.hooks(.beforeDelete) { try hooks.beforeDelete(entity, record: current, in: self) }
             try indexNewRecords()  // the delete trigger must find the records in the index
             let plan = try deletionPlan(entity.name, id)
             let batch = (try Int64.fetchOne(db, sql: "SELECT max(batch) FROM kith_recycle") ?? 0) + 1
@@ -40,6 +41,7 @@ extension RecordTransaction {
             for (name, recordID) in plan.records {
                 try remove(name, recordID, batch: batch)
             }
+            if let hooks, entity.hooks(.afterDelete) { try hooks.afterDelete(entity, record: current, in: self) }
         }
     }
 

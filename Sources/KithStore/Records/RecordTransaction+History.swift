@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import KithSchema
+import KithSchema
 
 /// One entry of a record's change log (变更记录).
 public struct HistoryEntry: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import KithSchema
+import KithSchema
 
 extension RecordTransaction {
     /// Changes some fields of a record. With `expectedVersion`, a record saved by someone else in
@@ -22,9 +22,19 @@ extension RecordTransaction {
             }
             var problems: [FieldProblem] = []
             let normalized = normalize(entity, input, access: access, creating: false, problems: &problems)
-            let changed = normalized.filter { current[$0.key] != $0.value }
+            var changed = normalized.filter { current[$0.key] != $0.value }
             var merged = current
             for (name, value) in changed { merged[name] = value }
+            var lines = lines
+            if problems.isEmpty, let hooks, entity.hooks(.beforeSave), !changed.isEmpty || lines != nil {
+                let given = try lines ?? record(entity, current, access: .unrestricted).lines.mapValues { $0.map(\.values) }
+                let outcome = try hooks.beforeSave(entity, record: merged, lines: given, old: current, changed: Set(changed.keys), in: self)
+                for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) {
+                    merged[name] = value
+                    changed[name] = current[name] == value ? nil : value
+                }
+                if let changedLines = outcome.lines { lines = Self.editable(changedLines) }
+            }
             checkRequired(entity, merged, problems: &problems)
             try checkReferences(entity, changed, problems: &problems)
             try checkUnique(entity, table, merged, changed: Set(changed.keys), excluding: id, problems: &problems)
@@ -43,6 +53,9 @@ extension RecordTransaction {
             for work in lineWork { try work.apply(self) }
             guard let stored = try fetchValues(table, id: id) else {
                 throw RecordError(.storage, entity: entityName, "the record could not be read back")
+            }
+            if let hooks, entity.hooks(.afterSave) {
+                try hooks.afterSave(entity, record: stored, old: current, changed: Set(changed.keys), in: self)
             }
             return try record(entity, stored, access: access)
         }

@@ -5,20 +5,24 @@ public import KithSchema
 /// Reads and writes of records inside one database transaction, for one actor.
 ///
 /// `RecordStore.write` opens one; everything done through it commits together or not at all.
-/// Rules (Lua hooks) will run inside the same transaction.
+/// Rules (Lua hooks) run inside the same transaction, through `hooks`.
 public struct RecordTransaction {
     let store: RecordStore
     let db: Database
     public let actor: Actor
     let stamps: (now: String, today: String)
     /// Records inserted by this transaction, by entity, still to be added to the full-text index.
-    let unindexed = UnindexedRecords()
+    let unindexed: UnindexedRecords
+    /// The rules watching this transaction's saves.
+    public let hooks: (any RecordHooks)?
 
     /// `stamped`: writes need the transaction's time; reads skip computing it.
-    init(store: RecordStore, db: Database, actor: Actor, stamped: Bool = true) {
+    init(store: RecordStore, db: Database, actor: Actor, stamped: Bool = true, hooks: (any RecordHooks)? = nil) {
         self.store = store
         self.db = db
         self.actor = actor
+        self.hooks = hooks
+        self.unindexed = UnindexedRecords()
         if stamped {
             let variables = store.variables(for: actor)
             self.stamps = (variables.now, variables.today)
@@ -26,6 +30,38 @@ public struct RecordTransaction {
             self.stamps = ("", "")
         }
     }
+
+    private init(_ base: RecordTransaction, actor: Actor, hooks: (any RecordHooks)?) {
+        store = base.store
+        db = base.db
+        self.actor = actor
+        self.hooks = hooks
+        unindexed = base.unindexed
+        let variables = store.variables(for: actor)
+        stamps = (variables.now, variables.today)
+    }
+
+    /// The same transaction acting for someone else (a rule for its user, a test as another
+    /// user), with the store's clock read again.
+    public func acting(as actor: Actor) -> RecordTransaction { RecordTransaction(self, actor: actor, hooks: hooks) }
+
+    /// The same transaction watched by other hooks (nil: none).
+    public func watched(by hooks: (any RecordHooks)?) -> RecordTransaction { RecordTransaction(self, actor: actor, hooks: hooks) }
+
+    /// Runs `body` in a savepoint: when it throws, what it wrote is undone and the rest of the
+    /// transaction goes on.
+    public func atomically<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        guard let result else { throw RecordError(.storage, entity: "", "the savepoint returned nothing") }
+        return result
+    }
+
+    /// The schema of the store.
+    public var currentSchema: Schema { store.schema }
 
     var schema: Schema { store.schema }
 

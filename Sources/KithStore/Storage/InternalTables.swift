@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// The tables Kith keeps beside the entity tables: the applied layout, history, recycle bin,
-/// autonumber counters and stored files.
+/// autonumber counters, stored files, the directory (departments, users) and the inbox.
 enum InternalTables {
     static func create(_ db: Database) throws {
         try db.execute(
@@ -23,6 +23,17 @@ enum InternalTables {
                 CREATE TABLE IF NOT EXISTS kith_file (
                     id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
                     data BLOB NOT NULL, created_at TEXT NOT NULL, created_by INTEGER);
+                CREATE TABLE IF NOT EXISTS kith_department (
+                    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, parent INTEGER REFERENCES kith_department(id),
+                    head INTEGER, created_at TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS kith_user (
+                    id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE COLLATE NOCASE, name TEXT NOT NULL, email TEXT, phone TEXT,
+                    language TEXT, department INTEGER REFERENCES kith_department(id), manager INTEGER REFERENCES kith_user(id),
+                    roles TEXT NOT NULL DEFAULT '[]', active INTEGER NOT NULL DEFAULT 1, password_hash TEXT, created_at TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS kith_message (
+                    id INTEGER PRIMARY KEY, user INTEGER NOT NULL, text TEXT NOT NULL, entity TEXT, record INTEGER, due_at TEXT,
+                    created_at TEXT NOT NULL, created_by INTEGER, read_at TEXT);
+                CREATE INDEX IF NOT EXISTS kith_message__user ON kith_message (user, due_at);
                 """)
     }
 

@@ -1,7 +1,7 @@
 import CSV
 public import Foundation
 import GRDB
-public import KithSchema
+import KithSchema
 
 /// What an import did, or would do with `dryRun`.
 public struct ImportReport: Sendable {

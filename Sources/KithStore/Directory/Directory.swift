@@ -1,0 +1,208 @@
+import Foundation
+import GRDB
+import KithSchema
+
+/// A person who signs in (用户), as the directory stores them.
+public struct DirectoryUser: Sendable, Equatable {
+    public let id: Int64
+    public let login: String
+    public let name: String
+    public let email: String?
+    public let departmentID: Int64?
+    public let managerID: Int64?
+    /// Role names from the schema.
+    public let roles: [String]
+    public let isActive: Bool
+
+    public var actor: Actor { Actor(userID: id, departmentID: departmentID) }
+}
+
+/// A node of the department tree (集团 → 大区 → 分公司 → 办事处).
+public struct Department: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let parentID: Int64?
+    public let headID: Int64?
+}
+
+/// A message (消息) or, with a due time, a reminder (提醒) in a user's inbox.
+public struct InboxMessage: Sendable, Equatable {
+    public let id: Int64
+    public let userID: Int64
+    public let text: String
+    public let entity: String?
+    public let recordID: Int64?
+    public let dueAt: String?
+    public let createdAt: String
+}
+
+extension RecordTransaction {
+    // MARK: - Departments
+
+    public func addDepartment(name: String, parent: Int64? = nil, head: Int64? = nil) throws(RecordError) -> Int64 {
+        try storage("department") {
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw RecordError(.invalid, entity: "department", "a department needs a name")
+            }
+            if try department(named: name) != nil {
+                throw RecordError(.duplicate, entity: "department", "a department named '\(name)' already exists")
+            }
+            try db.execute(
+                sql: "INSERT INTO kith_department (name, parent, head, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [name, parent, head, nowText])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func setDepartmentHead(_ department: Int64, head: Int64?) throws(RecordError) {
+        try storage("department") { try db.execute(sql: "UPDATE kith_department SET head = ? WHERE id = ?", arguments: [head, department]) }
+    }
+
+    public func department(named name: String) throws(RecordError) -> Department? {
+        try storage("department") {
+            try Row.fetchOne(db, sql: "SELECT id, name, parent, head FROM kith_department WHERE name = ?", arguments: [name]).map(Self.department)
+        }
+    }
+
+    public func department(id: Int64) throws(RecordError) -> Department? {
+        try storage("department") {
+            try Row.fetchOne(db, sql: "SELECT id, name, parent, head FROM kith_department WHERE id = ?", arguments: [id]).map(Self.department)
+        }
+    }
+
+    /// The department and every department below it.
+    public func departmentTree(_ root: Int64) throws(RecordError) -> [Int64] {
+        try storage("department") {
+            try Int64.fetchAll(
+                db,
+                sql: """
+                    WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT d.id FROM kith_department d JOIN tree ON d.parent = tree.id)
+                    SELECT id FROM tree
+                    """, arguments: [root])
+        }
+    }
+
+    private static func department(_ row: Row) -> Department {
+        Department(id: row[0], name: row[1], parentID: row[2], headID: row[3])
+    }
+
+    // MARK: - Users
+
+    public func addUser(
+        login: String, name: String, email: String? = nil, department: Int64? = nil, manager: Int64? = nil, roles: [String],
+        passwordHash: String? = nil
+    ) throws(RecordError) -> Int64 {
+        try storage("user") {
+            guard !login.isEmpty, login.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }) else {
+                throw RecordError(.invalid, entity: "user", "'\(login)' is not a valid login (letters, digits, . _ - @)")
+            }
+            let unknown = roles.filter { $0 != Role.administrator && schema.role($0) == nil }
+            guard unknown.isEmpty else {
+                throw RecordError(.invalid, entity: "user", "unknown role '\(unknown[0])'")
+            }
+            if try user(login: login) != nil {
+                throw RecordError(.duplicate, entity: "user", "a user with login '\(login)' already exists")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO kith_user (login, name, email, department, manager, roles, password_hash, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [login, name, email, department, manager, Self.jsonStrings(roles), passwordHash, nowText])
+            return db.lastInsertedRowID
+        }
+    }
+
+    static func jsonStrings(_ items: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: items)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    private static let userColumns = "id, login, name, email, department, manager, roles, active"
+
+    public func user(id: Int64) throws(RecordError) -> DirectoryUser? {
+        try storage("user") {
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM kith_user WHERE id = ?", arguments: [id]).map(Self.user)
+        }
+    }
+
+    public func user(login: String) throws(RecordError) -> DirectoryUser? {
+        try storage("user") {
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM kith_user WHERE login = ?", arguments: [login]).map(Self.user)
+        }
+    }
+
+    /// Active users holding the role.
+    public func users(withRole role: String) throws(RecordError) -> [DirectoryUser] {
+        try storage("user") {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.userColumns) FROM kith_user
+                    WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(roles) WHERE value = ?) ORDER BY id
+                    """, arguments: [role]
+            ).map(Self.user)
+        }
+    }
+
+    /// Active users of the department and the departments below it.
+    public func users(inDepartment department: Int64) throws(RecordError) -> [DirectoryUser] {
+        let tree = try departmentTree(department)
+        return try storage("user") {
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.userColumns) FROM kith_user WHERE active = 1 AND department IN (SELECT value FROM json_each(?)) ORDER BY id",
+                arguments: [Self.jsonList(tree)]
+            ).map(Self.user)
+        }
+    }
+
+    /// The user's manager: their own, else the head of their department or of the nearest
+    /// department above it that has a head other than the user.
+    public func manager(of userID: Int64) throws(RecordError) -> Int64? {
+        guard let user = try user(id: userID) else { return nil }
+        if let manager = user.managerID { return manager }
+        var next = user.departmentID
+        var seen = Set<Int64>()
+        while let id = next, seen.insert(id).inserted, let department = try department(id: id) {
+            if let head = department.headID, head != userID { return head }
+            next = department.parentID
+        }
+        return nil
+    }
+
+    private static func user(_ row: Row) -> DirectoryUser {
+        let roles = (try? JSONSerialization.jsonObject(with: Data((row[6] as String? ?? "[]").utf8))) as? [String] ?? []
+        return DirectoryUser(
+            id: row[0], login: row[1], name: row[2], email: row[3], departmentID: row[4], managerID: row[5], roles: roles,
+            isActive: row[7] as Bool? ?? true)
+    }
+
+    // MARK: - Inbox
+
+    /// A message for the user; with `dueAt`, a reminder that shows from then on.
+    public func postMessage(to user: Int64, text: String, entity: String? = nil, record: Int64? = nil, dueAt: String? = nil)
+        throws(RecordError)
+    {
+        try storage("message") {
+            guard try self.user(id: user) != nil else {
+                throw RecordError(.invalid, entity: "message", "there is no user #\(user) to send a message to")
+            }
+            try db.execute(
+                sql: "INSERT INTO kith_message (user, text, entity, record, due_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [user, text, entity, record, dueAt, nowText, actor.userID])
+        }
+    }
+
+    /// The user's messages and the reminders due by `now`, newest first.
+    public func inbox(of user: Int64, dueBy now: String) throws(RecordError) -> [InboxMessage] {
+        try storage("message") {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, user, text, entity, record, due_at, created_at FROM kith_message
+                    WHERE user = ? AND (due_at IS NULL OR due_at <= ?) ORDER BY coalesce(due_at, created_at) DESC, id DESC
+                    """, arguments: [user, now]
+            ).map { InboxMessage(id: $0[0], userID: $0[1], text: $0[2], entity: $0[3], recordID: $0[4], dueAt: $0[5], createdAt: $0[6]) }
+        }
+    }
+}
