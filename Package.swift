@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // C bridges.
@@ -41,10 +42,15 @@ let package = Package(
             swiftSettings: strictness
         ),
         .target(name: "KithScript", dependencies: ["KithSchema", "CLua", "CLuaShim"], swiftSettings: strictness),
+        .target(
+            name: "KithEngine",
+            dependencies: ["KithSchema", "KithStore", "KithScript", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictness
+        ),
         .executableTarget(
             name: "kith",
             dependencies: [
-                "KithSchema", "KithScript", "KithStore",
+                "KithSchema", "KithScript", "KithStore", "KithEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictness
@@ -70,6 +76,11 @@ let package = Package(
             swiftSettings: strictness
         ),
         .testTarget(name: "KithScriptTests", dependencies: ["KithScript"], swiftSettings: strictness),
+        .testTarget(
+            name: "KithEngineTests",
+            dependencies: ["KithEngine", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictness
+        ),
         .testTarget(name: "KithCLITests", dependencies: ["kith"], swiftSettings: strictness),
     ]
 )

@@ -1,11 +1,19 @@
 -- Follow-up records (行动记录).
---
--- Placeholder: the rules runtime (KithScript) does not run hooks yet. Each function below
--- keeps its name and documents what the rules issue makes it do; until then it does nothing.
 local M = {}
 
--- After-save: set the customer's last_contact_at and next_follow_up from the follow-up.
+-- After-save on activity: the customer's last contact is the latest follow-up, and the
+-- follow-up's next date becomes the customer's.
 function M.touch_customer(ctx)
+  local activity = ctx.record
+  if activity.customer == nil then return end
+  local customer = kith.get("customer", activity.customer)
+  if customer == nil then return end
+  local changes = {}
+  if customer.last_contact_at == nil or activity.occurred_at > customer.last_contact_at then
+    changes.last_contact_at = activity.occurred_at
+  end
+  if activity.next_follow_up ~= nil then changes.next_follow_up = activity.next_follow_up end
+  if next(changes) ~= nil then kith.update("customer", customer.id, changes) end
 end
 
 return M

@@ -1,15 +1,44 @@
 -- Payment plans and payments received (收款计划, 回款).
---
--- Placeholder: the rules runtime (KithScript) does not run hooks yet. Each function below
--- keeps its name and documents what the rules issue makes it do; until then it does nothing.
 local M = {}
 
--- On submitting an order: create its payment plan from the payment terms.
+-- Installments of each payment term: days after the order is submitted, and share of the amount (%).
+M.schedules = {
+  prepaid = { { days = 0, share = 100 } },
+  cod = { { days = 7, share = 100 } },
+  net30 = { { days = 30, share = 100 } },
+  net60 = { { days = 60, share = 100 } },
+  installments = { { days = 0, share = 30 }, { days = 30, share = 40 }, { days = 60, share = 30 } },
+}
+
+-- On submitting an order: its payment plan from its payment terms (net 30 when none is set).
 function M.plan_from_order(ctx)
+  local order = ctx.record
+  if kith.count("payment_plan", { order = order.id }) > 0 then return end
+  local schedule = M.schedules[order.payment_terms or "net30"] or M.schedules.net30
+  local remaining = order.amount
+  for index, part in ipairs(schedule) do
+    local amount = (order.amount * part.share / 100):round(2)
+    if index == #schedule then amount = remaining end
+    remaining = remaining - amount
+    kith.create("payment_plan", {
+      customer = order.customer, order = order.id, installment = index,
+      due_on = kith.add_days(kith.today(), part.days), amount = amount,
+    })
+  end
 end
 
 -- On confirming a payment: add it to the order's and the installment's received amounts.
 function M.apply(ctx)
+  local payment = ctx.record
+  if payment.order then
+    local order = kith.get("order", payment.order)
+    kith.update("order", order.id, { paid_amount = (order.paid_amount or 0) + payment.amount })
+  end
+  if payment.payment_plan then
+    local plan = kith.get("payment_plan", payment.payment_plan)
+    local received = (plan.paid_amount or 0) + payment.amount
+    kith.update("payment_plan", plan.id, { paid_amount = received, status = received >= plan.amount and "paid" or "partial" })
+  end
 end
 
 return M

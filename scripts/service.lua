@@ -1,11 +1,9 @@
--- Service requests (服务请求).
---
--- Placeholder: the rules runtime (KithScript) does not run hooks yet. Each function below
--- keeps its name and documents what the rules issue makes it do; until then it does nothing.
+-- Service requests (服务工单).
 local M = {}
 
--- On resolving: stamp resolved_at.
+-- On "resolve": stamp when the request was resolved.
 function M.stamp_resolution(ctx)
+  kith.update("service_request", ctx.record.id, { resolved_at = kith.now() })
 end
 
 return M

@@ -1,19 +1,40 @@
--- Line totals of quotes, orders and commissions (exact decimals).
---
--- Placeholder: the rules runtime (KithScript) does not run hooks yet. Each function below
--- keeps its name and documents what the rules issue makes it do; until then it does nothing.
+-- Totals of quotes, orders and commissions (金额计算).
 local M = {}
 
--- Before-save on quote: line amounts, subtotal, discount and total.
+-- A line's amount: quantity × price, less its discount (%), to the cent.
+local function line_amount(line)
+  local gross = kith.decimal(line.quantity or 0) * kith.decimal(line.price or 0)
+  return (gross * (100 - (line.discount or 0)) / 100):round(2)
+end
+
+-- Sets each line's amount and returns their sum.
+local function total_of(lines)
+  local total = kith.decimal("0.00")
+  for _, line in ipairs(lines or {}) do
+    line.amount = line_amount(line)
+    total = total + line.amount
+  end
+  return total
+end
+
+-- Before-save on quote: line amounts, subtotal, and the total after the quote's discount.
 function M.quote(ctx)
+  local quote = ctx.record
+  quote.subtotal = total_of(ctx.lines and ctx.lines.quote_line)
+  quote.total = (quote.subtotal * (100 - (quote.discount or 0)) / 100):round(2)
 end
 
--- Before-save on order: line amounts and the order amount.
+-- Before-save on order: line amounts and the order amount (orders without lines keep theirs).
 function M.order(ctx)
+  if ctx.lines and ctx.lines.order_line then
+    ctx.record.amount = total_of(ctx.lines.order_line)
+  end
 end
 
--- Before-save on commission: amount = base_amount × rate / 100.
+-- Before-save on commission: base amount × rate.
 function M.commission(ctx)
+  local commission = ctx.record
+  commission.amount = (kith.decimal(commission.base_amount or 0) * (commission.rate or 0) / 100):round(2)
 end
 
 return M

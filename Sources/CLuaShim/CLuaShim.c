@@ -660,3 +660,5 @@ int CLuaShim_ref(lua_State *L) { return luaL_ref(L, LUA_REGISTRYINDEX); }
 void CLuaShim_pushRef(lua_State *L, int reference) { lua_rawgeti(L, LUA_REGISTRYINDEX, reference); }
 
 void CLuaShim_unref(lua_State *L, int reference) { luaL_unref(L, LUA_REGISTRYINDEX, reference); }
+
+void CLuaShim_where(lua_State *L, int level) { luaL_where(L, level); }

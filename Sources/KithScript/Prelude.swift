@@ -119,17 +119,29 @@ enum Prelude {
           return fn
         end
 
-        -- A hook, guard, route or schedule: fn(ctx); returns its result and ctx.record.
+        -- A hook, guard, route or schedule: fn(ctx); returns its result, ctx.record and ctx.lines.
+        local function same(a, b)
+          if a == b then return true end
+          if type(a) == "table" and type(b) == "table" then
+            if #a ~= #b then return false end
+            for i = 1, #a do if a[i] ~= b[i] then return false end end
+            return true
+          end
+          return false
+        end
+
         local function invoke(module, name, ctx)
           local fn = find_function(module, name)
-          local changed = {}
-          for _, field in ipairs(ctx.changed or {}) do changed[field] = true end
+          -- changed(field): the field differs between ctx.record and ctx.old (any new record's set field).
           ctx.changed = function(a, b)
             if type(a) == "table" then a = b end
-            return changed[a] == true
+            local record, old = ctx.record, ctx.old
+            if record == nil then return false end
+            if old == nil then return record[a] ~= nil end
+            return not same(record[a], old[a])
           end
           local result = fn(ctx)
-          return result, ctx.record
+          return result, ctx.record, ctx.lines
         end
 
         -- A rule test file: run for its t.case calls; it returns nothing.

@@ -85,9 +85,9 @@ public final class RuleState {
     }
 
     /// Calls `function(ctx)` with `host` serving its `kith.*` calls. Returns the function's
-    /// result and `ctx.record` as the function left it.
+    /// result, and `ctx.record` and `ctx.lines` as the function left them.
     public func invoke(_ function: FunctionReference, context: ScriptValue, host: any RuleHost) throws(RuleFailure) -> (
-        result: ScriptValue, record: ScriptValue
+        result: ScriptValue, record: ScriptValue, lines: ScriptValue
     ) {
         let previous = self.host
         self.host = host
@@ -99,11 +99,14 @@ public final class RuleState {
         stack.push(function.module)
         stack.push(function.function)
         stack.push(context)
-        let status = CLuaShim_call(thread, 3, 2, Int64(instructionBudget))
+        let status = CLuaShim_call(thread, 3, 3, Int64(instructionBudget))
         guard status == LUA_OK else { throw failure(status: status, budget: instructionBudget) }
         var references: [Int32] = []
         do {
-            return (try stack.read(-2, references: &references), try stack.read(-1, references: &references))
+            return (
+                try stack.read(-3, references: &references), try stack.read(-2, references: &references),
+                try stack.read(-1, references: &references)
+            )
         } catch {
             throw RuleFailure(kind: .runtime, message: "\(function) returned a value Kith cannot read: \(error.message)")
         }
@@ -240,6 +243,14 @@ public struct RuleCall {
 
     /// The state serving the call, for nested hooks.
     public var ruleState: RuleState { state }
+
+    /// Where the rule made the call: `scripts/credit.lua:12`.
+    public var location: String {
+        CLuaShim_where(thread, 1)
+        defer { CLuaShim_pop(thread, 1) }
+        let text = LuaStack(thread: thread).string(at: -1) ?? ""
+        return text.hasSuffix(": ") ? String(text.dropLast(2)) : text
+    }
 }
 
 private let ruleHostEntry: CLuaShim_Host = { context, thread, code in

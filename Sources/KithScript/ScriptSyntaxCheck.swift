@@ -1,8 +1,9 @@
 public import Foundation
 public import KithSchema
 
-/// Compiles every rule script of a loaded workspace and reports those that do not compile,
-/// as `file:line:col` diagnostics like the schema's.
+/// `kith check` for the rules: every script of a loaded workspace compiles, every module loads,
+/// and every function the schema names (hooks, guards, approval routes, schedules) exists. Problems
+/// read like the schema's: `file:line:col: message`.
 public enum ScriptSyntaxCheck {
     /// Problems of the scripts in `scripts` (relative path → file); `display` turns a file into the path shown.
     public static func problems(in scripts: [String: URL], display: (URL) -> String) -> [SchemaDiagnostic] {
@@ -24,6 +25,45 @@ public enum ScriptSyntaxCheck {
         return problems
     }
 
+    /// Everything above, then the modules loaded in a rules state and the schema's functions looked up.
+    public static func problems(in loaded: LoadedWorkspace, display: @escaping @Sendable (URL) -> String) -> [SchemaDiagnostic] {
+        let syntax = problems(in: loaded.scripts, display: display)
+        guard syntax.isEmpty else { return syntax }
+        let runtime = RuleRuntime(folders: loaded.workspace.scriptFolders, limits: loaded.workspace.limits, display: display)
+        let state: RuleState
+        do {
+            state = try runtime.acquire()
+        } catch {
+            let location = error.location ?? "scripts"
+            let (file, line) = split(location)
+            return [
+                SchemaDiagnostic(.invalidScript, at: SourceLocation(file: file, line: line, column: 1), "the script fails to load: \(error.message)")
+            ]
+        }
+        var problems: [SchemaDiagnostic] = []
+        for (function, location) in functions(of: loaded.schema) where !state.defines(function) {
+            let file = state.library.module(function.module)?.display ?? function.scriptPath
+            problems.append(
+                SchemaDiagnostic(
+                    .unknownReference, at: location, "\(file) defines no function '\(function.function)' (named as \(function))"))
+        }
+        return problems
+    }
+
+    /// Every Lua function the schema names, with where it names it.
+    static func functions(of schema: Schema) -> [(FunctionReference, SourceLocation)] {
+        var functions: [(FunctionReference, SourceLocation)] = []
+        for entity in schema.entities {
+            functions += entity.hooks.map { ($0.function, $0.location) }
+            if let workflow = entity.workflow {
+                functions += workflow.transitions.compactMap { transition in transition.guardFunction.map { ($0, transition.location) } }
+                functions += workflow.approvals.map { ($0.route, $0.location) }
+            }
+        }
+        functions += schema.schedules.map { ($0.function, $0.location) }
+        return functions
+    }
+
     /// `scripts/credit.lua:12: unexpected symbol near 'x'` → a diagnostic at line 12.
     static func diagnostic(for message: String, file: String) -> SchemaDiagnostic {
         var line = 1
@@ -36,5 +76,10 @@ public enum ScriptSyntaxCheck {
             }
         }
         return SchemaDiagnostic(.invalidScript, at: SourceLocation(file: file, line: line, column: 1), "Lua syntax error: \(text)")
+    }
+
+    private static func split(_ location: String) -> (String, Int) {
+        guard let colon = location.lastIndex(of: ":"), let line = Int(location[location.index(after: colon)...]) else { return (location, 1) }
+        return (String(location[..<colon]), line)
     }
 }

@@ -238,3 +238,16 @@ extension RecordStore {
         return previous
     }
 }
+
+extension RecordStore {
+    /// A consistent copy of a database file that may be in use (`kith test` works on one).
+    public static func copyDatabase(from source: URL, to destination: URL) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let reader = try DatabaseQueue(path: source.path, configuration: configuration)
+        let writer = try DatabaseQueue(path: destination.path)
+        try reader.backup(to: writer)
+        try reader.close()
+        try writer.close()
+    }
+}

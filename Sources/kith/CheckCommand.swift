@@ -33,7 +33,7 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         for warning in loaded.warnings { print(warning) }
-        let scriptProblems = ScriptSyntaxCheck.problems(in: loaded.scripts) { loader.display($0) }
+        let scriptProblems = ScriptSyntaxCheck.problems(in: loaded) { loader.display($0) }
         for problem in scriptProblems { print(problem) }
         guard scriptProblems.isEmpty else {
             print("\(scriptProblems.count) problem\(scriptProblems.count == 1 ? "" : "s") found")

@@ -37,7 +37,7 @@ final class RecordingHost: RuleHost {
     }
 
     func call(_ state: RuleState, _ name: String, _ context: ScriptValue = .table([:]), host: RecordingHost = RecordingHost()) throws(RuleFailure)
-        -> (result: ScriptValue, record: ScriptValue)
+        -> (result: ScriptValue, record: ScriptValue, lines: ScriptValue)
     {
         try state.invoke(FunctionReference(name)!, context: context, host: host)
     }
@@ -139,5 +139,31 @@ final class RecordingHost: RuleHost {
         #expect(try call(rules, "h.f", host: host).result == .text("ACME 1000.00"))
         #expect(host.calls.first?.0 == .get)
         #expect(host.calls.first?.1 == [.text("customer"), .integer(7)])
+    }
+}
+
+@Suite struct RuleValueTests {
+    @Test func nestedListsOfTablesRoundTrip() throws {
+        let rules = try RuleState(
+            library: ScriptLibrary(sources: ["n": "return { f = function(ctx) local s = '' for _, l in ipairs(ctx.lines.order_line) do s = s .. type(l) .. tostring(l.quantity) end return s end }"]),
+            limits: RuleStateTests.limits)
+        let outcome = try rules.invoke(
+            FunctionReference("n.f")!,
+            context: .table(["lines": .table(["order_line": .list([.table(["quantity": .integer(2)]), .table(["quantity": .integer(3)])])])]),
+            host: RecordingHost())
+        #expect(outcome.result == .text("table2table3"))
+    }
+}
+
+@Suite struct DebugTests {
+    @Test func decimalTimesDecimal() throws {
+        let rules = try RuleState(
+            library: ScriptLibrary(sources: ["n": "return { f = function(ctx) local l = ctx.l; local g = (l.quantity or 0) * (l.price or 0); return tostring(g) end }"]),
+            limits: RuleStateTests.limits)
+        let outcome = try rules.invoke(
+            FunctionReference("n.f")!,
+            context: .table(["l": .table(["quantity": .decimal(units: 100, scale: 2), "price": .decimal(units: 500, scale: 2), "_entity": .text("x")])]),
+            host: RecordingHost())
+        #expect(outcome.result == .text("5.0000"))
     }
 }

@@ -96,6 +96,9 @@ void CLuaShim_pushRef(lua_State *L, int reference);
 /// Frees a reference.
 void CLuaShim_unref(lua_State *L, int reference);
 
+/// Pushes "chunk:line: " of the function `level` levels up the call stack ("" when unknown).
+void CLuaShim_where(lua_State *L, int level);
+
 /// The message a call stopped by its instruction budget reports.
 extern const char *const CLuaShim_budgetExceededMessage;
 

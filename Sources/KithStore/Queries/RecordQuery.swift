@@ -57,8 +57,19 @@ public struct FilterVariables: Sendable {
         return .text(item)
     }
 
+    /// Whole days from the date (or date-time) `from` to `to`; nil when either is not a date.
+    public static func days(from: String, to: String) -> Int? {
+        func day(_ text: String) -> Int? {
+            let parts = text.prefix(10).split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3, text.count >= 10 else { return nil }
+            return FieldInput.daysFromCivil(parts[0], parts[1], parts[2])
+        }
+        guard let start = day(from), let end = day(to) else { return nil }
+        return end - start
+    }
+
     /// A date or a date-time moved by whole days.
-    static func shift(_ text: String, days: Int) -> String {
+    public static func shift(_ text: String, days: Int) -> String {
         let date = text.prefix(10).split(separator: "-").compactMap { Int($0) }
         guard date.count == 3 else { return text }
         let shifted = FieldInput.civilFromDays(FieldInput.daysFromCivil(date[0], date[1], date[2]) + days)

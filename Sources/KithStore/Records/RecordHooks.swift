@@ -10,12 +10,12 @@ public protocol RecordHooks: AnyObject {
     /// create), `lines` its line items by detail entity. Returns the fields the hooks changed and,
     /// when they changed line items, the new lines.
     func beforeSave(
-        _ entity: Entity, record: [String: Value], lines: [String: [[String: Value]]], old: [String: Value]?, changed: Set<String>,
+        _ entity: Entity, record: [String: Value], lines: [String: [[String: Value]]], old: [String: Value]?,
         in transaction: RecordTransaction
     ) throws -> (changes: [String: Value], lines: [String: [[String: Value]]]?)
 
     /// After the row, its lines and its history are written.
-    func afterSave(_ entity: Entity, record: [String: Value], old: [String: Value]?, changed: Set<String>, in transaction: RecordTransaction)
+    func afterSave(_ entity: Entity, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction)
         throws
 
     func beforeDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws

@@ -47,7 +47,7 @@ extension RecordTransaction {
         var values = draftNew(entity, input, access: access, problems: &problems)
         var lines = lines
         if problems.isEmpty, let hooks, entity.hooks(.beforeSave) {
-            let outcome = try hooks.beforeSave(entity, record: values, lines: lines, old: nil, changed: Set(values.keys), in: self)
+            let outcome = try hooks.beforeSave(entity, record: values, lines: try draftLines(entity, lines, masterID: nil), old: nil, in: self)
             for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) { values[name] = value }
             if let changedLines = outcome.lines { lines = Self.editable(changedLines) }
         }
@@ -81,7 +81,7 @@ extension RecordTransaction {
             try writeHistory(detail, id: lineID, version: 1, action: "create", changes: line.mapValues { (.null, $0) })
         }
         if let hooks, entity.hooks(.afterSave), let stored = try fetchValues(table, id: id) {
-            try hooks.afterSave(entity, record: stored, old: nil, changed: Set(stored.keys), in: self)
+            try hooks.afterSave(entity, record: stored, old: nil, in: self)
         }
         return id
     }
@@ -143,6 +143,29 @@ extension RecordTransaction {
         guard !changes.isEmpty else { return [:] }
         let rule = actor.origin == .user ? acting(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .rule)) : self
         return rule.normalize(entity, changes, access: .unrestricted, creating: true, problems: &problems)
+    }
+
+    /// Line items as hooks see them: each line normalized (a stored line with its changes applied).
+    /// Values that do not normalize stay as given; the save reports them afterwards.
+    func draftLines(_ entity: Entity, _ lines: [String: [[String: Value]]], masterID: Int64?) throws -> [String: [[String: Value]]] {
+        var drafts: [String: [[String: Value]]] = [:]
+        for (detailName, rows) in lines {
+            guard let detail = schema.entity(detailName), let table = store.layout.table(detailName) else { continue }
+            let master = masterField(of: detail, master: entity.name) ?? ""
+            drafts[detailName] = try rows.map { row in
+                var ignored: [FieldProblem] = []
+                let input = row.filter { $0.key != "id" && $0.key != master }
+                if let id = row["id"]?.integer, let stored = try fetchValues(table, id: id), stored[master]?.integer == masterID {
+                    var line = stored
+                    for (name, value) in normalize(detail, input, access: .unrestricted, creating: false, problems: &ignored) { line[name] = value }
+                    return line
+                }
+                var line = draftNew(detail, input, access: .unrestricted, problems: &ignored)
+                for (name, value) in input where line[name] == nil { line[name] = value }
+                return line
+            }
+        }
+        return drafts
     }
 
     /// Line items as hooks returned them, without the columns Kith maintains (the line's `id` stays).

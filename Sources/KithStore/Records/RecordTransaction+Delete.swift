@@ -28,7 +28,7 @@ extension RecordTransaction {
         try storage(entityName) {
             let current = try loadForWrite(
                 entity, table, id: id, condition: access.delete, expectedVersion: expectedVersion, verb: "delete")
-            if actor.origin != .engine, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
+            if actor.origin == .user, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
                 throw RecordError(.locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)' and cannot be deleted")
             }
             if let hooks, entity.hooks(.beforeDelete) { try hooks.beforeDelete(entity, record: current, in: self) }

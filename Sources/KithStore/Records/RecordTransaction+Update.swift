@@ -15,7 +15,7 @@ extension RecordTransaction {
         return try storage(entityName) {
             let current = try loadForWrite(
                 entity, table, id: id, condition: access.update, expectedVersion: expectedVersion, verb: "change")
-            if actor.origin != .engine, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
+            if actor.origin == .user, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
                 throw RecordError(
                     .locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)'; it can only move through its workflow"
                 )
@@ -27,8 +27,9 @@ extension RecordTransaction {
             for (name, value) in changed { merged[name] = value }
             var lines = lines
             if problems.isEmpty, let hooks, entity.hooks(.beforeSave), !changed.isEmpty || lines != nil {
-                let given = try lines ?? record(entity, current, access: .unrestricted).lines.mapValues { $0.map(\.values) }
-                let outcome = try hooks.beforeSave(entity, record: merged, lines: given, old: current, changed: Set(changed.keys), in: self)
+                let given = try lines.map { try draftLines(entity, $0, masterID: id) }
+                    ?? record(entity, current, access: .unrestricted).lines.mapValues { $0.map(\.values) }
+                let outcome = try hooks.beforeSave(entity, record: merged, lines: given, old: current, in: self)
                 for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) {
                     merged[name] = value
                     changed[name] = current[name] == value ? nil : value
@@ -55,7 +56,7 @@ extension RecordTransaction {
                 throw RecordError(.storage, entity: entityName, "the record could not be read back")
             }
             if let hooks, entity.hooks(.afterSave) {
-                try hooks.afterSave(entity, record: stored, old: current, changed: Set(changed.keys), in: self)
+                try hooks.afterSave(entity, record: stored, old: current, in: self)
             }
             return try record(entity, stored, access: access)
         }

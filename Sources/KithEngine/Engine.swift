@@ -1,0 +1,73 @@
+public import Foundation
+public import KithSchema
+public import KithScript
+public import KithStore
+public import Logging
+
+/// The domain over one workspace: records with their rules, workflows, schedules and the
+/// directory. The UI, the API, imports and the command line all go through it.
+///
+///     let engine = try Engine.open(loaded)
+///     let order = try engine.write(as: user) { try $0.create("order", values) }
+public final class Engine: Sendable {
+    public let schema: Schema
+    public let store: RecordStore
+    public let rules: RuleRuntime
+    public let logger: Logger
+
+    public init(store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith")) {
+        self.schema = store.schema
+        self.store = store
+        self.rules = rules
+        self.logger = logger
+    }
+
+    /// Opens the workspace's database (migrating additively) and its rules.
+    public static func open(_ loaded: LoadedWorkspace, clock: StoreClock = .system, logger: Logger = Logger(label: "kith")) throws
+        -> Engine
+    {
+        let workspace = loaded.workspace
+        let store = try RecordStore.open(
+            at: workspace.databaseFile.path, schema: loaded.schema, timeZone: workspace.timeZone, clock: clock)
+        let base = workspace.folder.deletingLastPathComponent().path + "/"
+        let rules = RuleRuntime(folders: workspace.scriptFolders, limits: workspace.limits) { file in
+            file.path.hasPrefix(base) ? String(file.path.dropFirst(base.count)) : file.path
+        }
+        for problem in rules.problems { logger.error("script refused: \(problem)") }
+        return Engine(store: store, rules: rules, logger: logger)
+    }
+
+    /// Runs `body` in one write transaction as `actor` with the rules watching every save:
+    /// everything it and its hooks do commits together, or nothing does. After the commit, the
+    /// `after-commit` hooks run (their failures are logged; the save stands).
+    public func write<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
+        let session = RuleSession(engine: self)
+        defer { session.finish() }
+        let result = try store.write(as: actor, hooks: session) { transaction in
+            try session.enter(transaction) { try body(transaction) }
+        }
+        runAfterCommit(session.takeAfterCommit(), as: actor)
+        return result
+    }
+
+    /// Reads in one read transaction (rules do not run on reads).
+    public func read<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
+        try store.read(as: actor, body)
+    }
+
+    private func runAfterCommit(_ pending: [RuleSession.PendingHook], as actor: Actor) {
+        for hook in pending {
+            do {
+                try write(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .rule)) { transaction in
+                    guard let session = transaction.hooks as? RuleSession else { return }
+                    try session.invoke(hook.function, entity: hook.entity, context: hook.context)
+                }
+            } catch {
+                logger.error("after-commit hook \(hook.function) on \(hook.entity) failed: \(error)")
+            }
+        }
+    }
+
+    /// What rules may read and write for `actor`: the whole entity until access scopes arrive.
+    func access(_ entity: String, for actor: Actor) -> AccessFilter { .unrestricted }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import KithSchema
+import KithScript
+import KithStore
+import Logging
+
+/// The rules of one write transaction: runs the schema's hooks around each save and serves the
+/// `kith` API on the current transaction and user.
+///
+/// Hooks run on one borrowed Lua state for the whole transaction; a write a hook makes runs that
+/// entity's hooks in turn (on the same state, sharing the call's instruction budget) up to the
+/// workspace's `hook-depth`.
+final class RuleSession: RecordHooks {
+    struct PendingHook {
+        let function: FunctionReference
+        let entity: String
+        let context: ScriptValue
+    }
+
+    let engine: Engine
+    /// The transactions hooks and host calls act in, innermost last (`t.as` pushes another user's).
+    private(set) var transactions: [RecordTransaction] = []
+    private var state: RuleState?
+    private var depth = 0
+    private var afterCommit: [PendingHook] = []
+    /// Serves `kith.test` when the session runs rule tests.
+    var tests: RuleTestRun?
+
+    init(engine: Engine) {
+        self.engine = engine
+    }
+
+    var schema: Schema { engine.schema }
+
+    var transaction: RecordTransaction {
+        guard let transaction = transactions.last else { preconditionFailure("a rule session is used outside its transaction") }
+        return transaction
+    }
+
+    /// Runs `body` with `transaction` as the current one.
+    func enter<T>(_ transaction: RecordTransaction, _ body: () throws -> T) rethrows -> T {
+        transactions.append(transaction.watched(by: self))
+        defer { transactions.removeLast() }
+        return try body()
+    }
+
+    func takeAfterCommit() -> [PendingHook] {
+        defer { afterCommit = [] }
+        return afterCommit
+    }
+
+    func finish() {
+        if let state { engine.rules.release(state) }
+        state = nil
+    }
+
+    private func ruleState() throws(RecordError) -> RuleState {
+        if let state { return state }
+        do {
+            let state = try engine.rules.acquire()
+            self.state = state
+            return state
+        } catch {
+            throw recordError(error, function: nil, entity: "")
+        }
+    }
+
+    // MARK: - Hooks
+
+    func beforeSave(
+        _ entity: Entity, record: [String: Value], lines: [String: [[String: Value]]], old: [String: Value]?,
+        in transaction: RecordTransaction
+    ) throws -> (changes: [String: Value], lines: [String: [[String: Value]]]?) {
+        var current = ScriptValues.record(record, of: entity, schema: schema)
+        var currentLines = ScriptValues.lines(lines, schema: schema)
+        let original = current
+        let originalLines = currentLines
+        for hook in entity.hooks where hook.event == .beforeSave {
+            var context = baseContext(entity, event: .beforeSave, in: transaction)
+            context["record"] = current
+            context["old"] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
+            context["lines"] = currentLines
+            let outcome = try run(hook.function, entity: entity.name, context: context, in: transaction)
+            if outcome.record.fields != nil { current = outcome.record }
+            if outcome.lines.fields != nil { currentLines = outcome.lines }
+        }
+        let changes = ScriptValues.changes(from: original, to: current, of: entity)
+        let newLines = currentLines == originalLines ? nil : ScriptValues.lineValues(currentLines, schema: schema)
+        return (changes, newLines)
+    }
+
+    func afterSave(_ entity: Entity, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction)
+        throws
+    {
+        try afterEvent(entity, .afterSave, record: record, old: old, in: transaction)
+    }
+
+    func beforeDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws {
+        for hook in entity.hooks where hook.event == .beforeDelete {
+            var context = baseContext(entity, event: .beforeDelete, in: transaction)
+            context["record"] = ScriptValues.record(record, of: entity, schema: schema)
+            _ = try run(hook.function, entity: entity.name, context: context, in: transaction)
+        }
+    }
+
+    func afterDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws {
+        try afterEvent(entity, .afterDelete, record: record, old: record, in: transaction)
+    }
+
+    private func afterEvent(
+        _ entity: Entity, _ event: Hook.Event, record: [String: Value], old: [String: Value]?,
+        in transaction: RecordTransaction
+    ) throws {
+        var context = baseContext(entity, event: event, in: transaction)
+        context["record"] = ScriptValues.record(record, of: entity, schema: schema)
+        context["old"] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
+        for hook in entity.hooks where hook.event == event {
+            _ = try run(hook.function, entity: entity.name, context: context, in: transaction)
+        }
+        for hook in entity.hooks where hook.event == .afterCommit {
+            var later = context
+            later["event"] = .text(Hook.Event.afterCommit.rawValue)
+            afterCommit.append(PendingHook(function: hook.function, entity: entity.name, context: .table(later)))
+        }
+    }
+
+    /// `on-transition` hooks of `transition` for a record that just moved.
+    func transitioned(
+        _ entity: Entity, transition: String, record: [String: Value], old: [String: Value], in transaction: RecordTransaction
+    ) throws {
+        for hook in entity.hooks where hook.event == .onTransition && (hook.transitions.isEmpty || hook.transitions.contains(transition)) {
+            var context = baseContext(entity, event: .onTransition, in: transaction)
+            context["record"] = ScriptValues.record(record, of: entity, schema: schema)
+            context["old"] = ScriptValues.record(old, of: entity, schema: schema)
+            context["transition"] = .text(transition)
+            _ = try run(hook.function, entity: entity.name, context: context, in: transaction)
+        }
+    }
+
+    /// The fields every context has: event, entity and the acting user.
+    func baseContext(_ entity: Entity, event: Hook.Event, in transaction: RecordTransaction) -> [String: ScriptValue] {
+        ["event": .text(event.rawValue), "entity": .text(entity.name), "user": userValue(transaction.actor, in: transaction)]
+    }
+
+    func userValue(_ actor: Actor, in transaction: RecordTransaction) -> ScriptValue {
+        guard let id = actor.userID, let user = try? transaction.user(id: id) else {
+            return .table(["name": .text("system"), "roles": .list([.text(Role.administrator)])])
+        }
+        return ScriptValues.user(user, manager: try? transaction.manager(of: id))
+    }
+
+    /// A rule function called outside a save (after-commit hooks, guards, routes, schedules).
+    @discardableResult
+    func invoke(_ function: FunctionReference, entity: String, context: ScriptValue) throws(RecordError) -> ScriptValue {
+        try run(function, entity: entity, context: context.fields ?? [:], in: transaction).result
+    }
+
+    /// Runs one rule function in `transaction`, nested under whatever rule is running.
+    func run(_ function: FunctionReference, entity: String, context: [String: ScriptValue], in transaction: RecordTransaction)
+        throws(RecordError) -> (result: ScriptValue, record: ScriptValue, lines: ScriptValue)
+    {
+        let limit = engine.rules.limits.hookDepth
+        guard depth < limit else {
+            throw RecordError(
+                .rule, entity: entity,
+                "rules triggered each other more than \(limit) levels deep (the workspace's hook-depth limit) at \(function); look for hooks that update each other's records"
+            )
+        }
+        let state = try ruleState()
+        depth += 1
+        transactions.append(transaction.watched(by: self))
+        defer {
+            transactions.removeLast()
+            depth -= 1
+        }
+        do {
+            return try state.invoke(function, context: .table(context), host: self)
+        } catch {
+            throw recordError(error, function: function, entity: entity)
+        }
+    }
+
+    /// A rule's failure as the save's error; faults (not refusals) are logged with their traceback.
+    func recordError(_ failure: RuleFailure, function: FunctionReference?, entity: String) -> RecordError {
+        let name = function.map { " \($0)" } ?? ""
+        var error: RecordError
+        switch failure.kind {
+        case .rejected:
+            error = RecordError(
+                .rejected, entity: entity, failure.message, problems: failure.field.map { [FieldProblem(field: $0, message: failure.message)] } ?? [])
+        default:
+            error = RecordError(.rule, entity: entity, "the rule\(name) failed: \(failure.message)")
+            engine.logger.error(
+                "rule\(name) failed at \(failure.location ?? "?"): \(failure.message)\(failure.traceback.map { "\n" + $0 } ?? "")")
+        }
+        error.ruleLocation = failure.location
+        error.traceback = failure.traceback
+        return error
+    }
+}

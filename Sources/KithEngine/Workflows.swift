@@ -1,0 +1,105 @@
+public import KithSchema
+import KithScript
+public import KithStore
+
+extension Engine {
+    /// Moves a record through a workflow transition: checks that the transition leaves the
+    /// record's state, that the user may fire it (its roles, `who="owner"`), its comment and its
+    /// guard; then saves the new state (history action `transition:NAME`, with the comment) and
+    /// runs the entity's `on-transition` hooks. Call it inside `write`.
+    @discardableResult
+    public func transition(_ entityName: String, id: Int64, _ name: String, comment: String? = nil, in transaction: RecordTransaction)
+        throws(RecordError) -> Record
+    {
+        guard let entity = schema.entity(entityName), let workflow = entity.workflow else {
+            throw RecordError(.invalidQuery, entity: entityName, "'\(entityName)' has no workflow")
+        }
+        guard let transition = workflow.transition(name) else {
+            let known = workflow.transitions.map(\.name).joined(separator: ", ")
+            throw RecordError(.invalidQuery, entity: entityName, "'\(entityName)' has no transition '\(name)' (it has: \(known))")
+        }
+        let session = try self.session(of: transaction)
+        let actor = transaction.actor
+        guard let current = try transaction.get(entityName, id: id, access: access(entityName, for: actor)) else {
+            throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) does not exist")
+        }
+        let state = current["state"].text ?? ""
+        guard transition.from.isEmpty || transition.from.contains(state) || transition.from.contains("*") else {
+            throw RecordError(
+                .invalid, entity: entityName, "\(entityName) #\(id) is '\(state)'; '\(name)' only moves it from \(transition.from.joined(separator: ", "))")
+        }
+        if let userID = actor.userID, actor.origin == .user {
+            let roles = try transaction.user(id: userID)?.roles ?? []
+            let administrator = roles.contains(Role.administrator)
+            if !transition.roles.isEmpty && !administrator && Set(roles).isDisjoint(with: transition.roles) {
+                throw RecordError(
+                    .forbidden, entity: entityName, "only \(transition.roles.joined(separator: ", ")) may '\(name)' a \(entityName)")
+            }
+            if transition.who == .owner && !administrator && current["owner"].integer != userID {
+                throw RecordError(.forbidden, entity: entityName, "only the owner may '\(name)' this \(entityName)")
+            }
+        }
+        if transition.comment == .required && (comment ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw RecordError(.invalid, entity: entityName, "'\(name)' needs a comment", problems: [FieldProblem(field: "comment", message: "is required")])
+        }
+        if let guardFunction = transition.guardFunction {
+            var context = session.baseContext(entity, event: .onTransition, in: transaction)
+            context["event"] = .text("guard")
+            context["record"] = ScriptValues.record(current, schema: schema)
+            context["transition"] = .text(name)
+            context["comment"] = comment.map(ScriptValue.text) ?? .null
+            let outcome = try session.run(guardFunction, entity: entityName, context: context, in: transaction)
+            if outcome.result == .boolean(false) {
+                throw RecordError(.rejected, entity: entityName, "'\(name)' is not allowed for this \(entityName) now")
+            }
+        }
+        let engineActor = Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .engine)
+        let moved = try transaction.acting(as: engineActor).update(
+            entityName, id: id, ["state": .text(transition.to)], action: "transition:\(name)", comment: comment)
+        try session.hooking(entityName) {
+            try session.transitioned(entity, transition: name, record: moved.values, old: current.values, in: transaction)
+        }
+        return try transaction.get(entityName, id: id) ?? moved
+    }
+
+    /// Runs a schedule's function now, as the system user, inside `transaction`.
+    public func runSchedule(_ name: String, in transaction: RecordTransaction) throws(RecordError) {
+        guard let schedule = schema.schedule(name) else {
+            let known = schema.schedules.map(\.name).joined(separator: ", ")
+            throw RecordError(.invalidQuery, entity: "", "there is no schedule '\(name)' (there are: \(known))")
+        }
+        let session = try self.session(of: transaction)
+        let system = transaction.acting(as: .system)
+        let variables = store.variables(for: .system)
+        let context: [String: ScriptValue] = [
+            "event": .text("schedule"), "schedule": .text(name), "now": .text(variables.now), "today": .text(variables.today),
+            "user": session.userValue(.system, in: system),
+        ]
+        _ = try session.run(schedule.function, entity: "", context: context, in: system)
+    }
+
+    /// Runs a schedule in its own transaction (the scheduler, `kith` commands).
+    public func runSchedule(_ name: String) throws(RecordError) {
+        try write(as: .system) { transaction in try runSchedule(name, in: transaction) }
+    }
+
+    func session(of transaction: RecordTransaction) throws(RecordError) -> RuleSession {
+        guard let session = transaction.hooks as? RuleSession else {
+            throw RecordError(.invalidQuery, entity: "", "workflows and schedules run inside Engine.write")
+        }
+        return session
+    }
+}
+
+extension RuleSession {
+    /// Runs engine work that fires hooks, converting anything thrown into the save's error.
+    func hooking(_ entity: String, _ body: () throws -> Void) throws(RecordError) {
+        do {
+            try body()
+        } catch let error as RecordError {
+            throw error
+        } catch {
+            throw RecordError(.rule, entity: entity, "\(error)")
+        }
+    }
+}
