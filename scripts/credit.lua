@@ -27,7 +27,7 @@ function M.check_limit(ctx)
   local amount = order.amount or kith.decimal("0")
   if outstanding + amount > customer.credit_limit then
     kith.reject("amount", string.format(
-      "over the credit limit of %s: outstanding receivables %s + this order %s = %s (信用额度不足)",
+      "%s's credit limit is %s: outstanding receivables %s + this order %s = %s (信用额度不足)",
       customer.name, tostring(customer.credit_limit), tostring(outstanding), tostring(amount), tostring(outstanding + amount)))
   end
 end

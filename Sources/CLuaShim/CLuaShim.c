@@ -269,8 +269,10 @@ static __int128 divideRounded(__int128 numerator, __int128 denominator) {
     return quotient;
 }
 
+/// Pushes units/10^scale, dropping digits after the point (half-even) while the scale is over
+/// the maximum or the units do not fit 64 bits.
 static void pushResult(lua_State *L, __int128 units, int scale) {
-    while (scale > maximumScale) {
+    while (scale > maximumScale || (scale > 0 && (units > INT64_MAX || units < INT64_MIN))) {
         units = divideRounded(units, 10);
         scale--;
     }
@@ -306,23 +308,27 @@ static int decimalMultiply(lua_State *L) {
     return 1;
 }
 
+/// The quotient at six more digits than the operands (at most 18), fewer when it would not fit.
 static int decimalDivide(lua_State *L) {
     CLuaShimDecimal a = operand(L, 1), b = operand(L, 2);
     if (b.units == 0) return luaL_error(L, "decimal division by zero");
     int larger = a.scale > b.scale ? a.scale : b.scale;
-    int scale = larger + 6 > maximumScale ? maximumScale : larger + 6;
-    // a/b at `scale` = a.units * 10^(scale - a.scale + b.scale) / b.units
-    __int128 numerator = (__int128)a.units * power10(scale - a.scale);
-    __int128 denominator = b.units;
-    int shift = b.scale;
-    while (shift > 0 && (numerator > ((__int128)1 << 120) / 10 || numerator < -(((__int128)1 << 120) / 10))) {
-        denominator = divideRounded(denominator, 10);
-        shift--;
-        if (denominator == 0) return luaL_error(L, "decimal overflow: the quotient is too large");
+    for (int scale = larger + 6 > maximumScale ? maximumScale : larger + 6; scale >= 0; scale--) {
+        // a/b at `scale` = a.units * 10^(scale - a.scale + b.scale) / b.units
+        int exponent = scale - a.scale + b.scale;
+        __int128 numerator = a.units, denominator = b.units;
+        if (exponent >= 0) {
+            if (exponent > 36 || __builtin_mul_overflow(numerator, power10(exponent), &numerator)) continue;
+        } else {
+            denominator *= power10(-exponent);
+        }
+        __int128 quotient = divideRounded(numerator, denominator);
+        if (quotient <= INT64_MAX && quotient >= INT64_MIN) {
+            CLuaShim_pushDecimal(L, (int64_t)quotient, scale);
+            return 1;
+        }
     }
-    numerator *= power10(shift);
-    pushResult(L, divideRounded(numerator, denominator), scale);
-    return 1;
+    return luaL_error(L, "decimal overflow: the quotient is too large");
 }
 
 static int decimalNegate(lua_State *L) {

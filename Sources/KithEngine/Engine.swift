@@ -29,10 +29,7 @@ public final class Engine: Sendable {
         let workspace = loaded.workspace
         let store = try RecordStore.open(
             at: workspace.databaseFile.path, schema: loaded.schema, timeZone: workspace.timeZone, clock: clock)
-        let base = workspace.folder.deletingLastPathComponent().path + "/"
-        let rules = RuleRuntime(folders: workspace.scriptFolders, limits: workspace.limits) { file in
-            file.path.hasPrefix(base) ? String(file.path.dropFirst(base.count)) : file.path
-        }
+        let rules = RuleRuntime(folders: workspace.scriptFolders, limits: workspace.limits)
         for problem in rules.problems { logger.error("script refused: \(problem)") }
         return Engine(store: store, rules: rules, logger: logger)
     }

@@ -61,10 +61,7 @@ public final class RuleTestRun: @unchecked Sendable {
         let store = try RecordStore.open(
             at: database.path, schema: loaded.schema, timeZone: loaded.workspace.timeZone, clock: StoreClock { clock.now })
         defer { try? store.close() }
-        let base = loaded.workspace.folder.deletingLastPathComponent().path + "/"
-        let rules = RuleRuntime(folders: loaded.workspace.scriptFolders, limits: loaded.workspace.limits, testing: true) { file in
-            file.path.hasPrefix(base) ? String(file.path.dropFirst(base.count)) : file.path
-        }
+        let rules = RuleRuntime(folders: loaded.workspace.scriptFolders, limits: loaded.workspace.limits, testing: true)
         let run = RuleTestRun(engine: Engine(store: store, rules: rules, logger: logger), clock: clock, filter: filter, output: output)
         for problem in rules.problems {
             run.record(file: problem.location ?? "scripts", name: "compiles", failure: problem.description)
@@ -167,6 +164,17 @@ public final class RuleTestRun: @unchecked Sendable {
             let record = try engine.transition(
                 try arguments.entity(0, engine.schema).name, id: try arguments.id(1), try arguments.text(2), comment: comment,
                 in: session.transaction)
+            return [ScriptValues.record(record, schema: engine.schema)]
+        case .testSetState:
+            // A fixture: put a record in a state without a transition (its save hooks still run).
+            let entity = try arguments.entity(0, engine.schema)
+            guard let workflow = entity.workflow, let state = workflow.state(try arguments.text(2)) else {
+                throw HostError.message("t.set_state: '\(entity.name)' has no state '\((try? arguments.text(2)) ?? "")'")
+            }
+            let transaction = session.transaction
+            let engineActor = Actor(userID: transaction.actor.userID, departmentID: transaction.actor.departmentID, origin: .engine)
+            let record = try transaction.acting(as: engineActor).update(
+                entity.name, id: try arguments.id(1), ["state": .text(state.name)], action: "set-state")
             return [ScriptValues.record(record, schema: engine.schema)]
         case .testApprove, .testReject:
             throw HostError.message("t.approve and t.reject need approvals, which this version of Kith does not run yet")

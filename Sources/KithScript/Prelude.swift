@@ -213,6 +213,7 @@ enum Prelude {
           t.inbox = host.test_inbox
           t.user = host.test_user
           t.department = host.test_department
+          t.set_state = host.test_set_state
           test_module = freeze(t, "kith.test")
         end
 

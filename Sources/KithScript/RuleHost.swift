@@ -25,6 +25,7 @@ public enum HostOperation: String, CaseIterable, Sendable {
     case testInbox = "test_inbox"
     case testUser = "test_user"
     case testDepartment = "test_department"
+    case testSetState = "test_set_state"
 
     var code: Int32 { Int32(Self.allCases.firstIndex(of: self) ?? 0) }
     static func from(code: Int32) -> HostOperation? {

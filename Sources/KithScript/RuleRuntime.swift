@@ -24,12 +24,11 @@ public final class RuleRuntime: @unchecked Sendable {
 
     /// Reads and compiles the scripts of `folders`. Scripts that do not compile are left out and
     /// returned in `problems`; `kith check` reports them before anything runs.
-    public init(
-        folders: [URL], limits: Workspace.Limits, testing: Bool = false, display: @escaping @Sendable (URL) -> String = { $0.path }
-    ) {
+    public init(folders: [URL], limits: Workspace.Limits, testing: Bool = false, display: (@Sendable (URL) -> String)? = nil) {
         self.folders = folders
         self.limits = limits
         self.testing = testing
+        let display = display ?? { Self.display($0, folders: folders) }
         self.display = display
         let (library, problems) = ScriptLibrary.read(folders: folders, tests: testing, display: display)
         current = library
@@ -45,6 +44,20 @@ public final class RuleRuntime: @unchecked Sendable {
         display = { $0.path }
         current = ScriptLibrary(sources: sources)
         problems = []
+    }
+
+    /// How a script file is named in messages: relative to the current folder when inside it,
+    /// else from its scripts folder ("scripts/credit.lua").
+    public static func display(_ file: URL, folders: [URL]) -> String {
+        let path = file.standardizedFileURL.path
+        let current = FileManager.default.currentDirectoryPath + "/"
+        if path.hasPrefix(current) { return String(path.dropFirst(current.count)) }
+        for folder in folders {
+            let base = folder.resolvingSymlinksInPath().standardizedFileURL.path + "/"
+            let resolved = file.resolvingSymlinksInPath().standardizedFileURL.path
+            if resolved.hasPrefix(base) { return folder.lastPathComponent + "/" + resolved.dropFirst(base.count) }
+        }
+        return path
     }
 
     /// Problems of the last (re)load: scripts refused, with file and line.

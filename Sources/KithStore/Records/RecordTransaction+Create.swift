@@ -46,10 +46,18 @@ extension RecordTransaction {
         var problems: [FieldProblem] = []
         var values = draftNew(entity, input, access: access, problems: &problems)
         var lines = lines
+        var lineWriter = self
         if problems.isEmpty, let hooks, entity.hooks(.beforeSave) {
-            let outcome = try hooks.beforeSave(entity, record: values, lines: try draftLines(entity, lines, masterID: nil), old: nil, in: self)
+            var draftProblems: [FieldProblem] = []
+            let drafts = try draftLines(entity, lines, masterID: nil, problems: &draftProblems)
+            let outcome = try hooks.beforeSave(entity, record: values, lines: drafts, old: nil, in: self)
             for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) { values[name] = value }
-            if let changedLines = outcome.lines { lines = Self.editable(changedLines) }
+            if let changedLines = outcome.lines {
+                // The hooks' lines replace the input; what was wrong with the input is still reported.
+                problems += draftProblems
+                lines = Self.editable(changedLines)
+                lineWriter = asRule
+            }
         }
         values = try completeNew(entity, table, values, problems: &problems)
         var lineValues: [(Entity, StorageLayout.Table, [String: Value])] = []
@@ -62,7 +70,7 @@ extension RecordTransaction {
             for (index, row) in rows.enumerated() {
                 let prefix = "\(detailName)[\(index + 1)]."
                 let master = masterField(of: detail, master: entity.name) ?? ""
-                var prepared = try prepareNew(
+                var prepared = try lineWriter.prepareNew(
                     detail, detailTable, row.filter { $0.key != master && $0.key != "id" }, access: .unrestricted, problems: &problems,
                     prefix: prefix, skipping: [master])
                 prepared[master] = nil
@@ -141,29 +149,40 @@ extension RecordTransaction {
     /// state and Kith's stamps not).
     func ruleChanges(_ entity: Entity, _ changes: [String: Value], problems: inout [FieldProblem]) -> [String: Value] {
         guard !changes.isEmpty else { return [:] }
-        let rule = actor.origin == .user ? acting(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .rule)) : self
-        return rule.normalize(entity, changes, access: .unrestricted, creating: true, problems: &problems)
+        return asRule.normalize(entity, changes, access: .unrestricted, creating: true, problems: &problems)
+    }
+
+    /// This transaction as a rule acting for its user: read-only fields may be written.
+    var asRule: RecordTransaction {
+        actor.origin == .user ? acting(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .rule)) : self
     }
 
     /// Line items as hooks see them: each line normalized (a stored line with its changes applied).
     /// Values that do not normalize stay as given; the save reports them afterwards.
-    func draftLines(_ entity: Entity, _ lines: [String: [[String: Value]]], masterID: Int64?) throws -> [String: [[String: Value]]] {
+    func draftLines(
+        _ entity: Entity, _ lines: [String: [[String: Value]]], masterID: Int64?, problems: inout [FieldProblem]
+    ) throws -> [String: [[String: Value]]] {
         var drafts: [String: [[String: Value]]] = [:]
         for (detailName, rows) in lines {
             guard let detail = schema.entity(detailName), let table = store.layout.table(detailName) else { continue }
             let master = masterField(of: detail, master: entity.name) ?? ""
-            drafts[detailName] = try rows.map { row in
-                var ignored: [FieldProblem] = []
+            var drafted: [[String: Value]] = []
+            for (index, row) in rows.enumerated() {
+                let prefix = "\(detailName)[\(index + 1)]."
                 let input = row.filter { $0.key != "id" && $0.key != master }
                 if let id = row["id"]?.integer, let stored = try fetchValues(table, id: id), stored[master]?.integer == masterID {
                     var line = stored
-                    for (name, value) in normalize(detail, input, access: .unrestricted, creating: false, problems: &ignored) { line[name] = value }
-                    return line
+                    for (name, value) in normalize(detail, input, access: .unrestricted, creating: false, problems: &problems, prefix: prefix) {
+                        line[name] = value
+                    }
+                    drafted.append(line)
+                    continue
                 }
-                var line = draftNew(detail, input, access: .unrestricted, problems: &ignored)
+                var line = draftNew(detail, input, access: .unrestricted, problems: &problems, prefix: prefix)
                 for (name, value) in input where line[name] == nil { line[name] = value }
-                return line
+                drafted.append(line)
             }
+            drafts[detailName] = drafted
         }
         return drafts
     }

@@ -26,20 +26,26 @@ extension RecordTransaction {
             var merged = current
             for (name, value) in changed { merged[name] = value }
             var lines = lines
+            var lineWriter = self
             if problems.isEmpty, let hooks, entity.hooks(.beforeSave), !changed.isEmpty || lines != nil {
-                let given = try lines.map { try draftLines(entity, $0, masterID: id) }
+                var draftProblems: [FieldProblem] = []
+                let given = try lines.map { try draftLines(entity, $0, masterID: id, problems: &draftProblems) }
                     ?? record(entity, current, access: .unrestricted).lines.mapValues { $0.map(\.values) }
                 let outcome = try hooks.beforeSave(entity, record: merged, lines: given, old: current, in: self)
                 for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) {
                     merged[name] = value
                     changed[name] = current[name] == value ? nil : value
                 }
-                if let changedLines = outcome.lines { lines = Self.editable(changedLines) }
+                if let changedLines = outcome.lines {
+                    problems += draftProblems
+                    lines = Self.editable(changedLines)
+                    lineWriter = asRule
+                }
             }
             checkRequired(entity, merged, problems: &problems)
             try checkReferences(entity, changed, problems: &problems)
             try checkUnique(entity, table, merged, changed: Set(changed.keys), excluding: id, problems: &problems)
-            let lineWork = try prepareLines(entity, masterID: id, lines: lines, problems: &problems)
+            let lineWork = try lineWriter.prepareLines(entity, masterID: id, lines: lines, problems: &problems)
             guard problems.isEmpty else {
                 throw RecordError(.invalid, entity: entityName, "the \(entityName) was not saved", problems: problems)
             }
