@@ -154,7 +154,7 @@ public final class RuleTestRun: @unchecked Sendable {
             }
             return try session.enter(session.transaction.acting(as: user.actor)) { () throws(HostError) -> [ScriptValue] in
                 do throws(RuleFailure) {
-                    return [try call.invoke(function)]
+                    return try call.invoke(function)
                 } catch {
                     throw HostError.failure(error)
                 }

@@ -180,7 +180,7 @@ public final class RuleState {
 
     /// Calls a Lua function the host was given, on the thread that called the host.
     fileprivate func callBack(_ function: ScriptFunction, _ arguments: [ScriptValue], thread: OpaquePointer) throws(RuleFailure)
-        -> ScriptValue
+        -> [ScriptValue]
     {
         let stack = LuaStack(thread: thread)
         let base = stack.top
@@ -188,10 +188,12 @@ public final class RuleState {
         _ = lua_checkstack(thread, Int32(arguments.count + 4))
         CLuaShim_pushRef(thread, function.reference)
         for argument in arguments { stack.push(argument) }
-        let status = CLuaShim_call(thread, Int32(arguments.count), 1, Int64(instructionBudget))
+        let status = CLuaShim_call(thread, Int32(arguments.count), LUA_MULTRET, Int64(instructionBudget))
         guard status == LUA_OK else { throw failure(status: status, budget: instructionBudget, thread: thread) }
         var references: [Int32] = []
-        return (try? stack.read(-1, references: &references)) ?? .null
+        let top = stack.top
+        guard top > base else { return [] }
+        return ((base + 1)...top).map { (try? stack.read($0, references: &references)) ?? .null }
     }
 
     /// The failure whose error value is on top of the stack.
@@ -237,7 +239,7 @@ public struct RuleCall {
     let thread: OpaquePointer
 
     /// Calls a function the rule passed (`t.case(name, fn)`), sharing the running call's budget.
-    public func invoke(_ function: ScriptFunction, _ arguments: [ScriptValue] = []) throws(RuleFailure) -> ScriptValue {
+    public func invoke(_ function: ScriptFunction, _ arguments: [ScriptValue] = []) throws(RuleFailure) -> [ScriptValue] {
         try state.callBack(function, arguments, thread: thread)
     }
 

@@ -1,0 +1,71 @@
+-- Totals, payment plans and payments (scripts/totals.lua, scripts/payments.lua).
+local t = require("kith.test")
+
+t.case("quote lines, subtotal and the total after the quote's discount", function()
+  local customer = kith.create("customer", { name = "Quote Co" })
+  local quote = kith.create("quote", { title = "Pumps", customer = customer.id, discount = "5" }, {
+    quote_line = {
+      { description = "Pump A", quantity = 3, price = "1200.00", discount = "10" },
+      { description = "Pump B", quantity = "2.5", price = "99.99" },
+    },
+  })
+  t.eq(quote.subtotal, "3489.98")   -- 3 × 1200 × 0.9 = 3240.00; 2.5 × 99.99 = 249.975 → 249.98
+  t.eq(quote.total, "3315.48")      -- 3489.98 × 0.95 = 3315.481
+end)
+
+t.case("changing an order's lines recomputes its amount", function()
+  local customer = kith.create("customer", { name = "Order Co" })
+  local order = kith.create("order", { customer = customer.id }, { order_line = { { description = "Valve", quantity = 10, price = "15.50" } } })
+  t.eq(order.amount, "155.00")
+  local line = kith.find("order_line", { order = order.id })[1]
+  order = kith.update("order", order.id, {}, { order_line = { { id = line.id, quantity = 20 }, { description = "Seal", quantity = 1, price = "3.00" } } })
+  t.eq(order.amount, "313.00")
+end)
+
+t.case("submitting an order plans its installments from the payment terms", function()
+  t.clock("2026-02-01T10:00:00")
+  local customer = kith.create("customer", { name = "Terms Co" })
+  local order = kith.create("order", { customer = customer.id, payment_terms = "installments" },
+    { order_line = { { description = "Line", quantity = 1, price = "1000.01" } } })
+  t.transition("order", order.id, "submit")
+  local plans = kith.find("payment_plan", { order = order.id }, { sort = "installment" })
+  t.eq(#plans, 3)
+  t.eq(plans[1].amount, "300.00")
+  t.eq(plans[1].due_on, "2026-02-01")
+  t.eq(plans[2].amount, "400.00")
+  t.eq(plans[2].due_on, "2026-03-03")
+  t.eq(plans[3].amount, "300.01", "the last installment takes the rest")
+  t.eq(kith.sum("payment_plan", "amount", { order = order.id }), "1000.01")
+end)
+
+t.case("a confirmed payment adds to the order and the installment", function()
+  t.user("cashier", { roles = { "finance" } })
+  local customer = kith.create("customer", { name = "Payer Co" })
+  local order = kith.create("order", { customer = customer.id, payment_terms = "net30" },
+    { order_line = { { description = "Line", quantity = 1, price = "800.00" } } })
+  t.transition("order", order.id, "submit")
+  local plan = kith.find("payment_plan", { order = order.id })[1]
+  local payment = kith.create("payment", { customer = customer.id, order = order.id, payment_plan = plan.id, amount = "300.00" })
+  t.as("cashier", function() t.transition("payment", payment.id, "confirm") end)
+  t.eq(kith.get("order", order.id).paid_amount, "300.00")
+  local after = kith.get("payment_plan", plan.id)
+  t.eq(after.paid_amount, "300.00")
+  t.eq(after.status, "partial")
+end)
+
+t.case("follow-ups stamp the customer's last contact and next date", function()
+  t.clock("2026-08-08T16:30:00")
+  local customer = kith.create("customer", { name = "Touch Co" })
+  kith.create("activity", { subject = "Demo", customer = customer.id, next_follow_up = "2026-08-15" })
+  local after = kith.get("customer", customer.id)
+  t.eq(after.last_contact_at, "2026-08-08T08:30:00.000Z")
+  t.eq(after.next_follow_up, "2026-08-15")
+end)
+
+t.case("resolving a service request stamps the time", function()
+  t.clock("2026-09-09T09:09:00")
+  local customer = kith.create("customer", { name = "Service Co" })
+  local request = kith.create("service_request", { subject = "Noise", customer = customer.id })
+  t.transition("service_request", request.id, "resolve")
+  t.eq(kith.get("service_request", request.id).resolved_at, "2026-09-09T01:09:00.000Z")
+end)
