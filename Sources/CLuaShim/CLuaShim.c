@@ -15,6 +15,12 @@ static const char *const rejectionType = "kith.rejection";
 
 /// Instructions between two looks at the budget.
 static const int budgetSlice = 1000;
+/// What a refused allocation costs against the budget: Lua runs a full collection before it gives
+/// up, so a script that keeps hitting the cap inside `pcall` must run out of budget soon.
+static const int64_t refusedAllocationCost = 50000;
+/// What one `kith.*` call costs against the budget: a rule cannot do unbounded database work
+/// in a cheap loop.
+static const int64_t hostCallCost = 1000;
 
 /// Per-state bookkeeping, shared by all of the state's threads (it is the allocator's userdata).
 typedef struct {
@@ -46,6 +52,7 @@ static void *CLuaShim_allocate(void *ud, void *ptr, size_t osize, size_t nsize) 
         return NULL;
     }
     if (state->capped && state->limit != 0 && nsize > oldSize && state->used - oldSize + nsize > state->limit) {
+        if (state->remaining != INT64_MAX) state->remaining -= refusedAllocationCost;
         return NULL;
     }
     void *grown = realloc(ptr, nsize);
@@ -164,6 +171,14 @@ static int CLuaShim_hostTrampoline(lua_State *L) {
     CLuaShimShared *state = shared(L);
     int operation = (int)lua_tointeger(L, lua_upvalueindex(1));
     if (state->host == NULL) return luaL_error(L, "the kith API is not available here");
+    if (state->remaining != INT64_MAX) {
+        state->remaining -= hostCallCost;
+        if (state->remaining <= 0 || state->exhausted) {
+            state->exhausted = 1;
+            lua_sethook(L, CLuaShim_budgetHook, LUA_MASKCOUNT, 1);
+            return luaL_error(L, "%s", CLuaShim_budgetExceededMessage);
+        }
+    }
     state->capped = 0;
     lua_gc(L, LUA_GCSTOP);
     int results = state->host(state->hostContext, L, operation);

@@ -65,6 +65,13 @@ enum Prelude {
           if frozen[t] then error("this table is read-only: rules cannot change it", 2) end
           return rawset(t, key, value)
         end
+        -- Lua runs __gc finalizers with hooks off, so a looping finalizer could never be stopped.
+        shared.setmetatable = function(t, mt)
+          if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+            error("__gc metamethods are not available to rules", 2)
+          end
+          return setmetatable(t, mt)
+        end
         shared.print = kith.log
         for _, name in ipairs({ "string", "table", "math", "utf8", "os", "coroutine" }) do
           shared[name] = freeze(G_real[name], name)

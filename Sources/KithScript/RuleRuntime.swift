@@ -86,6 +86,11 @@ public final class RuleRuntime: @unchecked Sendable {
         }
     }
 
+    /// The ready states kept and the bytes they hold.
+    public var pool: (states: Int, bytes: Int) {
+        lock.withLock { (idle.count, idle.reduce(0) { $0 + $1.memoryUsed }) }
+    }
+
     /// Re-reads the scripts if any file changed since the last look, at most once a second.
     public func reloadIfChanged() {
         guard !folders.isEmpty else { return }

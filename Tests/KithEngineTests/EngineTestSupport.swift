@@ -35,11 +35,17 @@ final class TestEngine {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("module.xml")
         try Data(module.utf8).write(to: file)
-        let schema = try WorkspaceLoader(installation: Self.installation).load(moduleFiles: [file])
+        let scriptFolder = folder.appendingPathComponent("scripts")
+        for (path, text) in scripts {
+            let script = scriptFolder.appendingPathComponent(path + ".lua")
+            try FileManager.default.createDirectory(at: script.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: script)
+        }
+        let schema = try WorkspaceLoader(installation: Self.installation).load(moduleFiles: [file], scriptFolders: [scriptFolder])
         let store = try RecordStore.open(
             at: folder.appendingPathComponent("kith.sqlite").path, schema: schema, timeZone: Self.zone, clock: .fixed(Self.now))
         log = CapturedLog()
-        engine = Engine(store: store, rules: RuleRuntime(sources: scripts, limits: limits), logger: log.logger)
+        engine = Engine(store: store, rules: RuleRuntime(folders: [scriptFolder], limits: limits), logger: log.logger)
     }
 
     deinit {

@@ -154,16 +154,3 @@ final class RecordingHost: RuleHost {
         #expect(outcome.result == .text("table2table3"))
     }
 }
-
-@Suite struct DebugTests {
-    @Test func decimalTimesDecimal() throws {
-        let rules = try RuleState(
-            library: ScriptLibrary(sources: ["n": "return { f = function(ctx) local l = ctx.l; local g = (l.quantity or 0) * (l.price or 0); return tostring(g) end }"]),
-            limits: RuleStateTests.limits)
-        let outcome = try rules.invoke(
-            FunctionReference("n.f")!,
-            context: .table(["l": .table(["quantity": .decimal(units: 100, scale: 2), "price": .decimal(units: 500, scale: 2), "_entity": .text("x")])]),
-            host: RecordingHost())
-        #expect(outcome.result == .text("5.0000"))
-    }
-}
