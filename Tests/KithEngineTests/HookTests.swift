@@ -1,0 +1,175 @@
+import Foundation
+import KithEngine
+import KithSchema
+import KithScript
+import KithStore
+import Testing
+
+/// Hooks around saves: what they may change, and that a failing rule leaves nothing behind.
+@Suite struct HookTests {
+    static let module = """
+        <module xmlns="urn:kith:1" name="hooks" version="1">
+          <entity name="invoice" label="Invoice">
+            <field name="number" type="text" max="20" required="true"/>
+            <field name="amount" type="money" required="true"/>
+            <field name="tax" type="money" readonly="true"/>
+            <field name="note" type="text" max="200"/>
+            <hook event="before-save" function="billing.compute"/>
+            <hook event="after-save" function="billing.audit"/>
+            <hook event="before-delete" function="billing.keep_large"/>
+            <hook event="after-commit" function="billing.announce"/>
+          </entity>
+          <entity name="audit_entry" label="Audit entry">
+            <field name="text" type="text" max="200"/>
+          </entity>
+        </module>
+        """
+
+    static let billing = """
+        local M = {}
+        function M.compute(ctx)
+          local invoice = ctx.record
+          if invoice.note == "reject" then kith.reject("note", "notes may not say reject") end
+          invoice.tax = (invoice.amount * kith.decimal("0.13")):round(2)
+          if invoice.note == "upper" then invoice.note = string.upper(invoice.number) end
+        end
+        function M.audit(ctx)
+          local record = ctx.record
+          kith.create("audit_entry", { text = ctx.event .. " " .. record.number })
+          local admin = kith.users("admin")[1]
+          if admin then kith.notify(admin.id, "saved " .. record.number, { record = record }) end
+          if record.note == "fail after" then error("boom after the row was written") end
+          if record.note == "loop after" then while true do end end
+          if record.note == "reject after" then kith.reject("refused after writing") end
+        end
+        function M.keep_large(ctx)
+          if ctx.record.amount > 1000 then kith.reject("invoices over 1000 are kept") end
+        end
+        function M.announce(ctx)
+          kith.create("audit_entry", { text = "committed " .. ctx.record.number })
+        end
+        return M
+        """
+
+    static func engine() throws -> (TestEngine, Actor) {
+        let test = try TestEngine(module: module, scripts: ["billing": billing])
+        let admin = try test.user("admin", roles: ["admin"])
+        return (test, admin)
+    }
+
+    func inboxCount(_ test: TestEngine, _ actor: Actor) throws -> Int {
+        try test.engine.read(as: .system) { try $0.inbox(of: actor.userID!, dueBy: "9999").count }
+    }
+
+    @Test func beforeSaveChangesWhatIsSavedEvenReadOnlyFields() throws {
+        let (test, admin) = try Self.engine()
+        let invoice = try test.engine.write(as: admin) { try $0.create("invoice", ["number": "A-1", "amount": "100.00", "note": "upper"]) }
+        #expect(invoice["tax"] == .decimal(try ExactDecimal("13.00")))
+        #expect(invoice["note"] == "A-1")
+        let changed = try test.engine.write(as: admin) { try $0.update("invoice", id: invoice.id, ["amount": "200.00"]) }
+        #expect(changed["tax"] == .decimal(try ExactDecimal("26.00")))
+        #expect(try test.count("audit_entry") == 4, "after-save twice and after-commit twice")
+    }
+
+    @Test func userCannotWriteTheReadOnlyFieldItself() throws {
+        let (test, admin) = try Self.engine()
+        #expect(throws: RecordError.self) {
+            try test.engine.write(as: admin) { try $0.create("invoice", ["number": "A-2", "amount": "1.00", "tax": "0.00"]) }
+        }
+    }
+
+    @Test func rejectionReachesTheCallerWithItsField() throws {
+        let (test, admin) = try Self.engine()
+        do {
+            try test.engine.write(as: admin) { try $0.create("invoice", ["number": "A-3", "amount": "1.00", "note": "reject"]) }
+            Issue.record("saved")
+        } catch {
+            #expect(error.code == .rejected)
+            #expect(error.message == "notes may not say reject")
+            #expect(error.problems == [FieldProblem(field: "note", message: "notes may not say reject")])
+            #expect(error.ruleLocation == "scripts/billing.lua:4")
+        }
+        #expect(try test.count("invoice") == 0)
+    }
+
+    @Test(arguments: ["fail after", "loop after", "reject after"])
+    func failingAfterSaveLeavesNoTrace(note: String) throws {
+        let (test, admin) = try Self.engine()
+        #expect(throws: RecordError.self) {
+            try test.engine.write(as: admin) { try $0.create("invoice", ["number": "B-1", "amount": "5.00", "note": .text(note)]) }
+        }
+        #expect(try test.count("invoice") == 0, "no row")
+        #expect(try test.count("audit_entry") == 0, "no row written by the hook")
+        #expect(try inboxCount(test, admin) == 0, "no inbox message")
+        let history = try test.engine.read(as: .system) { try $0.history("invoice", id: 1) }
+        #expect(history.isEmpty, "no history")
+        // and the next save works
+        let saved = try test.engine.write(as: admin) { try $0.create("invoice", ["number": "B-2", "amount": "5.00"]) }
+        #expect(saved.id > 0)
+        #expect(try inboxCount(test, admin) == 1)
+    }
+
+    @Test func faultsAreLoggedWithFileLineAndTraceback() throws {
+        let (test, admin) = try Self.engine()
+        do {
+            try test.engine.write(as: admin) { try $0.create("invoice", ["number": "C-1", "amount": "5.00", "note": "fail after"]) }
+        } catch {
+            #expect(error.code == .rule)
+            #expect(error.message.contains("boom after the row was written"))
+            #expect(error.traceback?.contains("stack traceback") == true)
+        }
+        #expect(test.log.lines.contains { $0.contains("scripts/billing.lua:13") && $0.contains("stack traceback") })
+    }
+
+    @Test func beforeDeleteCanRefuse() throws {
+        let (test, admin) = try Self.engine()
+        let large = try test.engine.write(as: admin) { try $0.create("invoice", ["number": "D-1", "amount": "5000.00"]) }
+        #expect(throws: RecordError.self) { try test.engine.write(as: admin) { try $0.delete("invoice", id: large.id) } }
+        #expect(try test.count("invoice") == 1)
+    }
+
+    @Test func hooksDoNotRunOutsideTheEngine() throws {
+        let (test, _) = try Self.engine()
+        let plain = try test.engine.store.write(as: .system) { try $0.create("invoice", ["number": "E-1", "amount": "5.00"]) }
+        #expect(plain["tax"] == .null)
+    }
+}
+
+/// Scripts reload when their files change; a broken change is refused and the old version stays.
+@Suite struct ReloadTests {
+    @Test func changedScriptsReloadAndBrokenOnesAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-reload-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("greeting.lua")
+        try Data("return { hello = function() return 'one' end }".utf8).write(to: file)
+        let rules = RuleRuntime(folders: [folder], limits: TestEngine.limits)
+        let host = NoHost()
+        func hello() throws -> ScriptValue {
+            let state = try rules.acquire()
+            defer { rules.release(state) }
+            return try state.invoke(FunctionReference("greeting.hello")!, context: .table([:]), host: host).result
+        }
+        #expect(try hello() == .text("one"))
+
+        try Data("return { hello = function() return 'two' end }".utf8).write(to: file)
+        #expect(rules.reload().isEmpty)
+        #expect(try hello() == .text("two"))
+
+        try Data("return { hello = function() return 'three' end end".utf8).write(to: file)
+        let problems = rules.reload()
+        #expect(problems.count == 1)
+        #expect(problems.first?.location?.hasSuffix("greeting.lua:1") == true, "\(problems)")
+        #expect(try hello() == .text("two"), "the previous version stays in force")
+
+        try Data("error('fails while loading')\nreturn {}".utf8).write(to: file)
+        #expect(rules.reload().first?.message.contains("fails while loading") == true)
+        #expect(try hello() == .text("two"))
+    }
+}
+
+final class NoHost: RuleHost {
+    func perform(_ operation: HostOperation, _ arguments: [ScriptValue], _ call: RuleCall) throws(HostError) -> [ScriptValue] {
+        throw .message("no host")
+    }
+}
