@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// `kith check` on rules and `kith test`, as a user runs them.
+@Suite struct RuleCommandTests {
+    static func workspace() throws -> URL {
+        let folder = try CheckCommandTests.temporaryFolder()
+        let run = try CheckCommandTests.kith(["check"], in: folder)
+        #expect(run.status == 0, "\(run.output)\(run.errors)")
+        return folder
+    }
+
+    @Test func checkReportsAMissingFunctionWhereTheSchemaNamesIt() throws {
+        let folder = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let module = """
+            <module xmlns="urn:kith:1" name="extra" version="1">
+              <entity name="visit" label="Visit">
+                <field name="subject" type="text" max="100"/>
+                <hook event="before-save" function="visits.stamp"/>
+              </entity>
+            </module>
+            """
+        try Data(module.utf8).write(to: folder.appendingPathComponent("workspace/modules/extra.xml"))
+        try Data("local M = {}\nfunction M.other() end\nreturn M\n".utf8).write(to: folder.appendingPathComponent("workspace/scripts/visits.lua"))
+        let run = try CheckCommandTests.kith(["check"], in: folder)
+        #expect(run.status == 1)
+        #expect(run.output.contains("workspace/modules/extra.xml:4:5: "), "\(run.output)")
+        #expect(run.output.contains("defines no function 'stamp'"), "\(run.output)")
+    }
+
+    @Test func checkReportsAScriptThatFailsToLoad() throws {
+        let folder = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("local M = {}\nlocal x = nil .. 'a'\nreturn M\n".utf8).write(to: folder.appendingPathComponent("workspace/scripts/broken.lua"))
+        let run = try CheckCommandTests.kith(["check"], in: folder)
+        #expect(run.status == 1)
+        #expect(run.output.contains("workspace/scripts/broken.lua:2:1: the script fails to load"), "\(run.output)")
+    }
+
+    @Test func testRunsTheCoreRuleTestsAndSummarizes() throws {
+        let folder = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try CheckCommandTests.kith(["test"], in: folder)
+        #expect(run.status == 0, "\(run.output)\(run.errors)")
+        #expect(run.output.contains("ok   scripts/tests/credit_test.lua: an order over the credit limit is refused with the numbers"))
+        let summary = run.output.split(separator: "\n").last ?? ""
+        #expect(summary.hasSuffix(" passed, 0 failed"), "\(summary)")
+    }
+
+    @Test func failingCasesNameTheFileAndLineAndExitOne() throws {
+        let folder = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let test = """
+            local t = require("kith.test")
+            t.case("sums", function() t.eq(1 + 1, 2) end)
+            t.case("wrong", function()
+              local c = kith.create("customer", { name = "X" })
+              t.eq(c.level, "vip")
+            end)
+            t.case("rolled back", function() t.eq(kith.count("customer", {}), 0) end)
+            """
+        try Data(test.utf8).write(to: folder.appendingPathComponent("workspace/scripts/tests/mine_test.lua"))
+        let run = try CheckCommandTests.kith(["test", "mine"], in: folder)
+        #expect(run.status == 1)
+        #expect(run.output.contains("ok   workspace/scripts/tests/mine_test.lua: sums"), "\(run.output)")
+        #expect(run.output.contains("FAIL workspace/scripts/tests/mine_test.lua: wrong"), "\(run.output)")
+        #expect(run.output.contains("workspace/scripts/tests/mine_test.lua:5: expected \"vip\", got \"normal\""), "\(run.output)")
+        #expect(run.output.contains("ok   workspace/scripts/tests/mine_test.lua: rolled back"), "\(run.output)")
+        #expect(run.output.hasSuffix("2 passed, 1 failed\n"), "\(run.output)")
+    }
+}
