@@ -8,7 +8,7 @@ public import Logging
 /// directory. The UI, the API, imports and the command line all go through it.
 ///
 ///     let engine = try Engine.open(loaded)
-///     let order = try engine.write(as: user) { try $0.create("order", values) }
+///     let record = try engine.write(as: user) { try $0.create(entity, values) }
 public final class Engine: Sendable {
     public let schema: Schema
     public let store: RecordStore

@@ -77,9 +77,9 @@ final class RuleSession: RecordHooks {
         let originalLines = currentLines
         for hook in entity.hooks where hook.event == .beforeSave {
             var context = baseContext(entity, event: .beforeSave, in: transaction)
-            context["record"] = current
-            context["old"] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
-            context["lines"] = currentLines
+            context[.record] = current
+            context[.old] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
+            context[.lines] = currentLines
             let outcome = try run(hook.function, entity: entity.name, context: context, in: transaction)
             if outcome.record.fields != nil { current = outcome.record }
             if outcome.lines.fields != nil { currentLines = outcome.lines }
@@ -98,7 +98,7 @@ final class RuleSession: RecordHooks {
     func beforeDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws {
         for hook in entity.hooks where hook.event == .beforeDelete {
             var context = baseContext(entity, event: .beforeDelete, in: transaction)
-            context["record"] = ScriptValues.record(record, of: entity, schema: schema)
+            context[.record] = ScriptValues.record(record, of: entity, schema: schema)
             _ = try run(hook.function, entity: entity.name, context: context, in: transaction)
         }
     }
@@ -112,14 +112,14 @@ final class RuleSession: RecordHooks {
         in transaction: RecordTransaction
     ) throws {
         var context = baseContext(entity, event: event, in: transaction)
-        context["record"] = ScriptValues.record(record, of: entity, schema: schema)
-        context["old"] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
+        context[.record] = ScriptValues.record(record, of: entity, schema: schema)
+        context[.old] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
         for hook in entity.hooks where hook.event == event {
             _ = try run(hook.function, entity: entity.name, context: context, in: transaction)
         }
         for hook in entity.hooks where hook.event == .afterCommit {
             var later = context
-            later["event"] = .text(Hook.Event.afterCommit.rawValue)
+            later[.event] = .text(Hook.Event.afterCommit.rawValue)
             afterCommit.append(PendingHook(function: hook.function, entity: entity.name, context: .table(later)))
         }
     }
@@ -130,16 +130,20 @@ final class RuleSession: RecordHooks {
     ) throws {
         for hook in entity.hooks where hook.event == .onTransition && (hook.transitions.isEmpty || hook.transitions.contains(transition)) {
             var context = baseContext(entity, event: .onTransition, in: transaction)
-            context["record"] = ScriptValues.record(record, of: entity, schema: schema)
-            context["old"] = ScriptValues.record(old, of: entity, schema: schema)
-            context["transition"] = .text(transition)
+            context[.record] = ScriptValues.record(record, of: entity, schema: schema)
+            context[.old] = ScriptValues.record(old, of: entity, schema: schema)
+            context[.transition] = .text(transition)
             _ = try run(hook.function, entity: entity.name, context: context, in: transaction)
         }
     }
 
     /// The fields every context has: event, entity and the acting user.
     func baseContext(_ entity: Entity, event: Hook.Event, in transaction: RecordTransaction) -> [String: ScriptValue] {
-        ["event": .text(event.rawValue), "entity": .text(entity.name), "user": userValue(transaction.actor, in: transaction)]
+        var context: [String: ScriptValue] = [:]
+        context[.event] = .text(event.rawValue)
+        context[.entity] = .text(entity.name)
+        context[.user] = userValue(transaction.actor, in: transaction)
+        return context
     }
 
     func userValue(_ actor: Actor, in transaction: RecordTransaction) -> ScriptValue {

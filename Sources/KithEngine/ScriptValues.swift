@@ -101,3 +101,15 @@ enum ScriptValues {
         return result
     }
 }
+
+/// The fields of the `ctx` a rule function receives (lua-api.md).
+enum ContextField: String {
+    case event, entity, record, old, user, lines, transition, comment, schedule, now, today
+}
+
+extension Dictionary where Key == String, Value == ScriptValue {
+    subscript(field: ContextField) -> ScriptValue? {
+        get { self[field.rawValue] }
+        set { self[field.rawValue] = newValue }
+    }
+}

@@ -44,10 +44,10 @@ extension Engine {
         }
         if let guardFunction = transition.guardFunction {
             var context = session.baseContext(entity, event: .onTransition, in: transaction)
-            context["event"] = .text("guard")
-            context["record"] = ScriptValues.record(current, schema: schema)
-            context["transition"] = .text(name)
-            context["comment"] = comment.map(ScriptValue.text) ?? .null
+            context[.event] = .text("guard")
+            context[.record] = ScriptValues.record(current, schema: schema)
+            context[.transition] = .text(name)
+            context[.comment] = comment.map(ScriptValue.text) ?? .null
             let outcome = try session.run(guardFunction, entity: entityName, context: context, in: transaction)
             if outcome.result == .boolean(false) {
                 throw RecordError(.rejected, entity: entityName, "'\(name)' is not allowed for this \(entityName) now")
@@ -71,10 +71,12 @@ extension Engine {
         let session = try self.session(of: transaction)
         let system = transaction.acting(as: .system)
         let variables = store.variables(for: .system)
-        let context: [String: ScriptValue] = [
-            "event": .text("schedule"), "schedule": .text(name), "now": .text(variables.now), "today": .text(variables.today),
-            "user": session.userValue(.system, in: system),
-        ]
+        var context: [String: ScriptValue] = [:]
+        context[.event] = .text("schedule")
+        context[.schedule] = .text(name)
+        context[.now] = .text(variables.now)
+        context[.today] = .text(variables.today)
+        context[.user] = session.userValue(.system, in: system)
         _ = try session.run(schedule.function, entity: "", context: context, in: system)
     }
 
