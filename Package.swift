@@ -57,7 +57,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "kith-benchmarks",
-            dependencies: ["KithSchema", "KithStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["KithSchema", "KithStore", "KithScript", "KithEngine", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/Sources",
             swiftSettings: strictness
         ),

@@ -7,6 +7,8 @@ import KithSchema
 //                                           the object engine against hand-written SQL; SCALE 1 =
 //                                           1M customers, 3M contacts, 2M opportunities; --reuse
 //                                           measures on the data a previous run left in FOLDER
+//   kith-benchmarks rules [SECTION...]      hooks on saves, the budget hook, the state pool
+//                                           (sections: saves core invoke pool loop)
 // Each prints a Markdown table; results are kept in Benchmarks/README.md.
 
 guard let installation = Installation.locate() else {
@@ -29,6 +31,11 @@ case "store":
     benchmark.reuse = arguments.contains("--reuse")
     try benchmark.run()
     print("Scale \(scale): \(benchmark.customers) customers, \(benchmark.contacts) contacts, \(benchmark.opportunities) opportunities.\n")
+    print(benchmark.table())
+case "rules":
+    var benchmark = RuleBenchmark(installation: installation, coreFiles: coreFiles)
+    benchmark.only = Set(arguments.dropFirst())
+    try benchmark.run()
     print(benchmark.table())
 default:
     let runs = arguments.dropFirst().first.flatMap(Int.init) ?? 20

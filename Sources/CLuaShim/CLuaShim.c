@@ -76,7 +76,6 @@ lua_State *CLuaShim_newState(size_t memoryLimit) {
         return NULL;
     }
     lua_atpanic(L, CLuaShim_panic);
-    lua_gc(L, LUA_GCSTOP);
     return L;
 }
 
@@ -157,9 +156,7 @@ int CLuaShim_call(lua_State *L, int nargs, int nresults, int64_t instructionBudg
     }
     state->depth++;
     state->capped = 1;
-    lua_gc(L, LUA_GCRESTART);
     int status = lua_pcall(L, nargs, nresults, functionIndex);
-    lua_gc(L, LUA_GCSTOP);
     state->capped = wasCapped;
     state->depth--;
     if (outermost) lua_sethook(L, NULL, 0, 0);
@@ -180,9 +177,7 @@ static int CLuaShim_hostTrampoline(lua_State *L) {
         }
     }
     state->capped = 0;
-    lua_gc(L, LUA_GCSTOP);
     int results = state->host(state->hostContext, L, operation);
-    lua_gc(L, LUA_GCRESTART);
     state->capped = 1;
     if (results >= 0) return results;
     if (lua_type(L, -1) == LUA_TSTRING) {

@@ -71,20 +71,27 @@ final class RuleSession: RecordHooks {
         _ entity: Entity, record: [String: Value], lines: [String: [[String: Value]]], old: [String: Value]?,
         in transaction: RecordTransaction
     ) throws -> (changes: [String: Value], lines: [String: [[String: Value]]]?) {
-        var current = ScriptValues.record(record, of: entity, schema: schema)
+        var current = ScriptValues.record(record, of: entity, schema: schema).fields ?? [:]
         var currentLines = ScriptValues.lines(lines, schema: schema)
-        let original = current
         let originalLines = currentLines
+        var changed: [String: ScriptValue] = [:]
         for hook in entity.hooks where hook.event == .beforeSave {
             var context = baseContext(entity, event: .beforeSave, in: transaction)
-            context[.record] = current
+            context[.record] = .table(current)
             context[.old] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
             context[.lines] = currentLines
-            let outcome = try run(hook.function, entity: entity.name, context: context, in: transaction)
-            if outcome.record.fields != nil { current = outcome.record }
+            let outcome = try run(hook.function, entity: entity.name, context: context, in: transaction, readsBack: true)
+            for (name, value) in outcome.changes where !name.hasPrefix("_") {
+                current[name] = value
+                changed[name] = value
+            }
+            for name in outcome.removed where !name.hasPrefix("_") {
+                current[name] = nil
+                changed[name] = .null
+            }
             if outcome.lines.fields != nil { currentLines = outcome.lines }
         }
-        let changes = ScriptValues.changes(from: original, to: current, of: entity)
+        let changes = ScriptValues.changes(changed)
         let newLines = currentLines == originalLines ? nil : ScriptValues.lineValues(currentLines, schema: schema)
         return (changes, newLines)
     }
@@ -160,9 +167,10 @@ final class RuleSession: RecordHooks {
     }
 
     /// Runs one rule function in `transaction`, nested under whatever rule is running.
-    func run(_ function: FunctionReference, entity: String, context: [String: ScriptValue], in transaction: RecordTransaction)
-        throws(RecordError) -> (result: ScriptValue, record: ScriptValue, lines: ScriptValue)
-    {
+    func run(
+        _ function: FunctionReference, entity: String, context: [String: ScriptValue], in transaction: RecordTransaction,
+        readsBack: Bool = false
+    ) throws(RecordError) -> RuleState.Outcome {
         let limit = engine.rules.limits.hookDepth
         guard depth < limit else {
             throw RecordError(
@@ -178,7 +186,7 @@ final class RuleSession: RecordHooks {
             depth -= 1
         }
         do {
-            return try state.invoke(function, context: .table(context), host: self)
+            return try state.invoke(function, context: .table(context), host: self, readsBack: readsBack)
         } catch {
             throw recordError(error, function: function, entity: entity)
         }

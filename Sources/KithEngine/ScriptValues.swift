@@ -77,18 +77,11 @@ enum ScriptValues {
         return values
     }
 
-    /// The fields a hook changed: compared as the hook saw them, so an untouched decimal is not
-    /// "changed" by its rescaling. Kith's own columns are left out.
-    static func changes(from original: ScriptValue, to current: ScriptValue, of entity: Entity) -> [String: Value] {
-        let before = original.fields ?? [:]
-        let after = current.fields ?? [:]
+    /// The fields hooks set, as store values; Kith's own columns are left out.
+    static func changes(_ changed: [String: ScriptValue]) -> [String: Value] {
         var changes: [String: Value] = [:]
-        for name in Set(before.keys).union(after.keys) where !name.hasPrefix("_") {
-            let old = before[name] ?? .null
-            let new = after[name] ?? .null
-            guard old != new else { continue }
-            if ["id", "created_at", "created_by", "updated_at", "updated_by", "version"].contains(name) { continue }
-            changes[name] = storeValue(new)
+        for (name, value) in changed where !["id", "created_at", "created_by", "updated_at", "updated_by", "version"].contains(name) {
+            changes[name] = storeValue(value)
         }
         return changes
     }

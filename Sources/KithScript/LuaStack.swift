@@ -3,8 +3,8 @@ internal import CLuaShim
 
 /// Moves `ScriptValue`s on and off one Lua thread's stack.
 ///
-/// Only used outside running Lua code (see CLuaShim.h): the memory cap is lifted and the collector
-/// stopped there, so none of these calls can raise. Tables are read raw, without metamethods.
+/// Only used outside running Lua code (see CLuaShim.h): the memory cap is lifted there, so none of
+/// these calls can raise. Tables are read raw, without metamethods.
 struct LuaStack {
     let thread: OpaquePointer
 

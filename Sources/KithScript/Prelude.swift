@@ -137,8 +137,38 @@ enum Prelude {
           return false
         end
 
-        local function invoke(module, name, ctx)
+        -- A shallow copy of a record, lists copied too, to see afterwards what a hook changed.
+        local function snapshot(record)
+          local copy = {}
+          for key, value in next, record do
+            if type(value) == "table" then
+              local list = {}
+              for i = 1, #value do list[i] = value[i] end
+              value = list
+            end
+            copy[key] = value
+          end
+          return copy
+        end
+
+        -- The fields of `record` that differ from `before`, and those it no longer has.
+        local function difference(before, record)
+          local changes, removed = {}, {}
+          if type(record) ~= "table" then return changes, removed end
+          for key, value in next, record do
+            if not same(value, before[key]) then changes[key] = value end
+          end
+          for key in next, before do
+            if record[key] == nil then removed[#removed + 1] = key end
+          end
+          return changes, removed
+        end
+
+        -- Returns fn's result and, when `track` is set, the fields it changed in ctx.record (a
+        -- table), those it removed (a list), and ctx.lines.
+        local function invoke(module, name, ctx, track)
           local fn = find_function(module, name)
+          local before = track and type(ctx.record) == "table" and snapshot(ctx.record)
           -- changed(field): the field differs between ctx.record and ctx.old (any new record's set field).
           ctx.changed = function(a, b)
             if type(a) == "table" then a = b end
@@ -148,7 +178,9 @@ enum Prelude {
             return not same(record[a], old[a])
           end
           local result = fn(ctx)
-          return result, ctx.record, ctx.lines
+          if not before then return result end
+          local changes, removed = difference(before, ctx.record)
+          return result, changes, removed, ctx.lines
         end
 
         -- A rule test file: run for its t.case calls; it returns nothing.

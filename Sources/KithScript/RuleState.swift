@@ -84,11 +84,20 @@ public final class RuleState {
         guard status == LUA_OK else { throw failure(status: status, budget: instructionBudget) }
     }
 
-    /// Calls `function(ctx)` with `host` serving its `kith.*` calls. Returns the function's
-    /// result, and `ctx.record` and `ctx.lines` as the function left them.
-    public func invoke(_ function: FunctionReference, context: ScriptValue, host: any RuleHost) throws(RuleFailure) -> (
-        result: ScriptValue, record: ScriptValue, lines: ScriptValue
-    ) {
+    /// What a call returned: the function's result and, for calls that read the record back
+    /// (before-save hooks), the fields it set in `ctx.record`, those it removed, and `ctx.lines`.
+    public struct Outcome: Sendable {
+        public var result: ScriptValue
+        public var changes: [String: ScriptValue]
+        public var removed: [String]
+        public var lines: ScriptValue
+    }
+
+    /// Calls `function(ctx)` with `host` serving its `kith.*` calls. With `readsBack`, what the
+    /// function changed in `ctx.record` and `ctx.lines` comes back too.
+    public func invoke(_ function: FunctionReference, context: ScriptValue, host: any RuleHost, readsBack: Bool = false) throws(RuleFailure)
+        -> Outcome
+    {
         let previous = self.host
         self.host = host
         defer { self.host = previous }
@@ -99,16 +108,18 @@ public final class RuleState {
         stack.push(function.module)
         stack.push(function.function)
         stack.push(context)
-        let status = CLuaShim_call(thread, 3, 3, Int64(instructionBudget))
+        lua_pushboolean(thread, readsBack ? 1 : 0)
+        let status = CLuaShim_call(thread, 4, readsBack ? 4 : 1, Int64(instructionBudget))
         guard status == LUA_OK else { throw failure(status: status, budget: instructionBudget) }
         var references: [Int32] = []
         do {
-            return (
-                try stack.read(-3, references: &references), try stack.read(-2, references: &references),
-                try stack.read(-1, references: &references)
-            )
+            guard readsBack else { return Outcome(result: try stack.read(-1, references: &references), changes: [:], removed: [], lines: .null) }
+            return Outcome(
+                result: try stack.read(-4, references: &references), changes: try stack.read(-3, references: &references).fields ?? [:],
+                removed: (try stack.read(-2, references: &references).items ?? []).compactMap(\.text),
+                lines: try stack.read(-1, references: &references))
         } catch {
-            throw RuleFailure(kind: .runtime, message: "\(function) returned a value Kith cannot read: \(error.message)")
+            throw RuleFailure(kind: .runtime, message: "\(function) left a value Kith cannot read: \(error.message)")
         }
     }
 

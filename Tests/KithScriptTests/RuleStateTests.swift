@@ -37,9 +37,9 @@ final class RecordingHost: RuleHost {
     }
 
     func call(_ state: RuleState, _ name: String, _ context: ScriptValue = .table([:]), host: RecordingHost = RecordingHost()) throws(RuleFailure)
-        -> (result: ScriptValue, record: ScriptValue, lines: ScriptValue)
+        -> RuleState.Outcome
     {
-        try state.invoke(FunctionReference(name)!, context: context, host: host)
+        try state.invoke(FunctionReference(name)!, context: context, host: host, readsBack: true)
     }
 
     @Test func beforeSaveAssignmentsComeBack() throws {
@@ -60,8 +60,9 @@ final class RecordingHost: RuleHost {
                 "record": .table(["price": .decimal(units: 1250, scale: 2), "quantity": .integer(3)]),
                 "old": .table(["amount": .decimal(units: 100, scale: 2)]), "changed": .list([.text("price")]),
             ]))
-        #expect(outcome.record["amount"] == .decimal(units: 3750, scale: 2))
-        #expect(outcome.record["note"] == .text("was 1.00, changed true"))
+        #expect(outcome.changes["amount"] == .decimal(units: 3750, scale: 2))
+        #expect(outcome.changes["note"] == .text("was 1.00, changed true"))
+        #expect(outcome.changes["price"] == nil, "untouched fields are not reported")
     }
 
     @Test func decimalsAreExact() throws {

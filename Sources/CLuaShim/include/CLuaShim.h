@@ -5,10 +5,11 @@
 // protected call, and Swift only ever receives status codes.
 //
 // The rules of the road, which the Swift side relies on:
-// - Lua code only runs inside `CLuaShim_call`. There the memory cap is enforced, the garbage
-//   collector runs and the instruction budget counts.
-// - Outside it (Swift building arguments, reading results) the cap is lifted and the collector is
-//   stopped, so no API call Swift makes can raise and no finalizer can run unbudgeted.
+// - Lua code only runs inside `CLuaShim_call`. There the memory cap is enforced and the
+//   instruction budget counts.
+// - Outside it (Swift building arguments, reading results) the cap is lifted, so no API call Swift
+//   makes can raise. Rules cannot install `__gc` finalizers (the prelude refuses them), so a
+//   collection step triggered by Swift runs no Lua code.
 // - Lua calls Swift through `CLuaShim_pushHostFunction` closures: the trampoline lifts the cap,
 //   calls the host, and raises the host's error only after Swift has returned.
 #ifndef CLUASHIM_H

@@ -279,7 +279,7 @@ extension RecordStore {
         let seconds = Int(now.timeIntervalSince1970) + timeZone.secondsFromGMT(for: now)
         let (year, month, day) = FieldInput.civilFromDays(Int((Double(seconds) / 86_400).rounded(.down)))
         return FilterVariables(
-            userID: actor.userID, departmentID: actor.departmentID, today: String(format: "%04d-%02d-%02d", year, month, day),
+            userID: actor.userID, departmentID: actor.departmentID, today: FieldInput.formatDate(year, month, day),
             now: FieldInput.format(epochMilliseconds: Int64(now.timeIntervalSince1970 * 1000)))
     }
 }

@@ -31,22 +31,28 @@ public struct RecordTransaction {
         }
     }
 
-    private init(_ base: RecordTransaction, actor: Actor, hooks: (any RecordHooks)?) {
+    private init(_ base: RecordTransaction, actor: Actor, hooks: (any RecordHooks)?, restamp: Bool) {
         store = base.store
         db = base.db
         self.actor = actor
         self.hooks = hooks
         unindexed = base.unindexed
-        let variables = store.variables(for: actor)
-        stamps = (variables.now, variables.today)
+        if restamp {
+            let variables = store.variables(for: actor)
+            stamps = (variables.now, variables.today)
+        } else {
+            stamps = base.stamps
+        }
     }
 
     /// The same transaction acting for someone else (a rule for its user, a test as another
     /// user), with the store's clock read again.
-    public func acting(as actor: Actor) -> RecordTransaction { RecordTransaction(self, actor: actor, hooks: hooks) }
+    public func acting(as actor: Actor) -> RecordTransaction { RecordTransaction(self, actor: actor, hooks: hooks, restamp: true) }
 
     /// The same transaction watched by other hooks (nil: none).
-    public func watched(by hooks: (any RecordHooks)?) -> RecordTransaction { RecordTransaction(self, actor: actor, hooks: hooks) }
+    public func watched(by hooks: (any RecordHooks)?) -> RecordTransaction {
+        RecordTransaction(self, actor: actor, hooks: hooks, restamp: false)
+    }
 
     /// Runs `body` in a savepoint: when it throws, what it wrote is undone and the rest of the
     /// transaction goes on.

@@ -263,9 +263,18 @@ struct FieldInput {
         let days = Int((Double(seconds) / 86_400).rounded(.down))
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = civilFromDays(days)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, month, day, secondOfDay / 3600, (secondOfDay / 60) % 60,
-            secondOfDay % 60, millis)
+        return formatDate(year, month, day) + "T" + padded(secondOfDay / 3600, 2) + ":" + padded((secondOfDay / 60) % 60, 2) + ":"
+            + padded(secondOfDay % 60, 2) + "." + padded(millis, 3) + "Z"
+    }
+
+    /// `YYYY-MM-DD` (String(format:) costs microseconds; this is on every save's path).
+    static func formatDate(_ year: Int, _ month: Int, _ day: Int) -> String {
+        padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2)
+    }
+
+    static func padded(_ number: Int, _ width: Int) -> String {
+        let digits = String(number)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
