@@ -23,6 +23,7 @@ final class RuleSession: RecordHooks {
     private var state: RuleState?
     private var depth = 0
     private var afterCommit: [PendingHook] = []
+    private var users: [Int64: ScriptValue] = [:]
     /// Serves `kith.test` when the session runs rule tests.
     var tests: RuleTestRun?
 
@@ -71,43 +72,30 @@ final class RuleSession: RecordHooks {
         _ entity: Entity, record: [String: Value], lines: [String: [[String: Value]]], old: [String: Value]?,
         in transaction: RecordTransaction
     ) throws -> (changes: [String: Value], lines: [String: [[String: Value]]]?) {
-        var current = ScriptValues.record(record, of: entity, schema: schema).fields ?? [:]
-        var currentLines = ScriptValues.lines(lines, schema: schema)
-        let originalLines = currentLines
-        var changed: [String: ScriptValue] = [:]
-        for hook in entity.hooks where hook.event == .beforeSave {
-            var context = baseContext(entity, event: .beforeSave, in: transaction)
-            context[.record] = .table(current)
-            context[.old] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
-            context[.lines] = currentLines
-            let outcome = try run(hook.function, entity: entity.name, context: context, in: transaction, readsBack: true)
-            for (name, value) in outcome.changes where !name.hasPrefix("_") {
-                current[name] = value
-                changed[name] = value
-            }
-            for name in outcome.removed where !name.hasPrefix("_") {
-                current[name] = nil
-                changed[name] = .null
-            }
-            if outcome.lines.fields != nil { currentLines = outcome.lines }
-        }
-        let changes = ScriptValues.changes(changed)
-        let newLines = currentLines == originalLines ? nil : ScriptValues.lineValues(currentLines, schema: schema)
-        return (changes, newLines)
+        let functions = entity.hooks.filter { $0.event == .beforeSave }.map(\.function)
+        guard !functions.isEmpty else { return ([:], nil) }
+        let currentLines = ScriptValues.lines(lines, schema: schema)
+        var context = baseContext(entity, event: .beforeSave, in: transaction)
+        context[.record] = ScriptValues.record(record, of: entity, schema: schema)
+        context[.old] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
+        context[.lines] = currentLines
+        let outcome = try run(functions, entity: entity.name, context: context, in: transaction, readsBack: true)
+        var changed = outcome.changes.filter { !$0.key.hasPrefix("_") }
+        for name in outcome.removed where !name.hasPrefix("_") { changed[name] = .null }
+        let newLines = outcome.lines.fields == nil || outcome.lines == currentLines ? nil : ScriptValues.lineValues(outcome.lines, schema: schema)
+        return (ScriptValues.changes(changed), newLines)
     }
 
-    func afterSave(_ entity: Entity, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction)
-        throws
-    {
+    func afterSave(_ entity: Entity, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction) throws {
         try afterEvent(entity, .afterSave, record: record, old: old, in: transaction)
     }
 
     func beforeDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws {
-        for hook in entity.hooks where hook.event == .beforeDelete {
-            var context = baseContext(entity, event: .beforeDelete, in: transaction)
-            context[.record] = ScriptValues.record(record, of: entity, schema: schema)
-            _ = try run(hook.function, entity: entity.name, context: context, in: transaction)
-        }
+        let functions = entity.hooks.filter { $0.event == .beforeDelete }.map(\.function)
+        guard !functions.isEmpty else { return }
+        var context = baseContext(entity, event: .beforeDelete, in: transaction)
+        context[.record] = ScriptValues.record(record, of: entity, schema: schema)
+        _ = try run(functions, entity: entity.name, context: context, in: transaction)
     }
 
     func afterDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws {
@@ -115,15 +103,13 @@ final class RuleSession: RecordHooks {
     }
 
     private func afterEvent(
-        _ entity: Entity, _ event: Hook.Event, record: [String: Value], old: [String: Value]?,
-        in transaction: RecordTransaction
+        _ entity: Entity, _ event: Hook.Event, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction
     ) throws {
         var context = baseContext(entity, event: event, in: transaction)
         context[.record] = ScriptValues.record(record, of: entity, schema: schema)
         context[.old] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
-        for hook in entity.hooks where hook.event == event {
-            _ = try run(hook.function, entity: entity.name, context: context, in: transaction)
-        }
+        let functions = entity.hooks.filter { $0.event == event }.map(\.function)
+        if !functions.isEmpty { _ = try run(functions, entity: entity.name, context: context, in: transaction) }
         for hook in entity.hooks where hook.event == .afterCommit {
             var later = context
             later[.event] = .text(Hook.Event.afterCommit.rawValue)
@@ -135,13 +121,15 @@ final class RuleSession: RecordHooks {
     func transitioned(
         _ entity: Entity, transition: String, record: [String: Value], old: [String: Value], in transaction: RecordTransaction
     ) throws {
-        for hook in entity.hooks where hook.event == .onTransition && (hook.transitions.isEmpty || hook.transitions.contains(transition)) {
-            var context = baseContext(entity, event: .onTransition, in: transaction)
-            context[.record] = ScriptValues.record(record, of: entity, schema: schema)
-            context[.old] = ScriptValues.record(old, of: entity, schema: schema)
-            context[.transition] = .text(transition)
-            _ = try run(hook.function, entity: entity.name, context: context, in: transaction)
-        }
+        let functions = entity.hooks.filter {
+            $0.event == .onTransition && ($0.transitions.isEmpty || $0.transitions.contains(transition))
+        }.map(\.function)
+        guard !functions.isEmpty else { return }
+        var context = baseContext(entity, event: .onTransition, in: transaction)
+        context[.record] = ScriptValues.record(record, of: entity, schema: schema)
+        context[.old] = ScriptValues.record(old, of: entity, schema: schema)
+        context[.transition] = .text(transition)
+        _ = try run(functions, entity: entity.name, context: context, in: transaction)
     }
 
     /// The fields every context has: event, entity and the acting user.
@@ -153,24 +141,31 @@ final class RuleSession: RecordHooks {
         return context
     }
 
+    /// `ctx.user`: looked up once per user and transaction.
     func userValue(_ actor: Actor, in transaction: RecordTransaction) -> ScriptValue {
-        guard let id = actor.userID, let user = try? transaction.user(id: id) else {
-            return .table(["name": .text("system"), "roles": .list([.text(Role.administrator)])])
-        }
-        return ScriptValues.user(user, manager: try? transaction.manager(of: id))
+        guard let id = actor.userID else { return Self.systemUser }
+        if let known = users[id] { return known }
+        guard let user = try? transaction.user(id: id) else { return Self.systemUser }
+        let value = ScriptValues.user(user, manager: try? transaction.manager(of: id))
+        users[id] = value
+        return value
     }
+
+    static let systemUser = ScriptValue.table(["name": .text("system"), "roles": .list([.text(Role.administrator)])])
 
     /// A rule function called outside a save (after-commit hooks, guards, routes, schedules).
     @discardableResult
     func invoke(_ function: FunctionReference, entity: String, context: ScriptValue) throws(RecordError) -> ScriptValue {
-        try run(function, entity: entity, context: context.fields ?? [:], in: transaction).result
+        try run([function], entity: entity, context: context.fields ?? [:], in: transaction).result
     }
 
-    /// Runs one rule function in `transaction`, nested under whatever rule is running.
+    /// Runs rule functions (one, or the hooks of one event in order) in `transaction`, nested
+    /// under whatever rule is running.
     func run(
-        _ function: FunctionReference, entity: String, context: [String: ScriptValue], in transaction: RecordTransaction,
+        _ functions: [FunctionReference], entity: String, context: [String: ScriptValue], in transaction: RecordTransaction,
         readsBack: Bool = false
     ) throws(RecordError) -> RuleState.Outcome {
+        let function = functions[0]
         let limit = engine.rules.limits.hookDepth
         guard depth < limit else {
             throw RecordError(
@@ -186,9 +181,9 @@ final class RuleSession: RecordHooks {
             depth -= 1
         }
         do {
-            return try state.invoke(function, context: .table(context), host: self, readsBack: readsBack)
+            return try state.invoke(functions, context: .table(context), host: self, readsBack: readsBack)
         } catch {
-            throw recordError(error, function: function, entity: entity)
+            throw recordError(error, function: error.function.flatMap(FunctionReference.init) ?? function, entity: entity)
         }
     }
 

@@ -7,7 +7,7 @@
 /// `require`, `defines` and the test runner's `run`.
 enum Prelude {
     static let source = #"""
-        local host, chunks, decimal, setenv, testing = ...
+        local host, chunks, decimal, setenv, testing, status = ...
         local G_real = _G
         local error, type, pairs, next, select, tostring, rawget, rawset, setmetatable, getmetatable, pcall, ipairs, load =
           error, type, pairs, next, select, tostring, rawget, rawset, setmetatable, getmetatable, pcall, ipairs, load
@@ -118,7 +118,10 @@ enum Prelude {
         shared.require = require
 
         local function find_function(module, name)
-          if not loaded[module] then require(module) end
+          if not loaded[module] then
+            if not chunks[module] then error("module '" .. module .. "' not found", 0) end
+            require(module)
+          end
           local fn = loaded[module].table[name]
           if type(fn) ~= "function" then
             error("function '" .. name .. "' not found in module '" .. module .. "'", 0)
@@ -164,20 +167,45 @@ enum Prelude {
           return changes, removed
         end
 
-        -- Returns fn's result and, when `track` is set, the fields it changed in ctx.record (a
-        -- table), those it removed (a list), and ctx.lines.
-        local function invoke(module, name, ctx, track)
-          local fn = find_function(module, name)
-          local before = track and type(ctx.record) == "table" and snapshot(ctx.record)
-          -- changed(field): the field differs between ctx.record and ctx.old (any new record's set field).
-          ctx.changed = function(a, b)
+        -- The functions of a chain "credit.check_limit totals.order", looked up once.
+        local chains = {}
+        local function chain(names)
+          local list = chains[names]
+          if list then return list end
+          list = {}
+          for full in names:gmatch("%S+") do
+            local module, name = full:match("^(.*)%.([^.]+)$")
+            list[#list + 1] = { full = full, fn = find_function(module:gsub("%.", "/"), name) }
+          end
+          chains[names] = list
+          return list
+        end
+
+        -- changed(field): the field differs between ctx.record and ctx.old (a new record's set fields).
+        local function changed_in(ctx)
+          return function(a, b)
             if type(a) == "table" then a = b end
             local record, old = ctx.record, ctx.old
             if record == nil then return false end
             if old == nil then return record[a] ~= nil end
             return not same(record[a], old[a])
           end
-          local result = fn(ctx)
+        end
+
+        -- Calls each function of the chain with ctx, in order (a before-save chain sees the
+        -- record as the previous function left it). Returns the last result and, when `track` is
+        -- set, the fields changed in ctx.record (a table), those removed (a list), and ctx.lines.
+        -- `status.current` names the function running, for the error report.
+        local function invoke(names, ctx, track)
+          local list = chain(names)
+          local before = track and type(ctx.record) == "table" and snapshot(ctx.record)
+          ctx.changed = changed_in(ctx)
+          local result
+          for i = 1, #list do
+            status.current = list[i].full
+            result = list[i].fn(ctx)
+          end
+          status.current = nil
           if not before then return result end
           local changes, removed = difference(before, ctx.record)
           return result, changes, removed, ctx.lines
@@ -192,9 +220,8 @@ enum Prelude {
         end
 
         -- Does the module define the function? (kith check)
-        local function defines(module, name)
-          local ok, fn = pcall(find_function, module, name)
-          return ok and type(fn) == "function"
+        local function defines(names)
+          return (pcall(chain, names))
         end
 
         if testing then

@@ -69,6 +69,8 @@ public struct RuleFailure: Error, Sendable, CustomStringConvertible {
     public let location: String?
     /// Lua's traceback, for the log and for admins.
     public let traceback: String?
+    /// The rule function that failed, `credit.check_limit`, when known.
+    public var function: String?
 
     public init(kind: Kind, message: String, field: String? = nil, location: String? = nil, traceback: String? = nil) {
         self.kind = kind

@@ -69,7 +69,10 @@ public final class RuleState {
         CLuaShim_getRegistry(thread, "kith.decimal.new")
         CLuaShim_getRegistry(thread, "kith.setenv")
         lua_pushboolean(thread, testing ? 1 : 0)
-        let status = CLuaShim_call(thread, 5, 4, 0)
+        CLuaShim_newTable(thread, 0, 1)
+        lua_pushvalue(thread, -1)
+        CLuaShim_setRegistry(thread, "kith.status")
+        let status = CLuaShim_call(thread, 6, 4, 0)
         guard status == LUA_OK else { throw failure(status: status, budget: 0) }
         runReference = CLuaShim_ref(thread)
         definesReference = CLuaShim_ref(thread)
@@ -98,6 +101,15 @@ public final class RuleState {
     public func invoke(_ function: FunctionReference, context: ScriptValue, host: any RuleHost, readsBack: Bool = false) throws(RuleFailure)
         -> Outcome
     {
+        try invoke([function], context: context, host: host, readsBack: readsBack)
+    }
+
+    /// Calls each function with the same `ctx`, in order, in one trip into Lua (the hooks of one
+    /// event). The outcome is the last function's result and what they changed together; a
+    /// failure names the function that failed.
+    public func invoke(_ functions: [FunctionReference], context: ScriptValue, host: any RuleHost, readsBack: Bool = false)
+        throws(RuleFailure) -> Outcome
+    {
         let previous = self.host
         self.host = host
         defer { self.host = previous }
@@ -105,12 +117,15 @@ public final class RuleState {
         let base = stack.top
         defer { lua_settop(thread, base) }
         CLuaShim_pushRef(thread, invokeReference)
-        stack.push(function.module)
-        stack.push(function.function)
+        stack.push(functions.count == 1 ? functions[0].description : functions.map(\.description).joined(separator: " "))
         stack.push(context)
         lua_pushboolean(thread, readsBack ? 1 : 0)
-        let status = CLuaShim_call(thread, 4, readsBack ? 4 : 1, Int64(instructionBudget))
-        guard status == LUA_OK else { throw failure(status: status, budget: instructionBudget) }
+        let status = CLuaShim_call(thread, 3, readsBack ? 4 : 1, Int64(instructionBudget))
+        guard status == LUA_OK else {
+            var failure = failure(status: status, budget: instructionBudget)
+            failure.function = runningFunction() ?? functions.first?.description
+            throw failure
+        }
         var references: [Int32] = []
         do {
             guard readsBack else { return Outcome(result: try stack.read(-1, references: &references), changes: [:], removed: [], lines: .null) }
@@ -119,8 +134,17 @@ public final class RuleState {
                 removed: (try stack.read(-2, references: &references).items ?? []).compactMap(\.text),
                 lines: try stack.read(-1, references: &references))
         } catch {
-            throw RuleFailure(kind: .runtime, message: "\(function) left a value Kith cannot read: \(error.message)")
+            throw RuleFailure(kind: .runtime, message: "a rule left a value Kith cannot read: \(error.message)")
         }
+    }
+
+    /// The function of the chain that was running when a call failed.
+    private func runningFunction() -> String? {
+        CLuaShim_getRegistry(thread, "kith.status")
+        defer { lua.stack.pop(2) }
+        lua.stack.push("current")
+        lua_rawget(thread, -2)
+        return lua.stack.string(at: -1)
     }
 
     /// True when the library's module defines the function (kith check).
@@ -128,9 +152,8 @@ public final class RuleState {
         let base = lua.stack.top
         defer { lua_settop(thread, base) }
         CLuaShim_pushRef(thread, definesReference)
-        lua.stack.push(function.module)
-        lua.stack.push(function.function)
-        guard CLuaShim_call(thread, 2, 1, Int64(instructionBudget)) == LUA_OK else { return false }
+        lua.stack.push(function.description)
+        guard CLuaShim_call(thread, 1, 1, Int64(instructionBudget)) == LUA_OK else { return false }
         return lua_toboolean(thread, -1) != 0
     }
 
