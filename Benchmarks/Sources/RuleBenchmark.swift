@@ -105,20 +105,28 @@ struct RuleBenchmark {
         let core = try loader.load(moduleFiles: coreFiles, scriptFolders: [installation.scriptsFolder])
         let coreStore = try RecordStore.open(at: folder.appendingPathComponent("core.sqlite").path, schema: core, timeZone: .current)
         let coreEngine = Engine(store: coreStore, rules: RuleRuntime(folders: [installation.scriptsFolder], limits: limits))
-        let customer = try coreEngine.write(as: .system) {
-            try $0.create("customer", ["name": "Bench Co", "credit_limit": .decimal(try ExactDecimal("100000000.00"))]).id
+        // 1,000 customers with credit limits; orders go round-robin (a few dozen per customer).
+        let customers = try coreEngine.write(as: .system) { transaction in
+            try (0..<1_000).map { index in
+                try transaction.createID(
+                    "customer", ["name": .text("Bench Co \(index)"), "credit_limit": .decimal(try ExactDecimal("100000000.00"))])
+            }
         }
-        let order: [String: Value] = ["customer": .integer(customer)]
+        var next = 0
+        func order() -> [String: Value] {
+            next += 1
+            return ["customer": .integer(customers[next % customers.count])]
+        }
         let lines: [String: [[String: Value]]] = ["order_line": [["description": "Pump", "quantity": 2, "price": "120.00"]]]
         let orders = 2_000
         let coreBatch = try measure(runs: 3) {
             try coreEngine.store.write(as: .system) { transaction in
-                for _ in 0..<orders { _ = try transaction.createID("order", order, lines: lines) }
+                for _ in 0..<orders { _ = try transaction.createID("order", order(), lines: lines) }
             }
         } / Double(orders)
         let coreHooked = try measure(runs: 3) {
             try coreEngine.write(as: .system) { transaction in
-                for _ in 0..<orders { _ = try transaction.createID("order", order, lines: lines) }
+                for _ in 0..<orders { _ = try transaction.createID("order", order(), lines: lines) }
             }
         } / Double(orders)
         rows.append(("order with a line, no rules (µs per order, batch)", Self.format(coreBatch * 1e6)))

@@ -84,15 +84,16 @@ public struct FunctionReference: Hashable, Sendable, CustomStringConvertible {
     /// Path of the script inside a scripts folder, without `.lua`: "approvals", "sales/credit".
     public let module: String
     public let function: String
+    /// As the schema writes it: "credit.check_limit", "sales.credit.check_limit".
+    public let description: String
 
     public init?(_ text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
         module = parts.dropLast().joined(separator: "/")
         function = String(parts[parts.count - 1])
+        description = parts.joined(separator: ".")
     }
-
-    public var description: String { module.replacingOccurrences(of: "/", with: ".") + "." + function }
     /// The script's path relative to a scripts folder.
     public var scriptPath: String { module + ".lua" }
 }
