@@ -7,6 +7,9 @@ import KithStore
 extension RuleSession: RuleHost {
     func perform(_ operation: HostOperation, _ arguments: [ScriptValue], _ call: RuleCall) throws(HostError) -> [ScriptValue] {
         let arguments = Arguments(operation: operation, values: arguments)
+        if transactions.isEmpty && !Self.outsideTransactions.contains(operation) {
+            throw HostError.message("kith.\(operation.rawValue) needs a transaction: in a rule test, call it inside t.case")
+        }
         do {
             switch operation {
             case .get: return [try get(arguments)]
@@ -34,6 +37,13 @@ extension RuleSession: RuleHost {
                 let text = arguments.values.map { $0.text ?? $0.display }.joined(separator: "\t")
                 engine.logger.info("\(call.location): \(text)")
                 return []
+            case .transition:
+                // Automation: the transition's states, comment and guard apply; its roles do not.
+                let comment = arguments.values.count > 3 ? arguments.values[3].text : nil
+                let record = try engine.transition(
+                    try arguments.entity(0, schema).name, id: try arguments.id(1), try arguments.text(2), comment: comment,
+                    in: ruleTransaction)
+                return [ScriptValues.record(record, schema: schema)]
             case .reject:
                 if arguments.values.count >= 2 {
                     throw HostError.rejection(field: try arguments.text(0), message: try arguments.text(1))
@@ -51,6 +61,9 @@ extension RuleSession: RuleHost {
             throw HostError.message("\(error)")
         }
     }
+
+    /// What a rule test file may call at its top level, outside any case.
+    static let outsideTransactions: Set<HostOperation> = [.testCase, .log, .reject, .testClock]
 
     static func hostError(_ error: RecordError) -> HostError {
         if error.code == .rejected { return .rejection(field: error.problems.first?.field, message: error.message) }

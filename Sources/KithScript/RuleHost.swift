@@ -14,7 +14,7 @@ public enum HostOperation: String, CaseIterable, Sendable {
     case now, today
     case addDays = "add_days"
     case daysBetween = "days_between"
-    case log, reject
+    case log, reject, transition
     case testCase = "test_case"
     case testClock = "test_clock"
     case testAs = "test_as"

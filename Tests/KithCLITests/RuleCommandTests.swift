@@ -70,3 +70,13 @@ import Testing
         #expect(run.output.hasSuffix("2 passed, 1 failed\n"), "\(run.output)")
     }
 }
+
+extension RuleCommandTests {
+    @Test(arguments: ["examples/membership", "examples/distribution"])
+    func packWorkspacesPassTheirRuleTests(_ workspace: String) throws {
+        let run = try CheckCommandTests.kith(["test", "--workspace", workspace])
+        #expect(run.status == 0, "\(run.output)\(run.errors)")
+        #expect(run.output.contains("ok   \(workspace)/scripts/tests/"), "\(run.output)")
+        #expect(run.output.hasSuffix(" passed, 0 failed\n"), "\(run.output)")
+    }
+}
