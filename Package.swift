@@ -51,7 +51,7 @@ let package = Package(
             name: "kith",
             dependencies: [
                 "KithSchema", "KithScript", "KithStore", "KithEngine",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness
         ),

@@ -47,6 +47,20 @@ public final class Engine: Sendable {
         return result
     }
 
+    /// Imports a CSV file with every row through the entity's rules (see `RecordTransfer.importCSV`).
+    public func importCSV(
+        _ entity: String, from file: URL, dryRun: Bool, skipInvalid: Bool, as actor: Actor, progress: (@Sendable (Int) -> Void)? = nil
+    ) throws(RecordError) -> ImportReport {
+        let session = RuleSession(engine: self)
+        defer { session.finish() }
+        let report = try RecordTransfer.importCSV(
+            entity, from: file, into: store, dryRun: dryRun, skipInvalid: skipInvalid, as: actor, access: access(entity, for: actor),
+            hooks: session, progress: progress)
+        let pending = session.takeAfterCommit()
+        if report.applied { runAfterCommit(pending, as: actor) }
+        return report
+    }
+
     /// Reads in one read transaction (rules do not run on reads).
     public func read<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
         try store.read(as: actor, body)

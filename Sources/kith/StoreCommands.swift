@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import KithEngine
 import KithSchema
+import Logging
 import KithStore
 
 /// Loads the workspace's schema for a command; prints the problems and exits 1 when it has any.
@@ -28,6 +30,18 @@ func openStore(_ loaded: LoadedWorkspace, migrate: Bool = true) throws -> Record
     do {
         return try RecordStore.open(
             at: loaded.workspace.databaseFile.path, schema: loaded.schema, timeZone: loaded.workspace.timeZone, migrate: migrate)
+    } catch {
+        printError("kith: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// The workspace's engine: its database (migrated additively) and its rules.
+func openEngine(_ loaded: LoadedWorkspace) throws -> Engine {
+    var logger = Logger(label: "kith")
+    logger.logLevel = .warning
+    do {
+        return try Engine.open(loaded, logger: logger)
     } catch {
         printError("kith: \(error)")
         throw ExitCode(1)
@@ -125,14 +139,13 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Store the good rows and report the bad ones (by default one bad row refuses the whole import).") var skipInvalid = false
 
     func run() throws {
-        let store = try openStore(try loadWorkspace(options))
+        let engine = try openEngine(try loadWorkspace(options))
         let showProgress = isatty(2) != 0
         let report: ImportReport
         let progress: (@Sendable (Int) -> Void)? = showProgress ? printProgress : nil
         do {
-            report = try RecordTransfer.importCSV(
-                entity, from: URL(fileURLWithPath: file), into: store, dryRun: dryRun, skipInvalid: skipInvalid, as: commandLineActor,
-                access: .unrestricted, progress: progress)
+            report = try engine.importCSV(
+                entity, from: URL(fileURLWithPath: file), dryRun: dryRun, skipInvalid: skipInvalid, as: commandLineActor, progress: progress)
         } catch {
             printError("kith: \(error)")
             throw ExitCode(1)

@@ -128,6 +128,22 @@ import Testing
         #expect(try test.count("invoice") == 1)
     }
 
+    @Test func importsRunTheRulesAndReportRefusedRows() throws {
+        let (test, admin) = try Self.engine()
+        let file = test.folder.appendingPathComponent("invoices.csv")
+        try Data("number,amount,note\nI-1,100.00,\nI-2,50.00,reject\nI-3,10.00,\n".utf8).write(to: file)
+        let refused = try test.engine.importCSV("invoice", from: file, dryRun: false, skipInvalid: false, as: admin)
+        #expect(!refused.applied)
+        #expect(refused.problems.map(\.line) == [3])
+        #expect(refused.problems.first?.message.contains("notes may not say reject") == true)
+        #expect(try test.count("invoice") == 0)
+        let report = try test.engine.importCSV("invoice", from: file, dryRun: false, skipInvalid: true, as: admin)
+        #expect(report.imported == 2)
+        let first = try test.engine.read(as: .system) { try $0.get("invoice", id: 1) ?? $0.get("invoice", id: 2) }
+        #expect(first?["tax"] == .decimal(try ExactDecimal("13.00")))
+        #expect(try test.count("audit_entry") == 4, "after-save for two rows, after-commit for two")
+    }
+
     @Test func hooksDoNotRunOutsideTheEngine() throws {
         let (test, _) = try Self.engine()
         let plain = try test.engine.store.write(as: .system) { try $0.create("invoice", ["number": "E-1", "amount": "5.00"]) }

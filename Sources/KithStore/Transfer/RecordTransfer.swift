@@ -21,12 +21,12 @@ public struct ImportReport: Sendable {
 
 /// CSV import and export through the same validation and access rules as every other write.
 public enum RecordTransfer {
-    /// Imports `file` into `entity` in one transaction. The header names fields (by name or by
-    /// label). With bad rows the whole import is refused and nothing is stored, unless
+    /// Imports `file` into `entity` in one transaction, each row through `hooks` when given (a
+    /// row a rule refuses is a bad row). The header names fields (by name or by label). With bad rows the whole import is refused and nothing is stored, unless
     /// `skipInvalid`, which stores the good rows and reports the bad ones.
     public static func importCSV(
         _ entityName: String, from file: URL, into store: RecordStore, dryRun: Bool, skipInvalid: Bool, as actor: Actor,
-        access: AccessFilter,
+        access: AccessFilter, hooks: (any RecordHooks)? = nil,
         progress: (@Sendable (Int) -> Void)? = nil
     ) throws(RecordError) -> ImportReport {
         guard let entity = store.schema.entity(entityName), let table = store.layout.table(entityName), entity.detailOf == nil else {
@@ -63,7 +63,7 @@ public enum RecordTransfer {
         struct Rollback: Error { let report: ImportReport }
         do {
             return try store.pool.write { db in
-                let transaction = RecordTransaction(store: store, db: db, actor: actor)
+                let transaction = RecordTransaction(store: store, db: db, actor: actor, hooks: hooks)
                 var report = ImportReport()
                 while let row = reader.next() {
                     report.rows += 1
