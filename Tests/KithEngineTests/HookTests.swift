@@ -151,6 +151,67 @@ import Testing
     }
 }
 
+/// Every field type crosses into Lua and back as the spec says.
+@Suite struct ValueCrossingTests {
+    static let module = """
+        <module xmlns="urn:kith:1" name="values" version="1">
+          <dictionary name="tag"><item value="vip"/><item value="new"/><item value="export"/></dictionary>
+          <entity name="contact_card" label="Card">
+            <field name="name" type="text" max="50"/>
+            <field name="visits" type="integer"/>
+            <field name="spent" type="money"/>
+            <field name="ratio" type="decimal" scale="4"/>
+            <field name="active" type="boolean"/>
+            <field name="born" type="date"/>
+            <field name="seen_at" type="datetime"/>
+            <field name="tags" type="multienum" dictionary="tag"/>
+            <field name="friends" type="multiref" entity="contact_card"/>
+            <field name="summary" type="text" max="500"/>
+            <hook event="before-save" function="values.describe"/>
+          </entity>
+        </module>
+        """
+
+    static let script = """
+        local M = {}
+        function M.describe(ctx)
+          local r = ctx.record
+          if r.name ~= "probe" then return end
+          r.summary = table.concat({
+            math.type(r.visits), tostring(r.spent), tostring(r.ratio), tostring(r.active), r.born, r.seen_at,
+            #r.tags .. ":" .. table.concat(r.tags, "+"), #r.friends .. ":" .. math.type(r.friends[1]),
+          }, "|")
+          table.insert(r.tags, "export")
+          r.visits = r.visits + 1
+          r.spent = r.spent * 2
+          r.ratio = 0.125
+          r.active = not r.active
+          r.born = kith.add_days(r.born, 1)
+        end
+        return M
+        """
+
+    @Test func fieldsCrossAsTheirLuaTypesAndComeBack() throws {
+        let test = try TestEngine(module: Self.module, scripts: ["values": Self.script])
+        let friend = try test.engine.write(as: .system) { try $0.create("contact_card", ["name": "friend"]) }
+        let probe = try test.engine.write(as: .system) { transaction in
+            try transaction.create(
+                "contact_card",
+                [
+                    "name": "probe", "visits": 41, "spent": "12.5", "ratio": "0.3333", "active": true, "born": "1990-02-28",
+                    "seen_at": "2026-03-01T02:00:00.000Z", "tags": .list(["vip", "new"]), "friends": .list([.integer(friend.id)]),
+                ])
+        }
+        #expect(probe["summary"] == "integer|12.50|0.3333|true|1990-02-28|2026-03-01T02:00:00.000Z|2:vip+new|1:integer")
+        #expect(probe["tags"] == .list(["vip", "new", "export"]))
+        #expect(probe["visits"] == 42)
+        #expect(probe["spent"] == .decimal(try ExactDecimal("25.00")))
+        #expect(probe["ratio"] == .decimal(try ExactDecimal("0.1250")))
+        #expect(probe["active"] == false)
+        #expect(probe["born"] == "1990-03-01")
+    }
+}
+
 /// Scripts reload when their files change; a broken change is refused and the old version stays.
 @Suite struct ReloadTests {
     @Test func changedScriptsReloadAndBrokenOnesAreRefused() throws {
