@@ -15,12 +15,25 @@ public final class Engine: Sendable {
     public let rules: RuleRuntime
     public let logger: Logger
 
+    /// Each entity's hook functions per event, with their names joined as the rules state takes them.
+    let hookChains: [String: [Hook.Event: HookChain]]
+
     public init(store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith")) {
         self.schema = store.schema
         self.store = store
         self.rules = rules
         self.logger = logger
+        var chains: [String: [Hook.Event: HookChain]] = [:]
+        for entity in store.schema.entities {
+            for event in Hook.Event.allCases where event != .onTransition {
+                let functions = entity.hooks.filter { $0.event == event }.map(\.function)
+                if !functions.isEmpty { chains[entity.name, default: [:]][event] = HookChain(functions) }
+            }
+        }
+        hookChains = chains
     }
+
+    func hooks(_ entity: String, _ event: Hook.Event) -> HookChain? { hookChains[entity]?[event] }
 
     /// Opens the workspace's database (migrating additively) and its rules.
     public static func open(_ loaded: LoadedWorkspace, clock: StoreClock = .system, logger: Logger = Logger(label: "kith")) throws
@@ -81,4 +94,16 @@ public final class Engine: Sendable {
 
     /// What rules may read and write for `actor`: the whole entity until access scopes arrive.
     func access(_ entity: String, for actor: Actor) -> AccessFilter { .unrestricted }
+}
+
+/// Rule functions called together, in order, in one trip into Lua.
+struct HookChain: Sendable {
+    let functions: [FunctionReference]
+    /// The names joined by spaces.
+    let names: String
+
+    init(_ functions: [FunctionReference]) {
+        self.functions = functions
+        names = functions.map(\.description).joined(separator: " ")
+    }
 }

@@ -72,17 +72,17 @@ final class RuleSession: RecordHooks {
         _ entity: Entity, record: [String: Value], lines: [String: [[String: Value]]], old: [String: Value]?,
         in transaction: RecordTransaction
     ) throws -> (changes: [String: Value], lines: [String: [[String: Value]]]?) {
-        let functions = entity.hooks.filter { $0.event == .beforeSave }.map(\.function)
-        guard !functions.isEmpty else { return ([:], nil) }
-        let currentLines = ScriptValues.lines(lines, schema: schema)
-        var context = baseContext(entity, event: .beforeSave, in: transaction)
-        context[.record] = ScriptValues.record(record, of: entity, schema: schema)
-        context[.old] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
-        context[.lines] = currentLines
-        let outcome = try run(functions, entity: entity.name, context: context, in: transaction, readsBack: true)
+        guard let chain = engine.hooks(entity.name, .beforeSave) else { return ([:], nil) }
+        let schema = self.schema
+        var lazy = recordParts(entity, record: record, old: old, in: transaction)
+        lazy[ContextField.lines.rawValue] = { ScriptValues.lines(lines, schema: schema) }
+        let outcome = try run(chain, entity: entity.name, context: baseContext(entity, event: .beforeSave), lazy: lazy, in: transaction, readsBack: true)
         var changed = outcome.changes.filter { !$0.key.hasPrefix("_") }
         for name in outcome.removed where !name.hasPrefix("_") { changed[name] = .null }
-        let newLines = outcome.lines.fields == nil || outcome.lines == currentLines ? nil : ScriptValues.lineValues(outcome.lines, schema: schema)
+        var newLines: [String: [[String: Value]]]?
+        if outcome.lines.fields != nil, outcome.lines != ScriptValues.lines(lines, schema: schema) {
+            newLines = ScriptValues.lineValues(outcome.lines, schema: schema)
+        }
         return (ScriptValues.changes(changed), newLines)
     }
 
@@ -91,11 +91,9 @@ final class RuleSession: RecordHooks {
     }
 
     func beforeDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws {
-        let functions = entity.hooks.filter { $0.event == .beforeDelete }.map(\.function)
-        guard !functions.isEmpty else { return }
-        var context = baseContext(entity, event: .beforeDelete, in: transaction)
-        context[.record] = ScriptValues.record(record, of: entity, schema: schema)
-        _ = try run(functions, entity: entity.name, context: context, in: transaction)
+        guard let chain = engine.hooks(entity.name, .beforeDelete) else { return }
+        let lazy = recordParts(entity, record: record, old: nil, in: transaction)
+        _ = try run(chain, entity: entity.name, context: baseContext(entity, event: .beforeDelete), lazy: lazy, in: transaction)
     }
 
     func afterDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws {
@@ -105,15 +103,18 @@ final class RuleSession: RecordHooks {
     private func afterEvent(
         _ entity: Entity, _ event: Hook.Event, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction
     ) throws {
-        var context = baseContext(entity, event: event, in: transaction)
-        context[.record] = ScriptValues.record(record, of: entity, schema: schema)
-        context[.old] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
-        let functions = entity.hooks.filter { $0.event == event }.map(\.function)
-        if !functions.isEmpty { _ = try run(functions, entity: entity.name, context: context, in: transaction) }
-        for hook in entity.hooks where hook.event == .afterCommit {
-            var later = context
-            later[.event] = .text(Hook.Event.afterCommit.rawValue)
-            afterCommit.append(PendingHook(function: hook.function, entity: entity.name, context: .table(later)))
+        if let chain = engine.hooks(entity.name, event) {
+            let lazy = recordParts(entity, record: record, old: old, in: transaction)
+            _ = try run(chain, entity: entity.name, context: baseContext(entity, event: event), lazy: lazy, in: transaction)
+        }
+        if let chain = engine.hooks(entity.name, .afterCommit) {
+            var later = baseContext(entity, event: .afterCommit)
+            later[.record] = ScriptValues.record(record, of: entity, schema: schema)
+            later[.old] = old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null
+            later[.user] = userValue(transaction.actor, in: transaction)
+            for function in chain.functions {
+                afterCommit.append(PendingHook(function: function, entity: entity.name, context: .table(later)))
+            }
         }
     }
 
@@ -125,19 +126,29 @@ final class RuleSession: RecordHooks {
             $0.event == .onTransition && ($0.transitions.isEmpty || $0.transitions.contains(transition))
         }.map(\.function)
         guard !functions.isEmpty else { return }
-        var context = baseContext(entity, event: .onTransition, in: transaction)
-        context[.record] = ScriptValues.record(record, of: entity, schema: schema)
-        context[.old] = ScriptValues.record(old, of: entity, schema: schema)
+        var context = baseContext(entity, event: .onTransition)
         context[.transition] = .text(transition)
-        _ = try run(functions, entity: entity.name, context: context, in: transaction)
+        let lazy = recordParts(entity, record: record, old: old, in: transaction)
+        _ = try run(HookChain(functions), entity: entity.name, context: context, lazy: lazy, in: transaction)
     }
 
-    /// The fields every context has: event, entity and the acting user.
-    func baseContext(_ entity: Entity, event: Hook.Event, in transaction: RecordTransaction) -> [String: ScriptValue] {
+    /// `ctx.record`, `ctx.old` and `ctx.user`, made only if a rule reads them.
+    func recordParts(_ entity: Entity, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction)
+        -> [String: () -> ScriptValue]
+    {
+        let schema = self.schema
+        return [
+            ContextField.record.rawValue: { ScriptValues.record(record, of: entity, schema: schema) },
+            ContextField.old.rawValue: { old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null },
+            ContextField.user.rawValue: { [unowned self] in self.userValue(transaction.actor, in: transaction) },
+        ]
+    }
+
+    /// The fields every hook's context has: the event and the entity.
+    func baseContext(_ entity: Entity, event: Hook.Event) -> [String: ScriptValue] {
         var context: [String: ScriptValue] = [:]
         context[.event] = .text(event.rawValue)
         context[.entity] = .text(entity.name)
-        context[.user] = userValue(transaction.actor, in: transaction)
         return context
     }
 
@@ -156,22 +167,29 @@ final class RuleSession: RecordHooks {
     /// A rule function called outside a save (after-commit hooks, guards, routes, schedules).
     @discardableResult
     func invoke(_ function: FunctionReference, entity: String, context: ScriptValue) throws(RecordError) -> ScriptValue {
-        try run([function], entity: entity, context: context.fields ?? [:], in: transaction).result
+        try run(HookChain([function]), entity: entity, context: context.fields ?? [:], in: transaction).result
     }
 
     /// Runs rule functions (one, or the hooks of one event in order) in `transaction`, nested
-    /// under whatever rule is running.
+    /// under whatever rule is running. Parts of `context` that are costly to marshal (record,
+    /// old, lines, user) go to Lua only when a rule reads them.
     func run(
-        _ functions: [FunctionReference], entity: String, context: [String: ScriptValue], in transaction: RecordTransaction,
-        readsBack: Bool = false
+        _ chain: HookChain, entity: String, context: [String: ScriptValue], lazy: [String: () -> ScriptValue] = [:],
+        in transaction: RecordTransaction, readsBack: Bool = false
     ) throws(RecordError) -> RuleState.Outcome {
-        let function = functions[0]
         let limit = engine.rules.limits.hookDepth
         guard depth < limit else {
             throw RecordError(
                 .rule, entity: entity,
-                "rules triggered each other more than \(limit) levels deep (the workspace's hook-depth limit) at \(function); look for hooks that update each other's records"
+                "rules triggered each other more than \(limit) levels deep (the workspace's hook-depth limit) at \(chain.names); look for hooks that update each other's records"
             )
+        }
+        var eager = context
+        var lazy = lazy
+        if context.keys.contains(where: RuleState.lazyFields.contains) {
+            for name in RuleState.lazyFields {
+                if let value = eager.removeValue(forKey: name) { lazy[name] = { value } }
+            }
         }
         let state = try ruleState()
         depth += 1
@@ -181,9 +199,9 @@ final class RuleSession: RecordHooks {
             depth -= 1
         }
         do {
-            return try state.invoke(functions, context: .table(context), host: self, readsBack: readsBack)
+            return try state.invoke(chain.functions, chain: chain.names, context: eager, lazy: lazy, host: self, readsBack: readsBack)
         } catch {
-            throw recordError(error, function: error.function.flatMap(FunctionReference.init) ?? function, entity: entity)
+            throw recordError(error, function: error.function.flatMap(FunctionReference.init) ?? chain.functions[0], entity: entity)
         }
     }
 

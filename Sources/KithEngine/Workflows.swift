@@ -43,12 +43,13 @@ extension Engine {
             throw RecordError(.invalid, entity: entityName, "'\(name)' needs a comment", problems: [FieldProblem(field: "comment", message: "is required")])
         }
         if let guardFunction = transition.guardFunction {
-            var context = session.baseContext(entity, event: .onTransition, in: transaction)
+            var context = session.baseContext(entity, event: .onTransition)
             context[.event] = .text("guard")
             context[.record] = ScriptValues.record(current, schema: schema)
+            context[.user] = session.userValue(actor, in: transaction)
             context[.transition] = .text(name)
             context[.comment] = comment.map(ScriptValue.text) ?? .null
-            let outcome = try session.run([guardFunction], entity: entityName, context: context, in: transaction)
+            let outcome = try session.run(HookChain([guardFunction]), entity: entityName, context: context, in: transaction)
             if outcome.result == .boolean(false) {
                 throw RecordError(.rejected, entity: entityName, "'\(name)' is not allowed for this \(entityName) now")
             }
@@ -77,7 +78,7 @@ extension Engine {
         context[.now] = .text(variables.now)
         context[.today] = .text(variables.today)
         context[.user] = session.userValue(.system, in: system)
-        _ = try session.run([schedule.function], entity: "", context: context, in: system)
+        _ = try session.run(HookChain([schedule.function]), entity: "", context: context, in: system)
     }
 
     /// Runs a schedule in its own transaction (the scheduler, `kith` commands).

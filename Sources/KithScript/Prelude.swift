@@ -52,7 +52,7 @@ enum Prelude {
 
         local kith = {}
         for name, fn in pairs(host) do
-          if name:sub(1, 5) ~= "test_" then kith[name] = fn end
+          if name:sub(1, 5) ~= "test_" and name:sub(1, 1) ~= "_" then kith[name] = fn end
         end
         kith.decimal = decimal
 
@@ -192,23 +192,57 @@ enum Prelude {
           end
         end
 
+        -- The big parts of a context (record, old, lines, user) come from Swift only when a rule
+        -- reads them: a hook that never looks at the record costs no marshalling.
+        local context_field = host._context
+        local lazy = { record = true, old = true, lines = true, user = true }
+        -- Private keys (tables no rule can name) hold the context's token and record snapshot.
+        local TOKEN, SNAPSHOT = {}, {}
+        local context_meta = {
+          __index = function(ctx, key)
+            if key == "changed" then
+              local changed = changed_in(ctx)
+              rawset(ctx, "changed", changed)
+              return changed
+            end
+            local token = rawget(ctx, TOKEN)
+            if token == nil or not lazy[key] then return nil end
+            local value = context_field(token, key)
+            rawset(ctx, key, value)
+            if key == "record" and rawget(ctx, SNAPSHOT) == false and type(value) == "table" then
+              rawset(ctx, SNAPSHOT, snapshot(value))
+            end
+            return value
+          end,
+          __metatable = "context",
+        }
+
         -- Calls each function of the chain with ctx, in order (a before-save chain sees the
         -- record as the previous function left it). Returns the last result and, when `track` is
         -- set, the fields changed in ctx.record (a table), those removed (a list), and ctx.lines.
-        -- `status.current` names the function running, for the error report.
-        local function invoke(names, ctx, track)
+        -- `status.current` names the function running, for the error report. `token` names the
+        -- context's lazy parts on the Swift side (none for contexts built in Lua).
+        local function invoke(names, ctx, track, token)
           local list = chain(names)
-          local before = track and type(ctx.record) == "table" and snapshot(ctx.record)
-          ctx.changed = changed_in(ctx)
+          if token then
+            rawset(ctx, TOKEN, token)
+            setmetatable(ctx, context_meta)
+          end
+          if track then rawset(ctx, SNAPSHOT, false) end
+          if token then rawset(ctx, "changed", nil) else ctx.changed = changed_in(ctx) end
           local result
           for i = 1, #list do
             status.current = list[i].full
             result = list[i].fn(ctx)
           end
           status.current = nil
-          if not before then return result end
-          local changes, removed = difference(before, ctx.record)
-          return result, changes, removed, ctx.lines
+          if not track then return result end
+          local record = rawget(ctx, "record")
+          if record == nil then return result end
+          local before = rawget(ctx, SNAPSHOT)
+          if not before then before = snapshot(token and context_field(token, "record") or {}) end
+          local changes, removed = difference(before, record)
+          return result, changes, removed, rawget(ctx, "lines")
         end
 
         -- A rule test file: run for its t.case calls; it returns nothing.

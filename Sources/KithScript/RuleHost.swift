@@ -26,10 +26,16 @@ public enum HostOperation: String, CaseIterable, Sendable {
     case testUser = "test_user"
     case testDepartment = "test_department"
     case testSetState = "test_set_state"
+    /// The prelude's: a lazy part of the running context (served by the rules state itself).
+    case context = "_context"
 
-    var code: Int32 { Int32(Self.allCases.firstIndex(of: self) ?? 0) }
+    private static let all = allCases
+    private static let codes = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, Int32($0)) })
+    static let contextCode = codes[.context] ?? -1
+
+    var code: Int32 { Self.codes[self] ?? -1 }
     static func from(code: Int32) -> HostOperation? {
-        allCases.indices.contains(Int(code)) ? allCases[Int(code)] : nil
+        all.indices.contains(Int(code)) ? all[Int(code)] : nil
     }
 }
 

@@ -18,6 +18,11 @@ public final class RuleState {
     private var requireReference: Int32 = 0
     /// The Lua thread inside a `kith.*` call being served: nested calls run on it.
     private var servedThread: OpaquePointer?
+    /// The parts of running contexts Lua fetches on first read, by token.
+    private var lazyContexts: [Int64: [String: () -> ScriptValue]] = [:]
+    private var nextToken: Int64 = 0
+    /// Context fields marshalled only when a rule reads them.
+    public static let lazyFields: Set<String> = ["record", "old", "lines", "user"]
 
     /// A state for `library`; with `testing`, the library's rule tests and `kith.test` too.
     public init(library: ScriptLibrary, limits: Workspace.Limits, testing: Bool = false) throws(RuleFailure) {
@@ -101,26 +106,38 @@ public final class RuleState {
     public func invoke(_ function: FunctionReference, context: ScriptValue, host: any RuleHost, readsBack: Bool = false) throws(RuleFailure)
         -> Outcome
     {
-        try invoke([function], context: context, host: host, readsBack: readsBack)
+        var eager = context.fields ?? [:]
+        var lazy: [String: () -> ScriptValue] = [:]
+        for name in Self.lazyFields {
+            if let value = eager.removeValue(forKey: name) { lazy[name] = { value } }
+        }
+        return try invoke([function], chain: function.description, context: eager, lazy: lazy, host: host, readsBack: readsBack)
     }
 
     /// Calls each function with the same `ctx`, in order, in one trip into Lua (the hooks of one
-    /// event). The outcome is the last function's result and what they changed together; a
-    /// failure names the function that failed.
-    public func invoke(_ functions: [FunctionReference], context: ScriptValue, host: any RuleHost, readsBack: Bool = false)
-        throws(RuleFailure) -> Outcome
-    {
+    /// event; `chain` is their names joined by spaces). `lazy` gives the context's big parts
+    /// (`lazyFields`), made and marshalled only if a rule reads them. The outcome is the last
+    /// function's result and what they changed together; a failure names the function that failed.
+    public func invoke(
+        _ functions: [FunctionReference], chain: String, context: [String: ScriptValue], lazy: [String: () -> ScriptValue],
+        host: any RuleHost, readsBack: Bool = false
+    ) throws(RuleFailure) -> Outcome {
         let previous = self.host
         self.host = host
         defer { self.host = previous }
         let stack = lua.stack
         let base = stack.top
         defer { lua_settop(thread, base) }
+        nextToken += 1
+        let token = nextToken
+        lazyContexts[token] = lazy
+        defer { lazyContexts[token] = nil }
         CLuaShim_pushRef(thread, invokeReference)
-        stack.push(functions.count == 1 ? functions[0].description : functions.map(\.description).joined(separator: " "))
-        stack.push(context)
+        stack.push(chain)
+        stack.push(.table(context))
         lua_pushboolean(thread, readsBack ? 1 : 0)
-        let status = CLuaShim_call(thread, 3, readsBack ? 4 : 1, Int64(instructionBudget))
+        lua_pushinteger(thread, token)
+        let status = CLuaShim_call(thread, 4, readsBack ? 4 : 1, Int64(instructionBudget))
         guard status == LUA_OK else {
             var failure = failure(status: status, budget: instructionBudget)
             failure.function = runningFunction() ?? functions.first?.description
@@ -192,6 +209,12 @@ public final class RuleState {
         let previousThread = servedThread
         servedThread = thread
         defer { servedThread = previousThread }
+        if code == HostOperation.contextCode {
+            let token = arguments.first?.integer ?? 0
+            let name = arguments.count > 1 ? arguments[1].text ?? "" : ""
+            stack.push(lazyContexts[token]?[name]?() ?? .null)
+            return 1
+        }
         guard let operation = HostOperation.from(code: code), let host else {
             stack.push("the kith API is not available here")
             return -1

@@ -155,3 +155,43 @@ final class RecordingHost: RuleHost {
         #expect(outcome.result == .text("table2table3"))
     }
 }
+
+/// The record, old values, lines and user reach Lua only when a rule reads them.
+@Suite struct LazyContextTests {
+    static let script = """
+        local M = {}
+        function M.ignore(ctx) return ctx.event end
+        function M.replace(ctx) ctx.record = { name = "new", price = ctx.old.price } end
+        function M.user(ctx) return ctx.user.name .. ":" .. tostring(rawget(ctx, "record")) end
+        function M.locked(ctx) return getmetatable(ctx) end
+        function M.iterate(ctx) local n = 0 for _ in pairs(ctx.record) do n = n + 1 end return n end
+        return M
+        """
+
+    func call(_ name: String) throws -> RuleState.Outcome {
+        let rules = try RuleState(library: ScriptLibrary(sources: ["lazy": Self.script]), limits: RuleStateTests.limits)
+        let context = ScriptValue.table([
+            "event": .text("before-save"), "record": .table(["name": .text("old"), "price": .integer(3)]),
+            "old": .table(["name": .text("old"), "price": .integer(3)]), "user": .table(["name": .text("li")]),
+        ])
+        return try rules.invoke(FunctionReference("lazy.\(name)")!, context: context, host: RecordingHost(), readsBack: true)
+    }
+
+    @Test func untouchedRecordMeansNoChanges() throws {
+        let outcome = try call("ignore")
+        #expect(outcome.result == .text("before-save"))
+        #expect(outcome.changes.isEmpty && outcome.removed.isEmpty && outcome.lines == .null)
+    }
+
+    @Test func aReplacedRecordIsComparedWithTheOriginal() throws {
+        let outcome = try call("replace")
+        #expect(outcome.changes == ["name": .text("new")])
+        #expect(outcome.removed.isEmpty)
+    }
+
+    @Test func otherPartsLoadOnReadOnly() throws {
+        #expect(try call("user").result == .text("li:nil"))
+        #expect(try call("iterate").result == .integer(2))
+        #expect(try call("locked").result == .text("context"))
+    }
+}
