@@ -74,9 +74,11 @@ final class RuleSession: RecordHooks {
     ) throws -> (changes: [String: Value], lines: [String: [[String: Value]]]?) {
         guard let chain = engine.hooks(entity.name, .beforeSave) else { return ([:], nil) }
         let schema = self.schema
-        var lazy = recordParts(entity, record: record, old: old, in: transaction)
-        lazy[ContextField.lines.rawValue] = { ScriptValues.lines(lines, schema: schema) }
-        let outcome = try run(chain, entity: entity.name, context: baseContext(entity, event: .beforeSave), lazy: lazy, in: transaction, readsBack: true)
+        let parts = recordParts(entity, record: record, old: old, in: transaction)
+        let outcome = try run(
+            chain, entity: entity.name, context: baseContext(entity, event: .beforeSave),
+            parts: { $0 == ContextField.lines.rawValue ? ScriptValues.lines(lines, schema: schema) : parts($0) }, in: transaction,
+            readsBack: true)
         var changed = outcome.changes.filter { !$0.key.hasPrefix("_") }
         for name in outcome.removed where !name.hasPrefix("_") { changed[name] = .null }
         var newLines: [String: [[String: Value]]]?
@@ -92,8 +94,8 @@ final class RuleSession: RecordHooks {
 
     func beforeDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws {
         guard let chain = engine.hooks(entity.name, .beforeDelete) else { return }
-        let lazy = recordParts(entity, record: record, old: nil, in: transaction)
-        _ = try run(chain, entity: entity.name, context: baseContext(entity, event: .beforeDelete), lazy: lazy, in: transaction)
+        let parts = recordParts(entity, record: record, old: nil, in: transaction)
+        _ = try run(chain, entity: entity.name, context: baseContext(entity, event: .beforeDelete), parts: parts, in: transaction)
     }
 
     func afterDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws {
@@ -104,8 +106,8 @@ final class RuleSession: RecordHooks {
         _ entity: Entity, _ event: Hook.Event, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction
     ) throws {
         if let chain = engine.hooks(entity.name, event) {
-            let lazy = recordParts(entity, record: record, old: old, in: transaction)
-            _ = try run(chain, entity: entity.name, context: baseContext(entity, event: event), lazy: lazy, in: transaction)
+            let parts = recordParts(entity, record: record, old: old, in: transaction)
+            _ = try run(chain, entity: entity.name, context: baseContext(entity, event: event), parts: parts, in: transaction)
         }
         if let chain = engine.hooks(entity.name, .afterCommit) {
             var later = baseContext(entity, event: .afterCommit)
@@ -128,20 +130,23 @@ final class RuleSession: RecordHooks {
         guard !functions.isEmpty else { return }
         var context = baseContext(entity, event: .onTransition)
         context[.transition] = .text(transition)
-        let lazy = recordParts(entity, record: record, old: old, in: transaction)
-        _ = try run(HookChain(functions), entity: entity.name, context: context, lazy: lazy, in: transaction)
+        let parts = recordParts(entity, record: record, old: old, in: transaction)
+        _ = try run(HookChain(functions), entity: entity.name, context: context, parts: parts, in: transaction)
     }
 
     /// `ctx.record`, `ctx.old` and `ctx.user`, made only if a rule reads them.
     func recordParts(_ entity: Entity, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction)
-        -> [String: () -> ScriptValue]
+        -> RuleState.Parts
     {
         let schema = self.schema
-        return [
-            ContextField.record.rawValue: { ScriptValues.record(record, of: entity, schema: schema) },
-            ContextField.old.rawValue: { old.map { ScriptValues.record($0, of: entity, schema: schema) } ?? .null },
-            ContextField.user.rawValue: { [unowned self] in self.userValue(transaction.actor, in: transaction) },
-        ]
+        return { [unowned self] name in
+            switch ContextField(rawValue: name) {
+            case .record: ScriptValues.record(record, of: entity, schema: schema)
+            case .old: old.map { ScriptValues.record($0, of: entity, schema: schema) }
+            case .user: self.userValue(transaction.actor, in: transaction)
+            default: nil
+            }
+        }
     }
 
     /// The fields every hook's context has: the event and the entity.
@@ -174,7 +179,7 @@ final class RuleSession: RecordHooks {
     /// under whatever rule is running. Parts of `context` that are costly to marshal (record,
     /// old, lines, user) go to Lua only when a rule reads them.
     func run(
-        _ chain: HookChain, entity: String, context: [String: ScriptValue], lazy: [String: () -> ScriptValue] = [:],
+        _ chain: HookChain, entity: String, context: [String: ScriptValue], parts: @escaping RuleState.Parts = { _ in nil },
         in transaction: RecordTransaction, readsBack: Bool = false
     ) throws(RecordError) -> RuleState.Outcome {
         let limit = engine.rules.limits.hookDepth
@@ -185,11 +190,12 @@ final class RuleSession: RecordHooks {
             )
         }
         var eager = context
-        var lazy = lazy
+        var parts = parts
         if context.keys.contains(where: RuleState.lazyFields.contains) {
-            for name in RuleState.lazyFields {
-                if let value = eager.removeValue(forKey: name) { lazy[name] = { value } }
-            }
+            var given: [String: ScriptValue] = [:]
+            for name in RuleState.lazyFields { given[name] = eager.removeValue(forKey: name) }
+            let others = parts
+            parts = { given[$0] ?? others($0) }
         }
         let state = try ruleState()
         depth += 1
@@ -199,7 +205,7 @@ final class RuleSession: RecordHooks {
             depth -= 1
         }
         do {
-            return try state.invoke(chain.functions, chain: chain.names, context: eager, lazy: lazy, host: self, readsBack: readsBack)
+            return try state.invoke(chain.functions, chain: chain.names, context: eager, parts: parts, host: self, readsBack: readsBack)
         } catch {
             throw recordError(error, function: error.function.flatMap(FunctionReference.init) ?? chain.functions[0], entity: entity)
         }

@@ -18,9 +18,12 @@ public final class RuleState {
     private var requireReference: Int32 = 0
     /// The Lua thread inside a `kith.*` call being served: nested calls run on it.
     private var servedThread: OpaquePointer?
-    /// The parts of running contexts Lua fetches on first read, by token.
-    private var lazyContexts: [Int64: [String: () -> ScriptValue]] = [:]
+    /// The parts of running contexts Lua fetches on first read, innermost call last.
+    private var contextParts: [(token: Int64, parts: Parts)] = []
     private var nextToken: Int64 = 0
+
+    /// Makes a context's lazy part (`lazyFields`) by name, only when a rule reads it.
+    public typealias Parts = (String) -> ScriptValue?
     /// Context fields marshalled only when a rule reads them.
     public static let lazyFields: Set<String> = ["record", "old", "lines", "user"]
 
@@ -107,19 +110,20 @@ public final class RuleState {
         -> Outcome
     {
         var eager = context.fields ?? [:]
-        var lazy: [String: () -> ScriptValue] = [:]
+        var lazy: [String: ScriptValue] = [:]
         for name in Self.lazyFields {
-            if let value = eager.removeValue(forKey: name) { lazy[name] = { value } }
+            if let value = eager.removeValue(forKey: name) { lazy[name] = value }
         }
-        return try invoke([function], chain: function.description, context: eager, lazy: lazy, host: host, readsBack: readsBack)
+        return try invoke(
+            [function], chain: function.description, context: eager, parts: { lazy[$0] }, host: host, readsBack: readsBack)
     }
 
     /// Calls each function with the same `ctx`, in order, in one trip into Lua (the hooks of one
-    /// event; `chain` is their names joined by spaces). `lazy` gives the context's big parts
-    /// (`lazyFields`), made and marshalled only if a rule reads them. The outcome is the last
-    /// function's result and what they changed together; a failure names the function that failed.
+    /// event; `chain` is their names joined by spaces). `parts` makes the context's big parts
+    /// (`lazyFields`), only if a rule reads them. The outcome is the last function's result and
+    /// what they changed together; a failure names the function that failed.
     public func invoke(
-        _ functions: [FunctionReference], chain: String, context: [String: ScriptValue], lazy: [String: () -> ScriptValue],
+        _ functions: [FunctionReference], chain: String, context: [String: ScriptValue], parts: @escaping Parts,
         host: any RuleHost, readsBack: Bool = false
     ) throws(RuleFailure) -> Outcome {
         let previous = self.host
@@ -130,8 +134,8 @@ public final class RuleState {
         defer { lua_settop(thread, base) }
         nextToken += 1
         let token = nextToken
-        lazyContexts[token] = lazy
-        defer { lazyContexts[token] = nil }
+        contextParts.append((token, parts))
+        defer { contextParts.removeLast() }
         CLuaShim_pushRef(thread, invokeReference)
         stack.push(chain)
         stack.push(.table(context))
@@ -212,7 +216,8 @@ public final class RuleState {
         if code == HostOperation.contextCode {
             let token = arguments.first?.integer ?? 0
             let name = arguments.count > 1 ? arguments[1].text ?? "" : ""
-            stack.push(lazyContexts[token]?[name]?() ?? .null)
+            let parts = contextParts.last { $0.token == token }?.parts
+            stack.push(Self.lazyFields.contains(name) ? parts?(name) ?? .null : .null)
             return 1
         }
         guard let operation = HostOperation.from(code: code), let host else {
