@@ -36,6 +36,7 @@ struct RuleBenchmark {
         function M.first(ctx) end
         function M.second(ctx) end
         function M.touch(ctx) return ctx.record and ctx.record.name end
+        function M.calls(ctx) for i = 1, 1000 do kith.count("x", {}) end end
         return M
         """
 
@@ -153,6 +154,11 @@ struct RuleBenchmark {
             for _ in 0..<calls { _ = try state.invoke(touch, context: context, host: host) }
         } / Double(calls)
         rows.append(("invoke a rule with a ten-field record (µs per call)", Self.format(invoke * 1e6)))
+        let thousand = FunctionReference("bench.calls")!
+        let hostCalls = try measure(runs: 5) {
+            for _ in 0..<100 { _ = try state.invoke(thousand, context: .table([:]), host: host) }
+        } / 100_000
+        rows.append(("a kith.* call from Lua to Swift and back (µs)", Self.format(hostCalls * 1e6)))
         let empty = ScriptValue.table([:])
         let bare = try measure(runs: 5) {
             for _ in 0..<calls { _ = try state.invoke(touch, context: empty, host: host, readsBack: false) }
