@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // C bridges.
@@ -44,7 +45,10 @@ let package = Package(
         .target(name: "KithScript", dependencies: ["KithSchema", "CLua", "CLuaShim"], swiftSettings: strictness),
         .target(
             name: "KithEngine",
-            dependencies: ["KithSchema", "KithStore", "KithScript", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KithSchema", "KithStore", "KithScript", .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
             swiftSettings: strictness
         ),
         .executableTarget(

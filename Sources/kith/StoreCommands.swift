@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KithEngine
 import KithSchema
+import KithScript
 import Logging
 import KithStore
 
@@ -27,11 +28,28 @@ func loadWorkspace(_ options: WorkspaceOptions) throws -> LoadedWorkspace {
 
 /// Opens the workspace's database; additive migration applies unless `migrate` is false.
 func openStore(_ loaded: LoadedWorkspace, migrate: Bool = true) throws -> RecordStore {
+    let creating = !FileManager.default.fileExists(atPath: loaded.workspace.databaseFile.path)
+    let store: RecordStore
     do {
-        return try RecordStore.open(
+        store = try RecordStore.open(
             at: loaded.workspace.databaseFile.path, schema: loaded.schema, timeZone: loaded.workspace.timeZone, migrate: migrate)
     } catch {
         printError("kith: \(error)")
+        throw ExitCode(1)
+    }
+    if creating { try announceFirstAdministrator(Engine(store: store, rules: RuleRuntime(sources: [:], limits: loaded.workspace.limits))) }
+    return store
+}
+
+/// The first command that creates a workspace's database creates its first admin user and
+/// prints the initial password, once.
+func announceFirstAdministrator(_ engine: Engine) throws {
+    do {
+        if let password = try engine.createFirstAdministrator() {
+            printError("kith: created the first admin user 'admin'; initial password: \(password) (shown once: change it after signing in)")
+        }
+    } catch {
+        printError("kith: cannot create the first admin user: \(error)")
         throw ExitCode(1)
     }
 }
@@ -40,12 +58,16 @@ func openStore(_ loaded: LoadedWorkspace, migrate: Bool = true) throws -> Record
 func openEngine(_ loaded: LoadedWorkspace) throws -> Engine {
     var logger = Logger(label: "kith")
     logger.logLevel = .warning
+    let creating = !FileManager.default.fileExists(atPath: loaded.workspace.databaseFile.path)
+    let engine: Engine
     do {
-        return try Engine.open(loaded, logger: logger)
+        engine = try Engine.open(loaded, logger: logger)
     } catch {
         printError("kith: \(error)")
         throw ExitCode(1)
     }
+    if creating { try announceFirstAdministrator(engine) }
+    return engine
 }
 
 /// The command line acts as the administrator: everything allowed, as a person (read-only fields stay read-only).

@@ -80,3 +80,33 @@ extension RuleCommandTests {
         #expect(run.output.hasSuffix(" passed, 0 failed\n"), "\(run.output)")
     }
 }
+
+/// `kith user add` and `kith department add`, and the first admin.
+@Suite struct DirectoryCommandTests {
+    @Test func usersAndDepartmentsFromTheCommandLineReachRuleTests() throws {
+        let folder = try CheckCommandTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = try CheckCommandTests.kith(["department", "add", "East China"], in: folder)
+        #expect(first.status == 0, "\(first.output)\(first.errors)")
+        #expect(first.errors.contains("created the first admin user 'admin'; initial password: "))
+        let second = try CheckCommandTests.kith(["user", "add", "wang.fang", "--role", "sales_manager", "--department", "East China"], in: folder)
+        #expect(second.status == 0, "\(second.output)\(second.errors)")
+        #expect(!second.errors.contains("initial password"), "shown once")
+        let third = try CheckCommandTests.kith(
+            ["user", "add", "zhao.lei", "--role", "sales_rep", "--department", "East China", "--manager", "wang.fang"], in: folder)
+        #expect(third.output.contains("created user zhao.lei"), "\(third.output)\(third.errors)")
+        #expect(try CheckCommandTests.kith(["user", "add", "x", "--role", "nope"], in: folder).status == 1)
+        #expect(try CheckCommandTests.kith(["user", "add", "y"], in: folder).status == 2)
+        let test = """
+            local t = require("kith.test")
+            t.case("the team", function()
+              t.eq(kith.manager_of(kith.users("sales_rep")[1].id), kith.users("sales_manager")[1].id)
+              t.as("zhao.lei", function() t.eq(kith.create("customer", { name = "Team Co" }).owner, kith.users("sales_rep")[1].id) end)
+            end)
+            """
+        try Data(test.utf8).write(to: folder.appendingPathComponent("workspace/scripts/tests/team_test.lua"))
+        let run = try CheckCommandTests.kith(["test", "team"], in: folder)
+        #expect(run.status == 0, "\(run.output)\(run.errors)")
+        #expect(run.output.hasSuffix("1 passed, 0 failed\n"), "\(run.output)")
+    }
+}

@@ -206,3 +206,18 @@ extension RecordTransaction {
         }
     }
 }
+
+extension RecordTransaction {
+    /// How many users the directory holds.
+    public func userCount() throws(RecordError) -> Int {
+        try storage("user") { try Int.fetchOne(db, sql: "SELECT count(*) FROM kith_user") ?? 0 }
+    }
+
+    /// The stored password hash of an active user, for signing in.
+    public func passwordHash(login: String) throws(RecordError) -> (user: DirectoryUser, hash: String)? {
+        guard let user = try user(login: login), user.isActive else { return nil }
+        return try storage("user") {
+            try String.fetchOne(db, sql: "SELECT password_hash FROM kith_user WHERE id = ?", arguments: [user.id]).map { (user, $0) }
+        }
+    }
+}

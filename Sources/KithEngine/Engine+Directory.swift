@@ -1,0 +1,89 @@
+public import Foundation
+import HummingbirdBcrypt
+public import KithSchema
+public import KithStore
+
+/// Users and departments (用户, 部门): the directory the command line and the admin pages manage.
+extension Engine {
+    /// Creates a user. `department` and `manager` name an existing department and login;
+    /// `password`, when given, is stored as a bcrypt hash, never as text.
+    @discardableResult
+    public func addUser(
+        login: String, name: String? = nil, email: String? = nil, roles: [String], department: String? = nil, manager: String? = nil,
+        password: String? = nil
+    ) throws(RecordError) -> DirectoryUser {
+        let hash = password.map { Bcrypt.hash($0, cost: Self.passwordCost) }
+        return try write(as: .system) { transaction in
+            var departmentID: Int64?
+            if let department {
+                guard let found = try transaction.department(named: department) else {
+                    throw RecordError(.invalid, entity: "user", "there is no department '\(department)' (kith department add creates one)")
+                }
+                departmentID = found.id
+            }
+            var managerID: Int64?
+            if let manager {
+                guard let found = try transaction.user(login: manager) else {
+                    throw RecordError(.invalid, entity: "user", "there is no user '\(manager)' to be the manager")
+                }
+                managerID = found.id
+            }
+            let id = try transaction.addUser(
+                login: login, name: name ?? login, email: email, department: departmentID, manager: managerID, roles: roles,
+                passwordHash: hash)
+            guard let user = try transaction.user(id: id) else { throw RecordError(.storage, entity: "user", "the new user could not be read back") }
+            return user
+        }
+    }
+
+    /// Creates a department under `parent` (a department's name), headed by `head` (a login).
+    @discardableResult
+    public func addDepartment(name: String, parent: String? = nil, head: String? = nil) throws(RecordError) -> Department {
+        try write(as: .system) { transaction in
+            var parentID: Int64?
+            if let parent {
+                guard let found = try transaction.department(named: parent) else {
+                    throw RecordError(.invalid, entity: "department", "there is no department '\(parent)'")
+                }
+                parentID = found.id
+            }
+            var headID: Int64?
+            if let head {
+                guard let found = try transaction.user(login: head) else {
+                    throw RecordError(.invalid, entity: "department", "there is no user '\(head)' to head it")
+                }
+                headID = found.id
+            }
+            let id = try transaction.addDepartment(name: name, parent: parentID, head: headID)
+            guard let department = try transaction.department(id: id) else {
+                throw RecordError(.storage, entity: "department", "the new department could not be read back")
+            }
+            return department
+        }
+    }
+
+    /// The active user with this login and password, or nil.
+    public func signIn(login: String, password: String) throws(RecordError) -> DirectoryUser? {
+        guard let (user, hash) = try read(as: .system, { try $0.passwordHash(login: login) }) else { return nil }
+        return Bcrypt.verify(password, hash: hash) ? user : nil
+    }
+
+    /// On a database without users: creates `admin` with the built-in admin role and a random
+    /// password, and returns the password (to be shown once). Nil when users exist.
+    public func createFirstAdministrator() throws(RecordError) -> String? {
+        guard try read(as: .system, { try $0.userCount() }) == 0 else { return nil }
+        let password = Self.randomPassword()
+        try addUser(login: "admin", name: "Administrator", roles: [Role.administrator], password: password)
+        return password
+    }
+
+    /// bcrypt's work factor for passwords (2^12 rounds, about a quarter of a second).
+    static let passwordCost: UInt8 = 12
+
+    /// 16 characters without look-alikes (no 0/O, 1/l/I).
+    static func randomPassword() -> String {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import KithEngine
+import KithStore
+
+/// `kith user add`: create a user.
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a user.")
+
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The user's login (also the display name unless --name is given).") var login: String
+        @Option(help: "A role from the schema (repeat for several).") var role: [String] = []
+        @Option(help: "The user's department (kith department add creates one).") var department: String?
+        @Option(help: "The login of the user's manager.") var manager: String?
+        @Option(help: "The display name.") var name: String?
+        @Option(help: "The email address.") var email: String?
+        @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+
+        func validate() throws {
+            guard !role.isEmpty else { throw ValidationError("give the user at least one --role") }
+        }
+
+        func run() throws {
+            let engine = try openEngine(try loadWorkspace(options))
+            var password: String?
+            if passwordStdin {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                    printError("kith: --password-stdin: standard input has no password")
+                    throw ExitCode(1)
+                }
+                password = line
+            }
+            do {
+                let user = try engine.addUser(
+                    login: login, name: name, email: email, roles: role, department: department, manager: manager, password: password)
+                var details = ["roles \(user.roles.joined(separator: ", "))"]
+                if let department { details.append("department \(department)") }
+                if let manager { details.append("manager \(manager)") }
+                if password == nil { details.append("no password yet") }
+                print("created user \(user.login) (#\(user.id)): \(details.joined(separator: "; "))")
+            } catch {
+                printError("kith: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// `kith department add`: create a department in the tree.
+struct DepartmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "department", abstract: "Manage the department tree.", subcommands: [Add.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a department.")
+
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The department's name.") var name: String
+        @Option(help: "The department above it.") var parent: String?
+        @Option(help: "The login of its head.") var head: String?
+
+        func run() throws {
+            let engine = try openEngine(try loadWorkspace(options))
+            do {
+                let department = try engine.addDepartment(name: name, parent: parent, head: head)
+                print("created department \(department.name) (#\(department.id))" + (parent.map { " under \($0)" } ?? ""))
+            } catch {
+                printError("kith: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
