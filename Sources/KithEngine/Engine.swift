@@ -44,6 +44,10 @@ public final class Engine: Sendable {
             at: workspace.databaseFile.path, schema: loaded.schema, timeZone: workspace.timeZone, clock: clock)
         let rules = RuleRuntime(folders: workspace.scriptFolders, limits: workspace.limits)
         for problem in rules.problems { logger.error("script refused: \(problem)") }
+        if let state = try? rules.acquire() {
+            for failure in state.loadFailures { logger.error("script fails to load, its rules will fail: \(failure)") }
+            rules.release(state)
+        }
         return Engine(store: store, rules: rules, logger: logger)
     }
 

@@ -111,7 +111,7 @@ public final class RuleRuntime: @unchecked Sendable {
         var refused = problems
         if changed {
             do {
-                let state = try RuleState(library: candidate, limits: limits, testing: testing)
+                let state = try RuleState(library: candidate, limits: limits, testing: testing, strict: true)
                 lock.withLock {
                     current = candidate
                     idle = [state]

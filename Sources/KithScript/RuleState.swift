@@ -27,8 +27,14 @@ public final class RuleState {
     /// Context fields marshalled only when a rule reads them.
     public static let lazyFields: Set<String> = ["record", "old", "lines", "user"]
 
-    /// A state for `library`; with `testing`, the library's rule tests and `kith.test` too.
-    public init(library: ScriptLibrary, limits: Workspace.Limits, testing: Bool = false) throws(RuleFailure) {
+    /// Modules whose top level failed: their functions fail when called, the others work.
+    public private(set) var loadFailures: [RuleFailure] = []
+
+    /// A state for `library`; with `testing`, the library's rule tests and `kith.test` too. Every
+    /// module is loaded; with `strict` the first that fails to load fails the state (reloads and
+    /// `kith check`), otherwise it is kept in `loadFailures` so one broken script does not stop
+    /// the rules of the others.
+    public init(library: ScriptLibrary, limits: Workspace.Limits, testing: Bool = false, strict: Bool = false) throws(RuleFailure) {
         do {
             lua = try LuaState(memoryLimit: limits.luaMemoryMB << 20)
         } catch {
@@ -39,7 +45,12 @@ public final class RuleState {
         CLuaShim_setHost(lua.pointer, ruleHostEntry, Unmanaged.passUnretained(self).toOpaque())
         try openPrelude(testing: testing)
         for module in library.modules where !module.isTest {
-            try call(requireModule: module.path)
+            do {
+                try call(requireModule: module.path)
+            } catch {
+                if strict { throw error }
+                loadFailures.append(error)
+            }
         }
     }
 

@@ -32,7 +32,7 @@ public enum ScriptSyntaxCheck {
         let runtime = RuleRuntime(folders: loaded.workspace.scriptFolders, limits: loaded.workspace.limits, display: display)
         let state: RuleState
         do {
-            state = try runtime.acquire()
+            state = try RuleState(library: runtime.library, limits: loaded.workspace.limits, strict: true)
         } catch {
             let location = error.location ?? "scripts"
             let (file, line) = split(location)

@@ -250,3 +250,32 @@ final class NoHost: RuleHost {
         throw .message("no host")
     }
 }
+
+/// A script that fails to load breaks only its own rules.
+@Suite struct BrokenScriptTests {
+    @Test func otherModulesKeepWorking() throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="broken" version="1">
+              <entity name="good_thing" label="Good"><field name="name" type="text" max="20"/><field name="note" type="text" max="20"/>
+                <hook event="before-save" function="good.stamp"/></entity>
+              <entity name="bad_thing" label="Bad"><field name="name" type="text" max="20"/>
+                <hook event="before-save" function="bad.stamp"/></entity>
+            </module>
+            """
+        let test = try TestEngine(
+            module: module,
+            scripts: [
+                "good": "return { stamp = function(ctx) ctx.record.note = 'stamped' end }",
+                "bad": "local x = nil .. 'boom'\nreturn { stamp = function() end }",
+            ])
+        let good = try test.engine.write(as: .system) { try $0.create("good_thing", ["name": "a"]) }
+        #expect(good["note"] == "stamped")
+        do {
+            try test.engine.write(as: .system) { _ = try $0.create("bad_thing", ["name": "b"]) }
+            Issue.record("saved")
+        } catch {
+            #expect(error.code == .rule)
+            #expect(error.ruleLocation == "scripts/bad.lua:1", "\(error)")
+        }
+    }
+}
