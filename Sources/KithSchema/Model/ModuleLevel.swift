@@ -57,7 +57,11 @@ public struct Role: Sendable {
     }
 
     public struct FieldAccess: Sendable {
-        public enum Level: String, Sendable { case none, read, write }
+        public enum Level: String, Sendable, Comparable {
+            case none, read, write
+            private var rank: Int { [.none: 0, .read: 1, .write: 2][self] ?? 0 }
+            public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
+        }
         public internal(set) var entity: String
         public internal(set) var field: String
         public internal(set) var level: Level

@@ -221,3 +221,34 @@ extension RecordTransaction {
         }
     }
 }
+
+extension RecordTransaction {
+    // MARK: - Sharing (共享)
+
+    /// Shares a record with a user or a department (and the departments below it), for reading or
+    /// also for editing. Sharing again replaces the earlier share with the same target.
+    public func share(_ entity: String, record: Int64, user: Int64? = nil, department: Int64? = nil, canEdit: Bool) throws(RecordError) {
+        try storage(entity) {
+            guard (user == nil) != (department == nil) else {
+                throw RecordError(.invalid, entity: entity, "share with one user or one department")
+            }
+            try db.execute(
+                sql: "DELETE FROM kith_share WHERE entity = ? AND record = ? AND user IS ? AND department IS ?",
+                arguments: [entity, record, user, department])
+            try db.execute(
+                sql: "INSERT INTO kith_share (entity, record, user, department, can_edit, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [entity, record, user, department, canEdit, nowText, actor.userID])
+        }
+    }
+
+    /// The departments above `department`, and itself: a share with any of them reaches its users.
+    public func departmentChain(_ department: Int64) throws(RecordError) -> [Int64] {
+        var chain: [Int64] = []
+        var next: Int64? = department
+        while let id = next, !chain.contains(id), let found = try self.department(id: id) {
+            chain.append(id)
+            next = found.parentID
+        }
+        return chain
+    }
+}

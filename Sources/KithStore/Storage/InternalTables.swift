@@ -34,6 +34,13 @@ enum InternalTables {
                     id INTEGER PRIMARY KEY, user INTEGER NOT NULL, text TEXT NOT NULL, entity TEXT, record INTEGER, due_at TEXT,
                     created_at TEXT NOT NULL, created_by INTEGER, read_at TEXT);
                 CREATE INDEX IF NOT EXISTS kith_message__user ON kith_message (user, due_at);
+                CREATE TABLE IF NOT EXISTS kith_share (
+                    id INTEGER PRIMARY KEY, entity TEXT NOT NULL, record INTEGER NOT NULL, user INTEGER, department INTEGER,
+                    can_edit INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, created_by INTEGER,
+                    CHECK ((user IS NULL) <> (department IS NULL)));
+                CREATE INDEX IF NOT EXISTS kith_share__user ON kith_share (entity, user, record);
+                CREATE INDEX IF NOT EXISTS kith_share__department ON kith_share (entity, department, record);
+                CREATE INDEX IF NOT EXISTS kith_share__record ON kith_share (entity, record);
                 """)
     }
 

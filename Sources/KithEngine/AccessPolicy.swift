@@ -1,0 +1,134 @@
+public import KithSchema
+public import KithStore
+
+/// What one user may do with one entity (角色/权限), from the schema's roles and the user's role
+/// assignments, department tree and shares: the store's `AccessFilter` (SQL conditions with
+/// bound arguments) plus the yes/no grants.
+///
+/// Several roles: the widest grant wins. `own`: records the user owns; `department`: records of
+/// the user's department and every department below it; `all`; `no`. Entities without owners:
+/// any scope but `no` is every record. Line items follow their master. Shared records are readable
+/// (and writable when shared for editing) whatever the scope; ownerless records of a public pool
+/// are readable by users who may claim them. Field access `none` hides a field, `read` makes it
+/// read-only; the widest level among the roles that may read the entity wins. The `admin` role
+/// and the engine (no user) may do everything.
+public struct Access: Sendable {
+    public var filter: AccessFilter
+    public var mayExport: Bool
+    public var mayClaim: Bool
+
+    public static let everything = Access(filter: .unrestricted, mayExport: true, mayClaim: true)
+}
+
+public enum AccessPolicy {
+    /// The access of `user` (nil: the engine) to `entityName`.
+    public static func access(_ entityName: String, for user: DirectoryUser?, in transaction: RecordTransaction) throws(RecordError)
+        -> Access
+    {
+        let schema = transaction.currentSchema
+        guard let user, !user.roles.contains(Role.administrator) else { return .everything }
+        guard let entity = schema.entity(entityName) else {
+            throw RecordError(.invalidQuery, entity: entityName, "unknown entity '\(entityName)'")
+        }
+        if let masterName = entity.detailOf, let master = schema.entity(masterName),
+            let link = entity.fields.first(where: { $0.type == .ref && $0.target == masterName })?.name
+        {
+            let masterAccess = try access(masterName, for: user, in: transaction)
+            var filter = masterAccess.filter
+            let table = "e_" + master.name
+            filter.read = filter.read.map { through($0, link: link, table: table) }
+            filter.update = filter.update.map { through($0, link: link, table: table) }
+            filter.delete = filter.update
+            filter.hiddenFields = []
+            filter.readonlyFields = []
+            return Access(filter: filter, mayExport: masterAccess.mayExport, mayClaim: false)
+        }
+        var read = Role.Scope.no, update = Role.Scope.no, delete = Role.Scope.no
+        var create = false, export = false, claim = false
+        var fieldLevels: [String: Role.FieldAccess.Level] = [:]
+        var readingRoles = 0
+        for name in user.roles {
+            guard let role = schema.role(name),
+                let grant = role.grants.first(where: { $0.entity == entityName }) ?? role.grants.first(where: { $0.entity == "*" })
+            else { continue }
+            read = max(read, grant.read)
+            update = max(update, grant.update)
+            delete = max(delete, grant.delete)
+            create = create || grant.create
+            export = export || grant.export
+            claim = claim || grant.claim
+            guard grant.read != .no else { continue }
+            readingRoles += 1
+            var levels: [String: Role.FieldAccess.Level] = [:]
+            for entry in role.fieldAccess where entry.entity == entityName { levels[entry.field] = entry.level }
+            for field in entity.allFields {
+                let level = levels[field.name] ?? .write
+                fieldLevels[field.name] = max(fieldLevels[field.name] ?? .none, level)
+            }
+        }
+        let shares = try shareCondition(entityName, user: user, in: transaction)
+        let ownerless = entity.ownership == .none
+        var readCondition = try condition(ownerless && read != .no ? .all : read, user: user, in: transaction)
+        if let base = readCondition {
+            var alternatives = [base, shares.read]
+            if entity.isPool && claim { alternatives.append(AccessFilter.Condition(sql: "r.\"owner\" IS NULL")) }
+            readCondition = any(alternatives)
+        }
+        var updateCondition = try condition(ownerless && update != .no ? .all : update, user: user, in: transaction)
+        if let base = updateCondition { updateCondition = any([base, shares.edit]) }
+        let deleteCondition = try condition(ownerless && delete != .no ? .all : delete, user: user, in: transaction)
+        let hidden = readingRoles == 0 ? [] : Set(fieldLevels.filter { $0.value == .none }.keys)
+        let readonly = readingRoles == 0 ? [] : Set(fieldLevels.filter { $0.value == .read }.keys)
+        return Access(
+            filter: AccessFilter(
+                read: readCondition, update: updateCondition, delete: deleteCondition, mayCreate: create, hiddenFields: hidden,
+                readonlyFields: readonly),
+            mayExport: export, mayClaim: claim && entity.isPool)
+    }
+
+    /// A scope as a condition on the table aliased `r` (nil: every record).
+    static func condition(_ scope: Role.Scope, user: DirectoryUser, in transaction: RecordTransaction) throws(RecordError)
+        -> AccessFilter.Condition?
+    {
+        switch scope {
+        case .all: return nil
+        case .no: return .nothing
+        case .own: return AccessFilter.Condition(sql: "r.\"owner\" = ?", arguments: [.integer(user.id)])
+        case .department:
+            guard let department = user.departmentID else {
+                return AccessFilter.Condition(sql: "r.\"owner\" = ?", arguments: [.integer(user.id)])
+            }
+            let tree = try transaction.departmentTree(department)
+            return AccessFilter.Condition(
+                sql: "r.\"department\" IN (SELECT value FROM json_each(?))", arguments: [.text(jsonList(tree))])
+        }
+    }
+
+    /// Records shared with the user or with a department at or above theirs.
+    static func shareCondition(_ entity: String, user: DirectoryUser, in transaction: RecordTransaction) throws(RecordError) -> (
+        read: AccessFilter.Condition, edit: AccessFilter.Condition
+    ) {
+        var chain: [Int64] = []
+        if let department = user.departmentID { chain = try transaction.departmentChain(department) }
+        let target = "entity = ? AND (user = ? OR department IN (SELECT value FROM json_each(?)))"
+        let arguments: [Value] = [.text(entity), .integer(user.id), .text(jsonList(chain))]
+        return (
+            AccessFilter.Condition(sql: "r.id IN (SELECT record FROM kith_share WHERE \(target))", arguments: arguments),
+            AccessFilter.Condition(sql: "r.id IN (SELECT record FROM kith_share WHERE can_edit = 1 AND \(target))", arguments: arguments)
+        )
+    }
+
+    static func any(_ conditions: [AccessFilter.Condition]) -> AccessFilter.Condition {
+        AccessFilter.Condition(
+            sql: conditions.map { "(\($0.sql))" }.joined(separator: " OR "), arguments: conditions.flatMap(\.arguments))
+    }
+
+    /// A master's condition applied to its lines: the line's master must pass it.
+    static func through(_ condition: AccessFilter.Condition, link: String, table: String) -> AccessFilter.Condition {
+        let inner = condition.sql.replacingOccurrences(of: "r.", with: "m.")
+        return AccessFilter.Condition(
+            sql: "r.\"\(link)\" IN (SELECT m.id FROM \"\(table)\" m WHERE \(inner))", arguments: condition.arguments)
+    }
+
+    static func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
+}
