@@ -295,3 +295,44 @@ import Testing
         }
     }
 }
+
+/// The public pool and transfers.
+@Suite struct OwnershipTests {
+    @Test func sixteenUsersClaimingTheSameRecordOneWins() async throws {
+        let test = try TestEngine()
+        var reps: [DirectoryUser] = []
+        for index in 0..<16 { reps.append(try test.engine.addUser(login: "rep\(index)", roles: ["sales_rep"])) }
+        let pooled = try test.engine.write(as: .system) { try $0.create("customer", ["name": "Pool Co", "owner": .null]) }
+        let engine = test.engine
+        let wins = await withTaskGroup(of: Bool.self) { group in
+            for rep in reps {
+                group.addTask { (try? engine.claim("customer", id: pooled.id, as: rep)) != nil }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(wins == 1)
+        let owner = try engine.read(as: .system) { try $0.get("customer", id: pooled.id)?["owner"] }
+        #expect(reps.contains { .integer($0.id) == owner })
+        let history = try engine.read(as: .system) { try $0.history("customer", id: pooled.id) }
+        #expect(history.filter { $0.action == "claim" }.count == 1)
+    }
+
+    @Test func aLeavingRepsRecordsMoveWithHistory() throws {
+        let test = try TestEngine()
+        try test.engine.addDepartment(name: "East")
+        let leaving = try test.engine.addUser(login: "leaving", roles: ["sales_rep"])
+        let taking = try test.engine.addUser(login: "taking", roles: ["sales_rep"], department: "East")
+        let ids = try test.engine.write(as: leaving.actor) { transaction in
+            let customer = try transaction.create("customer", ["name": "Kept Co"])
+            let opportunity = try transaction.create("opportunity", ["title": "Kept deal", "customer": .integer(customer.id)])
+            return [customer.id, opportunity.id]
+        }
+        #expect(try test.engine.transferAll(from: leaving, to: taking, as: .system) == 2)
+        let customer = try test.engine.read(as: .system) { try $0.get("customer", id: ids[0]) }
+        #expect(customer?["owner"] == .integer(taking.id))
+        #expect(customer?["department"] == taking.departmentID.map(Value.integer))
+        let history = try test.engine.read(as: .system) { try $0.history("opportunity", id: ids[1]) }
+        #expect(history.contains { $0.action == "transfer" })
+        #expect(throws: RecordError.self) { try test.engine.claim("customer", id: ids[0], as: leaving) }
+    }
+}

@@ -1,0 +1,62 @@
+public import KithSchema
+public import KithStore
+
+/// Claiming from the public pool (领取), and transferring ownership (转移), with history.
+extension Engine {
+    /// `user` claims an ownerless record of a pool entity: the first claim wins, a record someone
+    /// already owns is refused. The user needs `claim` on the entity.
+    @discardableResult
+    public func claim(_ entityName: String, id: Int64, as user: DirectoryUser) throws(RecordError) -> Record {
+        try write(as: user.actor) { transaction in
+            let access = try AccessPolicy.access(entityName, for: user, in: transaction)
+            guard schema.entity(entityName)?.isPool == true, access.mayClaim else {
+                throw RecordError(.forbidden, entity: entityName, "you may not claim \(entityName) records from the public pool")
+            }
+            guard let record = try transaction.get(entityName, id: id, access: access.filter) else {
+                throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) does not exist")
+            }
+            guard record["owner"] == .null else {
+                throw RecordError(.forbidden, entity: entityName, "\(entityName) #\(id) was claimed by someone else")
+            }
+            return try ownerChange(entityName, id: id, to: user, action: "claim", in: transaction)
+        }
+    }
+
+    /// Gives a record a new owner (and the owner's department).
+    @discardableResult
+    public func transfer(_ entityName: String, id: Int64, to user: DirectoryUser, as actor: Actor) throws(RecordError) -> Record {
+        try write(as: actor) { transaction in try ownerChange(entityName, id: id, to: user, action: "transfer", in: transaction) }
+    }
+
+    /// Gives every record `from` owns, in every entity with owners, to `to` (a rep who leaves).
+    /// Returns how many records moved.
+    @discardableResult
+    public func transferAll(from: DirectoryUser, to: DirectoryUser, as actor: Actor) throws(RecordError) -> Int {
+        try write(as: actor) { transaction in
+            var moved = 0
+            for entity in schema.entities where entity.ownership == .user && entity.detailOf == nil {
+                var after: String?
+                var ids: [Int64] = []
+                repeat {
+                    let page = try transaction.query(
+                        RecordQuery(
+                            entity: entity.name, filter: .condition(field: "owner", op: .eq, values: [.integer(from.id)]), limit: 1000,
+                            after: after))
+                    ids += page.records.map(\.id)
+                    after = page.nextCursor
+                } while after != nil
+                for id in ids { _ = try ownerChange(entity.name, id: id, to: to, action: "transfer", in: transaction) }
+                moved += ids.count
+            }
+            return moved
+        }
+    }
+
+    private func ownerChange(_ entity: String, id: Int64, to user: DirectoryUser, action: String, in transaction: RecordTransaction)
+        throws(RecordError) -> Record
+    {
+        let engineActor = Actor(userID: transaction.actor.userID, departmentID: transaction.actor.departmentID, origin: .engine)
+        return try transaction.acting(as: engineActor).update(
+            entity, id: id, ["owner": .integer(user.id), "department": user.departmentID.map(Value.integer) ?? .null], action: action)
+    }
+}
