@@ -62,10 +62,19 @@ extension Engine {
         }
     }
 
-    /// The active user with this login and password, or nil.
-    public func signIn(login: String, password: String) throws(RecordError) -> DirectoryUser? {
-        guard let (user, hash) = try read(as: .system, { try $0.passwordHash(login: login) }) else { return nil }
-        return Bcrypt.verify(password, hash: hash) ? user : nil
+    /// The active user with this login and password, or nil. Both outcomes go to the system log,
+    /// with `source` (the client's address).
+    public func signIn(login: String, password: String, source: String? = nil) throws(RecordError) -> DirectoryUser? {
+        let found = try read(as: .system) { try $0.passwordHash(login: login) }
+        let user = found.flatMap { Bcrypt.verify(password, hash: $0.hash) ? $0.user : nil }
+        try store.write(as: .system) { transaction in
+            if let user {
+                try transaction.logEvent("sign-in", user: user.id, login: user.login, source: source)
+            } else {
+                try transaction.logEvent("sign-in-failed", user: found?.user.id, login: login, source: source)
+            }
+        }
+        return user
     }
 
     /// On a database without users: creates `admin` with the built-in admin role and a random

@@ -7,6 +7,17 @@ extension Engine {
     /// already owns is refused. The user needs `claim` on the entity.
     @discardableResult
     public func claim(_ entityName: String, id: Int64, as user: DirectoryUser) throws(RecordError) -> Record {
+        do {
+            return try claimInTransaction(entityName, id: id, as: user)
+        } catch {
+            if error.code == .forbidden && error.message.hasPrefix("you may not") {
+                try logDenial("claim \(entityName) #\(id)", user: user)
+            }
+            throw error
+        }
+    }
+
+    private func claimInTransaction(_ entityName: String, id: Int64, as user: DirectoryUser) throws(RecordError) -> Record {
         try write(as: user.actor) { transaction in
             let access = try AccessPolicy.access(entityName, for: user, in: transaction)
             guard schema.entity(entityName)?.isPool == true, access.mayClaim else {
@@ -50,6 +61,11 @@ extension Engine {
             }
             return moved
         }
+    }
+
+    /// A refused action in the system log, in its own transaction, after the refused one rolled back.
+    func logDenial(_ detail: String, user: DirectoryUser) throws(RecordError) {
+        try store.write(as: .system) { try $0.logEvent("denied", user: user.id, login: user.login, detail: detail) }
     }
 
     private func ownerChange(_ entity: String, id: Int64, to user: DirectoryUser, action: String, in transaction: RecordTransaction)

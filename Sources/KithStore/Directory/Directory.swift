@@ -252,3 +252,39 @@ extension RecordTransaction {
         return chain
     }
 }
+
+/// An entry of the system log (系统日志): who did what security-relevant thing, when, from where.
+public struct SystemEvent: Sendable, Equatable {
+    public let id: Int64
+    public let at: String
+    /// `sign-in`, `sign-in-failed`, `token-used`, `denied`, `export`, `role-change`, ...
+    public let kind: String
+    public let userID: Int64?
+    public let login: String?
+    /// Where it came from: an IP address, `cli`, ...
+    public let source: String?
+    public let detail: String
+}
+
+extension RecordTransaction {
+    // MARK: - System log
+
+    public func logEvent(_ kind: String, user: Int64? = nil, login: String? = nil, source: String? = nil, detail: String = "")
+        throws(RecordError)
+    {
+        try storage("event") {
+            try db.execute(
+                sql: "INSERT INTO kith_event (at, kind, user, login, source, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [nowText, kind, user, login, source, detail])
+        }
+    }
+
+    /// The newest entries first.
+    public func systemLog(limit: Int = 100) throws(RecordError) -> [SystemEvent] {
+        try storage("event") {
+            try Row.fetchAll(
+                db, sql: "SELECT id, at, kind, user, login, source, detail FROM kith_event ORDER BY id DESC LIMIT ?", arguments: [limit]
+            ).map { SystemEvent(id: $0[0], at: $0[1], kind: $0[2], userID: $0[3], login: $0[4], source: $0[5], detail: $0[6]) }
+        }
+    }
+}

@@ -41,6 +41,10 @@ enum InternalTables {
                 CREATE INDEX IF NOT EXISTS kith_share__user ON kith_share (entity, user, record);
                 CREATE INDEX IF NOT EXISTS kith_share__department ON kith_share (entity, department, record);
                 CREATE INDEX IF NOT EXISTS kith_share__record ON kith_share (entity, record);
+                CREATE TABLE IF NOT EXISTS kith_event (
+                    id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, user INTEGER, login TEXT, source TEXT,
+                    detail TEXT NOT NULL DEFAULT '');
+                CREATE INDEX IF NOT EXISTS kith_event__at ON kith_event (at);
                 """)
     }
 
