@@ -70,9 +70,10 @@ public final class Engine: Sendable {
     ) throws(RecordError) -> ImportReport {
         let session = RuleSession(engine: self)
         defer { session.finish() }
+        let access = try read(as: actor) { try self.access(entity, for: actor, in: $0) }
         let report = try RecordTransfer.importCSV(
-            entity, from: file, into: store, dryRun: dryRun, skipInvalid: skipInvalid, as: actor, access: access(entity, for: actor),
-            hooks: session, progress: progress)
+            entity, from: file, into: store, dryRun: dryRun, skipInvalid: skipInvalid, as: actor, access: access, hooks: session,
+            progress: progress)
         let pending = session.takeAfterCommit()
         if report.applied { runAfterCommit(pending, as: actor) }
         return report
@@ -96,8 +97,12 @@ public final class Engine: Sendable {
         }
     }
 
-    /// What rules may read and write for `actor`: the whole entity until access scopes arrive.
-    func access(_ entity: String, for actor: Actor) -> AccessFilter { .unrestricted }
+    /// What `actor` may read and write of `entity`: the roles' scopes for a person, everything for
+    /// the engine and the command line (no user).
+    func access(_ entity: String, for actor: Actor, in transaction: RecordTransaction) throws(RecordError) -> AccessFilter {
+        guard let id = actor.userID else { return .unrestricted }
+        return try AccessPolicy.access(entity, for: try transaction.user(id: id), in: transaction).filter
+    }
 }
 
 /// Rule functions called together, in order, in one trip into Lua.

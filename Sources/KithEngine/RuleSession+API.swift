@@ -77,11 +77,19 @@ extension RuleSession: RuleHost {
         return transaction.acting(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .rule))
     }
 
-    private func access(_ entity: String) -> AccessFilter { engine.access(entity, for: transaction.actor) }
+    /// What the user the rule runs for may do with the entity (computed once per user and entity).
+    private func access(_ entity: String) throws(RecordError) -> AccessFilter {
+        let actor = transaction.actor
+        let key = "\(actor.userID ?? 0)/\(entity)"
+        if let known = accessCache[key] { return known }
+        let filter = try engine.access(entity, for: actor, in: transaction)
+        accessCache[key] = filter
+        return filter
+    }
 
     private func get(_ arguments: Arguments) throws -> ScriptValue {
         let entity = try arguments.entity(0, schema)
-        guard let record = try transaction.get(entity.name, id: try arguments.id(1), access: access(entity.name)) else { return .null }
+        guard let record = try transaction.get(entity.name, id: try arguments.id(1), access: try access(entity.name)) else { return .null }
         return ScriptValues.record(record, schema: schema)
     }
 
@@ -97,14 +105,14 @@ extension RuleSession: RuleHost {
         let limit = Int(options["limit"].integer ?? 100)
         guard (1...1000).contains(limit) else { throw HostError.message("limit must be between 1 and 1000") }
         let query = RecordQuery(entity: entity.name, filter: try filter(arguments, at: 1), sort: sort, limit: limit)
-        let page = try transaction.query(query, access: access(entity.name))
+        let page = try transaction.query(query, access: try access(entity.name))
         return .list(page.records.map { ScriptValues.record($0, schema: schema) })
     }
 
     private func count(_ arguments: Arguments) throws -> ScriptValue {
         let entity = try arguments.entity(0, schema)
         let rows = try transaction.aggregate(
-            AggregateQuery(entity: entity.name, filter: try filter(arguments, at: 1), aggregate: .count), access: access(entity.name))
+            AggregateQuery(entity: entity.name, filter: try filter(arguments, at: 1), aggregate: .count), access: try access(entity.name))
         return .integer(Int64(rows.first?.count ?? 0))
     }
 
@@ -116,7 +124,7 @@ extension RuleSession: RuleHost {
         }
         let rows = try transaction.aggregate(
             AggregateQuery(entity: entity.name, filter: try filter(arguments, at: 2), aggregate: .sum, field: name),
-            access: access(entity.name))
+            access: try access(entity.name))
         let total = rows.first?.value ?? .null
         if total == .null { return field.type == .integer ? .integer(0) : .decimal(units: 0, scale: field.effectiveScale) }
         return ScriptValues.value(total, field)
@@ -127,7 +135,7 @@ extension RuleSession: RuleHost {
         let lines = arguments.values.count > 2 ? ScriptValues.lineValues(arguments.values[2], schema: schema) : [:]
         let target = ruleTransaction
         let record = try target.atomically {
-            try target.create(entity.name, ScriptValues.values(arguments.values.count > 1 ? arguments.values[1] : .null), lines: lines, access: access(entity.name))
+            try target.create(entity.name, ScriptValues.values(arguments.values.count > 1 ? arguments.values[1] : .null), lines: lines, access: try access(entity.name))
         }
         return ScriptValues.record(record, schema: schema)
     }
@@ -138,7 +146,7 @@ extension RuleSession: RuleHost {
         let values = ScriptValues.values(arguments.values.count > 2 ? arguments.values[2] : .null)
         let lines = arguments.values.count > 3 ? ScriptValues.lineValues(arguments.values[3], schema: schema) : nil
         let target = ruleTransaction
-        let record = try target.atomically { try target.update(entity.name, id: id, values, lines: lines, access: access(entity.name)) }
+        let record = try target.atomically { try target.update(entity.name, id: id, values, lines: lines, access: try access(entity.name)) }
         return ScriptValues.record(record, schema: schema)
     }
 
@@ -146,7 +154,7 @@ extension RuleSession: RuleHost {
         let entity = try arguments.entity(0, schema)
         let id = try arguments.id(1)
         let target = ruleTransaction
-        try target.atomically { try target.delete(entity.name, id: id, access: access(entity.name)) }
+        try target.atomically { try target.delete(entity.name, id: id, access: try access(entity.name)) }
         return .boolean(true)
     }
 

@@ -24,6 +24,8 @@ final class RuleSession: RecordHooks {
     private var depth = 0
     private var afterCommit: [PendingHook] = []
     private var users: [Int64: ScriptValue] = [:]
+    /// Access filters of the rules' users, by user and entity.
+    var accessCache: [String: AccessFilter] = [:]
     /// Serves `kith.test` when the session runs rule tests.
     var tests: RuleTestRun?
 
@@ -43,6 +45,12 @@ final class RuleSession: RecordHooks {
         transactions.append(transaction.watched(by: self))
         defer { transactions.removeLast() }
         return try body()
+    }
+
+    /// Forgets what was looked up in a transaction that is over (rule tests run one per case).
+    func forgetLookups() {
+        users = [:]
+        accessCache = [:]
     }
 
     func takeAfterCommit() -> [PendingHook] {

@@ -119,6 +119,7 @@ public final class RuleTestRun: @unchecked Sendable {
             }
             if let filter, !currentFile.contains(filter) && !name.contains(filter) { return [] }
             clock.set(clock.start)
+            session.forgetLookups()
             var failure: String?
             _ = try? engine.store.write(as: administrator, hooks: session) { transaction in
                 session.enter(transaction) {

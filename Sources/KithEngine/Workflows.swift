@@ -20,7 +20,7 @@ extension Engine {
         }
         let session = try self.session(of: transaction)
         let actor = transaction.actor
-        guard let current = try transaction.get(entityName, id: id, access: access(entityName, for: actor)) else {
+        guard let current = try transaction.get(entityName, id: id, access: access(entityName, for: actor, in: transaction)) else {
             throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) does not exist")
         }
         let state = current["state"].text ?? ""

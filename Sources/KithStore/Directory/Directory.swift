@@ -272,7 +272,7 @@ extension RecordTransaction {
     public func logEvent(_ kind: String, user: Int64? = nil, login: String? = nil, source: String? = nil, detail: String = "")
         throws(RecordError)
     {
-        try storage("event") {
+        try storage("system_log") {
             try db.execute(
                 sql: "INSERT INTO kith_event (at, kind, user, login, source, detail) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [nowText, kind, user, login, source, detail])
@@ -281,7 +281,7 @@ extension RecordTransaction {
 
     /// The newest entries first.
     public func systemLog(limit: Int = 100) throws(RecordError) -> [SystemEvent] {
-        try storage("event") {
+        try storage("system_log") {
             try Row.fetchAll(
                 db, sql: "SELECT id, at, kind, user, login, source, detail FROM kith_event ORDER BY id DESC LIMIT ?", arguments: [limit]
             ).map { SystemEvent(id: $0[0], at: $0[1], kind: $0[2], userID: $0[3], login: $0[4], source: $0[5], detail: $0[6]) }

@@ -1,9 +1,9 @@
 -- The membership pack's rules (scripts/membership.lua), in the membership example workspace.
 local t = require("kith.test")
 
-local function member(name)
+local function member(name, plan)
+  plan = plan or kith.create("membership_plan", { code = "GOLD-" .. name, name = "Gold", fee = "1999.00" })
   local customer = kith.create("customer", { name = name })
-  local plan = kith.create("membership_plan", { code = "GOLD-" .. name, name = "Gold", fee = "1999.00" })
   local card = kith.create("member_card", { customer = customer.id, plan = plan.id, expires_on = "2026-06-30" })
   return customer, card, plan
 end
@@ -45,9 +45,10 @@ end)
 t.case("cards past their date expire; those ending soon are announced", function()
   t.user("club.rep", { roles = { "sales_rep" } })
   t.clock("2026-06-20T09:00:00")
+  local plan = kith.create("membership_plan", { code = "GOLD", name = "Gold", fee = "1999.00" })
   local soon, gone = t.as("club.rep", function()
-    local a = select(2, member("Soon"))
-    local b = select(2, member("Gone"))
+    local a = select(2, member("Soon", plan))
+    local b = select(2, member("Gone", plan))
     return a, b
   end)
   kith.update("member_card", gone.id, { expires_on = "2026-06-01" })
