@@ -17,6 +17,7 @@ public final class Engine: Sendable {
 
     /// Each entity's hook functions per event, with their names joined as the rules state takes them.
     let hookChains: [String: [Hook.Event: HookChain]]
+    let tokenCache = TokenCache()
 
     public init(store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith")) {
         self.schema = store.schema

@@ -75,3 +75,27 @@ struct DepartmentCommand: ParsableCommand {
         }
     }
 }
+
+/// `kith token create USER`: a new API token, printed once.
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage API tokens.", subcommands: [Create.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create", abstract: "Print a new API token for a user (shown only now; it is stored hashed).")
+
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The user's login.") var user: String
+        @Option(help: "What the token is for, to recognize it later.") var name: String = ""
+
+        func run() throws {
+            let engine = try openEngine(try loadWorkspace(options))
+            do {
+                print(try engine.createToken(for: user, name: name))
+            } catch {
+                printError("kith: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

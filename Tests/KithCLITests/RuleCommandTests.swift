@@ -108,5 +108,8 @@ extension RuleCommandTests {
         let run = try CheckCommandTests.kith(["test", "team"], in: folder)
         #expect(run.status == 0, "\(run.output)\(run.errors)")
         #expect(run.output.hasSuffix("1 passed, 0 failed\n"), "\(run.output)")
+        let token = try CheckCommandTests.kith(["token", "create", "zhao.lei"], in: folder)
+        #expect(token.status == 0 && token.output.hasPrefix("kith_"), "\(token.output)\(token.errors)")
+        #expect(try CheckCommandTests.kith(["token", "create", "ghost"], in: folder).status == 1)
     }
 }

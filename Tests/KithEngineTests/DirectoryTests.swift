@@ -55,3 +55,28 @@ extension DirectoryTests {
         #expect(log[0].detail == "claim customer #\(pooled.id)" && log[0].login == "mkt")
     }
 }
+
+extension DirectoryTests {
+    @Test func tokensWorkUntilRevokedAndEveryUseIsLogged() throws {
+        let test = try TestEngine()
+        let user = try test.engine.addUser(login: "api.client", roles: ["sales_rep"])
+        let token = try test.engine.createToken(for: "api.client", name: "ERP sync")
+        #expect(token.hasPrefix("kith_"))
+        #expect(try test.engine.authenticate(token: token, source: "10.1.1.1")?.id == user.id)
+        #expect(try test.engine.authenticate(token: token)?.id == user.id, "remembered, still valid")
+        var wrong = token
+        wrong.removeLast()
+        wrong += token.hasSuffix("a") ? "b" : "a"
+        #expect(try test.engine.authenticate(token: wrong) == nil)
+        #expect(try test.engine.authenticate(token: "kith_999_x") == nil)
+        #expect(try test.engine.authenticate(token: "not a token") == nil)
+        let stored = try test.engine.read(as: .system) { try $0.token(id: Int64(token.split(separator: "_")[1])!) }
+        #expect(stored?.secretHash.hasPrefix("$2") == true && stored?.secretHash.contains(token.split(separator: "_")[2]) == false)
+        try test.engine.revokeToken(Int64(token.split(separator: "_")[1])!)
+        #expect(try test.engine.authenticate(token: token) == nil)
+        let log = try test.engine.read(as: .system) { try $0.systemLog() }
+        #expect(log.filter { $0.kind == "token-used" }.count == 2)
+        #expect(log.contains { $0.kind == "token-used" && $0.source == "10.1.1.1" })
+        #expect(throws: RecordError.self) { try test.engine.createToken(for: "nobody") }
+    }
+}

@@ -288,3 +288,35 @@ extension RecordTransaction {
         }
     }
 }
+
+extension RecordTransaction {
+    // MARK: - API tokens
+
+    /// Stores a token's hashed secret for a user; the token's id.
+    public func addToken(user: Int64, name: String, secretHash: String) throws(RecordError) -> Int64 {
+        try storage("token") {
+            try db.execute(
+                sql: "INSERT INTO kith_token (user, name, secret_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [user, name, secretHash, nowText])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// A live token's owner and hashed secret.
+    public func token(id: Int64) throws(RecordError) -> (user: Int64, secretHash: String)? {
+        try storage("token") {
+            try Row.fetchOne(db, sql: "SELECT user, secret_hash FROM kith_token WHERE id = ? AND revoked_at IS NULL", arguments: [id])
+                .map { ($0[0], $0[1]) }
+        }
+    }
+
+    public func markTokenUsed(_ id: Int64) throws(RecordError) {
+        try storage("token") { try db.execute(sql: "UPDATE kith_token SET last_used_at = ? WHERE id = ?", arguments: [nowText, id]) }
+    }
+
+    public func revokeToken(_ id: Int64) throws(RecordError) {
+        try storage("token") {
+            try db.execute(sql: "UPDATE kith_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [nowText, id])
+        }
+    }
+}

@@ -45,6 +45,9 @@ enum InternalTables {
                     id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, user INTEGER, login TEXT, source TEXT,
                     detail TEXT NOT NULL DEFAULT '');
                 CREATE INDEX IF NOT EXISTS kith_event__at ON kith_event (at);
+                CREATE TABLE IF NOT EXISTS kith_token (
+                    id INTEGER PRIMARY KEY, user INTEGER NOT NULL REFERENCES kith_user(id), name TEXT NOT NULL DEFAULT '',
+                    secret_hash TEXT NOT NULL, created_at TEXT NOT NULL, last_used_at TEXT, revoked_at TEXT);
                 """)
     }
 

@@ -1,0 +1,72 @@
+public import Foundation
+import HummingbirdBcrypt
+public import KithStore
+
+/// API tokens: `kith_<id>_<secret>`, shown once; the secret is stored as a bcrypt hash. Tokens are
+/// random (190 bits), so a low work factor suffices; a verified token is remembered by the
+/// process so that each request does not pay for bcrypt.
+extension Engine {
+    /// Creates a token for the user with this login and returns it: the only time it is shown.
+    public func createToken(for login: String, name: String = "") throws(RecordError) -> String {
+        let secret = Self.randomSecret()
+        let hash = Bcrypt.hash(secret, cost: Self.tokenCost)
+        let id = try write(as: .system) { transaction in
+            guard let user = try transaction.user(login: login), user.isActive else {
+                throw RecordError(.invalid, entity: "token", "there is no active user '\(login)'")
+            }
+            let id = try transaction.addToken(user: user.id, name: name, secretHash: hash)
+            try transaction.logEvent("token-created", user: user.id, login: user.login, source: "cli", detail: "token #\(id)")
+            return id
+        }
+        return "kith_\(id)_\(secret)"
+    }
+
+    /// The active user a token belongs to, or nil (unknown, revoked, or a wrong secret). Each use
+    /// is stamped and logged.
+    public func authenticate(token: String, source: String? = nil) throws(RecordError) -> DirectoryUser? {
+        let parts = token.split(separator: "_", maxSplits: 2)
+        guard parts.count == 3, parts[0] == "kith", let id = Int64(parts[1]) else { return nil }
+        let secret = String(parts[2])
+        guard let stored = try read(as: .system, { try $0.token(id: id) }) else { return nil }
+        let verified = tokenCache.verified(token) || Bcrypt.verify(secret, hash: stored.secretHash)
+        guard verified else { return nil }
+        tokenCache.remember(token)
+        return try write(as: .system) { transaction in
+            guard let user = try transaction.user(id: stored.user), user.isActive else { return nil }
+            try transaction.markTokenUsed(id)
+            try transaction.logEvent("token-used", user: user.id, login: user.login, source: source, detail: "token #\(id)")
+            return user
+        }
+    }
+
+    /// Revokes a token: it stops working at once.
+    public func revokeToken(_ id: Int64) throws(RecordError) {
+        try write(as: .system) { try $0.revokeToken(id) }
+        tokenCache.forgetAll()
+    }
+
+    static let tokenCost: UInt8 = 6
+
+    static func randomSecret() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<32).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}
+
+/// Tokens this process has verified (revocation empties it).
+final class TokenCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: Set<String> = []
+
+    func verified(_ token: String) -> Bool { lock.withLock { known.contains(token) } }
+
+    func remember(_ token: String) {
+        lock.withLock {
+            if known.count > 10_000 { known = [] }
+            known.insert(token)
+        }
+    }
+
+    func forgetAll() { lock.withLock { known = [] } }
+}
