@@ -1,3 +1,4 @@
+public import Foundation
 public import KithSchema
 public import KithStore
 
@@ -74,5 +75,25 @@ extension Engine {
         let engineActor = Actor(userID: transaction.actor.userID, departmentID: transaction.actor.departmentID, origin: .engine)
         return try transaction.acting(as: engineActor).update(
             entity, id: id, ["owner": .integer(user.id), "department": user.departmentID.map(Value.integer) ?? .null], action: action)
+    }
+}
+
+/// Exports (导出) with the user's access: the rows they may read, without the fields they may not
+/// see; only for roles with `export`. Each export goes to the system log.
+extension Engine {
+    @discardableResult
+    public func exportCSV(_ query: RecordQuery, columns: [String]? = nil, to output: OutputStream, as user: DirectoryUser)
+        throws(RecordError) -> Int
+    {
+        let access = try read(as: user.actor) { try AccessPolicy.access(query.entity, for: user, in: $0) }
+        guard access.mayExport else {
+            try logDenial("export \(query.entity)", user: user)
+            throw RecordError(.forbidden, entity: query.entity, "you may not export \(query.entity) records")
+        }
+        let count = try RecordTransfer.exportCSV(query, columns: columns, from: store, to: output, as: user.actor, access: access.filter)
+        try store.write(as: .system) {
+            try $0.logEvent("export", user: user.id, login: user.login, detail: "\(query.entity): \(count) records")
+        }
+        return count
     }
 }

@@ -336,3 +336,47 @@ import Testing
         #expect(throws: RecordError.self) { try test.engine.claim("customer", id: ids[0], as: leaving) }
     }
 }
+
+extension FieldAccessTests {
+    @Test func exportsFollowTheUsersAccessAndAreLogged() throws {
+        let test = try TestEngine()
+        let marketer = try test.engine.addUser(login: "mkt", roles: ["marketing"])
+        let rep = try test.engine.addUser(login: "rep", roles: ["sales_rep"])
+        try test.engine.write(as: rep.actor) { transaction in
+            _ = try transaction.create("customer", ["name": "Export Co", "owner": .integer(rep.id)])
+        }
+        let output = OutputStream.toMemory()
+        output.open()
+        #expect(try test.engine.exportCSV(RecordQuery(entity: "customer"), to: output, as: marketer) == 1)
+        let data = output.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
+        let header = String(decoding: data, as: UTF8.self).split(separator: "\n").first ?? ""
+        #expect(header.contains("name") && !header.contains("credit_limit"), "\(header)")
+        #expect(throws: RecordError.self) { try test.engine.exportCSV(RecordQuery(entity: "customer"), to: OutputStream.toMemory(), as: rep) }
+        let log = try test.engine.read(as: .system) { try $0.systemLog() }
+        #expect(log.map(\.kind).prefix(2) == ["denied", "export"])
+    }
+
+    @Test func rulesOnAUsersBehalfDoNotSeeHiddenFields() throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="peek" version="1">
+              <entity name="peek_note" label="Peek"><field name="text" type="text" max="200"/>
+                <hook event="before-save" function="peek.look"/></entity>
+              <role name="peeker" label="Peeker">
+                <grant entity="peek_note" read="all" create="yes"/>
+                <grant entity="customer_like" read="all"/>
+              </role>
+              <entity name="customer_like" label="Customer-like">
+                <field name="name" type="text" max="50"/><field name="secret" type="text" max="50"/>
+              </entity>
+              <extend-role name="peeker"><field entity="customer_like" name="secret" access="none"/></extend-role>
+            </module>
+            """
+        let test = try TestEngine(
+            module: module,
+            scripts: ["peek": "return { look = function(ctx) local c = kith.find('customer_like', {})[1]; ctx.record.text = tostring(c.name) .. '/' .. tostring(c.secret) end }"])
+        try test.engine.write(as: .system) { _ = try $0.create("customer_like", ["name": "Visible", "secret": "hidden"]) }
+        let peeker = try test.engine.addUser(login: "peeker", roles: ["peeker"])
+        let note = try test.engine.write(as: peeker.actor) { try $0.create("peek_note", ["text": "x"]) }
+        #expect(note["text"] == "Visible/nil")
+    }
+}
