@@ -9,6 +9,7 @@ import KithSchema
 //                                           measures on the data a previous run left in FOLDER
 //   kith-benchmarks rules [SECTION...]      hooks on saves, the budget hook, the state pool
 //                                           (sections: saves core invoke pool loop)
+//   kith-benchmarks access [RECORDS]        list page and count as a rep, a manager, an executive
 // Each prints a Markdown table; results are kept in Benchmarks/README.md.
 
 guard let installation = Installation.locate() else {
@@ -31,6 +32,12 @@ case "store":
     benchmark.reuse = arguments.contains("--reuse")
     try benchmark.run()
     print("Scale \(scale): \(benchmark.customers) customers, \(benchmark.contacts) contacts, \(benchmark.opportunities) opportunities.\n")
+    print(benchmark.table())
+case "access":
+    let records = arguments.dropFirst().first.flatMap(Int.init) ?? 200_000
+    var benchmark = AccessBenchmark(installation: installation, coreFiles: coreFiles, records: records)
+    try benchmark.run()
+    print("\(records) opportunities, 30 reps in 4 branches, 400 shares.\n")
     print(benchmark.table())
 case "rules":
     var benchmark = RuleBenchmark(installation: installation, coreFiles: coreFiles)

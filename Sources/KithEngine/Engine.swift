@@ -76,7 +76,10 @@ public final class Engine: Sendable {
             entity, from: file, into: store, dryRun: dryRun, skipInvalid: skipInvalid, as: actor, access: access, hooks: session,
             progress: progress)
         let pending = session.takeAfterCommit()
-        if report.applied { runAfterCommit(pending, as: actor) }
+        if report.applied {
+            runAfterCommit(pending, as: actor)
+            if report.imported >= 1_000 { try? store.analyze() }  // new statistics for the planner
+        }
         return report
     }
 

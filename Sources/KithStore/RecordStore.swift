@@ -118,6 +118,7 @@ public final class RecordStore: Sendable {
                 for step in plan.steps { try apply(step, db) }
                 try InternalTables.record(plan.target, at: clock.now(), db)
             }
+            try analyze()
         } catch let error as OpenError {
             throw error
         } catch {
@@ -249,5 +250,17 @@ extension RecordStore {
         try reader.backup(to: writer)
         try reader.close()
         try writer.close()
+    }
+}
+
+extension RecordStore {
+    /// Refreshes SQLite's statistics (`ANALYZE`, sampled) so the planner picks the right index for
+    /// scoped queries (an owner's few records rather than a whole stage). Runs after migrations
+    /// and bulk imports; cheap (a sample of each index).
+    public func analyze() throws {
+        try pool.write { db in
+            try db.execute(sql: "PRAGMA analysis_limit = 1000")
+            try db.execute(sql: "ANALYZE")
+        }
     }
 }
