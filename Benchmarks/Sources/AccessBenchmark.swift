@@ -37,13 +37,17 @@ struct AccessBenchmark {
         let started = Date()
         try store.write(as: .system) { transaction in
             let customer = try transaction.createID("customer", ["name": "Bench Co"])
+            // Owner, stage and date drawn independently (a modulo pattern would give each rep one stage).
             for index in 0..<records {
-                let owner = users[index % users.count]
+                let owner = users[Int.random(in: 0..<users.count, using: &generator)]
+                let month = Int.random(in: 1...12, using: &generator)
+                let day = Int.random(in: 1...28, using: &generator)
                 _ = try transaction.createID(
                     "opportunity",
                     [
-                        "title": .text("Deal \(index)"), "customer": .integer(customer), "stage": .text(stages[index % 6]),
-                        "close_date": .text("2026-\(String(format: "%02d", 1 + index % 12))-\(String(format: "%02d", 1 + index % 28))"),
+                        "title": .text("Deal \(index)"), "customer": .integer(customer),
+                        "stage": .text(stages[Int.random(in: 0..<6, using: &generator)]),
+                        "close_date": .text("2026-\(String(format: "%02d", month))-\(String(format: "%02d", day))"),
                         "amount": .integer(Int64.random(in: 1_000...900_000, using: &generator)), "owner": .integer(owner.id),
                         "department": owner.departmentID.map(Value.integer) ?? .null,
                     ])
