@@ -37,7 +37,7 @@ case "access":
     let records = arguments.dropFirst().first.flatMap(Int.init) ?? 200_000
     var benchmark = AccessBenchmark(installation: installation, coreFiles: coreFiles, records: records)
     try benchmark.run()
-    print("\(records) opportunities, 30 reps in 4 branches, 400 shares.\n")
+    print("\(records) opportunities, 30 reps in 4 branches, 400 shares with 15 of the reps.\n")
     print(benchmark.table())
 case "rules":
     var benchmark = RuleBenchmark(installation: installation, coreFiles: coreFiles)

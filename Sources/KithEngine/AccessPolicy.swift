@@ -70,12 +70,13 @@ public enum AccessPolicy {
         let ownerless = entity.ownership == .none
         var readCondition = try condition(ownerless && read != .no ? .all : read, user: user, in: transaction)
         if let base = readCondition {
-            var alternatives = [base, shares.read]
+            var alternatives = [base]
+            if let shared = shares?.read { alternatives.append(shared) }
             if entity.isPool && claim { alternatives.append(AccessFilter.Condition(sql: "r.\"owner\" IS NULL")) }
             readCondition = any(alternatives)
         }
         var updateCondition = try condition(ownerless && update != .no ? .all : update, user: user, in: transaction)
-        if let base = updateCondition { updateCondition = any([base, shares.edit]) }
+        if let base = updateCondition, let shared = shares?.edit { updateCondition = any([base, shared]) }
         let deleteCondition = try condition(ownerless && delete != .no ? .all : delete, user: user, in: transaction)
         let hidden = readingRoles == 0 ? [] : Set(fieldLevels.filter { $0.value == .none }.keys)
         let readonly = readingRoles == 0 ? [] : Set(fieldLevels.filter { $0.value == .read }.keys)
@@ -104,14 +105,17 @@ public enum AccessPolicy {
         }
     }
 
-    /// Records shared with the user or with a department at or above theirs.
+    /// Records shared with the user or with a department at or above theirs; nil when nothing of
+    /// the entity is shared with them (most users, most of the time): then the scope alone lets
+    /// SQLite walk the owner's or department's index.
     static func shareCondition(_ entity: String, user: DirectoryUser, in transaction: RecordTransaction) throws(RecordError) -> (
         read: AccessFilter.Condition, edit: AccessFilter.Condition
-    ) {
+    )? {
         var chain: [Int64] = []
         if let department = user.departmentID { chain = try transaction.departmentChain(department) }
         let target = "entity = ? AND (user = ? OR department IN (SELECT value FROM json_each(?)))"
         let arguments: [Value] = [.text(entity), .integer(user.id), .text(jsonList(chain))]
+        guard try transaction.hasShares(entity, user: user.id, departments: chain) else { return nil }
         return (
             AccessFilter.Condition(sql: "r.id IN (SELECT record FROM kith_share WHERE \(target))", arguments: arguments),
             AccessFilter.Condition(sql: "r.id IN (SELECT record FROM kith_share WHERE can_edit = 1 AND \(target))", arguments: arguments)

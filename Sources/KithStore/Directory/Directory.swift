@@ -320,3 +320,16 @@ extension RecordTransaction {
         }
     }
 }
+
+extension RecordTransaction {
+    /// Whether anything of the entity is shared with the user or one of these departments.
+    public func hasShares(_ entity: String, user: Int64, departments: [Int64]) throws(RecordError) -> Bool {
+        try storage(entity) {
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM kith_share WHERE entity = ? AND (user = ? OR department IN (SELECT value FROM json_each(?))))
+                    """, arguments: [entity, user, "[" + departments.map(String.init).joined(separator: ",") + "]"]) ?? false
+        }
+    }
+}
