@@ -165,25 +165,11 @@ struct RuleBenchmark {
         } / Double(calls)
         rows.append(("invoke a rule with an empty context (µs per call)", Self.format(bare * 1e6)))
         rows.append(("the same, reading the record back as before-save does (µs per call)", Self.format(readBack * 1e6)))
-        // The same call after other work has pushed Lua's data out of the CPU caches, as in a save.
-        var scratch = [UInt8](repeating: 1, count: 2 << 20)
-        var spent: UInt64 = 0
-        let coldCalls = 5_000
-        for _ in 0..<coldCalls {
-            for index in stride(from: 0, to: scratch.count, by: 64) { scratch[index] &+= 1 }
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try state.invoke(touch, context: context, host: host, readsBack: true)
-            spent += DispatchTime.now().uptimeNanoseconds - start
-        }
-        rows.append(("the same after 2 MB of other memory traffic, as in a save (µs per call)", Self.format(Double(spent) / Double(coldCalls) / 1e3)))
-        spent = 0
-        for _ in 0..<coldCalls {
-            for index in stride(from: 0, to: scratch.count, by: 64) { scratch[index] &+= 1 }
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try state.invoke(touch, context: empty, host: host, readsBack: false)
-            spent += DispatchTime.now().uptimeNanoseconds - start
-        }
-        rows.append(("an empty context after the same memory traffic (µs per call)", Self.format(Double(spent) / Double(coldCalls) / 1e3)))
+        // The same calls after other work has pushed Lua's data out of the CPU caches, as in a save.
+        let cold = try afterMemoryTraffic { _ = try state.invoke(touch, context: context, host: host, readsBack: true) }
+        rows.append(("the same after 2 MB of other memory traffic, as in a save (µs per call)", Self.format(cold)))
+        let coldEmpty = try afterMemoryTraffic { _ = try state.invoke(touch, context: empty, host: host, readsBack: false) }
+        rows.append(("an empty context after the same memory traffic (µs per call)", Self.format(coldEmpty)))
         runtime.release(state)
     }
 
@@ -210,6 +196,20 @@ struct RuleBenchmark {
         rows.append(("1M Lua instructions, no budget hook (ms)", Self.format(free * 1e3)))
         rows.append(("1M Lua instructions, with the budget hook (ms)", Self.format(budgeted * 1e3)))
         rows.append(("budget hook slowdown", Self.format(budgeted / free) + "x"))
+    }
+
+    /// Microseconds per `call`, each made after touching 2 MB of other memory (the traffic only is not timed).
+    func afterMemoryTraffic(_ call: () throws -> Void) throws -> Double {
+        var scratch = [UInt8](repeating: 1, count: 2 << 20)
+        var spent: UInt64 = 0
+        let calls = 5_000
+        for _ in 0..<calls {
+            for index in stride(from: 0, to: scratch.count, by: 64) { scratch[index] &+= 1 }
+            let start = DispatchTime.now().uptimeNanoseconds
+            try call()
+            spent += DispatchTime.now().uptimeNanoseconds - start
+        }
+        return Double(spent) / Double(calls) / 1e3
     }
 
     /// The median seconds of `runs` runs (after one warm-up).

@@ -663,10 +663,6 @@ void CLuaShim_pop(lua_State *L, int count) { lua_pop(L, count); }
 
 void CLuaShim_newTable(lua_State *L, int array, int hash) { lua_createtable(L, array, hash); }
 
-void CLuaShim_setEnvironment(lua_State *L, int function) {
-    if (lua_setupvalue(L, function, 1) == NULL) lua_pop(L, 1);
-}
-
 void CLuaShim_getRegistry(lua_State *L, const char *key) { lua_getfield(L, LUA_REGISTRYINDEX, key); }
 
 void CLuaShim_setRegistry(lua_State *L, const char *key) { lua_setfield(L, LUA_REGISTRYINDEX, key); }

@@ -101,7 +101,7 @@ public enum AccessPolicy {
             }
             let tree = try transaction.departmentTree(department)
             return AccessFilter.Condition(
-                sql: "r.\"department\" IN (SELECT value FROM json_each(?))", arguments: [.text(jsonList(tree))])
+                sql: "r.\"department\" IN (SELECT value FROM json_each(?))", arguments: [.text(RecordTransaction.jsonList(tree))])
         }
     }
 
@@ -114,7 +114,7 @@ public enum AccessPolicy {
         var chain: [Int64] = []
         if let department = user.departmentID { chain = try transaction.departmentChain(department) }
         let target = "entity = ? AND (user = ? OR department IN (SELECT value FROM json_each(?)))"
-        let arguments: [Value] = [.text(entity), .integer(user.id), .text(jsonList(chain))]
+        let arguments: [Value] = [.text(entity), .integer(user.id), .text(RecordTransaction.jsonList(chain))]
         guard try transaction.hasShares(entity, user: user.id, departments: chain) else { return nil }
         return (
             AccessFilter.Condition(sql: "r.id IN (SELECT record FROM kith_share WHERE \(target))", arguments: arguments),
@@ -133,6 +133,4 @@ public enum AccessPolicy {
         return AccessFilter.Condition(
             sql: "r.\"\(link)\" IN (SELECT m.id FROM \"\(table)\" m WHERE \(inner))", arguments: condition.arguments)
     }
-
-    static func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
 }

@@ -14,23 +14,9 @@ extension Engine {
     ) throws(RecordError) -> DirectoryUser {
         let hash = password.map { Bcrypt.hash($0, cost: Self.passwordCost) }
         return try write(as: .system) { transaction in
-            var departmentID: Int64?
-            if let department {
-                guard let found = try transaction.department(named: department) else {
-                    throw RecordError(.invalid, entity: "user", "there is no department '\(department)' (kith department add creates one)")
-                }
-                departmentID = found.id
-            }
-            var managerID: Int64?
-            if let manager {
-                guard let found = try transaction.user(login: manager) else {
-                    throw RecordError(.invalid, entity: "user", "there is no user '\(manager)' to be the manager")
-                }
-                managerID = found.id
-            }
             let id = try transaction.addUser(
-                login: login, name: name ?? login, email: email, department: departmentID, manager: managerID, roles: roles,
-                passwordHash: hash)
+                login: login, name: name ?? login, email: email, department: try transaction.departmentID(named: department),
+                manager: try transaction.userID(login: manager), roles: roles, passwordHash: hash)
             guard let user = try transaction.user(id: id) else { throw RecordError(.storage, entity: "user", "the new user could not be read back") }
             return user
         }
@@ -40,21 +26,8 @@ extension Engine {
     @discardableResult
     public func addDepartment(name: String, parent: String? = nil, head: String? = nil) throws(RecordError) -> Department {
         try write(as: .system) { transaction in
-            var parentID: Int64?
-            if let parent {
-                guard let found = try transaction.department(named: parent) else {
-                    throw RecordError(.invalid, entity: "department", "there is no department '\(parent)'")
-                }
-                parentID = found.id
-            }
-            var headID: Int64?
-            if let head {
-                guard let found = try transaction.user(login: head) else {
-                    throw RecordError(.invalid, entity: "department", "there is no user '\(head)' to head it")
-                }
-                headID = found.id
-            }
-            let id = try transaction.addDepartment(name: name, parent: parentID, head: headID)
+            let id = try transaction.addDepartment(
+                name: name, parent: try transaction.departmentID(named: parent), head: try transaction.userID(login: head))
             guard let department = try transaction.department(id: id) else {
                 throw RecordError(.storage, entity: "department", "the new department could not be read back")
             }

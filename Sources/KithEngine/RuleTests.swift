@@ -200,37 +200,18 @@ public final class RuleTestRun: @unchecked Sendable {
             let login = try arguments.text(0)
             let options = arguments.values.count > 1 ? arguments.values[1] : .null
             let transaction = session.transaction
-            var department: Int64?
-            if let name = options["department"].text {
-                guard let found = try transaction.department(named: name) else { throw HostError.message("t.user: no department '\(name)'") }
-                department = found.id
-            }
-            var manager: Int64?
-            if let name = options["manager"].text {
-                guard let found = try transaction.user(login: name) else { throw HostError.message("t.user: no user '\(name)'") }
-                manager = found.id
-            }
             let id = try transaction.addUser(
-                login: login, name: options["name"].text ?? login, email: options["email"].text, department: department, manager: manager,
-                roles: (options["roles"].items ?? []).compactMap(\.text))
+                login: login, name: options["name"].text ?? login, email: options["email"].text,
+                department: try transaction.departmentID(named: options["department"].text),
+                manager: try transaction.userID(login: options["manager"].text), roles: (options["roles"].items ?? []).compactMap(\.text))
             return [.integer(id)]
         case .testDepartment:
-            let name = try arguments.text(0)
             let options = arguments.values.count > 1 ? arguments.values[1] : .null
             let transaction = session.transaction
-            var parent: Int64?
-            if let parentName = options["parent"].text {
-                guard let found = try transaction.department(named: parentName) else {
-                    throw HostError.message("t.department: no department '\(parentName)'")
-                }
-                parent = found.id
-            }
-            var head: Int64?
-            if let login = options["head"].text {
-                guard let found = try transaction.user(login: login) else { throw HostError.message("t.department: no user '\(login)'") }
-                head = found.id
-            }
-            return [.integer(try transaction.addDepartment(name: name, parent: parent, head: head))]
+            let id = try transaction.addDepartment(
+                name: try arguments.text(0), parent: try transaction.departmentID(named: options["parent"].text),
+                head: try transaction.userID(login: options["head"].text))
+            return [.integer(id)]
         default:
             throw HostError.message("kith.\(operation.rawValue) is not a test function")
         }

@@ -80,7 +80,7 @@ enum ScriptValues {
     /// The fields hooks set, as store values; Kith's own columns are left out.
     static func changes(_ changed: [String: ScriptValue]) -> [String: Value] {
         var changes: [String: Value] = [:]
-        for (name, value) in changed where !["id", "created_at", "created_by", "updated_at", "updated_by", "version"].contains(name) {
+        for (name, value) in changed where !RecordTransaction.stampedFields.contains(name) {
             changes[name] = storeValue(value)
         }
         return changes

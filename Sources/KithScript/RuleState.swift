@@ -316,9 +316,6 @@ public struct RuleCall {
         try state.callBack(function, arguments, thread: thread)
     }
 
-    /// The state serving the call, for nested hooks.
-    public var ruleState: RuleState { state }
-
     /// Where the rule made the call: `scripts/credit.lua:12`.
     public var location: String {
         CLuaShim_where(thread, 1)

@@ -79,9 +79,6 @@ void CLuaShim_pop(lua_State *L, int count);
 /// Pushes a new empty table with room for `array` and `hash` entries.
 void CLuaShim_newTable(lua_State *L, int array, int hash);
 
-/// Sets the first upvalue (`_ENV`) of the function at `function` to the value on top, popped.
-void CLuaShim_setEnvironment(lua_State *L, int function);
-
 /// Pushes the registry value kept under `key` (nil when none).
 void CLuaShim_getRegistry(lua_State *L, const char *key);
 

@@ -82,6 +82,15 @@ extension RecordTransaction {
         }
     }
 
+    /// The id of the department named `name` (nil for nil); a name that does not exist is an error.
+    public func departmentID(named name: String?) throws(RecordError) -> Int64? {
+        guard let name else { return nil }
+        guard let found = try department(named: name) else {
+            throw RecordError(.invalid, entity: "department", "there is no department '\(name)'")
+        }
+        return found.id
+    }
+
     private static func department(_ row: Row) -> Department {
         Department(id: row[0], name: row[1], parentID: row[2], headID: row[3])
     }
@@ -129,6 +138,13 @@ extension RecordTransaction {
         try storage("user") {
             try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM kith_user WHERE login = ?", arguments: [login]).map(Self.user)
         }
+    }
+
+    /// The id of the user with this login (nil for nil); a login that does not exist is an error.
+    public func userID(login: String?) throws(RecordError) -> Int64? {
+        guard let login else { return nil }
+        guard let found = try user(login: login) else { throw RecordError(.invalid, entity: "user", "there is no user '\(login)'") }
+        return found.id
     }
 
     /// Active users holding the role.

@@ -215,7 +215,8 @@ extension RecordTransaction {
     }
 
     /// `[1,2,3]`: a list of ids as one bound argument, so the statement can be cached.
-    static func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
+    /// Ids as a JSON array, for `json_each(?)` in SQL.
+    public static func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
 
     static func encodeCursor(_ values: [DatabaseValue]) -> String {
         let json: [Any] = values.map { value in

@@ -3,7 +3,8 @@ import GRDB
 import KithSchema
 
 extension RecordTransaction {
-    static let stampedFields: Set<String> = ["id", "created_at", "created_by", "updated_at", "updated_by", "version"]
+    /// The columns Kith maintains itself: never written by users or rules.
+    public static let stampedFields: Set<String> = ["id", "created_at", "created_by", "updated_at", "updated_by", "version"]
 
     /// `input` checked and normalized field by field; every problem is collected, none thrown.
     func normalize(
