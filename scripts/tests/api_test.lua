@@ -1,0 +1,23 @@
+-- The parts of the kith API the core's rules do not exercise.
+local t = require("kith.test")
+
+t.case("delete removes the record; the filters take every view operator", function()
+  local a = kith.create("customer", { name = "Alpha Trading" })
+  local b = kith.create("customer", { name = "Beta Logistics" })
+  kith.create("customer", { name = "Gamma Alpha" })
+  t.eq(kith.count("customer", { name = { starts_with = "Alpha" } }), 1)
+  t.eq(kith.count("customer", { name = { contains = "Alpha" } }), 2)
+  t.eq(kith.count("customer", { id = { not_in = { a.id, b.id } } }), 1)
+  t.eq(kith.find("customer", { name = { ne = "Beta Logistics" } }, { sort = "-name", limit = 1 })[1].name, "Gamma Alpha")
+  t.eq(kith.delete("customer", b.id), true)
+  t.eq(kith.get("customer", b.id), nil)
+  t.raises(function() kith.find("customer", { name = { like = "x" } }) end, "unknown filter operator")
+end)
+
+t.case("dates, decimals and the log", function()
+  t.eq(kith.days_between("2026-02-27", "2026-03-01"), 2)
+  t.eq(kith.add_days("2026-12-31", 1), "2027-01-01")
+  t.eq(kith.decimal("1.10") * 3, "3.30")
+  t.raises(function() kith.decimal(1.5) end, "needs a string")
+  t.eq(kith.log("a line for the server log", 42), nil)
+end)
