@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
     ],
     targets: [
         // C bridges.
@@ -51,10 +53,18 @@ let package = Package(
             ],
             swiftSettings: strictness
         ),
+        .target(
+            name: "KithWeb",
+            dependencies: [
+                "KithSchema", "KithStore", "KithEngine", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictness
+        ),
         .executableTarget(
             name: "kith",
             dependencies: [
-                "KithSchema", "KithScript", "KithStore", "KithEngine",
+                "KithSchema", "KithScript", "KithStore", "KithEngine", "KithWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness
@@ -85,6 +95,7 @@ let package = Package(
             dependencies: ["KithEngine", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictness
         ),
+        .testTarget(name: "KithWebTests", dependencies: ["KithWeb", "KithEngine"], swiftSettings: strictness),
         .testTarget(name: "KithCLITests", dependencies: ["kith"], swiftSettings: strictness),
     ]
 )

@@ -14,13 +14,16 @@ public final class Engine: Sendable {
     public let store: RecordStore
     public let rules: RuleRuntime
     public let logger: Logger
+    /// An approver who owns the record is skipped (`<approvals skip-owner>` of the workspace).
+    public let approvalsSkipOwner: Bool
 
     /// Each entity's hook functions per event, with their names joined as the rules state takes them.
     let hookChains: [String: [Hook.Event: HookChain]]
     let tokenCache = TokenCache()
 
-    public init(store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith")) {
+    public init(store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith"), approvalsSkipOwner: Bool = true) {
         self.schema = store.schema
+        self.approvalsSkipOwner = approvalsSkipOwner
         self.store = store
         self.rules = rules
         self.logger = logger
@@ -49,7 +52,7 @@ public final class Engine: Sendable {
             for failure in state.loadFailures { logger.error("script fails to load, its rules will fail: \(failure)") }
             rules.release(state)
         }
-        return Engine(store: store, rules: rules, logger: logger)
+        return Engine(store: store, rules: rules, logger: logger, approvalsSkipOwner: workspace.approvalsSkipOwner)
     }
 
     /// Runs `body` in one write transaction as `actor` with the rules watching every save:

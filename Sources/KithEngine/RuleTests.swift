@@ -178,7 +178,11 @@ public final class RuleTestRun: @unchecked Sendable {
                 entity.name, id: try arguments.id(1), ["state": .text(state.name)], action: "set-state")
             return [ScriptValues.record(record, schema: engine.schema)]
         case .testApprove, .testReject:
-            throw HostError.message("t.approve and t.reject need approvals, which this version of Kith does not run yet")
+            let comment = arguments.values.count > 2 ? arguments.values[2].text : nil
+            let record = try engine.decide(
+                try arguments.entity(0, engine.schema).name, id: try arguments.id(1), approve: operation == .testApprove, comment: comment,
+                in: session.transaction)
+            return [ScriptValues.record(record, schema: engine.schema)]
         case .testRunSchedule:
             try engine.runSchedule(try arguments.text(0), in: session.transaction)
             return []

@@ -54,13 +54,32 @@ extension Engine {
                 throw RecordError(.rejected, entity: entityName, "'\(name)' is not allowed for this \(entityName) now")
             }
         }
+        return try moveState(
+            entity, current, to: transition.to, transition: name, action: "transition:\(name)", comment: comment, in: transaction)
+    }
+
+    /// Saves a record's new state as the engine (history `action`, with the comment), runs the
+    /// entity's `on-transition` hooks, closes an approval the record leaves and starts the one of
+    /// the state it enters.
+    func moveState(
+        _ entity: Entity, _ current: Record, to state: String, transition name: String, action: String, comment: String?,
+        in transaction: RecordTransaction
+    ) throws(RecordError) -> Record {
+        let session = try self.session(of: transaction)
+        let actor = transaction.actor
         let engineActor = Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .engine)
         let moved = try transaction.acting(as: engineActor).update(
-            entityName, id: id, ["state": .text(transition.to)], action: "transition:\(name)", comment: comment)
-        try session.hooking(entityName) {
+            entity.name, id: current.id, ["state": .text(state)], action: action, comment: comment)
+        if let left = current["state"].text, left != state, entity.workflow?.approval(in: left) != nil {
+            try closeApproval(entity.name, id: current.id, in: transaction)
+        }
+        try session.hooking(entity.name) {
             try session.transitioned(entity, transition: name, record: moved.values, old: current.values, in: transaction)
         }
-        return try transaction.get(entityName, id: id) ?? moved
+        if let approval = entity.workflow?.approval(in: state), current["state"].text != state {
+            try startApproval(entity, approval, record: moved, in: transaction)
+        }
+        return try transaction.get(entity.name, id: current.id) ?? moved
     }
 
     /// Runs a schedule's function now, as the system user, inside `transaction`.

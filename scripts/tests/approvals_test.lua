@@ -58,3 +58,52 @@ t.case("reopening needs finance and a comment", function()
     t.eq(t.transition("expense", expense.id, "reopen", "wrong amount").state, "draft")
   end)
 end)
+
+-- The approval engine with the core's expense route: submitted expenses go to the right people.
+local function staff()
+  t.department("Sales East")
+  t.user("boss", { roles = { "sales_manager" }, department = "Sales East" })
+  t.user("rep", { roles = { "sales_rep" }, department = "Sales East", manager = "boss" })
+  t.user("cashier", { roles = { "finance" } })
+end
+
+local function submitted(amount)
+  return t.as("rep", function()
+    local expense = kith.create("expense", { title = "Trip", category = "travel", amount = amount })
+    t.transition("expense", expense.id, "submit")
+    return expense
+  end)
+end
+
+t.case("a small expense needs the manager only", function()
+  staff()
+  local expense = submitted("800.00")
+  t.eq(kith.get("expense", expense.id).state, "pending")
+  t.eq(#t.inbox("boss"), 1)
+  t.as("boss", function() t.eq(t.approve("expense", expense.id, "ok").state, "approved") end)
+  t.eq(#t.inbox("cashier"), 0)
+end)
+
+t.case("a large expense needs the manager, then finance", function()
+  staff()
+  local expense = submitted("9000.00")
+  t.as("cashier", function() t.raises(function() t.approve("expense", expense.id) end, "not waiting for your approval") end)
+  t.as("boss", function() t.eq(t.approve("expense", expense.id).state, "pending") end)
+  t.eq(#t.inbox("cashier"), 1)
+  t.as("cashier", function() t.eq(t.approve("expense", expense.id, "paid by card").state, "approved") end)
+end)
+
+t.case("a rejection sends the expense back to its owner", function()
+  staff()
+  local expense = submitted("9000.00")
+  t.as("boss", function() t.eq(t.reject("expense", expense.id, "too expensive").state, "rejected") end)
+  t.ok(#t.inbox("rep") >= 1)
+  t.as("boss", function() t.raises(function() t.approve("expense", expense.id) end, "not waiting for an approval") end)
+end)
+
+t.case("a withdrawn expense leaves no approval waiting", function()
+  staff()
+  local expense = submitted("800.00")
+  t.as("rep", function() t.eq(t.transition("expense", expense.id, "withdraw").state, "draft") end)
+  t.as("boss", function() t.raises(function() t.approve("expense", expense.id) end, "not waiting for an approval") end)
+end)

@@ -40,6 +40,8 @@ public struct Workspace: Sendable {
     public internal(set) var scriptFolders: [URL]
     public internal(set) var databaseFile: URL
     public internal(set) var limits: Limits
+    /// `<approvals skip-owner="...">`: an approver who owns the record is skipped (default) or asked.
+    public internal(set) var approvalsSkipOwner = true
 
     /// The workspace's `workspace.xml`.
     public var file: URL { folder.appendingPathComponent("workspace.xml") }

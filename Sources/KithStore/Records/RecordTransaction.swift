@@ -162,7 +162,7 @@ public struct RecordTransaction {
     }
 
     /// The ref field of a line-item entity that points at its master.
-    func masterField(of detail: Entity, master: String) -> String? {
+    public func masterField(of detail: Entity, master: String) -> String? {
         detail.fields.first { $0.type == .ref && $0.target == master }?.name
     }
 }

@@ -48,6 +48,16 @@ enum InternalTables {
                 CREATE TABLE IF NOT EXISTS kith_token (
                     id INTEGER PRIMARY KEY, user INTEGER NOT NULL REFERENCES kith_user(id), name TEXT NOT NULL DEFAULT '',
                     secret_hash TEXT NOT NULL, created_at TEXT NOT NULL, last_used_at TEXT, revoked_at TEXT);
+                CREATE TABLE IF NOT EXISTS kith_approval (
+                    id INTEGER PRIMARY KEY, entity TEXT NOT NULL, record INTEGER NOT NULL, round INTEGER NOT NULL,
+                    step INTEGER NOT NULL, mode TEXT NOT NULL, rule TEXT NOT NULL, approver INTEGER,
+                    status TEXT NOT NULL, comment TEXT, decided_by INTEGER, decided_at TEXT, created_at TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS kith_approval__record ON kith_approval (entity, record, round, step);
+                CREATE INDEX IF NOT EXISTS kith_approval__approver ON kith_approval (approver, status);
+                CREATE TABLE IF NOT EXISTS kith_schedule_run (
+                    id INTEGER PRIMARY KEY, schedule TEXT NOT NULL, slot TEXT NOT NULL, started_at TEXT NOT NULL,
+                    finished_at TEXT, outcome TEXT NOT NULL, error TEXT, UNIQUE (schedule, slot));
+                CREATE INDEX IF NOT EXISTS kith_schedule_run__schedule ON kith_schedule_run (schedule, id);
                 """)
     }
 
