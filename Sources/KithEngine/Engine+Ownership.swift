@@ -40,6 +40,17 @@ extension Engine {
         try write(as: actor) { transaction in try ownerChange(entityName, id: id, to: user, action: "transfer", in: transaction) }
     }
 
+    /// Gives a record a new owner inside `transaction`, if the acting user may update the record
+    /// (the API's PATCH of `owner`). History action `transfer`.
+    @discardableResult
+    public func transfer(_ entityName: String, id: Int64, to user: DirectoryUser, in transaction: RecordTransaction) throws(RecordError)
+        -> Record
+    {
+        let access = try access(entityName, for: transaction.actor, in: transaction)
+        _ = try transaction.update(entityName, id: id, [:], access: access)  // refused unless the actor may update it
+        return try ownerChange(entityName, id: id, to: user, action: "transfer", in: transaction)
+    }
+
     /// Gives every record `from` owns, in every entity with owners, to `to` (a rep who leaves).
     /// Returns how many records moved.
     @discardableResult

@@ -21,22 +21,26 @@ extension Engine {
         return "kith_\(id)_\(secret)"
     }
 
-    /// The active user a token belongs to, or nil (unknown, revoked, or a wrong secret). Each use
-    /// is stamped and logged.
+    /// The active user a token belongs to, or nil (unknown, revoked, or a wrong secret). Uses are
+    /// stamped and logged at most once a minute per token, so reads stay reads.
     public func authenticate(token: String, source: String? = nil) throws(RecordError) -> DirectoryUser? {
         let parts = token.split(separator: "_", maxSplits: 2)
         guard parts.count == 3, parts[0] == "kith", let id = Int64(parts[1]) else { return nil }
         let secret = String(parts[2])
-        guard let stored = try read(as: .system, { try $0.token(id: id) }) else { return nil }
-        let verified = tokenCache.verified(token) || Bcrypt.verify(secret, hash: stored.secretHash)
-        guard verified else { return nil }
-        tokenCache.remember(token)
-        return try write(as: .system) { transaction in
-            guard let user = try transaction.user(id: stored.user), user.isActive else { return nil }
-            try transaction.markTokenUsed(id)
-            try transaction.logEvent("token-used", user: user.id, login: user.login, source: source, detail: "token #\(id)")
-            return user
+        let found = try read(as: .system) { transaction -> (stored: (user: Int64, secretHash: String), user: DirectoryUser?)? in
+            guard let stored = try transaction.token(id: id) else { return nil }
+            return (stored, try transaction.user(id: stored.user))
         }
+        guard let found, let user = found.user, user.isActive else { return nil }
+        let verified = tokenCache.verified(token) || Bcrypt.verify(secret, hash: found.stored.secretHash)
+        guard verified else { return nil }
+        if tokenCache.remember(token, now: Date()) {
+            try write(as: .system) { transaction in
+                try transaction.markTokenUsed(id)
+                try transaction.logEvent("token-used", user: user.id, login: user.login, source: source, detail: "token #\(id)")
+            }
+        }
+        return user
     }
 
     /// Revokes a token: it stops working at once.
@@ -54,19 +58,23 @@ extension Engine {
     }
 }
 
-/// Tokens this process has verified (revocation empties it).
+/// Tokens this process has verified (revocation empties it), with when each use was last logged.
 final class TokenCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var known: Set<String> = []
+    private var known: [String: Date] = [:]
 
-    func verified(_ token: String) -> Bool { lock.withLock { known.contains(token) } }
+    func verified(_ token: String) -> Bool { lock.withLock { known[token] != nil } }
 
-    func remember(_ token: String) {
+    /// Remembers a verified token; true when its use should be stamped and logged (the first
+    /// time, then once a minute).
+    func remember(_ token: String, now: Date) -> Bool {
         lock.withLock {
-            if known.count > 10_000 { known = [] }
-            known.insert(token)
+            if known.count > 10_000 { known = [:] }
+            if let last = known[token], now.timeIntervalSince(last) < 60 { return false }
+            known[token] = now
+            return true
         }
     }
 
-    func forgetAll() { lock.withLock { known = [] } }
+    func forgetAll() { lock.withLock { known = [:] } }
 }

@@ -106,7 +106,7 @@ public final class Engine: Sendable {
 
     /// What `actor` may read and write of `entity`: the roles' scopes for a person, everything for
     /// the engine and the command line (no user).
-    func access(_ entity: String, for actor: Actor, in transaction: RecordTransaction) throws(RecordError) -> AccessFilter {
+    public func access(_ entity: String, for actor: Actor, in transaction: RecordTransaction) throws(RecordError) -> AccessFilter {
         guard let id = actor.userID else { return .unrestricted }
         return try AccessPolicy.access(entity, for: try transaction.user(id: id), in: transaction).filter
     }

@@ -7,7 +7,7 @@ struct Kith: AsyncParsableCommand {
         commandName: "kith",
         abstract: "Kith: a CRM platform whose business model is data.",
         subcommands: [
-            CheckCommand.self, TestCommand.self, MigrateCommand.self, BackupCommand.self, RestoreCommand.self, ImportCommand.self, ExportCommand.self, UserCommand.self, DepartmentCommand.self, TokenCommand.self,
+            ServeCommand.self, DemoCommand.self, CheckCommand.self, TestCommand.self, MigrateCommand.self, BackupCommand.self, RestoreCommand.self, ImportCommand.self, ExportCommand.self, UserCommand.self, DepartmentCommand.self, TokenCommand.self,
         ]
     )
 }

@@ -4,6 +4,9 @@ import KithSchema
 
 /// `--workspace DIR`, shared by every command that works on a workspace.
 struct WorkspaceOptions: ParsableArguments {
+    /// Set when this run created `./workspace` as a demo (serve then fills it with sample data).
+    nonisolated(unsafe) static var createdDemo = false
+
     @Option(name: .long, help: "The workspace folder (default: ./workspace, created as a demo when missing).")
     var workspace: String?
 
@@ -30,6 +33,7 @@ struct WorkspaceOptions: ParsableArguments {
         let folder = current.appendingPathComponent("workspace")
         if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("workspace.xml").path) {
             try WorkspaceTemplate.createDemo(at: folder)
+            Self.createdDemo = true
             FileHandle.standardError.write(Data("created a demo workspace in ./workspace\n".utf8))
         }
         return folder

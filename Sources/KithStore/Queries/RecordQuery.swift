@@ -36,7 +36,8 @@ public struct FilterVariables: Sendable {
         self.now = now
     }
 
-    func resolve(_ text: String?, op: FilterOperator) -> [Value] {
+    /// The values of a filter written as text: lists split at commas, variables resolved.
+    public func resolve(_ text: String?, op: FilterOperator) -> [Value] {
         guard let text, !op.takesNoValue else { return [] }
         let items =
             op.takesList || op == .between ? text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } : [text]
@@ -97,6 +98,8 @@ public struct RecordQuery: Sendable {
     public var limit: Int
     /// The `nextCursor` of the previous page.
     public var after: String?
+    /// Records to skip (numbered pages); cursors are faster on deep pages.
+    public var offset: Int = 0
 
     public init(
         entity: String, filter: RecordFilter? = nil, search: String? = nil, sort: [Sort] = [], limit: Int = 50, after: String? = nil

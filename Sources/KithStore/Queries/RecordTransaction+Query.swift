@@ -19,8 +19,8 @@ extension RecordTransaction {
         let limit = max(1, min(query.limit, 1000))
         let columns = table.columns.map { "r." + SQL.quote($0.name) } + keys.map(\.sql)
         let order = keys.map { "\($0.sql) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
-        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ?"
-        let arguments = compiler.arguments + [limit + 1]
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
+        let arguments = compiler.arguments + [limit + 1, max(0, query.offset)]
         return try storage(query.entity) {
             let rows = try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             let codecs = store.reading[table.name]?.codecs ?? table.columns.map(ColumnCodec.init)

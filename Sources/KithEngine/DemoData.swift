@@ -1,0 +1,222 @@
+import Foundation
+public import KithSchema
+public import KithStore
+
+/// Sample data for any schema (`kith demo`): a department tree, a user per role with reporting
+/// lines, and records of every entity with values fitting each field's type, choices and
+/// references, in Chinese and English. Records a rule refuses are skipped.
+public struct DemoData {
+    public struct Summary: Sendable {
+        public var departments = 0
+        public var users: [(login: String, roles: [String])] = []
+        public var records: [String: Int] = [:]
+        public var refused = 0
+        public let password: String
+    }
+
+    let engine: Engine
+    var random: SeededRandom
+
+    public init(engine: Engine, seed: UInt64 = 2026) {
+        self.engine = engine
+        random = SeededRandom(seed: seed)
+    }
+
+    /// The password of every demo user: a demo workspace is for trying Kith, not for real data.
+    public static let password = "kith-demo"
+
+    public mutating func fill(records perEntity: Int) throws(RecordError) -> Summary {
+        var summary = Summary(password: Self.password)
+        let staff = try people(&summary)
+        let schema = engine.schema
+        for entity in Self.ordered(schema) {
+            var made = 0
+            var attempts = 0
+            while made < perEntity && attempts < perEntity * 3 {
+                attempts += 1
+                let owner = staff.isEmpty ? nil : staff[random.next(staff.count)]
+                let values = try self.values(entity, index: made + 1)
+                var lines: [String: [[String: Value]]] = [:]
+                for detail in schema.details(of: entity.name) {
+                    var items: [[String: Value]] = []
+                    for line in 0..<(1 + random.next(3)) { items.append(try self.values(detail, index: line + 1, master: entity.name)) }
+                    lines[detail.name] = items
+                }
+                do {
+                    _ = try engine.write(as: owner?.actor ?? .system) { transaction in
+                        try transaction.createID(entity.name, values, lines: lines)
+                    }
+                    made += 1
+                } catch {
+                    summary.refused += 1
+                }
+            }
+            summary.records[entity.name] = made
+        }
+        try? engine.store.analyze()
+        return summary
+    }
+
+    /// Departments 总部 → 华东大区 → 上海分公司, 华南大区; a user per role: the widest roles at
+    /// headquarters, department-wide roles heading the region, own-scope roles (two each) in the
+    /// branch reporting to them. Returns the users records are spread over.
+    private mutating func people(_ summary: inout Summary) throws(RecordError) -> [DirectoryUser] {
+        let tree: [(String, String?)] = [("总部 Headquarters", nil), ("华东大区 East Region", "总部 Headquarters"),
+                                         ("上海分公司 Shanghai Branch", "华东大区 East Region"), ("华南大区 South Region", "总部 Headquarters")]
+        for (name, parent) in tree where try engine.read(as: .system, { try $0.department(named: name) }) == nil {
+            _ = try engine.addDepartment(name: name, parent: parent)
+            summary.departments += 1
+        }
+        var staff: [DirectoryUser] = []
+        let roles = engine.schema.roles.filter { $0.name != Role.administrator }
+        func widest(_ role: Role) -> Role.Scope { role.grants.map(\.read).filter { $0 != .no }.min() ?? .no }
+        var managers: [String] = []
+        for role in roles.sorted(by: { widest($0) > widest($1) }) {
+            let scope = widest(role)
+            let logins = scope == .own ? [role.name + "1", role.name + "2"] : [role.name]
+            for login in logins where try engine.read(as: .system, { try $0.user(login: login) }) == nil {
+                let department =
+                    switch scope {
+                    case .all: "总部 Headquarters"
+                    case .department: "华东大区 East Region"
+                    default: "上海分公司 Shanghai Branch"
+                    }
+                let manager = scope == .own ? managers.first : nil
+                let name = Self.person(&random) + " (\(role.labels.text(for: "en", fallback: role.name.humanizedName)))"
+                let user = try engine.addUser(
+                    login: login, name: name, email: "\(login)@example.com", roles: [role.name], department: department, manager: manager,
+                    password: Self.password)
+                if scope == .department {
+                    managers.append(login)
+                    if let id = try engine.read(as: .system, { try $0.department(named: department)?.id }) {
+                        try engine.write(as: .system) { try $0.setDepartmentHead(id, head: user.id) }
+                    }
+                }
+                summary.users.append((login, [role.name]))
+                if scope == .own || scope == .department { staff.append(user) }
+            }
+        }
+        return staff
+    }
+
+    /// Entities with the ones they must refer to first; line items come with their masters.
+    static func ordered(_ schema: Schema) -> [Entity] {
+        var done: [String] = []
+        var remaining = schema.entities.filter { $0.detailOf == nil }
+        while !remaining.isEmpty {
+            let ready = remaining.filter { entity in
+                entity.fields.allSatisfy { field in
+                    !(field.isRequired && field.type == .ref) || field.target == entity.name || done.contains(field.target ?? "")
+                }
+            }
+            let next = ready.first ?? remaining[0]
+            done.append(next.name)
+            remaining.removeAll { $0.name == next.name }
+        }
+        return done.compactMap { schema.entity($0) }
+    }
+
+    private mutating func values(_ entity: Entity, index: Int, master: String? = nil) throws(RecordError) -> [String: Value] {
+        var values: [String: Value] = [:]
+        for field in entity.fields where !field.isReadonly && !field.isHidden && field.type != .autonumber && field.type != .file {
+            if field.type == .ref && field.target == master { continue }
+            if !field.isRequired && field.defaultValue != nil { continue }
+            if !field.isRequired && random.next(10) < 3 { continue }
+            if let value = try value(field, entity: entity, index: index) { values[field.name] = value }
+        }
+        return values
+    }
+
+    private mutating func value(_ field: Field, entity: Entity, index: Int) throws(RecordError) -> Value? {
+        let schema = engine.schema
+        let unique = field.isUnique ? " \(index)-\(random.next(100_000))" : ""
+        switch field.type {
+        case .text:
+            let name = field.name
+            var text: String
+            if name.contains("name") && !name.contains("contact") && entity.titleField == name {
+                text = Self.company(&random)
+            } else if name.contains("name") || name.contains("contact") || name.contains("person") {
+                text = Self.person(&random)
+            } else if name.contains("address") {
+                text = ["上海市浦东新区张江路 88 号", "北京市朝阳区建国路 1 号", "广州市天河区体育西路 10 号", "杭州市西湖区文三路 200 号"][random.next(4)]
+            } else {
+                text = ["年度采购 Annual purchase", "新品推广 Product launch", "售后回访 After-sales visit", "渠道拓展 Channel expansion",
+                        "设备升级 Equipment upgrade", "续约洽谈 Renewal talks"][random.next(6)] + " \(index)"
+            }
+            text += unique
+            return .text(String(text.prefix(field.maxLength ?? 255)))
+        case .textarea: return .text("客户关注交付周期与价格。The customer cares about lead time and price.")
+        case .email: return .text("contact\(index)\(random.next(10_000))@example.com")
+        case .phone: return .text("13\(random.next(10))\(String(format: "%08d", random.next(100_000_000)))")
+        case .url: return .text("https://example.com/\(index)")
+        case .integer:
+            let low = field.min.flatMap { Int($0) } ?? 1
+            let high = min(field.max.flatMap { Int($0) } ?? 100, low + 1000)
+            return .integer(Int64(low + random.next(max(1, high - low + 1))))
+        case .decimal, .money, .percent:
+            let low = field.min.flatMap { Double($0) } ?? 0
+            let high = field.max.flatMap { Double($0) } ?? (field.type == .percent ? 30 : 200_000)
+            let amount = low + Double(random.next(1_000_000)) / 1_000_000 * (min(high, low + 200_000) - low)
+            return .text(String(format: "%.2f", max(amount, low)))
+        case .boolean: return .boolean(random.next(2) == 0)
+        case .date:
+            return .text(FilterVariables.shift(engine.store.variables(for: .system).today, days: random.next(240) - 180))
+        case .datetime:
+            let day = FilterVariables.shift(engine.store.variables(for: .system).today, days: random.next(60) - 30)
+            return .text(day + "T0\(random.next(10)):30:00Z")
+        case .enum:
+            let choices = schema.choices(of: field)
+            return choices.isEmpty ? nil : .text(choices[random.next(choices.count)])
+        case .multienum:
+            let choices = schema.choices(of: field)
+            return choices.isEmpty ? nil : .list([.text(choices[random.next(choices.count)])])
+        case .ref:
+            guard let target = field.target, let id = try pick(target) else { return nil }
+            return .integer(id)
+        case .multiref:
+            guard let target = field.target, let id = try pick(target) else { return nil }
+            return .list([.integer(id)])
+        case .user:
+            let users = try engine.read(as: .system) { try $0.users(withRole: engine.schema.roles.first?.name ?? "") }
+            return users.isEmpty ? nil : .integer(users[random.next(users.count)].id)
+        case .autonumber, .file, .department: return nil
+        }
+    }
+
+    /// A random existing record of `entity` (among the most recent thousand).
+    private mutating func pick(_ entity: String) throws(RecordError) -> Int64? {
+        let page = try engine.read(as: .system) { try $0.query(RecordQuery(entity: entity, limit: 1000)) }
+        return page.records.isEmpty ? nil : page.records[random.next(page.records.count)].id
+    }
+
+    static func company(_ random: inout SeededRandom) -> String {
+        let prefixes = ["金鼎", "恒通", "宏达", "远航", "新世纪", "东方", "瑞丰", "百盛", "中联", "华信", "天成", "博远"]
+        let trades = ["科技", "贸易", "机械", "食品", "医药", "电子", "物流", "建材"]
+        let english = ["Jinding", "Hengtong", "Hongda", "Yuanhang", "New Century", "Orient", "Ruifeng", "Baisheng", "Zhonglian", "Huaxin",
+                       "Tiancheng", "Boyuan"]
+        let pick = random.next(prefixes.count)
+        let trade = random.next(trades.count)
+        return "\(prefixes[pick])\(trades[trade])有限公司 \(english[pick]) Co."
+    }
+
+    static func person(_ random: inout SeededRandom) -> String {
+        let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"]
+        let given = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "军", "晓明", "文华"]
+        return surnames[random.next(surnames.count)] + given[random.next(given.count)]
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so demo data is the same on every machine.
+public struct SeededRandom {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return bound <= 0 ? 0 : Int(z % UInt64(bound))
+    }
+}

@@ -1,0 +1,414 @@
+import Foundation
+import Hummingbird
+import KithEngine
+import KithSchema
+import KithStore
+import Logging
+import NIOCore
+
+/// The JSON API of `http.md` under `/api/v1`, generated from the loaded schema: every entity is a
+/// resource, with the caller's access applied by the engine on every route.
+struct API: Sendable {
+    let engine: Engine
+    let throttle: Throttle
+    let metrics: Metrics
+
+    var schema: Schema { engine.schema }
+
+    func register(on router: Router<WebContext>, authenticator: Authenticator) {
+        let api = router.group("api/v1").add(middleware: authenticator.api(throttle: throttle))
+        api.get("me") { _, context in try answer(context) { user in try me(user) } }
+        api.get("me/inbox") { request, context in try answer(context) { user in try inbox(user, request) } }
+        api.get(":entity") { request, context in try answer(context) { user in try list(request, context, user) } }
+        api.post(":entity") { request, context in
+            let body = try await json(request, context)
+            return try answer(context) { user in try create(context, body, user) }
+        }
+        api.get(":entity/:id") { _, context in try answer(context) { user in try get(context, user) } }
+        api.patch(":entity/:id") { request, context in
+            let body = try await json(request, context)
+            return try answer(context) { user in try update(request, context, body, user) }
+        }
+        api.delete(":entity/:id") { request, context in try answer(context) { user in try delete(request, context, user) } }
+        api.get(":entity/:id/history") { _, context in try answer(context) { user in try history(context, user) } }
+        api.post(":entity/:id/transitions/:name") { request, context in
+            let body = try await json(request, context, optional: true)
+            return try answer(context) { user in try transition(context, body, user) }
+        }
+        api.post(":entity/:id/approval") { request, context in
+            let body = try await json(request, context)
+            return try answer(context) { user in try approval(context, body, user) }
+        }
+        api.get(":entity/:id/approval") { _, context in try answer(context) { user in try approvalTrail(context, user) } }
+        api.post(":entity/:id/convert/:name") { request, context in
+            let body = try await json(request, context, optional: true)
+            return try answer(context) { user in try convert(context, body, user) }
+        }
+    }
+
+    // MARK: Routes
+
+    func me(_ user: DirectoryUser) throws -> Response {
+        let department = try engine.read(as: user.actor) { transaction in try user.departmentID.flatMap { try transaction.department(id: $0) } }
+        return .json(
+            .object([
+                ("id", .integer(user.id)), ("login", .string(user.login)), ("name", .string(user.name)),
+                ("email", user.email.map(JSON.string) ?? .null), ("roles", .array(user.roles.map(JSON.string))),
+                ("department", department.map { .object([("id", .integer($0.id)), ("name", .string($0.name))]) } ?? .null),
+                ("manager", user.managerID.map(JSON.integer) ?? .null),
+            ]))
+    }
+
+    func inbox(_ user: DirectoryUser, _ request: Request) throws -> Response {
+        let now = engine.store.variables(for: user.actor).now
+        let messages = try engine.read(as: user.actor) { try $0.inbox(of: user.id, dueBy: now) }
+        return .json(
+            .object([
+                (
+                    "data",
+                    .array(
+                        messages.map { message in
+                            .object([
+                                ("id", .integer(message.id)), ("text", .string(message.text)),
+                                ("entity", message.entity.map(JSON.string) ?? .null), ("record", message.recordID.map(JSON.integer) ?? .null),
+                                ("due_at", message.dueAt.map(JSON.string) ?? .null), ("created_at", .string(message.createdAt)),
+                            ])
+                        })
+                )
+            ]))
+    }
+
+    func list(_ request: Request, _ context: WebContext, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let parameters = QueryItems(request.uri.query)
+        var query = try ListQuery.build(entity, parameters, variables: engine.store.variables(for: user.actor))
+        if let page = parameters.first("page") {
+            guard let number = Int(page), number >= 1 else { throw Problem(.badRequest, "page must be a number from 1") }
+            query.offset = (number - 1) * query.limit
+        }
+        let built = try engine.read(as: user.actor) { transaction -> (RecordPage, RecordCount) in
+            let access = try readable(entity, user, transaction)
+            let page = try transaction.query(query, access: access)
+            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 100_000, access: access)
+            return (page, count)
+        }
+        var members: [(String, JSON)] = [
+            ("data", .array(built.0.records.map { RecordJSON.encode($0, schema: schema) })),
+            ("total", .integer(built.1.value)), ("total_exact", .bool(!built.1.isCapped)),
+        ]
+        if let cursor = built.0.nextCursor {
+            var items = parameters.items.filter { $0.0 != "cursor" && $0.0 != "page" }
+            items.append(("cursor", cursor))
+            members.append(("next", .string("/api/v1/\(entity.name)?" + QueryItems.encode(items))))
+        } else {
+            members.append(("next", .null))
+        }
+        return .json(.object(members))
+    }
+
+    func get(_ context: WebContext, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        let record = try engine.read(as: user.actor) { transaction -> Record in
+            let access = try readable(entity, user, transaction)
+            guard let record = try transaction.get(entity.name, id: id, access: access) else { throw notFound(entity, id) }
+            return record
+        }
+        return .json(RecordJSON.encode(record, schema: schema), headers: [.eTag: "\"\(record.version)\""])
+    }
+
+    func create(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let decoded = try RecordJSON.decode(body, entity: entity, schema: schema)
+        if decoded.id != nil { throw Problem(.badRequest, "a new record gets its id from Kith; leave 'id' out") }
+        let record = try engine.write(as: user.actor) { transaction in
+            try transaction.create(entity.name, decoded.values, lines: decoded.lines, access: try engine.access(entity.name, for: user.actor, in: transaction))
+        }
+        return .json(
+            RecordJSON.encode(record, schema: schema), status: .created,
+            headers: [.location: "/api/v1/\(entity.name)/\(record.id)", .eTag: "\"\(record.version)\""])
+    }
+
+    func update(_ request: Request, _ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        var decoded = try RecordJSON.decode(body, entity: entity, schema: schema)
+        if let given = decoded.id, given != id { throw Problem(.badRequest, "the body's id \(given) is not the record's id \(id)") }
+        let expected = try ifMatch(request) ?? decoded.version
+        let newOwner = decoded.values.removeValue(forKey: "owner")
+        let record = try engine.write(as: user.actor) { transaction -> Record in
+            let access = try engine.access(entity.name, for: user.actor, in: transaction)
+            var record: Record?
+            if !decoded.values.isEmpty || !decoded.lines.isEmpty || newOwner == nil {
+                record = try transaction.update(
+                    entity.name, id: id, decoded.values, lines: decoded.lines.isEmpty ? nil : decoded.lines, expectedVersion: expected,
+                    access: access)
+            } else if let expected {
+                guard let current = try transaction.get(entity.name, id: id, access: access) else { throw notFound(entity, id) }
+                if current.version != expected {
+                    var error = RecordError(.stale, entity: entity.name, "\(entity.name) #\(id) was changed by someone else; reload it")
+                    error.currentVersion = current.version
+                    throw error
+                }
+            }
+            if let newOwner {
+                guard let ownerID = newOwner.integer, let owner = try transaction.user(id: ownerID), owner.isActive else {
+                    throw RecordError(
+                        .invalid, entity: entity.name, "owner must be an active user's id",
+                        problems: [FieldProblem(field: "owner", message: "is not an active user")])
+                }
+                record = try engine.transfer(entity.name, id: id, to: owner, in: transaction)
+            }
+            guard let record else { throw notFound(entity, id) }
+            return record
+        }
+        return .json(RecordJSON.encode(record, schema: schema), headers: [.eTag: "\"\(record.version)\""])
+    }
+
+    func delete(_ request: Request, _ context: WebContext, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        let expected = try ifMatch(request)
+        try engine.write(as: user.actor) { transaction in
+            _ = try transaction.delete(entity.name, id: id, expectedVersion: expected, access: try engine.access(entity.name, for: user.actor, in: transaction))
+        }
+        return Response(status: .noContent)
+    }
+
+    func history(_ context: WebContext, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        let entries = try engine.read(as: user.actor) { transaction in
+            try transaction.history(entity.name, id: id, access: try readable(entity, user, transaction))
+        }
+        return .json(
+            .object([
+                (
+                    "data",
+                    .array(
+                        entries.map { entry in
+                            .object([
+                                ("version", .integer(entry.version)), ("action", .string(entry.action)),
+                                ("actor", entry.actor.map(JSON.integer) ?? .null), ("at", .string(entry.at)),
+                                ("comment", entry.comment.map(JSON.string) ?? .null),
+                                (
+                                    "changes",
+                                    .object(
+                                        entry.changes.sorted { $0.key < $1.key }.map {
+                                            ($0.key, .object([("old", RecordJSON.encode($0.value.old)), ("new", RecordJSON.encode($0.value.new))]))
+                                        })
+                                ),
+                            ])
+                        })
+                )
+            ]))
+    }
+
+    func transition(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        let name = context.parameters.get("name") ?? ""
+        let record = try engine.write(as: user.actor) { transaction in
+            try engine.transition(entity.name, id: id, name, comment: body["comment"]?.string, in: transaction)
+        }
+        return .json(RecordJSON.encode(record, schema: schema), headers: [.eTag: "\"\(record.version)\""])
+    }
+
+    func approval(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        let decision = body["decision"]?.string
+        guard decision == "approve" || decision == "reject" else {
+            throw Problem(.badRequest, "decision must be \"approve\" or \"reject\"", errors: [FieldProblem(field: "decision", message: "must be approve or reject")])
+        }
+        let record = try engine.write(as: user.actor) { transaction in
+            try engine.decide(entity.name, id: id, approve: decision == "approve", comment: body["comment"]?.string, in: transaction)
+        }
+        return .json(RecordJSON.encode(record, schema: schema), headers: [.eTag: "\"\(record.version)\""])
+    }
+
+    func approvalTrail(_ context: WebContext, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        let entries = try engine.read(as: user.actor) { transaction -> [ApprovalEntry] in
+            guard try transaction.get(entity.name, id: id, access: try readable(entity, user, transaction)) != nil else { throw notFound(entity, id) }
+            return try transaction.approvals(entity.name, record: id)
+        }
+        return .json(.object([("data", .array(entries.map(Self.approvalJSON)))]))
+    }
+
+    static func approvalJSON(_ entry: ApprovalEntry) -> JSON {
+        .object([
+            ("round", .integer(entry.round)), ("step", .integer(entry.step)), ("mode", .string(entry.mode)), ("rule", .string(entry.rule)),
+            ("approver", entry.approverID.map(JSON.integer) ?? .null), ("status", .string(entry.status.rawValue)),
+            ("comment", entry.comment.map(JSON.string) ?? .null), ("decided_by", entry.decidedBy.map(JSON.integer) ?? .null),
+            ("decided_at", entry.decidedAt.map(JSON.string) ?? .null),
+        ])
+    }
+
+    func convert(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        let name = context.parameters.get("name") ?? ""
+        guard let conversion = schema.conversion(name), conversion.source == entity.name else {
+            throw Problem(.notFound, "'\(entity.name)' has no conversion '\(name)'")
+        }
+        var given: [String: [String: Value]] = [:]
+        for (target, fields) in body.members ?? [] {
+            guard let targetEntity = schema.entity(target) else {
+                throw Problem(.badRequest, "'\(target)' is not an entity", errors: [FieldProblem(field: target, message: "is not an entity")])
+            }
+            given[target] = try RecordJSON.decode(fields, entity: targetEntity, schema: schema).values
+        }
+        let created = try engine.write(as: user.actor) { transaction in
+            try engine.convert(name, id: id, given: given, in: transaction)
+        }
+        return .json(
+            .object([("created", .array(created.map { .object([("entity", .string($0.entity)), ("record", RecordJSON.encode($0, schema: schema))]) }))]),
+            status: .created)
+    }
+
+    // MARK: Helpers
+
+    /// Runs a route's body for the signed-in caller, turning every failure into problem details.
+    func answer(_ context: WebContext, _ body: (DirectoryUser) throws -> Response) throws -> Response {
+        guard let user = context.caller else { return Problem(.unauthorized, "sign in with a bearer token").response }
+        do {
+            return try body(user)
+        } catch let problem as Problem {
+            return problem.response
+        } catch let error as RecordError {
+            if error.code == .storage || error.code == .rule {
+                context.logger.error("\(error.entity): \(error)\(error.ruleLocation.map { " at \($0)" } ?? "")")
+            }
+            if error.code == .forbidden { logDenial(user, error.message, context) }
+            return Problem(error).response
+        }
+    }
+
+    func logDenial(_ user: DirectoryUser, _ detail: String, _ context: WebContext) {
+        try? engine.store.write(as: .system) { try $0.logEvent("permission-denied", user: user.id, login: user.login, source: context.source, detail: detail) }
+    }
+
+    func json(_ request: Request, _ context: WebContext, optional: Bool = false) async throws -> JSON {
+        var request = request
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        if buffer.readableBytes == 0 && optional { return .object([]) }
+        do {
+            return try JSON.parse(Array(buffer.readableBytesView))
+        } catch {
+            throw Problem(.badRequest, "the body is not valid JSON: \(error)")
+        }
+    }
+
+    func resource(_ context: WebContext) throws -> Entity {
+        let name = context.parameters.get("entity") ?? ""
+        guard let entity = schema.entity(name) else { throw Problem(.notFound, "there is no entity '\(name)'") }
+        guard entity.detailOf == nil else {
+            throw Problem(.notFound, "'\(name)' is a line item of '\(entity.detailOf ?? "")'; it travels inside its master's records")
+        }
+        return entity
+    }
+
+    func recordID(_ context: WebContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw Problem(.notFound, "'\(context.parameters.get("id") ?? "")' is not a record id")
+        }
+        return id
+    }
+
+    /// The caller's read access; a user without any read grant on the entity gets 403.
+    func readable(_ entity: Entity, _ user: DirectoryUser, _ transaction: RecordTransaction) throws -> AccessFilter {
+        let access = try engine.access(entity.name, for: user.actor, in: transaction)
+        if access.read?.sql == AccessFilter.Condition.nothing.sql {
+            throw RecordError(.forbidden, entity: entity.name, "you may not read \(entity.name) records")
+        }
+        return access
+    }
+
+    func ifMatch(_ request: Request) throws -> Int64? {
+        guard let header = request.headers[.ifMatch] else { return nil }
+        let text = header.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        guard let version = Int64(text) else { throw Problem(.badRequest, "If-Match must be the record's version, such as \"3\"") }
+        return version
+    }
+
+    func notFound(_ entity: Entity, _ id: Int64) -> RecordError {
+        RecordError(.notFound, entity: entity.name, "\(entity.name) #\(id) does not exist or you may not see it")
+    }
+}
+
+/// A list request's parameters as a store query: `field=value` and `field[op]=value` filters,
+/// `q`, `sort=-amount,name`, `limit`, `cursor`, `view`.
+enum ListQuery {
+    static let reserved: Set<String> = ["sort", "limit", "cursor", "page", "q", "view"]
+
+    static func build(_ entity: Entity, _ parameters: QueryItems, variables: FilterVariables) throws -> RecordQuery {
+        var terms: [RecordFilter] = []
+        var sort: [RecordQuery.Sort] = []
+        if let viewName = parameters.first("view") {
+            guard let view = entity.view(viewName) else { throw Problem(.badRequest, "'\(entity.name)' has no view '\(viewName)'") }
+            if !view.filter.terms.isEmpty { terms.append(RecordFilter(view.filter, variables: variables)) }
+            sort = view.sorts.map { RecordQuery.Sort($0.field, descending: $0.descending) }
+        }
+        for (key, value) in parameters.items where !reserved.contains(key) {
+            var field = key
+            var op = FilterOperator.eq
+            if let open = key.firstIndex(of: "["), key.hasSuffix("]") {
+                field = String(key[..<open])
+                let name = String(key[key.index(after: open)..<key.index(before: key.endIndex)])
+                guard let parsed = FilterOperator(rawValue: name.replacingOccurrences(of: "_", with: "-")) else {
+                    throw Problem(
+                        .badRequest, "'\(name)' is not a filter operator (use \(FilterOperator.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                op = parsed
+            }
+            guard entity.field(field) != nil else {
+                throw Problem(.badRequest, "'\(entity.name)' has no field '\(field)'", errors: [FieldProblem(field: field, message: "is not a field")])
+            }
+            terms.append(.condition(field: field, op: op, values: variables.resolve(value, op: op)))
+        }
+        if let text = parameters.first("sort"), !text.isEmpty {
+            sort = text.split(separator: ",").map { item in
+                item.hasPrefix("-") ? RecordQuery.Sort(String(item.dropFirst()), descending: true) : RecordQuery.Sort(String(item))
+            }
+        }
+        var limit = 50
+        if let text = parameters.first("limit") {
+            guard let number = Int(text), (1...1000).contains(number) else { throw Problem(.badRequest, "limit must be from 1 to 1000") }
+            limit = number
+        }
+        let search = parameters.first("q").flatMap { $0.isEmpty ? nil : $0 }
+        return RecordQuery(
+            entity: entity.name, filter: terms.isEmpty ? nil : .all(terms), search: search, sort: sort, limit: limit,
+            after: parameters.first("cursor"))
+    }
+}
+
+/// A query string's `name=value` pairs, percent-decoded, in order.
+struct QueryItems {
+    let items: [(String, String)]
+
+    init(_ query: String?) {
+        items = (query ?? "").split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            }
+            guard let name = parts.first, !name.isEmpty else { return nil }
+            return (decode(name), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    func first(_ name: String) -> String? { items.first { $0.0 == name }?.1 }
+
+    static func encode(_ items: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~[]")
+        return items.map {
+            ($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.0) + "="
+                + ($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)
+        }.joined(separator: "&")
+    }
+}

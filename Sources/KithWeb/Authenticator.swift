@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import KithEngine
+import KithStore
+
+/// Who is calling: a bearer token (programs) or a session cookie (browsers).
+struct Authenticator: Sendable {
+    static let sessionCookie = "kith_session"
+    let engine: Engine
+    let sessions: SessionStore
+
+    /// The user of a bearer token, else of a session cookie; nil when neither is valid.
+    func identify(_ request: Request, _ context: inout WebContext) throws -> DirectoryUser? {
+        if let header = request.headers[.authorization] {
+            guard header.lowercased().hasPrefix("bearer ") else { return nil }
+            let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+            return try engine.authenticate(token: token, source: context.source)
+        }
+        guard let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id) else { return nil }
+        guard let user = try engine.read(as: .system, { try $0.user(id: session.userID) }), user.isActive else {
+            sessions.end(id)
+            return nil
+        }
+        context.session = session
+        return user
+    }
+
+    /// The API's middleware: 401 without a caller, 429 past the caller's request budget, and for
+    /// browser sessions, a CSRF header on anything that changes data.
+    func api(throttle: Throttle) -> some RouterMiddleware<WebContext> {
+        APIAuthentication(authenticator: self, throttle: throttle)
+    }
+}
+
+struct APIAuthentication: RouterMiddleware {
+    typealias Context = WebContext
+    let authenticator: Authenticator
+    let throttle: Throttle
+
+    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let user: DirectoryUser?
+        do {
+            user = try authenticator.identify(request, &context)
+        } catch {
+            context.logger.error("authentication failed: \(error)")
+            return Problem(.internalServerError, "the server could not check the credentials").response
+        }
+        guard let user else { return Problem(.unauthorized, "send Authorization: Bearer <token> (kith token create USER)").response }
+        if let session = context.session, request.method != .get, request.method != .head,
+            request.headers[HTTPField.Name("X-CSRF-Token")!] != session.csrf
+        {
+            return Problem(.forbidden, "a browser session must send its CSRF token in X-CSRF-Token").response
+        }
+        guard throttle.allow(user.id) else {
+            var response = Problem(.tooManyRequests, "too many requests; slow down and retry after a second").response
+            response.headers[.retryAfter] = "1"
+            return response
+        }
+        context.caller = user
+        return try await next(request, context)
+    }
+}

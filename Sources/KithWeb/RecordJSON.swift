@@ -1,0 +1,122 @@
+import KithSchema
+import KithStore
+
+/// Records as the API's JSON: fields by name (system fields included), decimals and money as
+/// strings, dates as ISO 8601 text, multi-valued fields as arrays, line items as an array named
+/// after the detail entity.
+enum RecordJSON {
+    static func encode(_ record: Record, schema: Schema) -> JSON {
+        guard let entity = schema.entity(record.entity) else { return .null }
+        var members: [(String, JSON)] = []
+        members.reserveCapacity(entity.allFields.count + 1)
+        for field in entity.allFields {
+            guard let value = record.values[field.name] else { continue }  // hidden from this user
+            members.append((field.name, encode(value)))
+        }
+        for detail in schema.details(of: entity.name) {
+            guard let lines = record.lines[detail.name] else { continue }
+            members.append((detail.name, .array(lines.map { encode($0, schema: schema) })))
+        }
+        return .object(members)
+    }
+
+    static func encode(_ value: Value) -> JSON {
+        switch value {
+        case .null: .null
+        case .text(let text): .string(text)
+        case .integer(let integer): .integer(integer)
+        case .decimal(let decimal): .string(decimal.description)
+        case .boolean(let flag): .bool(flag)
+        case .list(let items): .array(items.map(encode))
+        }
+    }
+
+    /// A request body's fields and, when present, its line items per detail entity. `version` and
+    /// `id` are taken out (the caller uses them); anything else unknown is left for the store to
+    /// refuse by name.
+    static func decode(_ body: JSON, entity: Entity, schema: Schema) throws(RecordError) -> Decoded {
+        guard let members = body.members else {
+            throw RecordError(.invalid, entity: entity.name, "the body must be a JSON object of the record's fields")
+        }
+        var decoded = Decoded()
+        let details = Set(schema.details(of: entity.name).map(\.name))
+        var problems: [FieldProblem] = []
+        for (name, json) in members {
+            if name == "version" {
+                guard case .number(let digits) = json, let version = Int64(digits) else {
+                    problems.append(FieldProblem(field: name, message: "must be the record's version number"))
+                    continue
+                }
+                decoded.version = version
+            } else if name == "id" {
+                guard case .number(let digits) = json, let id = Int64(digits) else {
+                    problems.append(FieldProblem(field: name, message: "must be a record id"))
+                    continue
+                }
+                decoded.id = id
+            } else if details.contains(name), let detail = schema.entity(name) {
+                guard let items = json.items else {
+                    problems.append(FieldProblem(field: name, message: "must be an array of line items"))
+                    continue
+                }
+                var lines: [[String: Value]] = []
+                for (index, item) in items.enumerated() {
+                    guard let fields = item.members else {
+                        problems.append(FieldProblem(field: "\(name)[\(index)]", message: "must be an object"))
+                        continue
+                    }
+                    var line: [String: Value] = [:]
+                    for (field, value) in fields {
+                        if field == "version" { continue }  // lines carry their master's version
+                        do throws(FieldProblem) {
+                            line[field] = try self.value(value, field: "\(name)[\(index)].\(field)")
+                        } catch {
+                            problems.append(error)
+                        }
+                    }
+                    lines.append(line)
+                }
+                _ = detail
+                decoded.lines[name] = lines
+            } else {
+                do throws(FieldProblem) {
+                    decoded.values[name] = try value(json, field: name)
+                } catch {
+                    problems.append(error)
+                }
+            }
+        }
+        if !problems.isEmpty {
+            throw RecordError(.invalid, entity: entity.name, "some values are not valid", problems: problems)
+        }
+        return decoded
+    }
+
+    struct Decoded {
+        var values: [String: Value] = [:]
+        var lines: [String: [[String: Value]]] = [:]
+        var version: Int64?
+        var id: Int64?
+    }
+
+    static func value(_ json: JSON, field: String) throws(FieldProblem) -> Value {
+        switch json {
+        case .null: return .null
+        case .bool(let flag): return .boolean(flag)
+        case .string(let text): return .text(text)
+        case .number(let digits):
+            if let integer = Int64(digits) { return .integer(integer) }
+            return .text(digits)  // decimals keep their digits; the field's type parses them
+        case .array(let items):
+            var values: [Value] = []
+            for item in items {
+                if case .array = item { throw FieldProblem(field: field, message: "takes a list of values, not a list of lists") }
+                if case .object = item { throw FieldProblem(field: field, message: "takes a list of values, not of objects") }
+                values.append(try value(item, field: field))
+            }
+            return .list(values)
+        case .object:
+            throw FieldProblem(field: field, message: "takes a value, not an object")
+        }
+    }
+}

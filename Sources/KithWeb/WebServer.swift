@@ -1,0 +1,66 @@
+public import Foundation
+import Hummingbird
+public import KithEngine
+import KithStore
+public import Logging
+import NIOCore
+
+/// Kith over HTTP (`http.md`): the generated HTML UI, the JSON API, `/healthz` and `/metrics`.
+///
+///     try await WebServer(engine: engine).run(host: "127.0.0.1", port: 8080)
+public struct WebServer: Sendable {
+    public let engine: Engine
+    let sessions = SessionStore()
+    let metrics = Metrics()
+    let throttle: Throttle
+    let logger: Logger
+
+    /// `apiRate`: requests a second each API caller may make (twice that in a burst).
+    public init(engine: Engine, apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
+        self.engine = engine
+        self.throttle = Throttle(rate: apiRate, burst: apiRate * 2)
+        self.logger = logger
+    }
+
+    /// Serves until SIGINT or SIGTERM (graceful shutdown). `onRunning` gets the bound port (useful
+    /// with port 0).
+    public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let application = Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "Kith"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+        try await application.runService()
+    }
+
+    func router() -> Router<WebContext> {
+        let router = Router(context: WebContext.self)
+        router.add(middleware: ObserveMiddleware(metrics: metrics))
+        let authenticator = Authenticator(engine: engine, sessions: sessions)
+        router.get("healthz") { _, _ in health() }
+        router.get("metrics") { _, _ in
+            let states = engine.rules.pool
+            let text = metrics.text(extra: [
+                ("kith_up", "1 while the server runs.", 1),
+                ("kith_rule_states_idle", "Ready Lua states in the pool.", Double(states.states)),
+                ("kith_rule_states_bytes", "Memory held by the ready Lua states.", Double(states.bytes)),
+            ])
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("api/openapi.json") { _, _ in Response.json(OpenAPIDocument(schema: engine.schema).json) }
+        API(engine: engine, throttle: throttle, metrics: metrics).register(on: router, authenticator: authenticator)
+        Pages(engine: engine, sessions: sessions, authenticator: authenticator).register(on: router)
+        return router
+    }
+
+    func health() -> Response {
+        do {
+            _ = try engine.read(as: .system) { try $0.userCount() }
+            return .json(.object([("status", .string("ok")), ("database", .string("ok"))]))
+        } catch {
+            logger.error("health check: \(error)")
+            return .json(.object([("status", .string("failing")), ("database", .string("unavailable"))]), status: .serviceUnavailable)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import KithEngine
+import KithWeb
+import Logging
+
+/// `kith serve`: migrate additively, then serve the UI and the API until interrupted.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the web UI and the JSON API.")
+
+    @OptionGroup var options: WorkspaceOptions
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on (0: any free port).") var port = 8080
+    @Option(help: "API requests a second allowed per user (bursts of twice that).") var apiRate = 500.0
+
+    func run() async throws {
+        let loaded = try loadWorkspace(options)
+        let engine = try openEngine(loaded)
+        try fillNewDemo(engine, loaded)
+        var logger = Logger(label: "kith.web")
+        logger.logLevel = ProcessInfo.processInfo.environment["KITH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let server = WebServer(engine: engine, apiRate: apiRate, logger: logger)
+        try await server.run(host: host, port: port) { bound in
+            FileHandle.standardOutput.write(Data("Kith is serving \(loaded.workspace.name) at http://\(host):\(bound)/\n".utf8))
+        }
+    }
+}
