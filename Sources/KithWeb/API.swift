@@ -401,6 +401,8 @@ struct QueryItems {
         }
     }
 
+    init(items: [(String, String)]) { self.items = items }
+
     func first(_ name: String) -> String? { items.first { $0.0 == name }?.1 }
 
     static func encode(_ items: [(String, String)]) -> String {

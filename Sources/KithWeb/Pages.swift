@@ -1,11 +1,261 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import KithEngine
+import KithSchema
+import KithStore
+import Mustache
+import NIOCore
 
-/// The HTML UI.
+/// The HTML UI of `http.md`, generated from the schema: server-rendered pages that work without
+/// JavaScript, every value escaped by the templates, every form carrying the session's CSRF token.
 struct Pages: Sendable {
+    static let languageCookie = "kith_lang"
+    static let loginCSRFCookie = "kith_login_csrf"
+
     let engine: Engine
     let sessions: SessionStore
     let authenticator: Authenticator
+    let templates: MustacheLibrary
+    /// The workspace's language, for users who chose none.
+    let defaultLanguage: String
 
-    func register(on router: Router<WebContext>) {}
+    var schema: Schema { engine.schema }
+
+    init(engine: Engine, sessions: SessionStore, authenticator: Authenticator, defaultLanguage: String) {
+        self.engine = engine
+        self.defaultLanguage = defaultLanguage == "en" ? "en" : "zh"
+        self.sessions = sessions
+        self.authenticator = authenticator
+        do {
+            templates = try Templates.library()
+        } catch {
+            fatalError("the built-in templates do not parse: \(error)")  // a build defect, caught by every UI test
+        }
+    }
+
+    func register(on router: Router<WebContext>) {
+        router.get("static/kith.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Templates.css)))
+        }
+        router.get("login") { request, context in loginPage(request, context, error: nil, login: "") }
+        router.post("login") { request, context in try await signIn(request, context) }
+        router.get("lang/:language") { request, context in
+            let language = context.parameters.get("language") == "en" ? "en" : "zh"
+            var response = Response.redirect(to: "/")
+            response.setCookie(Cookie(name: Self.languageCookie, value: language, maxAge: 365 * 86400, path: "/", httpOnly: true, sameSite: .lax))
+            return response
+        }
+        router.post("logout") { request, context in
+            try await page(request, context) { page in
+                _ = try await page.form()
+                if let session = page.context.session { sessions.end(session.id) }
+                var response = Response.redirect(to: "/login")
+                response.setCookie(Cookie(name: Authenticator.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+                return response
+            }
+        }
+        router.get("/") { request, context in try await page(request, context) { try workbench($0) } }
+        router.get("inbox") { request, context in try await page(request, context) { try inbox($0) } }
+        router.get("approvals") { request, context in try await page(request, context) { try approvals($0) } }
+        router.get("admin") { request, context in try await page(request, context) { try admin($0) } }
+        router.get("e/:entity") { request, context in try await page(request, context) { try list($0) } }
+        router.get("e/:entity/export.csv") { request, context in try await page(request, context) { try export($0) } }
+        router.get("e/:entity/new") { request, context in try await page(request, context) { try editForm($0, id: nil) } }
+        router.post("e/:entity") { request, context in try await page(request, context) { try await save($0, id: nil) } }
+        router.get("e/:entity/:id") { request, context in try await page(request, context) { try recordPage($0) } }
+        router.get("e/:entity/:id/edit") { request, context in
+            try await page(request, context) { page in try editForm(page, id: try page.recordID()) }
+        }
+        router.post("e/:entity/:id") { request, context in
+            try await page(request, context) { page in try await save(page, id: try page.recordID()) }
+        }
+        router.post("e/:entity/:id/transition/:name") { request, context in try await page(request, context) { try await transition($0) } }
+        router.post("e/:entity/:id/approval") { request, context in try await page(request, context) { try await decide($0) } }
+        router.post("e/:entity/:id/convert/:name") { request, context in try await page(request, context) { try await convert($0) } }
+    }
+
+    // MARK: Rendering
+
+    /// One page request by a signed-in user: redirects to the sign-in page otherwise, and turns
+    /// failures into an explained page.
+    func page(_ request: Request, _ context: WebContext, _ body: (inout PageRequest) async throws -> Response) async throws -> Response {
+        var context = context
+        let user: DirectoryUser?
+        do {
+            user = try authenticator.identify(request, &context)
+        } catch {
+            context.logger.error("session check failed: \(error)")
+            return message(nil, context, request, status: .internalServerError, heading: "Error", text: "The server could not check your session.")
+        }
+        guard let user, context.session != nil else {
+            if request.method == .get {
+                let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+                return .redirect(to: "/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            }
+            return message(nil, context, request, status: .unauthorized, heading: "Kith", text: PageText.texts(language(request))["csrf"] ?? "")
+        }
+        context.caller = user
+        var page = PageRequest(request: request, context: context, user: user, language: language(request), pages: self)
+        do {
+            return try await body(&page)
+        } catch let problem as Problem {
+            return message(user, context, request, status: problem.status, heading: problem.title, text: problem.detail)
+        } catch let error as RecordError {
+            if error.code == .storage || error.code == .rule { context.logger.error("\(error)") }
+            let problem = Problem(error)
+            return message(user, context, request, status: problem.status, heading: problem.title, text: problem.detail)
+        }
+    }
+
+    func render(_ template: String, _ values: [String: Any], page: PageRequest, status: HTTPResponse.Status = .ok) -> Response {
+        var context = base(page.user, page.context, page.language)
+        for (key, value) in values { context[key] = value }
+        return html(templates.render(context, withTemplate: template) ?? "", status: status)
+    }
+
+    func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentSecurityPolicy] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    func base(_ user: DirectoryUser?, _ context: WebContext, _ language: String) -> [String: Any] {
+        var values: [String: Any] = ["lang": language, "t": PageText.texts(language)]
+        guard let user else { return values }
+        var menus: [[String: Any]] = []
+        let entities = schema.entities.filter { $0.detailOf == nil }
+        for menu in schema.menus.sorted(by: { $0.position < $1.position }) {
+            let items = entities.filter { $0.menu == menu.name }.map { ["name": $0.name, "label": label($0, language)] }
+            if !items.isEmpty { menus.append(["label": menu.labels.text(for: language, fallback: menu.name.humanizedName), "entities": items]) }
+        }
+        let unplaced = entities.filter { entity in entity.menu == nil || !schema.menus.contains { $0.name == entity.menu } }
+        if !unplaced.isEmpty {
+            menus.append([
+                "label": language == "zh" ? "其他" : "More", "entities": unplaced.map { ["name": $0.name, "label": label($0, language)] },
+            ])
+        }
+        values["user"] = [
+            "name": user.name, "menus": menus, "csrf": context.session?.csrf ?? "", "admin": user.roles.contains(Role.administrator),
+            "otherLang": language == "zh" ? "en" : "zh", "otherLangLabel": language == "zh" ? "English" : "中文",
+            "t": PageText.texts(language),
+        ]
+        values["csrf"] = context.session?.csrf ?? ""
+        return values
+    }
+
+    func message(
+        _ user: DirectoryUser?, _ context: WebContext, _ request: Request, status: HTTPResponse.Status, heading: String, text: String
+    ) -> Response {
+        var values = base(user, context, language(request))
+        values["title"] = heading
+        values["heading"] = heading
+        values["text"] = text
+        values["back"] = "/"
+        return html(templates.render(values, withTemplate: "message") ?? text, status: status)
+    }
+
+    func language(_ request: Request) -> String {
+        if let chosen = request.cookies[Self.languageCookie]?.value { return chosen == "en" ? "en" : "zh" }
+        if let accept = request.headers[.acceptLanguage], accept.lowercased().hasPrefix("en") { return "en" }
+        return defaultLanguage
+    }
+
+    func label(_ entity: Entity, _ language: String) -> String { entity.labels.text(for: language, fallback: entity.name.humanizedName) }
+    func pluralLabel(_ entity: Entity, _ language: String) -> String {
+        entity.pluralLabels.isEmpty ? label(entity, language) : entity.pluralLabels.text(for: language, fallback: entity.name.humanizedName)
+    }
+
+    // MARK: Sign-in
+
+    func loginPage(_ request: Request, _ context: WebContext, error: String?, login: String, status: HTTPResponse.Status = .ok) -> Response {
+        let language = language(request)
+        let token = SessionStore.random()
+        var values = base(nil, context, language)
+        values["title"] = PageText.texts(language)["signIn"]
+        values["csrf"] = token
+        values["next"] = QueryItems(request.uri.query).first("next") ?? "/"
+        values["error"] = error
+        values["login"] = login
+        var response = html(templates.render(values, withTemplate: "login") ?? "", status: status)
+        response.setCookie(Cookie(name: Self.loginCSRFCookie, value: token, path: "/login", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func signIn(_ request: Request, _ context: WebContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        let form = FormData(String(buffer: body))
+        let texts = PageText.texts(language(request))
+        guard let token = request.cookies[Self.loginCSRFCookie]?.value, form.first("_csrf") == token else {
+            return message(nil, context, request, status: .forbidden, heading: "Kith", text: texts["csrf"] ?? "")
+        }
+        let login = form.first("login") ?? ""
+        if sessions.isLockedOut(login) {
+            try? engine.store.write(as: .system) { try $0.logEvent("sign-in-locked", login: login, source: context.source) }
+            return loginPage(request, context, error: texts["lockedOut"], login: login, status: .tooManyRequests)
+        }
+        guard let user = try engine.signIn(login: login, password: form.first("password") ?? "", source: context.source) else {
+            sessions.recordFailure(login)
+            return loginPage(request, context, error: texts["badLogin"], login: login, status: .unauthorized)
+        }
+        sessions.recordSuccess(login)
+        let session = sessions.create(for: user.id)
+        var next = form.first("next") ?? "/"
+        if !next.hasPrefix("/") || next.hasPrefix("//") { next = "/" }  // no open redirects
+        var response = Response.redirect(to: next, type: .found)
+        response.setCookie(Cookie(name: Authenticator.sessionCookie, value: session.id, path: "/", httpOnly: true, sameSite: .lax))
+        return response
+    }
+}
+
+/// One page request of a signed-in user, with the helpers every page needs.
+struct PageRequest {
+    var request: Request
+    var context: WebContext
+    let user: DirectoryUser
+    let language: String
+    let pages: Pages
+    var parsedForm: FormData?
+
+    var texts: [String: String] { PageText.texts(language) }
+
+    func entity() throws -> Entity {
+        let name = context.parameters.get("entity") ?? ""
+        guard let entity = pages.schema.entity(name), entity.detailOf == nil else { throw Problem(.notFound, "there is no page '\(name)'") }
+        return entity
+    }
+
+    func recordID() throws -> Int64 {
+        guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else { throw Problem(.notFound, "not a record") }
+        return id
+    }
+
+    /// The posted form, after checking its CSRF token against the session's.
+    mutating func form() async throws -> FormData {
+        if let parsedForm { return parsedForm }
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let form = FormData(String(buffer: body))
+        guard let session = context.session, form.first("_csrf") == session.csrf else {
+            throw Problem(.forbidden, texts["csrf"] ?? "", title: "CSRF")
+        }
+        parsedForm = form
+        return form
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body.
+struct FormData {
+    let items: [(String, String)]
+    init(_ text: String) { items = QueryItems(text).items }
+    func first(_ name: String) -> String? { items.first { $0.0 == name }?.1 }
+    func all(_ name: String) -> [String] { items.filter { $0.0 == name }.map(\.1) }
+    /// The last value (a checkbox after its hidden default).
+    func last(_ name: String) -> String? { items.last { $0.0 == name }?.1 }
 }

@@ -14,10 +14,12 @@ public struct WebServer: Sendable {
     let metrics = Metrics()
     let throttle: Throttle
     let logger: Logger
+    let language: String
 
-    /// `apiRate`: requests a second each API caller may make (twice that in a burst).
-    public init(engine: Engine, apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
+    /// `language`: the UI's language for users who chose none (`zh` or `en`). `apiRate`: requests a second each API caller may make (twice that in a burst).
+    public init(engine: Engine, language: String = "zh", apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
         self.engine = engine
+        self.language = language
         self.throttle = Throttle(rate: apiRate, burst: apiRate * 2)
         self.logger = logger
     }
@@ -50,7 +52,7 @@ public struct WebServer: Sendable {
         }
         router.get("api/openapi.json") { _, _ in Response.json(OpenAPIDocument(schema: engine.schema).json) }
         API(engine: engine, throttle: throttle, metrics: metrics).register(on: router, authenticator: authenticator)
-        Pages(engine: engine, sessions: sessions, authenticator: authenticator).register(on: router)
+        Pages(engine: engine, sessions: sessions, authenticator: authenticator, defaultLanguage: language).register(on: router)
         return router
     }
 

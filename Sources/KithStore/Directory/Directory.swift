@@ -160,6 +160,13 @@ extension RecordTransaction {
         }
     }
 
+    /// Every user, active or not, by name.
+    public func allUsers() throws(RecordError) -> [DirectoryUser] {
+        try storage("user") {
+            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM kith_user ORDER BY name, id").map(Self.user)
+        }
+    }
+
     /// Active users of the department and the departments below it.
     public func users(inDepartment department: Int64) throws(RecordError) -> [DirectoryUser] {
         let tree = try departmentTree(department)

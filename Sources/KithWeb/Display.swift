@@ -1,0 +1,230 @@
+import Foundation
+import KithSchema
+import KithStore
+
+/// Values as people read them (choices by label, references by title, users by name) and the
+/// input each field type gets in a form.
+struct Display {
+    let schema: Schema
+    let language: String
+    let users: [Int64: DirectoryUser]
+    let departments: [Int64: String]
+
+    init(schema: Schema, language: String, transaction: RecordTransaction) throws {
+        self.schema = schema
+        self.language = language
+        users = Dictionary(try transaction.allUsers().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var names: [Int64: String] = [:]
+        for user in users.values { if let id = user.departmentID, names[id] == nil, let department = try transaction.department(id: id) { names[id] = department.name } }
+        departments = names
+    }
+
+    func label(_ field: Field) -> String { field.labels.text(for: language, fallback: field.name.humanizedName) }
+
+    func userName(_ id: Int64) -> String { users[id]?.name ?? "#\(id)" }
+
+    func choices(_ field: Field) -> [(value: String, label: String)] {
+        if let name = field.dictionary, let dictionary = schema.dictionary(name) {
+            return dictionary.items.map { ($0.value, $0.labels.text(for: language, fallback: $0.value)) }
+        }
+        if field.name == "state", let values = field.values { return values.map { ($0, $0) } }
+        return schema.choices(of: field).map { ($0, $0) }
+    }
+
+    func text(_ value: Value, _ field: Field, titles: [Int64: String]?) -> String {
+        switch (field.type, value) {
+        case (_, .null): return ""
+        case (.boolean, .boolean(let flag)): return flag ? (language == "zh" ? "是" : "Yes") : (language == "zh" ? "否" : "No")
+        case (.enum, .text(let choice)): return choices(field).first { $0.value == choice }?.label ?? choice
+        case (.multienum, .list(let items)):
+            let all = choices(field)
+            return items.map { item in all.first { $0.value == item.description }?.label ?? item.description }.joined(separator: ", ")
+        case (.user, .integer(let id)): return userName(id)
+        case (.department, .integer(let id)): return departments[id] ?? "#\(id)"
+        case (.ref, .integer(let id)): return titles?[id] ?? "#\(id)"
+        case (.multiref, .list(let items)): return items.compactMap(\.integer).map { titles?[$0] ?? "#\($0)" }.joined(separator: ", ")
+        case (.datetime, .text(let text)): return text.replacingOccurrences(of: "T", with: " ").prefix(16).description
+        default: return value.description
+        }
+    }
+
+    func title(_ entity: Entity, _ record: Record) -> String {
+        let title = record[entity.titleField].description
+        return title.isEmpty ? "\(entity.labels.text(for: language, fallback: entity.name.humanizedName)) #\(record.id)" : title
+    }
+
+    /// The titles of the records a record's `ref` and `multiref` fields point at: field → id → title.
+    func titles(of record: Record, entity: Entity, in transaction: RecordTransaction) throws -> [String: [Int64: String]] {
+        try titles(ofLines: [record], entity: entity, in: transaction)
+    }
+
+    func titles(ofLines records: [Record], entity: Entity, in transaction: RecordTransaction) throws -> [String: [Int64: String]] {
+        var result: [String: [Int64: String]] = [:]
+        for field in entity.fields where field.type == .ref || field.type == .multiref {
+            guard let target = field.target.flatMap({ schema.entity($0) }) else { continue }
+            var ids = Set<Int64>()
+            for record in records {
+                if let id = record[field.name].integer { ids.insert(id) }
+                for item in record[field.name].list ?? [] { if let id = item.integer { ids.insert(id) } }
+            }
+            var titles: [Int64: String] = [:]
+            for id in ids { if let linked = try transaction.get(target.name, id: id) { titles[id] = title(target, linked) } }
+            result[field.name] = titles
+        }
+        return result
+    }
+
+    /// A form input for the field: its kind, name, value and, for choices, the options.
+    func input(_ field: Field, value: FormValue?, in transaction: RecordTransaction) throws -> [String: Any] {
+        var item: [String: Any] = ["name": field.name, "isInput": false, "isSelect": false, "isTextarea": false, "isCheckbox": false]
+        let text = value?.text ?? ""
+        switch field.type {
+        case .textarea:
+            item["isTextarea"] = true
+            item["value"] = text
+            item["maxLength"] = field.maxLength ?? 65_535
+        case .boolean:
+            item["isCheckbox"] = true
+            item["checked"] = text == "true"
+        case .enum, .multienum:
+            let selected = Set(value?.texts ?? [])
+            item["isSelect"] = true
+            item["multiple"] = field.type == .multienum
+            item["options"] = choices(field).map { ["value": $0.value, "label": $0.label, "selected": selected.contains($0.value)] }
+        case .user:
+            let selected = text
+            item["isSelect"] = true
+            item["options"] = users.values.filter(\.isActive).sorted { $0.name < $1.name }.map {
+                ["value": String($0.id), "label": $0.name, "selected": String($0.id) == selected]
+            }
+        case .ref, .multiref:
+            let selected = Set(value?.texts ?? [])
+            if let target = field.target.flatMap({ schema.entity($0) }) {
+                let page = try transaction.query(RecordQuery(entity: target.name, sort: [RecordQuery.Sort(target.titleField)], limit: 200))
+                if page.nextCursor == nil {
+                    item["isSelect"] = true
+                    item["multiple"] = field.type == .multiref
+                    item["options"] = page.records.map { ["value": String($0.id), "label": title(target, $0), "selected": selected.contains(String($0.id))] }
+                    return item
+                }
+            }
+            item["isInput"] = true  // too many to list: the record's id (search its list page)
+            item["inputType"] = "text"
+            item["value"] = text
+            item["hint"] = "#id"
+        default:
+            item["isInput"] = true
+            item["value"] = text
+            item["maxLength"] = field.maxLength
+            item["inputType"] =
+                switch field.type {
+                case .email: "email"
+                case .url: "url"
+                case .phone: "tel"
+                case .date: "date"
+                case .datetime: "datetime-local"
+                case .integer: "number"
+                default: "text"
+                }
+            if field.type.isDecimal { item["hint"] = field.effectiveScale > 0 ? "0." + String(repeating: "0", count: field.effectiveScale) : nil }
+        }
+        return item
+    }
+}
+
+/// A form field's value: stored (from the record) or as typed (after a refused save).
+enum FormValue {
+    case value(Value)
+    case typed([String])
+
+    var text: String {
+        switch self {
+        case .value(let value):
+            if case .text(let text) = value, text.count > 16, text.contains("T") { return String(text.prefix(16)) }  // datetime-local
+            return value.description
+        case .typed(let items): return items.last ?? ""
+        }
+    }
+
+    var texts: [String] {
+        switch self {
+        case .value(.list(let items)): items.map(\.description)
+        case .value(let value): value == .null ? [] : [value.description]
+        case .typed(let items): items
+        }
+    }
+
+    var stored: Value {
+        switch self {
+        case .value(let value): value
+        case .typed(let items): items.last.map(Value.text) ?? .null
+        }
+    }
+}
+
+/// A posted record form as store input: empty means null, multi-selects become lists,
+/// `lines.DETAIL.N.FIELD` become line items (empty rows and rows marked for removal left out).
+enum FormInput {
+    static func parse(_ form: FormData, entity: Entity, schema: Schema, editing: Bool) -> ([String: Value], [String: [[String: Value]]]) {
+        var values: [String: Value] = [:]
+        for field in entity.fields where form.items.contains(where: { $0.0 == field.name }) {
+            values[field.name] = value(form.all(field.name), field)
+        }
+        if !editing, let owner = form.last("owner"), !owner.isEmpty, let id = Int64(owner) { values["owner"] = .integer(id) }
+        var lines: [String: [[String: Value]]] = [:]
+        for (detail, rows) in rawLines(form, entity: entity, schema: schema) {
+            guard let detailEntity = schema.entity(detail) else { continue }
+            lines[detail] = rows.map { row in
+                var line: [String: Value] = [:]
+                for (name, typed) in row {
+                    if name == "id" {
+                        if let id = Int64(typed.text) { line["id"] = .integer(id) }
+                    } else if let field = detailEntity.field(name) {
+                        line[name] = value(typed.texts, field)
+                    }
+                }
+                return line
+            }
+        }
+        return (values, lines)
+    }
+
+    static func value(_ texts: [String], _ field: Field) -> Value {
+        let items = texts.filter { !$0.isEmpty }
+        switch field.type {
+        case .multienum, .multiref: return .list(items.map(Value.text))
+        case .boolean: return .boolean(texts.last == "true")
+        default:
+            guard let text = texts.last, !text.isEmpty else { return .null }
+            return .text(text)
+        }
+    }
+
+    static func raw(_ form: FormData, entity: Entity) -> [String: FormValue] {
+        var values: [String: FormValue] = [:]
+        for field in entity.fields { values[field.name] = .typed(form.all(field.name)) }
+        return values
+    }
+
+    /// Line rows by detail entity, in order, without empty rows and rows marked for removal.
+    static func rawLines(_ form: FormData, entity: Entity, schema: Schema) -> [String: [[String: FormValue]]] {
+        var rows: [String: [Int: [String: [String]]]] = [:]
+        for (key, value) in form.items where key.hasPrefix("lines.") {
+            let parts = key.split(separator: ".", maxSplits: 3).map(String.init)
+            guard parts.count == 4, let index = Int(parts[2]) else { continue }
+            rows[parts[1], default: [:]][index, default: [:]][parts[3], default: []].append(value)
+        }
+        var result: [String: [[String: FormValue]]] = [:]
+        for detail in schema.details(of: entity.name) {
+            guard let byIndex = rows[detail.name] else { continue }
+            result[detail.name] = byIndex.keys.sorted().compactMap { index in
+                let row = byIndex[index] ?? [:]
+                if row["_remove"] != nil { return nil }
+                let filled = row.filter { $0.key != "id" && $0.value.contains { !$0.isEmpty && $0 != "false" } }
+                if filled.isEmpty { return nil }
+                return row.filter { $0.key != "_remove" }.mapValues { FormValue.typed($0) }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import KithEngine
+import KithSchema
+import KithStore
+
+/// The workbench (工作台), inbox, approvals and admin pages.
+extension Pages {
+    func workbench(_ page: PageRequest) throws -> Response {
+        let user = page.user
+        let now = engine.store.variables(for: user.actor).now
+        let values = try engine.read(as: user.actor) { transaction -> [String: Any] in
+            let messages = try transaction.inbox(of: user.id, dueBy: now)
+            var figures: [[String: Any]] = []
+            for entity in schema.entities where entity.detailOf == nil && entity.menu != nil && figures.count < 6 {
+                let access = try engine.access(entity.name, for: user.actor, in: transaction)
+                if access.read?.sql == AccessFilter.Condition.nothing.sql { continue }
+                let count = try transaction.count(entity.name, cap: 100_000, access: access)
+                figures.append(["entity": entity.name, "label": pluralLabel(entity, page.language), "value": count.isCapped ? "\(count.value)+" : "\(count.value)"])
+            }
+            return [
+                "title": page.texts["workbench"] ?? "", "figures": figures,
+                "reminders": messages.filter { $0.dueAt != nil }.prefix(20).map(messageItem),
+                "messages": messages.filter { $0.dueAt == nil }.prefix(20).map(messageItem),
+                "approvals": try waiting(user, page: page, in: transaction).prefix(20).map { $0 },
+            ]
+        }
+        return render("workbench", values, page: page)
+    }
+
+    func inbox(_ page: PageRequest) throws -> Response {
+        let now = engine.store.variables(for: page.user.actor).now
+        let messages = try engine.read(as: page.user.actor) { try $0.inbox(of: page.user.id, dueBy: now) }
+        return render("inbox", ["title": page.texts["inbox"] ?? "", "messages": messages.prefix(200).map(messageItem)], page: page)
+    }
+
+    func approvals(_ page: PageRequest) throws -> Response {
+        let items = try engine.read(as: page.user.actor) { try waiting(page.user, page: page, in: $0) }
+        return render("approvals", ["title": page.texts["approvals"] ?? "", "approvals": items], page: page)
+    }
+
+    /// The records waiting for the user's decision, with their titles.
+    func waiting(_ user: DirectoryUser, page: PageRequest, in transaction: RecordTransaction) throws -> [[String: Any]] {
+        let administrator = user.roles.contains(Role.administrator)
+        return try transaction.approvalsWaiting(for: user.id, administrator: administrator).compactMap { item in
+            guard let entity = schema.entity(item.entity), let record = try transaction.get(item.entity, id: item.record) else { return nil }
+            let title = record[entity.titleField].description
+            return [
+                "entity": item.entity, "id": item.record, "since": item.since.prefix(16).replacingOccurrences(of: "T", with: " "),
+                "title": "\(label(entity, page.language)) · " + (title.isEmpty ? "#\(item.record)" : title),
+            ]
+        }
+    }
+
+    func messageItem(_ message: InboxMessage) -> [String: Any] {
+        var item: [String: Any] = ["text": message.text, "at": (message.dueAt ?? message.createdAt).prefix(16).replacingOccurrences(of: "T", with: " ")]
+        if let entity = message.entity, let id = message.recordID { item["link"] = "/e/\(entity)/\(id)" }
+        return item
+    }
+
+    func admin(_ page: PageRequest) throws -> Response {
+        guard page.user.roles.contains(Role.administrator) else {
+            try? engine.store.write(as: .system) {
+                try $0.logEvent("permission-denied", user: page.user.id, login: page.user.login, source: page.context.source, detail: "admin pages")
+            }
+            throw Problem(.forbidden, page.texts["forbidden"] ?? "")
+        }
+        let values = try engine.read(as: page.user.actor) { transaction -> [String: Any] in
+            let users = try transaction.allUsers()
+            var departments: [Int64: String] = [:]
+            for user in users { if let id = user.departmentID, let department = try transaction.department(id: id) { departments[id] = department.name } }
+            return [
+                "title": page.texts["admin"] ?? "",
+                "users": users.map {
+                    ["login": $0.login, "name": $0.name, "roles": $0.roles.joined(separator: ", "), "department": $0.departmentID.flatMap { departments[$0] } ?? "", "active": $0.isActive ? "✓" : "—"]
+                },
+                "events": try transaction.systemLog(limit: 100).map {
+                    ["at": $0.at.prefix(19).replacingOccurrences(of: "T", with: " "), "kind": $0.kind, "login": $0.login ?? "", "source": $0.source ?? "", "detail": $0.detail]
+                },
+                "rules": "\(engine.rules.pool.states) ready Lua states, \(engine.rules.pool.bytes / 1024) KB",
+            ]
+        }
+        return render("admin", values, page: page)
+    }
+}

@@ -1,0 +1,421 @@
+import Foundation
+import Hummingbird
+import KithEngine
+import KithSchema
+import KithStore
+import NIOCore
+
+/// List pages, record pages and forms, from each entity's views and forms.
+extension Pages {
+    // MARK: Lists
+
+    func list(_ page: PageRequest) throws -> Response {
+        let entity = try page.entity()
+        let parameters = QueryItems(page.request.uri.query)
+        let view = parameters.first("view").flatMap { entity.view($0) } ?? entity.defaultView
+        let columns = (view?.columns.map(\.field) ?? [entity.titleField]).filter { entity.field($0) != nil }
+        var query = try ListQuery.build(entity, listParameters(parameters, entity: entity), variables: engine.store.variables(for: page.user.actor))
+        query.limit = 50
+        let sortText = parameters.first("sort") ?? ""
+        let (result, count, access, display) = try engine.read(as: page.user.actor) { transaction in
+            let access = try engine.access(entity.name, for: page.user.actor, in: transaction)
+            let result = try transaction.query(query, access: access)
+            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 100_000, access: access)
+            return (result, count, access, try Display(schema: schema, language: page.language, transaction: transaction))
+        }
+        let visibleColumns = columns.filter { !access.hiddenFields.contains($0) }
+        let baseItems = parameters.items.filter { $0.0 != "cursor" && $0.0 != "sort" }
+        let header: [[String: Any]] = visibleColumns.compactMap { name in
+            guard let field = entity.field(name) else { return nil }
+            let ascending = sortText == name
+            let descending = sortText == "-" + name
+            let next = ascending ? "-" + name : name
+            var column: [String: Any] = [
+                "label": display.label(field), "sortLink": "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)]),
+            ]
+            if ascending { column["arrow"] = "▲" } else if descending { column["arrow"] = "▼" }
+            return column
+        }
+        let rows: [[String: Any]] = result.records.map { record in
+            let cells: [[String: Any]] = visibleColumns.enumerated().compactMap { index, name in
+                guard let field = entity.field(name) else { return nil }
+                var cell: [String: Any] = ["text": display.text(record[name], field, titles: result.titles[name])]
+                if index == 0 || name == entity.titleField { cell["link"] = "/e/\(entity.name)/\(record.id)" }
+                return cell
+            }
+            return ["cells": cells]
+        }
+        let filters: [[String: Any]] = visibleColumns.compactMap { name in
+            guard let field = entity.field(name), field.type != .multiref, field.type != .file else { return nil }
+            let current = parameters.first("f." + name) ?? ""
+            let choices = field.type.isChoice ? display.choices(field).map { ["value": $0.value, "label": $0.label, "selected": $0.value == current] } : []
+            let type = field.type == .date ? "date" : (field.type.isNumeric ? "text" : "text")
+            return ["field": name, "label": display.label(field), "value": current, "choices": choices, "hasChoices": !choices.isEmpty, "inputType": type]
+        }
+        var values: [String: Any] = [
+            "title": pluralLabel(entity, page.language), "label": pluralLabel(entity, page.language), "entity": entity.name,
+            "columns": header, "columnCount": max(1, header.count), "rows": rows, "filters": filters, "q": parameters.first("q") ?? "",
+            "total": count.isCapped ? "\(count.value)+" : "\(count.value)", "mayCreate": access.mayCreate,
+            "mayExport": try mayExport(entity, page.user), "query": QueryItems.encode(parameters.items.filter { $0.0 != "cursor" }),
+            "views": entity.views.map { ["name": $0.name, "label": $0.labels.text(for: page.language, fallback: $0.name.humanizedName), "current": $0.name == view?.name, "entity": entity.name] },
+        ]
+        if let view { values["view"] = view.name }
+        if let cursor = result.nextCursor {
+            values["next"] = "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" } + [("cursor", cursor)])
+        }
+        if parameters.first("cursor") != nil {
+            values["first"] = "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" })
+        }
+        return render("list", values, page: page)
+    }
+
+    /// The list page's own parameters (`f.FIELD` filters) as the API's: text fields match by
+    /// `contains`, others by equality.
+    func listParameters(_ parameters: QueryItems, entity: Entity) -> QueryItems {
+        var items: [(String, String)] = []
+        for (key, value) in parameters.items {
+            if key.hasPrefix("f.") {
+                let name = String(key.dropFirst(2))
+                guard !value.isEmpty, let field = entity.field(name) else { continue }
+                items.append((field.type.isString ? "\(name)[contains]" : name, value))
+            } else if ["q", "sort", "cursor", "view"].contains(key) {
+                items.append((key, value))
+            }
+        }
+        return QueryItems(items: items)
+    }
+
+    func mayExport(_ entity: Entity, _ user: DirectoryUser) throws -> Bool {
+        let roles = user.roles.compactMap { schema.role($0) }
+        if user.roles.contains(Role.administrator) { return true }
+        return roles.contains { role in role.grants.contains { ($0.entity == entity.name || $0.entity == "*") && $0.export } }
+    }
+
+    func export(_ page: PageRequest) throws -> Response {
+        let entity = try page.entity()
+        let parameters = QueryItems(page.request.uri.query)
+        var query = try ListQuery.build(entity, listParameters(parameters, entity: entity), variables: engine.store.variables(for: page.user.actor))
+        query.after = nil
+        let output = OutputStream.toMemory()
+        output.open()
+        try engine.exportCSV(query, to: output, as: page.user)
+        output.close()
+        let data = output.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(entity.name).csv\""],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: Record pages
+
+    func recordPage(_ page: PageRequest) throws -> Response {
+        let entity = try page.entity()
+        let id = try page.recordID()
+        let language = page.language
+        let built = try engine.read(as: page.user.actor) { transaction -> [String: Any] in
+            let access = try engine.access(entity.name, for: page.user.actor, in: transaction)
+            guard let record = try transaction.get(entity.name, id: id, access: access) else {
+                throw RecordError(.notFound, entity: entity.name, "\(entity.name) #\(id) does not exist or you may not see it")
+            }
+            let display = try Display(schema: schema, language: language, transaction: transaction)
+            let titles = try display.titles(of: record, entity: entity, in: transaction)
+            var values: [String: Any] = [
+                "entity": entity.name, "id": id, "title": display.title(entity, record),
+                "sections": sections(entity, record: record).map { section -> [String: Any] in
+                    [
+                        "label": section.label(language),
+                        "fields": section.fields.compactMap { placement -> [String: Any]? in
+                            guard let field = entity.field(placement.0), record.values[field.name] != nil else { return nil }
+                            var item: [String: Any] = [
+                                "label": display.label(field), "text": display.text(record[field.name], field, titles: titles[field.name]),
+                                "span": placement.1,
+                            ]
+                            if field.type == .ref, let target = field.target, let linked = record[field.name].integer {
+                                item["link"] = "/e/\(target)/\(linked)"
+                            }
+                            return item
+                        },
+                    ]
+                },
+            ]
+            values["mayEdit"] = try transaction.mayUpdate(entity.name, id: id, access: access)
+            if let state = record["state"].text, let workflow = entity.workflow {
+                values["state"] = workflow.state(state)?.labels.text(for: language, fallback: state) ?? state
+                values["transitions"] = workflow.transitions.filter { $0.from.isEmpty || $0.from.contains(state) || $0.from.contains("*") }.map {
+                    [
+                        "name": $0.name, "label": $0.labels.text(for: language, fallback: $0.name.humanizedName), "entity": entity.name, "id": id,
+                        "csrf": page.context.session?.csrf ?? "", "commentRequired": $0.comment == .required,
+                    ] as [String: Any]
+                }
+                if workflow.approval(in: state) != nil {
+                    let round = try transaction.latestApprovalRound(entity.name, record: id)
+                    let waiting = try transaction.approvals(entity.name, record: id, round: round).filter { $0.status == .pending }
+                    let administrator = page.user.roles.contains(Role.administrator)
+                    if waiting.contains(where: { $0.approverID == page.user.id || ($0.approverID == nil && administrator) }) {
+                        values["approval"] = ["entity": entity.name, "id": id, "csrf": page.context.session?.csrf ?? ""] as [String: Any]
+                    }
+                }
+            }
+            values["conversions"] = schema.conversions.filter {
+                $0.source == entity.name && ($0.whenStates.isEmpty || $0.whenStates.contains(record["state"].text ?? ""))
+            }.map {
+                ["name": $0.name, "label": $0.labels.text(for: language, fallback: $0.name.humanizedName), "entity": entity.name, "id": id, "csrf": page.context.session?.csrf ?? ""] as [String: Any]
+            }
+            values["lines"] = try schema.details(of: entity.name).map { detail -> [String: Any] in
+                let lineAccess = try engine.access(detail.name, for: page.user.actor, in: transaction)
+                let columns = detail.fields.filter { $0.type != .ref || $0.target != entity.name }.filter { !lineAccess.hiddenFields.contains($0.name) }
+                let lineTitles = try display.titles(ofLines: record.lines[detail.name] ?? [], entity: detail, in: transaction)
+                return [
+                    "label": pluralLabel(detail, language), "columns": columns.map { ["label": display.label($0)] },
+                    "rows": (record.lines[detail.name] ?? []).map { line in
+                        ["cells": columns.map { ["text": display.text(line[$0.name], $0, titles: lineTitles[$0.name])] }]
+                    },
+                ]
+            }
+            values["related"] = try related(entity, id: id, page: page, display: display, in: transaction)
+            let trail = try transaction.approvals(entity.name, record: id)
+            values["trail"] = trail.map { entry -> [String: Any] in
+                [
+                    "round": entry.round, "step": entry.step, "approver": entry.approverID.map { display.userName($0) } ?? entry.rule,
+                    "status": entry.status.rawValue, "comment": entry.comment ?? "", "at": entry.decidedAt ?? "",
+                ]
+            }
+            values["hasTrail"] = !trail.isEmpty
+            values["history"] = try transaction.history(entity.name, id: id, access: access).reversed().prefix(50).map { entry -> [String: Any] in
+                [
+                    "action": entry.action, "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": entry.at, "comment": entry.comment as Any,
+                    "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
+                        guard let field = entity.field(name), !access.hiddenFields.contains(name) else { return nil }
+                        return ["field": display.label(field), "old": display.text(change.old, field, titles: nil), "new": display.text(change.new, field, titles: nil)]
+                    },
+                ]
+            }
+            return values
+        }
+        return render("record", built, page: page)
+    }
+
+    /// Related lists (主从): the form's, else every entity with a `ref` to this one, ten rows each.
+    func related(_ entity: Entity, id: Int64, page: PageRequest, display: Display, in transaction: RecordTransaction) throws -> [[String: Any]] {
+        var lists: [(entity: Entity, via: String, labels: Labels?)] = []
+        let form = entity.forms.first { $0.kind != .edit } ?? entity.forms.first
+        if let form, !form.relatedLists.isEmpty {
+            for list in form.relatedLists { if let other = schema.entity(list.entity) { lists.append((other, list.via, list.labels)) } }
+        } else {
+            for other in schema.entities where other.detailOf == nil {
+                for field in other.fields where field.type == .ref && field.target == entity.name { lists.append((other, field.name, nil)) }
+            }
+        }
+        return try lists.prefix(8).compactMap { list -> [String: Any]? in
+            let access = try engine.access(list.entity.name, for: page.user.actor, in: transaction)
+            if access.read?.sql == AccessFilter.Condition.nothing.sql { return nil }
+            let found = try transaction.query(
+                RecordQuery(entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: 10), access: access)
+            let columns = (list.entity.defaultView?.columns.map(\.field) ?? [list.entity.titleField]).prefix(4).compactMap { list.entity.field($0) }
+                .filter { !access.hiddenFields.contains($0.name) }
+            let label = list.labels.flatMap { $0.isEmpty ? nil : $0.text(for: page.language, fallback: "") } ?? pluralLabel(list.entity, page.language)
+            return [
+                "label": label,
+                "rows": found.records.map { record in
+                    [
+                        "cells": columns.enumerated().map { index, field -> [String: Any] in
+                            var cell: [String: Any] = ["text": display.text(record[field.name], field, titles: found.titles[field.name])]
+                            if index == 0 { cell["link"] = "/e/\(list.entity.name)/\(record.id)" }
+                            return cell
+                        }
+                    ]
+                },
+            ]
+        }
+    }
+
+    /// The form's sections, or one section of every declared field.
+    func sections(_ entity: Entity, record: Record?) -> [PageSection] {
+        let form = entity.forms.first { $0.kind != .view } ?? entity.forms.first
+        if let form, !form.sections.isEmpty {
+            return form.sections.map { section in
+                PageSection(labels: section.labels, name: section.name, fields: section.fields.map { ($0.field, $0.span, $0.isReadonly) })
+            }
+        }
+        return [PageSection(labels: Labels(), name: nil, fields: entity.fields.map { ($0.name, 1, false) })]
+    }
+
+    // MARK: Forms
+
+    func editForm(_ page: PageRequest, id: Int64?) throws -> Response {
+        let entity = try page.entity()
+        let (record, values) = try engine.read(as: page.user.actor) { transaction -> (Record?, [String: Any]) in
+            let access = try engine.access(entity.name, for: page.user.actor, in: transaction)
+            var record: Record?
+            if let id {
+                guard let found = try transaction.get(entity.name, id: id, access: access) else {
+                    throw RecordError(.notFound, entity: entity.name, "\(entity.name) #\(id) does not exist or you may not see it")
+                }
+                record = found
+            } else if !access.mayCreate {
+                throw RecordError(.forbidden, entity: entity.name, "you may not create \(entity.name) records")
+            }
+            let given = record.map { $0.values } ?? [:]
+            let lines = record.map { $0.lines.mapValues { $0.map(\.values) } } ?? [:]
+            return (record, try formValues(entity, page: page, id: id, given: given.mapValues { FormValue.value($0) }, lines: lines.mapValues { $0.map { $0.mapValues { FormValue.value($0) } } }, problems: [:], access: access, in: transaction))
+        }
+        var all = values
+        if let record { all["version"] = record.version }
+        return render("form", all, page: page)
+    }
+
+    func save(_ page: PageRequest, id: Int64?) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let form = try await page.form()
+        let version = form.first("_version").flatMap { Int64($0) }
+        let (values, lines) = FormInput.parse(form, entity: entity, schema: schema, editing: id != nil)
+        let outcome: Result<Record, RecordError>
+        do {
+            outcome = .success(
+                try engine.write(as: page.user.actor) { transaction -> Record in
+                    let access = try engine.access(entity.name, for: page.user.actor, in: transaction)
+                    if let id {
+                        return try transaction.update(
+                            entity.name, id: id, values, lines: lines.isEmpty ? nil : lines, expectedVersion: version, access: access)
+                    }
+                    return try transaction.create(entity.name, values, lines: lines, access: access)
+                })
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .success(let saved):
+            return .redirect(to: "/e/\(entity.name)/\(saved.id)", type: .found)
+        case .failure(let error):
+            guard [.invalid, .duplicate, .rejected, .stale, .locked, .rule].contains(error.code) else { throw error }
+            var problems: [String: String] = [:]
+            for problem in error.problems { problems[problem.field] = problems[problem.field].map { $0 + "; " + problem.message } ?? problem.message }
+            var rendered = try engine.read(as: page.user.actor) { transaction in
+                try formValues(
+                    entity, page: page, id: id, given: FormInput.raw(form, entity: entity), lines: FormInput.rawLines(form, entity: entity, schema: schema),
+                    problems: problems, access: try engine.access(entity.name, for: page.user.actor, in: transaction), in: transaction)
+            }
+            if error.code == .stale, let id {
+                rendered["stale"] = true
+                rendered["reload"] = "/e/\(entity.name)/\(id)/edit"
+            } else {
+                rendered["error"] = problems.isEmpty ? error.message : (page.texts["invalidForm"] ?? "") + (error.problems.isEmpty ? "" : "")
+            }
+            if let version { rendered["version"] = version }
+            return render("form", rendered, page: page, status: error.code == .stale ? .conflict : .unprocessableContent)
+        }
+    }
+
+    /// The form's view model: each field with its input, value and problem.
+    func formValues(
+        _ entity: Entity, page: PageRequest, id: Int64?, given: [String: FormValue], lines: [String: [[String: FormValue]]], problems: [String: String],
+        access: AccessFilter, in transaction: RecordTransaction
+    ) throws -> [String: Any] {
+        let display = try Display(schema: schema, language: page.language, transaction: transaction)
+        let editing = id != nil
+        var sectionItems: [[String: Any]] = []
+        for section in self.sections(entity, record: nil) {
+            var fields: [[String: Any]] = []
+            for (name, span, readonlyHere) in section.fields {
+                guard let field = entity.field(name), !field.isSystem || name == "owner", !access.hiddenFields.contains(name), field.type != .file else { continue }
+                if name == "owner" && editing { continue }  // owners change by transfer
+                let locked = readonlyHere || field.isReadonly || field.type == .autonumber || access.readonlyFields.contains(name)
+                if locked && !editing { continue }
+                var item = try display.input(field, value: given[name], in: transaction)
+                item["span"] = span
+                item["label"] = display.label(field)
+                item["required"] = field.isRequired
+                if locked { item["readonly"] = true; item["isSelect"] = false; item["isInput"] = true; item["isTextarea"] = false; item["isCheckbox"] = false; item["inputType"] = "text"; item["value"] = display.text(given[name]?.stored ?? .null, field, titles: nil); item["name"] = "_ro_" + name }
+                if let problem = problems[name] { item["problem"] = problem }
+                fields.append(item)
+            }
+            if !fields.isEmpty { sectionItems.append(["label": section.label(page.language), "fields": fields]) }
+        }
+        var lineSets: [[String: Any]] = []
+        for detail in schema.details(of: entity.name) {
+            let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isReadonly && $0.type != .autonumber && $0.type != .file }
+            var rows = lines[detail.name] ?? []
+            rows += Array(repeating: [:], count: 2)
+            lineSets.append([
+                "label": pluralLabel(detail, page.language), "columns": columns.map { ["label": display.label($0)] },
+                "rows": try rows.enumerated().map { index, row -> [String: Any] in
+                    let prefix = "lines.\(detail.name).\(index)"
+                    var item: [String: Any] = [
+                        "prefix": prefix,
+                        "cells": try columns.map { field -> [String: Any] in
+                            var cell = try display.input(field, value: row[field.name], in: transaction)
+                            cell["name"] = "\(prefix).\(field.name)"
+                            if let problem = problems["\(detail.name)[\(index)].\(field.name)"] { cell["problem"] = problem }
+                            return cell
+                        },
+                    ]
+                    if let lineID = row["id"]?.text, !lineID.isEmpty { item["id"] = lineID }
+                    return item
+                },
+            ])
+        }
+        let title = editing ? "\(page.texts["edit"] ?? "") · \(label(entity, page.language))" : "\(page.texts["new"] ?? "") · \(label(entity, page.language))"
+        return [
+            "title": title, "sections": sectionItems, "lines": lineSets, "action": id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
+            "cancel": id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
+        ]
+    }
+
+    // MARK: Actions
+
+    func transition(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let id = try page.recordID()
+        let form = try await page.form()
+        let comment = form.first("comment").flatMap { $0.isEmpty ? nil : $0 }
+        _ = try engine.write(as: page.user.actor) { transaction in
+            try engine.transition(entity.name, id: id, page.context.parameters.get("name") ?? "", comment: comment, in: transaction)
+        }
+        return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
+    }
+
+    func decide(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let id = try page.recordID()
+        let form = try await page.form()
+        let approve = form.first("decision") == "approve"
+        let comment = form.first("comment").flatMap { $0.isEmpty ? nil : $0 }
+        _ = try engine.write(as: page.user.actor) { transaction in
+            try engine.decide(entity.name, id: id, approve: approve, comment: comment, in: transaction)
+        }
+        return .redirect(to: "/approvals", type: .found)
+    }
+
+    func convert(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let id = try page.recordID()
+        _ = try await page.form()
+        let created = try engine.write(as: page.user.actor) { transaction in
+            try engine.convert(page.context.parameters.get("name") ?? "", id: id, in: transaction)
+        }
+        guard let first = created.first else { return .redirect(to: "/e/\(entity.name)/\(id)", type: .found) }
+        return .redirect(to: "/e/\(first.entity)/\(first.id)", type: .found)
+    }
+}
+
+/// A form section as pages use it.
+struct PageSection {
+    let labels: Labels
+    let name: String?
+    let fields: [(String, Int, Bool)]
+    func label(_ language: String) -> String { labels.isEmpty ? (name?.humanizedName ?? "") : labels.text(for: language, fallback: name ?? "") }
+}
+
+extension RecordTransaction {
+    /// Whether the actor may update the record (for showing the edit button).
+    func mayUpdate(_ entity: String, id: Int64, access: AccessFilter) throws -> Bool {
+        guard let condition = access.update else { return true }
+        if condition.sql == AccessFilter.Condition.nothing.sql { return false }
+        return try query(RecordQuery(entity: entity, filter: .condition(field: "id", op: .eq, values: [.integer(id)]), limit: 1), access: AccessFilter(read: condition)).records.count == 1
+    }
+}

@@ -1,0 +1,192 @@
+import Mustache
+
+/// The HTML UI's templates (Mustache: every `{{value}}` is HTML-escaped), compiled into the
+/// binary so that Kith stays one file.
+enum Templates {
+    static func library() throws -> MustacheLibrary {
+        var library = MustacheLibrary()
+        for (name, text) in all { try library.register(text, named: name) }
+        return library
+    }
+
+    static let all: [(String, String)] = [
+        ("layout", layout), ("login", login), ("workbench", workbench), ("list", list), ("form", form), ("record", record),
+        ("inbox", inbox), ("approvals", approvals), ("message", message), ("admin", admin), ("report", report),
+        ("messageItem", messageItem),
+    ]
+
+    static let layout = """
+        <!DOCTYPE html>
+        <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · Kith</title><link rel="stylesheet" href="/static/kith.css"></head>
+        <body>
+        {{#user}}
+        <header class="top"><a class="brand" href="/">Kith</a>
+        <nav>{{#menus}}<details><summary>{{label}}</summary><ul>{{#entities}}<li><a href="/e/{{name}}">{{label}}</a></li>{{/entities}}</ul></details>{{/menus}}
+        <a href="/inbox">{{t.inbox}}</a> <a href="/approvals">{{t.approvals}}</a>{{#admin}} <a href="/admin">{{t.admin}}</a>{{/admin}}</nav>
+        <span class="who">{{name}} · <a href="/lang/{{otherLang}}">{{otherLangLabel}}</a>
+        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link">{{t.signOut}}</button></form></span>
+        </header>
+        {{/user}}
+        <main>
+        {{#flash}}<p class="flash">{{.}}</p>{{/flash}}
+        {{$body}}{{/body}}
+        </main></body></html>
+        """
+
+    static let login = """
+        {{<layout}}{{$body}}
+        <section class="login"><h1>Kith</h1><p>{{workspace}}</p>
+        {{#error}}<p class="error">{{.}}</p>{{/error}}
+        <form method="post" action="/login">
+        <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="next" value="{{next}}">
+        <label>{{t.login}}<input name="login" value="{{login}}" autocomplete="username" required autofocus></label>
+        <label>{{t.password}}<input name="password" type="password" autocomplete="current-password" required></label>
+        <button>{{t.signIn}}</button></form></section>
+        {{/body}}{{/layout}}
+        """
+
+    static let workbench = """
+        {{<layout}}{{$body}}
+        <h1>{{t.workbench}}</h1>
+        <div class="figures">{{#figures}}<a class="figure" href="/e/{{entity}}"><b>{{value}}</b><span>{{label}}</span></a>{{/figures}}</div>
+        <div class="columns">
+        <section><h2>{{t.remindersDue}}</h2><ul class="messages">{{#reminders}}<li>{{>messageItem}}</li>{{/reminders}}{{^reminders}}<li class="empty">{{t.none}}</li>{{/reminders}}</ul></section>
+        <section><h2>{{t.approvalsWaiting}}</h2><ul class="messages">{{#approvals}}<li><a href="/e/{{entity}}/{{id}}">{{title}}</a> <small>{{since}}</small></li>{{/approvals}}{{^approvals}}<li class="empty">{{t.none}}</li>{{/approvals}}</ul></section>
+        <section><h2>{{t.inbox}}</h2><ul class="messages">{{#messages}}<li>{{>messageItem}}</li>{{/messages}}{{^messages}}<li class="empty">{{t.none}}</li>{{/messages}}</ul></section>
+        </div>
+        {{#funnel}}<section><h2>{{title}}</h2>{{{svg}}}</section>{{/funnel}}
+        {{/body}}{{/layout}}
+        """
+
+    static let messageItem = """
+        {{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}} <small>{{at}}</small>
+        """
+
+    static let list = """
+        {{<layout}}{{$body}}
+        <div class="bar"><h1>{{label}}</h1>
+        {{#mayCreate}}<a class="button" href="/e/{{entity}}/new">{{t.new}}</a>{{/mayCreate}}
+        {{#mayExport}}<a class="button secondary" href="/e/{{entity}}/export.csv?{{query}}">{{t.export}}</a>{{/mayExport}}</div>
+        <div class="views">{{#views}}<a href="/e/{{entity}}?view={{name}}" class="{{#current}}current{{/current}}">{{label}}</a>{{/views}}</div>
+        <form method="get" action="/e/{{entity}}" class="filters">
+        {{#view}}<input type="hidden" name="view" value="{{.}}">{{/view}}
+        <input type="search" name="q" value="{{q}}" placeholder="{{t.search}}">
+        {{#filters}}<label>{{label}}{{#hasChoices}}<select name="f.{{field}}"><option value=""></option>{{#choices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/choices}}</select>{{/hasChoices}}{{^hasChoices}}<input name="f.{{field}}" value="{{value}}" type="{{inputType}}">{{/hasChoices}}</label>{{/filters}}
+        <button>{{t.filter}}</button></form>
+        <p class="count">{{total}} {{t.records}}</p>
+        <table class="list"><thead><tr>{{#columns}}<th><a href="{{sortLink}}">{{label}}{{#arrow}} {{.}}{{/arrow}}</a></th>{{/columns}}</tr></thead>
+        <tbody>{{#rows}}<tr>{{#cells}}<td>{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</td>{{/cells}}</tr>{{/rows}}
+        {{^rows}}<tr><td colspan="{{columnCount}}" class="empty">{{t.noRecords}}</td></tr>{{/rows}}</tbody></table>
+        <p class="paging">{{#first}}<a href="{{first}}">{{t.firstPage}}</a>{{/first}} {{#next}}<a href="{{next}}">{{t.nextPage}} →</a>{{/next}}</p>
+        {{/body}}{{/layout}}
+        """
+
+    static let form = """
+        {{<layout}}{{$body}}
+        <h1>{{title}}</h1>
+        {{#error}}<p class="error">{{.}}</p>{{/error}}
+        {{#stale}}<p class="error">{{t.stale}} <a href="{{reload}}">{{t.reload}}</a></p>{{/stale}}
+        <form method="post" action="{{action}}" class="record">
+        <input type="hidden" name="_csrf" value="{{csrf}}">{{#version}}<input type="hidden" name="_version" value="{{.}}">{{/version}}
+        {{#sections}}<fieldset><legend>{{label}}</legend><div class="grid">
+        {{#fields}}<div class="field span{{span}}{{#problem}} invalid{{/problem}}"><label for="f-{{name}}">{{label}}{{#required}} *{{/required}}</label>
+        {{#isTextarea}}<textarea id="f-{{name}}" name="{{name}}" maxlength="{{maxLength}}">{{value}}</textarea>{{/isTextarea}}
+        {{#isSelect}}<select id="f-{{name}}" name="{{name}}"{{#multiple}} multiple{{/multiple}}><option value=""></option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
+        {{#isCheckbox}}<input type="hidden" name="{{name}}" value="false"><input id="f-{{name}}" type="checkbox" name="{{name}}" value="true"{{#checked}} checked{{/checked}}>{{/isCheckbox}}
+        {{#isInput}}<input id="f-{{name}}" name="{{name}}" type="{{inputType}}" value="{{value}}"{{#maxLength}} maxlength="{{.}}"{{/maxLength}}{{#step}} step="{{.}}"{{/step}}{{#readonly}} readonly{{/readonly}}>{{/isInput}}
+        {{#hint}}<small>{{.}}</small>{{/hint}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</div>{{/fields}}
+        </div></fieldset>{{/sections}}
+        {{#lines}}<fieldset><legend>{{label}}</legend><table class="lines"><thead><tr>{{#columns}}<th>{{label}}</th>{{/columns}}<th>{{t.remove}}</th></tr></thead><tbody>
+        {{#rows}}<tr>{{#id}}<input type="hidden" name="{{prefix}}.id" value="{{.}}">{{/id}}{{#cells}}<td{{#problem}} class="invalid"{{/problem}}>{{#isSelect}}<select name="{{name}}"><option value=""></option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}{{^isSelect}}<input name="{{name}}" value="{{value}}" type="{{inputType}}">{{/isSelect}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</td>{{/cells}}<td><input type="checkbox" name="{{prefix}}._remove" value="1"></td></tr>{{/rows}}
+        </tbody></table></fieldset>{{/lines}}
+        <p><button>{{t.save}}</button> <a href="{{cancel}}">{{t.cancel}}</a></p></form>
+        {{/body}}{{/layout}}
+        """
+
+    static let record = """
+        {{<layout}}{{$body}}
+        <div class="bar"><h1>{{title}}</h1>{{#state}}<span class="state">{{.}}</span>{{/state}}
+        {{#mayEdit}}<a class="button" href="/e/{{entity}}/{{id}}/edit">{{t.edit}}</a>{{/mayEdit}}
+        {{#transitions}}<form method="post" action="/e/{{entity}}/{{id}}/transition/{{name}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input name="comment" placeholder="{{t.comment}}"{{#commentRequired}} required{{/commentRequired}}><button class="secondary">{{label}}</button></form>{{/transitions}}
+        {{#conversions}}<form method="post" action="/e/{{entity}}/{{id}}/convert/{{name}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="secondary">{{label}}</button></form>{{/conversions}}
+        </div>
+        {{#approval}}<section class="approval"><h2>{{t.approvalPanel}}</h2>
+        <form method="post" action="/e/{{entity}}/{{id}}/approval"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <textarea name="comment" placeholder="{{t.comment}}"></textarea>
+        <button name="decision" value="approve">{{t.approve}}</button> <button name="decision" value="reject" class="danger">{{t.reject}}</button></form></section>{{/approval}}
+        {{#sections}}<section><h2>{{label}}</h2><dl class="grid">{{#fields}}<div class="span{{span}}"><dt>{{label}}</dt><dd>{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</dd></div>{{/fields}}</dl></section>{{/sections}}
+        {{#lines}}<section><h2>{{label}}</h2><table class="list"><thead><tr>{{#columns}}<th>{{label}}</th>{{/columns}}</tr></thead><tbody>{{#rows}}<tr>{{#cells}}<td>{{text}}</td>{{/cells}}</tr>{{/rows}}</tbody></table></section>{{/lines}}
+        {{#related}}<section><h2>{{label}}</h2><table class="list"><tbody>{{#rows}}<tr>{{#cells}}<td>{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</td>{{/cells}}</tr>{{/rows}}{{^rows}}<tr><td class="empty">{{t.none}}</td></tr>{{/rows}}</tbody></table></section>{{/related}}
+        {{#hasTrail}}<section><h2>{{t.approvalTrail}}</h2><table class="list"><tbody>{{#trail}}<tr><td>{{round}}.{{step}}</td><td>{{approver}}</td><td>{{status}}</td><td>{{comment}}</td><td>{{at}}</td></tr>{{/trail}}</tbody></table></section>{{/hasTrail}}
+        <section><h2>{{t.history}}</h2><ol class="history">{{#history}}<li><b>{{action}}</b> {{who}} <small>{{at}}</small>{{#comment}} — {{.}}{{/comment}}<ul>{{#changes}}<li>{{field}}: {{old}} → {{new}}</li>{{/changes}}</ul></li>{{/history}}</ol></section>
+        {{/body}}{{/layout}}
+        """
+
+    static let inbox = """
+        {{<layout}}{{$body}}<h1>{{t.inbox}}</h1>
+        <ul class="messages">{{#messages}}<li>{{>messageItem}}</li>{{/messages}}{{^messages}}<li class="empty">{{t.none}}</li>{{/messages}}</ul>
+        {{/body}}{{/layout}}
+        """
+
+    static let approvals = """
+        {{<layout}}{{$body}}<h1>{{t.approvals}}</h1>
+        <table class="list"><tbody>{{#approvals}}<tr><td><a href="/e/{{entity}}/{{id}}">{{title}}</a></td><td>{{since}}</td></tr>{{/approvals}}
+        {{^approvals}}<tr><td class="empty">{{t.none}}</td></tr>{{/approvals}}</tbody></table>
+        {{/body}}{{/layout}}
+        """
+
+    static let message = """
+        {{<layout}}{{$body}}<h1>{{heading}}</h1><p>{{text}}</p><p><a href="{{back}}">{{t.back}}</a></p>{{/body}}{{/layout}}
+        """
+
+    static let admin = """
+        {{<layout}}{{$body}}<h1>{{t.admin}}</h1>
+        <section><h2>{{t.users}}</h2><table class="list"><thead><tr><th>Login</th><th>{{t.name}}</th><th>{{t.roles}}</th><th>{{t.department}}</th><th>{{t.active}}</th></tr></thead><tbody>
+        {{#users}}<tr><td>{{login}}</td><td>{{name}}</td><td>{{roles}}</td><td>{{department}}</td><td>{{active}}</td></tr>{{/users}}</tbody></table></section>
+        <section><h2>{{t.rules}}</h2><p>{{rules}}</p></section>
+        <section><h2>{{t.systemLog}}</h2><table class="list"><tbody>{{#events}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{login}}</td><td>{{source}}</td><td>{{detail}}</td></tr>{{/events}}</tbody></table></section>
+        {{/body}}{{/layout}}
+        """
+
+    static let report = """
+        {{<layout}}{{$body}}<h1>{{title}}</h1>{{{svg}}}
+        <table class="list"><tbody>{{#rows}}<tr><td>{{label}}</td><td>{{value}}</td></tr>{{/rows}}</tbody></table>
+        {{/body}}{{/layout}}
+        """
+
+    static let css = """
+        *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;color:#1f2933;background:#f5f7fa}
+        a{color:#1d4ed8;text-decoration:none}a:hover{text-decoration:underline}
+        .top{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;padding:.5rem 1rem;background:#102a43;color:#fff}
+        .top a{color:#d9e2ec}.brand{font-weight:700;font-size:1.2rem;color:#fff!important}
+        .top nav{display:flex;gap:.75rem;flex-wrap:wrap;align-items:center;flex:1}
+        .top details{position:relative}.top summary{cursor:pointer;color:#d9e2ec;list-style:none}
+        .top details ul{position:absolute;z-index:10;background:#fff;margin:.25rem 0;padding:.5rem;list-style:none;border-radius:6px;box-shadow:0 4px 16px #0003;min-width:12rem}
+        .top details ul a{color:#1f2933;display:block;padding:.2rem .4rem}
+        .who{font-size:.9rem}main{padding:1rem;max-width:1200px;margin:auto}
+        h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.1rem;margin:.5rem 0}
+        section,.login,fieldset{background:#fff;border-radius:8px;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 3px #0001;border:0}
+        .login{max-width:360px;margin:4rem auto}label{display:block;margin:.5rem 0}
+        input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #bcccdc;border-radius:4px;width:100%;background:#fff}
+        input[type=checkbox]{width:auto}textarea{min-height:5rem}
+        button,.button{font:inherit;display:inline-block;padding:.4rem .9rem;border-radius:4px;border:0;background:#1d4ed8;color:#fff;cursor:pointer}
+        .secondary{background:#e4e7eb;color:#1f2933}.danger{background:#b91c1c}button.link{background:none;color:#d9e2ec;padding:0}
+        .inline{display:inline-flex;gap:.25rem;align-items:center}.inline input{width:10rem}
+        .bar{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin-bottom:.5rem}.bar h1{flex:1}
+        .state{background:#e0e8f9;padding:.1rem .6rem;border-radius:1rem}
+        table.list{width:100%;border-collapse:collapse;background:#fff}table.list th,table.list td{padding:.4rem .5rem;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}
+        table.list th a{color:#334e68}.empty{color:#829ab1}
+        .filters{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end;margin:.5rem 0}.filters label{margin:0;font-size:.85rem}.filters input,.filters select{width:10rem}
+        .views a{margin-right:.75rem}.views a.current{font-weight:700}
+        .grid{display:grid;grid-template-columns:repeat(2,1fr);gap:.5rem 1rem}.span2{grid-column:span 2}
+        dt{color:#627d98;font-size:.85rem}dd{margin:0}
+        .invalid input,.invalid select,.invalid textarea,td.invalid input{border-color:#b91c1c}.problem,.error{color:#b91c1c}
+        .flash{background:#e3f8ff;padding:.5rem;border-radius:4px}
+        .figures{display:flex;gap:1rem;flex-wrap:wrap;margin-bottom:1rem}.figure{background:#fff;padding:1rem;border-radius:8px;min-width:9rem;box-shadow:0 1px 3px #0001}
+        .figure b{display:block;font-size:1.6rem;color:#102a43}.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}
+        .messages{list-style:none;padding:0;margin:0}.messages li{padding:.3rem 0;border-bottom:1px solid #f0f4f8}
+        .history{padding-left:1.2rem}small{color:#829ab1}
+        @media (max-width:700px){.grid{grid-template-columns:1fr}.span2{grid-column:span 1}table.list{font-size:.85rem}}
+        """
+}
