@@ -1,0 +1,166 @@
+import Foundation
+import KithEngine
+import KithStore
+import Testing
+
+/// The JSON API of `http.md` against a live server over the core CRM: every status code the
+/// spec names, problem details, `If-Match`, paging, workflows and approvals.
+@Suite(.serialized) struct APITests {
+    @Test func statusCodesAndProblemDetails() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", manager: nil)
+
+        // 401: no or a wrong token, as problem details.
+        let anonymous = try await server.request("GET", "/api/v1/me")
+        #expect(anonymous.status == 401)
+        #expect(anonymous.header("content-type") == "application/problem+json")
+        #expect(anonymous.object["status"] as? Int == 401)
+        #expect(try await server.request("GET", "/api/v1/me", token: "kith_1_wrong").status == 401)
+
+        let me = try await server.request("GET", "/api/v1/me", token: rep)
+        #expect(me.status == 200)
+        #expect(me.object["login"] as? String == "rep")
+        #expect(me.object["roles"] as? [String] == ["sales_rep"])
+
+        // 400: unknown fields are refused by name, never dropped; bad JSON; bad operators.
+        let unknown = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Acme", "colour": "red"}"#)
+        #expect(unknown.status == 400)
+        let errors = unknown.object["errors"] as? [[String: Any]] ?? []
+        #expect(errors.contains { $0["field"] as? String == "colour" })
+        #expect(try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "#).status == 400)
+        #expect(try await server.request("GET", "/api/v1/customer?level%5Bnear%5D=gold", token: rep).status == 400)
+        #expect(try await server.request("GET", "/api/v1/customer?colour=red", token: rep).status == 400)
+
+        // 201 with Location and the record as stored after its rules ran.
+        let created = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Acme 贸易", "phone": "021-5555"}"#)
+        #expect(created.status == 201)
+        let id = created.object["id"] as? Int ?? 0
+        #expect(created.header("location") == "/api/v1/customer/\(id)")
+        #expect(created.object["version"] as? Int == 1)
+        #expect(created.object["credit_limit"] as? String == "0.00")  // money as a string
+
+        // 404: unknown entity, unknown record, line items outside their master.
+        #expect(try await server.request("GET", "/api/v1/spaceship", token: rep).status == 404)
+        #expect(try await server.request("GET", "/api/v1/customer/987654", token: rep).status == 404)
+        #expect(try await server.request("GET", "/api/v1/order_line", token: rep).status == 404)
+
+        // 412: If-Match with a version someone else has replaced; nothing overwritten.
+        let first = try await server.request(
+            "PATCH", "/api/v1/customer/\(id)", token: rep, json: #"{"phone": "021-6666"}"#, headers: ["If-Match": "\"1\""])
+        #expect(first.status == 200)
+        #expect(first.object["version"] as? Int == 2)
+        let stale = try await server.request(
+            "PATCH", "/api/v1/customer/\(id)", token: rep, json: #"{"phone": "021-7777"}"#, headers: ["If-Match": "\"1\""])
+        #expect(stale.status == 412)
+        #expect(stale.object["current_version"] as? Int == 2)
+        #expect(try await server.request("GET", "/api/v1/customer/\(id)", token: rep).object["phone"] as? String == "021-6666")
+
+        // 403: reps may not delete customers; the denial is in the system log.
+        let refused = try await server.request("DELETE", "/api/v1/customer/\(id)", token: rep)
+        #expect(refused.status == 403)
+        let log = try server.engine.read(as: .system) { try $0.systemLog(limit: 20) }
+        #expect(log.contains { $0.kind == "permission-denied" && $0.login == "rep" })
+
+        // History: create and the change, with who.
+        let history = try await server.request("GET", "/api/v1/customer/\(id)/history", token: rep)
+        #expect(history.status == 200)
+        let entries = history.object["data"] as? [[String: Any]] ?? []
+        #expect(entries.map { $0["action"] as? String } == ["create", "update"])
+
+        // Metrics and health.
+        #expect(try await server.request("GET", "/healthz").status == 200)
+        #expect(try await server.request("GET", "/metrics").body.contains("kith_http_requests_total{method=\"POST\",status=\"201\"}"))
+    }
+
+    @Test func workflowsApprovalsAndLockedStates() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let boss = try server.user("boss", roles: ["sales_manager"], department: "East")
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", manager: "boss")
+        let cashier = try server.user("cashier", roles: ["finance"])
+
+        let expense = try await server.request(
+            "POST", "/api/v1/expense", token: rep, json: #"{"title": "Trade fair", "category": "travel", "amount": "9000.00"}"#)
+        #expect(expense.status == 201)
+        let id = expense.object["id"] as? Int ?? 0
+        let submitted = try await server.request("POST", "/api/v1/expense/\(id)/transitions/submit", token: rep)
+        #expect(submitted.status == 200)
+        #expect(submitted.object["state"] as? String == "pending")
+
+        // 409: the pending expense is locked; 400: a transition from the wrong state.
+        let locked = try await server.request("PATCH", "/api/v1/expense/\(id)", token: rep, json: #"{"amount": "10.00"}"#)
+        #expect(locked.status == 409)
+        #expect(try await server.request("POST", "/api/v1/expense/\(id)/transitions/submit", token: rep).status == 400)
+
+        // Finance is not asked yet; the manager is, in the inbox.
+        #expect(try await server.request("POST", "/api/v1/expense/\(id)/approval", token: cashier, json: #"{"decision": "approve"}"#).status == 403)
+        let inbox = try await server.request("GET", "/api/v1/me/inbox", token: boss).object["data"] as? [[String: Any]] ?? []
+        #expect(inbox.contains { $0["record"] as? Int == id })
+        #expect(try await server.request("POST", "/api/v1/expense/\(id)/approval", token: boss, json: #"{"decision": "maybe"}"#).status == 400)
+        let step1 = try await server.request("POST", "/api/v1/expense/\(id)/approval", token: boss, json: #"{"decision": "approve", "comment": "ok"}"#)
+        #expect(step1.object["state"] as? String == "pending")
+        let step2 = try await server.request("POST", "/api/v1/expense/\(id)/approval", token: cashier, json: #"{"decision": "approve"}"#)
+        #expect(step2.object["state"] as? String == "approved")
+
+        let trail = try await server.request("GET", "/api/v1/expense/\(id)/approval", token: rep).object["data"] as? [[String: Any]] ?? []
+        #expect(trail.map { $0["status"] as? String } == ["approved", "approved"])
+        #expect(trail.first?["comment"] as? String == "ok")
+    }
+
+    @Test func filtersSortAndPaging() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East")
+        for (title, amount) in [("A", "10.00"), ("B", "2500.50"), ("C", "900.00"), ("D", "4000.00")] {
+            let made = try await server.request("POST", "/api/v1/expense", token: rep, json: #"{"title": "\#(title)", "category": "travel", "amount": "\#(amount)"}"#)
+            #expect(made.status == 201)
+        }
+        let page = try await server.request("GET", "/api/v1/expense?amount[gte]=900&sort=-amount&limit=2", token: rep)
+        #expect(page.status == 200)
+        #expect((page.object["data"] as? [[String: Any]])?.map { $0["title"] as? String } == ["D", "B"])
+        #expect(page.object["total"] as? Int == 3)
+        #expect(page.object["total_exact"] as? Bool == true)
+        let next = try #require(page.object["next"] as? String)
+        let second = try await server.request("GET", next, token: rep)
+        #expect((second.object["data"] as? [[String: Any]])?.map { $0["title"] as? String } == ["C"])
+        #expect(second.object["next"] is NSNull)
+        let numbered = try await server.request("GET", "/api/v1/expense?sort=title&limit=3&page=2", token: rep)
+        #expect((numbered.object["data"] as? [[String: Any]])?.map { $0["title"] as? String } == ["D"])
+        let between = try await server.request("GET", "/api/v1/expense?amount[between]=100,3000&sort=amount", token: rep)
+        #expect((between.object["data"] as? [[String: Any]])?.map { $0["title"] as? String } == ["C", "B"])
+
+        // Another rep sees none of them.
+        let other = try server.user("other", roles: ["sales_rep"], department: "East")
+        #expect(try await server.request("GET", "/api/v1/expense", token: other).object["total"] as? Int == 0)
+    }
+
+    @Test func throttlingAnswers429() async throws {
+        let server = try await LiveServer(apiRate: 1)
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"])
+        var statuses: [Int] = []
+        for _ in 0..<4 { statuses.append(try await server.request("GET", "/api/v1/me", token: rep).status) }
+        #expect(statuses.prefix(2) == [200, 200])
+        #expect(statuses.last == 429)
+        #expect(try await server.request("GET", "/api/v1/me", token: rep).header("retry-after") == "1")
+    }
+
+    @Test func openAPIDocumentDescribesTheSchema() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let document = try await server.request("GET", "/api/openapi.json").object
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        for entity in server.engine.schema.entities where entity.detailOf == nil {
+            #expect(paths["/api/v1/\(entity.name)"] != nil, "no path for \(entity.name)")
+        }
+        #expect(paths["/api/v1/expense/{id}/approval"] != nil)
+        #expect(paths["/api/v1/lead/{id}/convert/qualify"] != nil)
+        let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]
+        let customer = schemas["customer"] as? [String: Any] ?? [:]
+        let properties = customer["properties"] as? [String: Any] ?? [:]
+        #expect((properties["credit_limit"] as? [String: Any])?["pattern"] != nil)
+        #expect(customer["additionalProperties"] as? Bool == false)
+    }
+}

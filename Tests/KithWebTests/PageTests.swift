@@ -1,0 +1,118 @@
+import Foundation
+import KithEngine
+import KithStore
+import Testing
+
+/// The HTML UI over HTTP: sign-in and lock-out, forms with errors next to fields, escaping, CSRF.
+@Suite(.serialized) struct PageTests {
+    /// Signs in through the login form; the session cookie.
+    static func signIn(_ server: LiveServer, _ login: String, _ password: String) async throws -> [String: String] {
+        let page = try await server.request("GET", "/login")
+        let token = try #require(page.cookies["kith_login_csrf"])
+        let posted = try await server.request(
+            "POST", "/login", form: [("_csrf", token), ("login", login), ("password", password), ("next", "/")],
+            cookies: ["kith_login_csrf": token])
+        #expect(posted.status == 302)
+        let session = try #require(posted.cookies["kith_session"])
+        #expect(posted.setCookies.first { $0.hasPrefix("kith_session=") }?.contains("HttpOnly") == true)
+        return ["kith_session": session]
+    }
+
+    static func csrf(in html: String) -> String {
+        guard let range = html.range(of: #"name="_csrf" value=""#) else { return "" }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test func formsShowErrorsAndEscapeEverything() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        _ = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Secret-pass-1")
+
+        // Pages need a session: the sign-in page first.
+        let anonymous = try await server.request("GET", "/e/customer")
+        #expect(anonymous.status == 303)
+        #expect(anonymous.header("location")?.hasPrefix("/login") == true)
+
+        let session = try await Self.signIn(server, "rep", "Secret-pass-1")
+        let home = try await server.request("GET", "/", cookies: session)
+        #expect(home.status == 200)
+        #expect(home.body.contains("Workbench"))
+        #expect(home.header("content-security-policy")?.contains("script-src 'self'") == true)
+
+        let form = try await server.request("GET", "/e/customer/new", cookies: session)
+        #expect(form.status == 200)
+        let token = Self.csrf(in: form.body)
+        #expect(!token.isEmpty)
+
+        // A validation error comes back next to the field, with what was typed kept.
+        let invalid = try await server.request("POST", "/e/customer", form: [("_csrf", token), ("name", ""), ("phone", "021-1234")], cookies: session)
+        #expect(invalid.status == 422)
+        #expect(invalid.body.contains(#"class="problem">is required"#))
+        #expect(invalid.body.contains("021-1234"))
+
+        // Saved, then shown escaped on the record page and in the list.
+        let payload = #"<script>alert("x")</script>"#
+        let saved = try await server.request("POST", "/e/customer", form: [("_csrf", token), ("name", payload)], cookies: session)
+        #expect(saved.status == 302)
+        let location = try #require(saved.header("location"))
+        for path in [location, "/e/customer", "/e/customer?q=alert"] {
+            let page = try await server.request("GET", path, cookies: session)
+            #expect(page.status == 200)
+            #expect(!page.body.contains(payload), "unescaped on \(path)")
+            #expect(page.body.contains("&lt;script&gt;"), "missing on \(path)")
+        }
+
+        // A form post without the session's CSRF token is refused and saves nothing.
+        let before = try server.engine.read(as: .system) { try $0.count("customer").value }
+        let forged = try await server.request("POST", "/e/customer", form: [("name", "Forged")], cookies: session)
+        #expect(forged.status == 403)
+        let wrong = try await server.request("POST", "/e/customer", form: [("_csrf", "guess"), ("name", "Forged")], cookies: session)
+        #expect(wrong.status == 403)
+        #expect(try server.engine.read(as: .system) { try $0.count("customer").value } == before)
+
+        // Signing out ends the session.
+        let out = try await server.request("POST", "/logout", form: [("_csrf", token)], cookies: session)
+        #expect(out.status == 303 || out.status == 302)
+        #expect(try await server.request("GET", "/", cookies: session).status == 303)  // back to the sign-in page
+    }
+
+    @Test func repeatedFailedSignInsLockTheLogin() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        _ = try server.user("rep", roles: ["sales_rep"], password: "Secret-pass-1")
+        let token = try #require(try await server.request("GET", "/login").cookies["kith_login_csrf"])
+        func attempt(_ password: String) async throws -> Int {
+            try await server.request(
+                "POST", "/login", form: [("_csrf", token), ("login", "rep"), ("password", password)], cookies: ["kith_login_csrf": token]
+            ).status
+        }
+        for _ in 0..<5 { #expect(try await attempt("wrong") == 401) }
+        #expect(try await attempt("Secret-pass-1") == 429)  // locked even with the right password
+        let log = try server.engine.read(as: .system) { try $0.systemLog(limit: 20) }
+        #expect(log.filter { $0.kind == "sign-in-failed" }.count == 5)
+        // Without the login form's token, nothing is checked at all.
+        #expect(try await server.request("POST", "/login", form: [("login", "rep"), ("password", "x")]).status == 403)
+    }
+
+    @Test func managerApprovesAnExpenseInThePages() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        _ = try server.user("boss", roles: ["sales_manager"], department: "East", password: "Boss-pass-1")
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", manager: "boss")
+        let made = try await server.request("POST", "/api/v1/expense", token: rep, json: #"{"title": "Taxi", "category": "travel", "amount": "120.00"}"#)
+        let id = made.object["id"] as? Int ?? 0
+        #expect(try await server.request("POST", "/api/v1/expense/\(id)/transitions/submit", token: rep).status == 200)
+
+        let session = try await Self.signIn(server, "boss", "Boss-pass-1")
+        let waiting = try await server.request("GET", "/approvals", cookies: session)
+        #expect(waiting.body.contains("/e/expense/\(id)"))
+        let record = try await server.request("GET", "/e/expense/\(id)", cookies: session)
+        #expect(record.body.contains(#"action="/e/expense/\#(id)/approval""#))
+        let decided = try await server.request(
+            "POST", "/e/expense/\(id)/approval", form: [("_csrf", Self.csrf(in: record.body)), ("decision", "approve"), ("comment", "fine")],
+            cookies: session)
+        #expect(decided.status == 302)
+        let after = try await server.request("GET", "/api/v1/expense/\(id)", token: rep)
+        #expect(after.object["state"] as? String == "approved")
+    }
+}

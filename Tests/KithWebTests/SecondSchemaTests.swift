@@ -1,0 +1,114 @@
+import Foundation
+import KithEngine
+import Testing
+
+/// A business nobody coded for (a veterinary clinic) served with no Swift change: its menu,
+/// lists, forms, API, line items, workflow and rules all come from its XML and Lua.
+@Suite struct SecondSchemaTests {
+    static let module = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <module xmlns="urn:kith:1" name="clinic" version="1" label="Clinic" label-zh="宠物医院">
+          <menu name="clinic" position="10" label="Clinic" label-zh="诊所"/>
+          <dictionary name="species" label="Species">
+            <item value="dog" label="Dog" label-zh="狗"/>
+            <item value="cat" label="Cat" label-zh="猫"/>
+          </dictionary>
+          <entity name="pet" label="Pet" label-zh="宠物" plural="Pets" title="name" menu="clinic">
+            <field name="name" type="text" required="true" max="60" search="true" label="Name"/>
+            <field name="species" type="enum" dictionary="species" required="true" label="Species"/>
+            <field name="weight_kg" type="decimal" scale="1" min="0" label="Weight (kg)"/>
+            <view name="all" label="All pets" default="true"><column field="name"/><column field="species"/><column field="weight_kg"/></view>
+          </entity>
+          <entity name="visit" label="Visit" label-zh="就诊" plural="Visits" title="reason" menu="clinic">
+            <field name="pet" type="ref" entity="pet" required="true" label="Pet"/>
+            <field name="reason" type="text" required="true" max="200" label="Reason"/>
+            <field name="fee" type="money" min="0" label="Fee"/>
+            <hook event="before-save" function="clinic.check_fee"/>
+            <workflow initial="open">
+              <state name="open" label="Open"/>
+              <state name="billed" label="Billed" locked="true"/>
+              <transition name="bill" from="open" to="billed" label="Bill"/>
+            </workflow>
+            <view name="all" label="All visits" default="true"><column field="reason"/><column field="pet"/><column field="fee"/></view>
+          </entity>
+          <entity name="treatment" label="Treatment" detail-of="visit" title="item">
+            <field name="visit" type="ref" entity="visit" required="true" on-delete="cascade"/>
+            <field name="item" type="text" required="true" max="100" label="Item"/>
+            <field name="price" type="money" min="0" label="Price"/>
+          </entity>
+          <role name="vet" label="Vet">
+            <grant entity="*" read="all" create="yes" update="all" delete="all" export="yes"/>
+          </role>
+        </module>
+        """
+
+    static let script = """
+        local M = {}
+        -- Fees are the treatments' prices added up; above 10,000 a visit needs the owner's consent.
+        function M.check_fee(ctx)
+          local total = kith.decimal("0")
+          for _, line in ipairs(ctx.lines.treatment or {}) do total = total + (line.price or 0) end
+          ctx.record.fee = total
+          if total > kith.decimal("10000") then kith.reject("fee", "over 10,000 needs the owner's written consent") end
+        end
+        return M
+        """
+
+    @Test func anUnrelatedBusinessWorksThroughTheAPIAndPages() async throws {
+        let server = try await LiveServer(modules: ["clinic": Self.module], scripts: ["clinic": Self.script])
+        defer { Task { await server.stop() } }
+        let vet = try server.user("vet", roles: ["vet"], password: "Vet-pass-12")
+
+        let pet = try await server.request("POST", "/api/v1/pet", token: vet, json: #"{"name": "Mochi", "species": "cat", "weight_kg": "4.2"}"#)
+        #expect(pet.status == 201)
+        let petID = pet.object["id"] as? Int ?? 0
+        #expect(try await server.request("POST", "/api/v1/pet", token: vet, json: #"{"name": "Rex", "species": "lizard"}"#).status == 400)
+
+        // Line items inside the master; the rule totals them.
+        let visit = try await server.request(
+            "POST", "/api/v1/visit", token: vet,
+            json: #"{"pet": \#(petID), "reason": "Vaccination", "treatment": [{"item": "Rabies shot", "price": "180.00"}, {"item": "Check-up", "price": "120.50"}]}"#)
+        #expect(visit.status == 201)
+        #expect(visit.object["fee"] as? String == "300.50")
+        #expect((visit.object["treatment"] as? [[String: Any]])?.count == 2)
+        let visitID = visit.object["id"] as? Int ?? 0
+
+        // 422: the rule refuses, with the field.
+        let refused = try await server.request(
+            "POST", "/api/v1/visit", token: vet, json: #"{"pet": \#(petID), "reason": "Surgery", "treatment": [{"item": "Operation", "price": "12000.00"}]}"#)
+        #expect(refused.status == 422)
+        #expect((refused.object["errors"] as? [[String: Any]])?.first?["field"] as? String == "fee")
+
+        // A PATCH's lines replace the lines: one kept and changed, one new, one gone.
+        let lines = visit.object["treatment"] as? [[String: Any]] ?? []
+        let keep = lines.first?["id"] as? Int ?? 0
+        let patched = try await server.request(
+            "PATCH", "/api/v1/visit/\(visitID)", token: vet,
+            json: #"{"treatment": [{"id": \#(keep), "item": "Rabies shot", "price": "200.00"}, {"item": "Nail trim", "price": "30.00"}]}"#)
+        #expect(patched.status == 200)
+        #expect(patched.object["fee"] as? String == "230.00")
+        #expect((patched.object["treatment"] as? [[String: Any]])?.map { $0["item"] as? String } == ["Rabies shot", "Nail trim"])
+
+        // The workflow: billed visits are locked.
+        #expect(try await server.request("POST", "/api/v1/visit/\(visitID)/transitions/bill", token: vet).object["state"] as? String == "billed")
+        #expect(try await server.request("PATCH", "/api/v1/visit/\(visitID)", token: vet, json: #"{"reason": "x"}"#).status == 409)
+
+        // The pages: a menu entry, a list, a form with the choices, a record page with its lines.
+        let session = try await PageTests.signIn(server, "vet", "Vet-pass-12")
+        let home = try await server.request("GET", "/", cookies: session)
+        #expect(home.body.contains(#"href="/e/pet""#))
+        #expect(home.body.contains(#"href="/e/visit""#))
+        let list = try await server.request("GET", "/e/pet", cookies: session)
+        #expect(list.body.contains("Mochi"))
+        let form = try await server.request("GET", "/e/pet/new", cookies: session)
+        #expect(form.body.contains(#"<option value="cat""#))
+        let record = try await server.request("GET", "/e/visit/\(visitID)", cookies: session)
+        #expect(record.body.contains("Nail trim"))
+        #expect(record.body.contains("Mochi"))
+
+        let document = try await server.request("GET", "/api/openapi.json").object
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        #expect(paths["/api/v1/visit/{id}/transitions/{name}"] != nil)
+        #expect(paths["/api/v1/treatment"] == nil)
+    }
+}
