@@ -75,7 +75,11 @@ struct Display {
     }
 
     /// A form input for the field: its kind, name, value and, for choices, the options.
-    func input(_ field: Field, value: FormValue?, in transaction: RecordTransaction) throws -> [String: Any] {
+    /// `access` gives the user's read access to another entity: reference choices list only
+    /// records the user may read.
+    func input(_ field: Field, value: FormValue?, access: (String) throws -> AccessFilter, in transaction: RecordTransaction) throws
+        -> [String: Any]
+    {
         var item: [String: Any] = ["name": field.name, "isInput": false, "isSelect": false, "isTextarea": false, "isCheckbox": false]
         let text = value?.text ?? ""
         switch field.type {
@@ -100,7 +104,8 @@ struct Display {
         case .ref, .multiref:
             let selected = Set(value?.texts ?? [])
             if let target = field.target.flatMap({ schema.entity($0) }) {
-                let page = try transaction.query(RecordQuery(entity: target.name, sort: [RecordQuery.Sort(target.titleField)], limit: 200))
+                let page = try transaction.query(
+                    RecordQuery(entity: target.name, sort: [RecordQuery.Sort(target.titleField)], limit: 200), access: try access(target.name))
                 if page.nextCursor == nil {
                     item["isSelect"] = true
                     item["multiple"] = field.type == .multiref
@@ -168,7 +173,9 @@ enum FormInput {
     static func parse(_ form: FormData, entity: Entity, schema: Schema, editing: Bool) -> ([String: Value], [String: [[String: Value]]]) {
         var values: [String: Value] = [:]
         for field in entity.fields where form.items.contains(where: { $0.0 == field.name }) {
-            values[field.name] = value(form.all(field.name), field)
+            let value = value(form.all(field.name), field)
+            if !editing && value.isEmpty { continue }  // a new record's empty field takes its default
+            values[field.name] = value
         }
         if !editing, let owner = form.last("owner"), !owner.isEmpty, let id = Int64(owner) { values["owner"] = .integer(id) }
         var lines: [String: [[String: Value]]] = [:]

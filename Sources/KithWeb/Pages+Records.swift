@@ -14,7 +14,9 @@ extension Pages {
         let parameters = QueryItems(page.request.uri.query)
         let view = parameters.first("view").flatMap { entity.view($0) } ?? entity.defaultView
         let columns = (view?.columns.map(\.field) ?? [entity.titleField]).filter { entity.field($0) != nil }
-        var query = try ListQuery.build(entity, listParameters(parameters, entity: entity), variables: engine.store.variables(for: page.user.actor))
+        var items = listParameters(parameters, entity: entity).items
+        if let view, parameters.first("view") == nil { items.append(("view", view.name)) }
+        var query = try ListQuery.build(entity, QueryItems(items: items), variables: engine.store.variables(for: page.user.actor))
         query.limit = 50
         let sortText = parameters.first("sort") ?? ""
         let (result, count, access, display) = try engine.read(as: page.user.actor) { transaction in
@@ -142,7 +144,14 @@ extension Pages {
             values["mayEdit"] = try transaction.mayUpdate(entity.name, id: id, access: access)
             if let state = record["state"].text, let workflow = entity.workflow {
                 values["state"] = workflow.state(state)?.labels.text(for: language, fallback: state) ?? state
-                values["transitions"] = workflow.transitions.filter { $0.from.isEmpty || $0.from.contains(state) || $0.from.contains("*") }.map {
+                let administrator = page.user.roles.contains(Role.administrator)
+                let owner = record["owner"].integer == page.user.id
+                values["transitions"] = workflow.transitions.filter { transition in
+                    guard transition.from.isEmpty || transition.from.contains(state) || transition.from.contains("*") else { return false }
+                    if administrator { return true }
+                    if transition.who == .owner && !owner { return false }
+                    return transition.roles.isEmpty || !Set(transition.roles).isDisjoint(with: page.user.roles)
+                }.map {
                     [
                         "name": $0.name, "label": $0.labels.text(for: language, fallback: $0.name.humanizedName), "entity": entity.name, "id": id,
                         "csrf": page.context.session?.csrf ?? "", "commentRequired": $0.comment == .required,
@@ -184,7 +193,7 @@ extension Pages {
             values["hasTrail"] = !trail.isEmpty
             values["history"] = try transaction.history(entity.name, id: id, access: access).reversed().prefix(50).map { entry -> [String: Any] in
                 [
-                    "action": entry.action, "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": entry.at, "comment": entry.comment as Any,
+                    "action": entry.action, "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": entry.at.prefix(16).replacingOccurrences(of: "T", with: " "), "comment": entry.comment ?? "",
                     "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
                         guard let field = entity.field(name), !access.hiddenFields.contains(name) else { return nil }
                         return ["field": display.label(field), "old": display.text(change.old, field, titles: nil), "new": display.text(change.new, field, titles: nil)]
@@ -256,7 +265,10 @@ extension Pages {
             } else if !access.mayCreate {
                 throw RecordError(.forbidden, entity: entity.name, "you may not create \(entity.name) records")
             }
-            let given = record.map { $0.values } ?? [:]
+            var given = record.map { $0.values } ?? [:]
+            if record == nil {
+                for field in entity.fields { if let value = transaction.defaultValue(field, of: entity.name) { given[field.name] = value } }
+            }
             let lines = record.map { $0.lines.mapValues { $0.map(\.values) } } ?? [:]
             return (record, try formValues(entity, page: page, id: id, given: given.mapValues { FormValue.value($0) }, lines: lines.mapValues { $0.map { $0.mapValues { FormValue.value($0) } } }, problems: [:], access: access, in: transaction))
         }
@@ -315,6 +327,7 @@ extension Pages {
     ) throws -> [String: Any] {
         let display = try Display(schema: schema, language: page.language, transaction: transaction)
         let editing = id != nil
+        let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user.actor, in: transaction) }
         var sectionItems: [[String: Any]] = []
         for section in self.sections(entity, record: nil) {
             var fields: [[String: Any]] = []
@@ -323,7 +336,7 @@ extension Pages {
                 if name == "owner" && editing { continue }  // owners change by transfer
                 let locked = readonlyHere || field.isReadonly || field.type == .autonumber || access.readonlyFields.contains(name)
                 if locked && !editing { continue }
-                var item = try display.input(field, value: given[name], in: transaction)
+                var item = try display.input(field, value: given[name], access: readable, in: transaction)
                 item["span"] = span
                 item["label"] = display.label(field)
                 item["required"] = field.isRequired
@@ -345,7 +358,7 @@ extension Pages {
                     var item: [String: Any] = [
                         "prefix": prefix,
                         "cells": try columns.map { field -> [String: Any] in
-                            var cell = try display.input(field, value: row[field.name], in: transaction)
+                            var cell = try display.input(field, value: row[field.name], access: readable, in: transaction)
                             cell["name"] = "\(prefix).\(field.name)"
                             if let problem = problems["\(detail.name)[\(index)].\(field.name)"] { cell["problem"] = problem }
                             return cell

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import KithSchema
+public import KithSchema
 
 extension RecordTransaction {
     /// The columns Kith maintains itself: never written by users or rules.
@@ -55,7 +55,7 @@ extension RecordTransaction {
     }
 
     /// The default of `field` for a new record, or nil.
-    func defaultValue(_ field: Field, of entity: String) -> Value? {
+    public func defaultValue(_ field: Field, of entity: String) -> Value? {
         guard let text = field.defaultValue else { return nil }
         switch text {
         case "$now": return .text(nowText)
