@@ -264,3 +264,10 @@ extension RecordStore {
         }
     }
 }
+
+extension RecordStore {
+    /// A moment as the store writes date-times: UTC `YYYY-MM-DDTHH:MM:SS.sssZ`.
+    public static func timestamp(_ date: Date) -> String {
+        FieldInput.format(epochMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+}

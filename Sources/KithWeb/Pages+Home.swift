@@ -78,6 +78,14 @@ extension Pages {
                     ["at": $0.at.prefix(19).replacingOccurrences(of: "T", with: " "), "kind": $0.kind, "login": $0.login ?? "", "source": $0.source ?? "", "detail": $0.detail]
                 },
                 "rules": "\(engine.rules.pool.states) ready Lua states, \(engine.rules.pool.bytes / 1024) KB",
+                "schedules": try schema.schedules.map { schedule -> [String: Any] in
+                    let last = try transaction.scheduleRuns(schedule.name, limit: 1).first
+                    return [
+                        "name": schedule.labels.text(for: page.language, fallback: schedule.name), "cron": schedule.cron.text,
+                        "enabled": schedule.isEnabled ? "✓" : "—", "last": last.map { "\($0.startedAt.prefix(16)) \($0.outcome)" } ?? "",
+                        "error": last?.error ?? "",
+                    ]
+                },
             ]
         }
         return render("admin", values, page: page)

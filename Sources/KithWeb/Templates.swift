@@ -144,6 +144,7 @@ enum Templates {
         {{<layout}}{{$body}}<h1>{{t.admin}}</h1>
         <section><h2>{{t.users}}</h2><table class="list"><thead><tr><th>Login</th><th>{{t.name}}</th><th>{{t.roles}}</th><th>{{t.department}}</th><th>{{t.active}}</th></tr></thead><tbody>
         {{#users}}<tr><td>{{login}}</td><td>{{name}}</td><td>{{roles}}</td><td>{{department}}</td><td>{{active}}</td></tr>{{/users}}</tbody></table></section>
+        <section><h2>{{t.schedules}}</h2><table class="list"><tbody>{{#schedules}}<tr><td>{{name}}</td><td><code>{{cron}}</code></td><td>{{enabled}}</td><td>{{last}}</td><td class="error">{{error}}</td></tr>{{/schedules}}</tbody></table></section>
         <section><h2>{{t.rules}}</h2><p>{{rules}}</p></section>
         <section><h2>{{t.systemLog}}</h2><table class="list"><tbody>{{#events}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{login}}</td><td>{{source}}</td><td>{{detail}}</td></tr>{{/events}}</tbody></table></section>
         {{/body}}{{/layout}}

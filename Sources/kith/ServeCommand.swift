@@ -4,7 +4,20 @@ import KithEngine
 import KithWeb
 import Logging
 
-/// `kith serve`: migrate additively, then serve the UI and the API until interrupted.
+/// Runs the due schedules every half minute on a thread of their own (a long schedule never
+/// holds up the web server's threads).
+func startScheduler(_ engine: Engine) {
+    let thread = Thread {
+        while true {
+            engine.runDueSchedules()
+            Thread.sleep(forTimeInterval: 30)
+        }
+    }
+    thread.name = "kith-scheduler"
+    thread.start()
+}
+
+/// `kith serve`: migrate additively, start the scheduler, then serve the UI and the API until interrupted.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the web UI and the JSON API.")
 
@@ -19,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
         try fillNewDemo(engine, loaded)
         var logger = Logger(label: "kith.web")
         logger.logLevel = ProcessInfo.processInfo.environment["KITH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        startScheduler(engine)
         let server = WebServer(engine: engine, language: loaded.workspace.language, apiRate: apiRate, logger: logger)
         try await server.run(host: host, port: port) { bound in
             FileHandle.standardOutput.write(Data("Kith is serving \(loaded.workspace.name) at http://\(host):\(bound)/\n".utf8))

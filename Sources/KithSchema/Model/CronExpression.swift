@@ -1,3 +1,4 @@
+public import Foundation
 /// A five-field cron expression: minute, hour, day of month, month, day of week.
 ///
 ///     try CronExpression("30 8 * * 1-5")   // 08:30 on weekdays
@@ -58,6 +59,32 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { text }
+
+    /// The latest minute at or before `date` when the expression fires, in `timeZone`, looking
+    /// back at most `days` days; nil when there is none.
+    public func latestFire(atOrBefore date: Date, timeZone: TimeZone, days: Int = 400) -> Date? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let hoursDown = hours.sorted(by: >)
+        let minutesDown = minutes.sorted(by: >)
+        var day = calendar.startOfDay(for: date)
+        for _ in 0..<days {
+            let parts = calendar.dateComponents([.day, .month, .weekday], from: day)
+            let (dayOfMonth, month, weekday) = (parts.day ?? 0, parts.month ?? 0, (parts.weekday ?? 1) - 1)
+            for hour in hoursDown {
+                guard let first = minutesDown.last, matches(minute: first, hour: hour, day: dayOfMonth, month: month, weekday: weekday) else {
+                    continue
+                }
+                for minute in minutesDown {
+                    guard let candidate = calendar.date(bySettingHour: hour, minute: minute, second: 0, of: day) else { continue }
+                    if candidate <= date { return candidate }
+                }
+            }
+            guard let previous = calendar.date(byAdding: .day, value: -1, to: day) else { return nil }
+            day = previous
+        }
+        return nil
+    }
 
     /// Whether the expression fires at this minute (weekday 0 = Sunday).
     public func matches(minute: Int, hour: Int, day: Int, month: Int, weekday: Int) -> Bool {

@@ -1,0 +1,49 @@
+public import Foundation
+public import KithSchema
+public import KithStore
+
+/// The scheduler (提醒, 定时规则): runs each enabled schedule once per due cron slot in the
+/// workspace's time zone. After downtime a schedule runs once for the latest missed slot, not
+/// once per slot. Two processes on one database never run the same slot: each claims it with a
+/// unique row first. Every run is recorded with its start, end, outcome and error; a failing
+/// schedule does not stop the others.
+extension Engine {
+    /// Runs the schedules due at `now` (the server calls this every half minute); the runs made.
+    @discardableResult
+    public func runDueSchedules(at now: Date = Date()) -> [ScheduleRun] {
+        var made: [ScheduleRun] = []
+        for schedule in schema.schedules where schedule.isEnabled {
+            guard let due = schedule.cron.latestFire(atOrBefore: now, timeZone: store.timeZone) else { continue }
+            let slot = RecordStore.timestamp(due)
+            do {
+                let claim = try write(as: .system) { transaction -> Int64? in
+                    let last = try transaction.lastScheduleSlot(schedule.name)
+                    guard let last else {
+                        // First sight of this schedule: its current slot is the baseline, not a run.
+                        _ = try transaction.claimScheduleSlot(schedule.name, slot: slot, outcome: "baseline")
+                        return nil
+                    }
+                    guard last < slot else { return nil }
+                    let hourAgo = RecordStore.timestamp(now - 3600)
+                    if try transaction.scheduleIsRunning(schedule.name, since: hourAgo) { return nil }
+                    return try transaction.claimScheduleSlot(schedule.name, slot: slot)
+                }
+                guard let id = claim else { continue }
+                var outcome = "ok"
+                var message: String?
+                do {
+                    try runSchedule(schedule.name)
+                } catch {
+                    outcome = "failed"
+                    message = [error.ruleLocation, error.description].compactMap { $0 }.joined(separator: ": ")
+                    logger.error("schedule \(schedule.name) failed: \(message ?? "")")
+                }
+                try write(as: .system) { try $0.finishScheduleRun(id, outcome: outcome, error: message) }
+                if let run = try read(as: .system, { try $0.scheduleRuns(schedule.name, limit: 1).first }) { made.append(run) }
+            } catch {
+                logger.error("scheduler: \(schedule.name): \(error)")
+            }
+        }
+        return made
+    }
+}
