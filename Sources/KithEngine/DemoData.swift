@@ -134,9 +134,9 @@ public struct DemoData {
         case .text:
             let name = field.name
             var text: String
-            if name.contains("name") && !name.contains("contact") && entity.titleField == name {
+            if entity.titleField == name && name == "name" {
                 text = Self.company(&random)
-            } else if name.contains("name") || name.contains("contact") || name.contains("person") {
+            } else if name.hasSuffix("_name") || name.contains("person") || name.contains("signatory") || name == "name" {
                 text = Self.person(&random)
             } else if name.contains("address") {
                 text = ["上海市浦东新区张江路 88 号", "北京市朝阳区建国路 1 号", "广州市天河区体育西路 10 号", "杭州市西湖区文三路 200 号"][random.next(4)]

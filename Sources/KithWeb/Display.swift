@@ -104,9 +104,12 @@ struct Display {
         case .ref, .multiref:
             let selected = Set(value?.texts ?? [])
             if let target = field.target.flatMap({ schema.entity($0) }) {
-                let page = try transaction.query(
-                    RecordQuery(entity: target.name, sort: [RecordQuery.Sort(target.titleField)], limit: 200), access: try access(target.name))
-                if page.nextCursor == nil {
+                let readable = try access(target.name)
+                let few = try transaction.count(target.name, cap: 200, access: readable).isCapped == false
+                let page = few
+                    ? try transaction.query(RecordQuery(entity: target.name, sort: [RecordQuery.Sort(target.titleField)], limit: 200), access: readable)
+                    : nil
+                if let page {
                     item["isSelect"] = true
                     item["multiple"] = field.type == .multiref
                     item["options"] = page.records.map { ["value": String($0.id), "label": title(target, $0), "selected": selected.contains(String($0.id))] }

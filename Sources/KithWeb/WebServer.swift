@@ -40,6 +40,7 @@ public struct WebServer: Sendable {
         router.add(middleware: ObserveMiddleware(metrics: metrics))
         let authenticator = Authenticator(engine: engine, sessions: sessions)
         router.get("healthz") { _, _ in health() }
+        router.get("ping") { _, _ in "pong" }  // liveness without the database
         router.get("metrics") { _, _ in
             let states = engine.rules.pool
             let text = metrics.text(extra: [
