@@ -10,6 +10,10 @@ import KithSchema
 //   kith-benchmarks rules [SECTION...]      hooks on saves, the budget hook, the state pool
 //                                           (sections: saves core invoke pool loop)
 //   kith-benchmarks access [RECORDS]        list page and count as a rep, a manager, an executive
+//   kith-benchmarks web-data FOLDER [N]     a workspace for Benchmarks/web.py (N customers, 3 contacts
+//                                           and 2 opportunities each)
+//   kith-benchmarks workflow [CUSTOMERS]    the reminder schedule over CUSTOMERS customers and an
+//                                           approval step decision
 // Each prints a Markdown table; results are kept in Benchmarks/README.md.
 
 guard let installation = Installation.locate() else {
@@ -38,6 +42,18 @@ case "access":
     var benchmark = AccessBenchmark(installation: installation, coreFiles: coreFiles, records: records)
     try benchmark.run()
     print("\(records) opportunities, 30 reps in 4 branches, 400 shares with 15 of the reps.\n")
+    print(benchmark.table())
+case "web-data":
+    guard let folder = arguments.dropFirst().first else {
+        FileHandle.standardError.write(Data("usage: kith-benchmarks web-data FOLDER [CUSTOMERS]\n".utf8))
+        exit(2)
+    }
+    let customers = arguments.dropFirst(2).first.flatMap(Int.init) ?? 100_000
+    try WebData(installation: installation, folder: URL(fileURLWithPath: folder), customers: customers).run()
+case "workflow":
+    let customers = arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000
+    var benchmark = WorkflowBenchmark(installation: installation, coreFiles: coreFiles, customers: customers)
+    try benchmark.run()
     print(benchmark.table())
 case "rules":
     var benchmark = RuleBenchmark(installation: installation, coreFiles: coreFiles)

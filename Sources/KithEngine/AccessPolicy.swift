@@ -45,8 +45,7 @@ public enum AccessPolicy {
         }
         var read = Role.Scope.no, update = Role.Scope.no, delete = Role.Scope.no
         var create = false, export = false, claim = false
-        var fieldLevels: [String: Role.FieldAccess.Level] = [:]
-        var readingRoles = 0
+        var readingRoles: [Role] = []
         for name in user.roles {
             guard let role = schema.role(name),
                 let grant = role.grants.first(where: { $0.entity == entityName }) ?? role.grants.first(where: { $0.entity == "*" })
@@ -57,17 +56,20 @@ public enum AccessPolicy {
             create = create || grant.create
             export = export || grant.export
             claim = claim || grant.claim
-            guard grant.read != .no else { continue }
-            readingRoles += 1
-            var levels: [String: Role.FieldAccess.Level] = [:]
-            for entry in role.fieldAccess where entry.entity == entityName { levels[entry.field] = entry.level }
-            for field in entity.allFields {
-                let level = levels[field.name] ?? .write
-                fieldLevels[field.name] = max(fieldLevels[field.name] ?? .none, level)
-            }
+            if grant.read != .no { readingRoles.append(role) }
         }
-        let shares = try shareCondition(entityName, user: user, in: transaction)
+        // A field is as open as the most open reading role makes it (unmentioned: writable).
+        let mentioned = Set(readingRoles.flatMap { $0.fieldAccess.filter { $0.entity == entityName }.map(\.field) })
+        var fieldLevels: [String: Role.FieldAccess.Level] = [:]
+        for field in mentioned {
+            fieldLevels[field] = readingRoles.map { role in
+                role.fieldAccess.first { $0.entity == entityName && $0.field == field }?.level ?? .write
+            }.max() ?? .write
+        }
         let ownerless = entity.ownership == .none
+        // Shares widen narrower scopes only: with every scope `all` (or no owners) they add nothing.
+        let narrow = !ownerless && [read, update].contains { $0 != .all && $0 != .no }
+        let shares = narrow ? try shareCondition(entityName, user: user, in: transaction) : nil
         var readCondition = try condition(ownerless && read != .no ? .all : read, user: user, in: transaction)
         if let base = readCondition {
             var alternatives = [base]
@@ -78,8 +80,8 @@ public enum AccessPolicy {
         var updateCondition = try condition(ownerless && update != .no ? .all : update, user: user, in: transaction)
         if let base = updateCondition, let shared = shares?.edit { updateCondition = any([base, shared]) }
         let deleteCondition = try condition(ownerless && delete != .no ? .all : delete, user: user, in: transaction)
-        let hidden = readingRoles == 0 ? [] : Set(fieldLevels.filter { $0.value == .none }.keys)
-        let readonly = readingRoles == 0 ? [] : Set(fieldLevels.filter { $0.value == .read }.keys)
+        let hidden = Set(fieldLevels.filter { $0.value == .none }.keys)
+        let readonly = Set(fieldLevels.filter { $0.value == .read }.keys)
         return Access(
             filter: AccessFilter(
                 read: readCondition, update: updateCondition, delete: deleteCondition, mayCreate: create, hiddenFields: hidden,

@@ -24,6 +24,7 @@ extension Engine {
     /// The active user a token belongs to, or nil (unknown, revoked, or a wrong secret). Uses are
     /// stamped and logged at most once a minute per token, so reads stay reads.
     public func authenticate(token: String, source: String? = nil) throws(RecordError) -> DirectoryUser? {
+        if let user = tokenCache.recentUser(token, now: Date()) { return user }
         let parts = token.split(separator: "_", maxSplits: 2)
         guard parts.count == 3, parts[0] == "kith", let id = Int64(parts[1]) else { return nil }
         let secret = String(parts[2])
@@ -34,7 +35,7 @@ extension Engine {
         guard let found, let user = found.user, user.isActive else { return nil }
         let verified = tokenCache.verified(token) || Bcrypt.verify(secret, hash: found.stored.secretHash)
         guard verified else { return nil }
-        if tokenCache.remember(token, now: Date()) {
+        if tokenCache.remember(token, user: user, now: Date()) {
             try write(as: .system) { transaction in
                 try transaction.markTokenUsed(id)
                 try transaction.logEvent("token-used", user: user.id, login: user.login, source: source, detail: "token #\(id)")
@@ -58,20 +59,34 @@ extension Engine {
     }
 }
 
-/// Tokens this process has verified (revocation empties it), with when each use was last logged.
+/// Tokens this process has verified (revocation here empties it), with their user for a few
+/// seconds (so most requests read nothing to authenticate; a revocation or a disabled user in
+/// another process takes effect within `userLifetime`) and when each use was last logged.
 final class TokenCache: @unchecked Sendable {
+    static let userLifetime: TimeInterval = 5
     private let lock = NSLock()
-    private var known: [String: Date] = [:]
+    private var known: [String: (logged: Date, user: DirectoryUser, read: Date)] = [:]
 
     func verified(_ token: String) -> Bool { lock.withLock { known[token] != nil } }
 
-    /// Remembers a verified token; true when its use should be stamped and logged (the first
-    /// time, then once a minute).
-    func remember(_ token: String, now: Date) -> Bool {
+    /// The token's user if it was read from the database less than `userLifetime` ago.
+    func recentUser(_ token: String, now: Date) -> DirectoryUser? {
+        lock.withLock {
+            guard let entry = known[token], now.timeIntervalSince(entry.read) < Self.userLifetime else { return nil }
+            return entry.user
+        }
+    }
+
+    /// Remembers a verified token and its user; true when its use should be stamped and logged
+    /// (the first time, then once a minute).
+    func remember(_ token: String, user: DirectoryUser, now: Date) -> Bool {
         lock.withLock {
             if known.count > 10_000 { known = [:] }
-            if let last = known[token], now.timeIntervalSince(last) < 60 { return false }
-            known[token] = now
+            if let last = known[token], now.timeIntervalSince(last.logged) < 60 {
+                known[token] = (last.logged, user, now)
+                return false
+            }
+            known[token] = (now, user, now)
             return true
         }
     }

@@ -110,6 +110,11 @@ public final class Engine: Sendable {
         guard let id = actor.userID else { return .unrestricted }
         return try AccessPolicy.access(entity, for: try transaction.user(id: id), in: transaction).filter
     }
+
+    /// What a signed-in user (already read from the directory) may read and write of `entity`.
+    public func access(_ entity: String, for user: DirectoryUser, in transaction: RecordTransaction) throws(RecordError) -> AccessFilter {
+        try AccessPolicy.access(entity, for: user, in: transaction).filter
+    }
 }
 
 /// Rule functions called together, in order, in one trip into Lua.

@@ -188,7 +188,7 @@ final class RuleSession: RecordHooks {
     /// old, lines, user) go to Lua only when a rule reads them.
     func run(
         _ chain: HookChain, entity: String, context: [String: ScriptValue], parts: @escaping RuleState.Parts = { _ in nil },
-        in transaction: RecordTransaction, readsBack: Bool = false
+        in transaction: RecordTransaction, readsBack: Bool = false, budget: Int? = nil
     ) throws(RecordError) -> RuleState.Outcome {
         let limit = engine.rules.limits.hookDepth
         guard depth < limit else {
@@ -213,7 +213,8 @@ final class RuleSession: RecordHooks {
             depth -= 1
         }
         do {
-            return try state.invoke(chain.functions, chain: chain.names, context: eager, parts: parts, host: self, readsBack: readsBack)
+            return try state.invoke(
+                chain.functions, chain: chain.names, context: eager, parts: parts, host: self, readsBack: readsBack, budget: budget)
         } catch {
             throw recordError(error, function: error.function.flatMap(FunctionReference.init) ?? chain.functions[0], entity: entity)
         }

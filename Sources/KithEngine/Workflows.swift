@@ -97,7 +97,9 @@ extension Engine {
         context[.now] = .text(variables.now)
         context[.today] = .text(variables.today)
         context[.user] = session.userValue(.system, in: system)
-        _ = try session.run(HookChain([schedule.function]), entity: "", context: context, in: system)
+        // Schedules are batch work over many records: their own, larger budget.
+        _ = try session.run(
+            HookChain([schedule.function]), entity: "", context: context, in: system, budget: rules.limits.scheduleInstructions)
     }
 
     /// Runs a schedule in its own transaction (the scheduler, `kith` commands).

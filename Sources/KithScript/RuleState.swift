@@ -135,8 +135,9 @@ public final class RuleState {
     /// what they changed together; a failure names the function that failed.
     public func invoke(
         _ functions: [FunctionReference], chain: String, context: [String: ScriptValue], parts: @escaping Parts,
-        host: any RuleHost, readsBack: Bool = false
+        host: any RuleHost, readsBack: Bool = false, budget: Int? = nil
     ) throws(RuleFailure) -> Outcome {
+        let instructionBudget = budget ?? self.instructionBudget
         let previous = self.host
         self.host = host
         defer { self.host = previous }

@@ -13,7 +13,16 @@ struct API: Sendable {
     let throttle: Throttle
     let metrics: Metrics
 
+    let records: RecordJSON
+
     var schema: Schema { engine.schema }
+
+    init(engine: Engine, throttle: Throttle, metrics: Metrics) {
+        self.engine = engine
+        self.throttle = throttle
+        self.metrics = metrics
+        records = RecordJSON(schema: engine.schema)
+    }
 
     func register(on router: Router<WebContext>, authenticator: Authenticator) {
         let api = router.group("api/v1").add(middleware: authenticator.api(throttle: throttle))
@@ -89,11 +98,11 @@ struct API: Sendable {
         let built = try engine.read(as: user.actor) { transaction -> (RecordPage, RecordCount) in
             let access = try readable(entity, user, transaction)
             let page = try transaction.query(query, access: access)
-            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 100_000, access: access)
+            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 10_000, access: access)
             return (page, count)
         }
         var members: [(String, JSON)] = [
-            ("data", .array(built.0.records.map { RecordJSON.encode($0, schema: schema) })),
+            ("data", .array(built.0.records.map { records.encode($0) })),
             ("total", .integer(built.1.value)), ("total_exact", .bool(!built.1.isCapped)),
         ]
         if let cursor = built.0.nextCursor {
@@ -114,7 +123,7 @@ struct API: Sendable {
             guard let record = try transaction.get(entity.name, id: id, access: access) else { throw notFound(entity, id) }
             return record
         }
-        return .json(RecordJSON.encode(record, schema: schema), headers: [.eTag: "\"\(record.version)\""])
+        return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
     func create(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
@@ -122,10 +131,10 @@ struct API: Sendable {
         let decoded = try RecordJSON.decode(body, entity: entity, schema: schema)
         if decoded.id != nil { throw Problem(.badRequest, "a new record gets its id from Kith; leave 'id' out") }
         let record = try engine.write(as: user.actor) { transaction in
-            try transaction.create(entity.name, decoded.values, lines: decoded.lines, access: try engine.access(entity.name, for: user.actor, in: transaction))
+            try transaction.create(entity.name, decoded.values, lines: decoded.lines, access: try engine.access(entity.name, for: user, in: transaction))
         }
         return .json(
-            RecordJSON.encode(record, schema: schema), status: .created,
+            records.encode(record), status: .created,
             headers: [.location: "/api/v1/\(entity.name)/\(record.id)", .eTag: "\"\(record.version)\""])
     }
 
@@ -137,7 +146,7 @@ struct API: Sendable {
         let expected = try ifMatch(request) ?? decoded.version
         let newOwner = decoded.values.removeValue(forKey: "owner")
         let record = try engine.write(as: user.actor) { transaction -> Record in
-            let access = try engine.access(entity.name, for: user.actor, in: transaction)
+            let access = try engine.access(entity.name, for: user, in: transaction)
             var record: Record?
             if !decoded.values.isEmpty || !decoded.lines.isEmpty || newOwner == nil {
                 record = try transaction.update(
@@ -162,7 +171,7 @@ struct API: Sendable {
             guard let record else { throw notFound(entity, id) }
             return record
         }
-        return .json(RecordJSON.encode(record, schema: schema), headers: [.eTag: "\"\(record.version)\""])
+        return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
     func delete(_ request: Request, _ context: WebContext, _ user: DirectoryUser) throws -> Response {
@@ -170,7 +179,7 @@ struct API: Sendable {
         let id = try recordID(context)
         let expected = try ifMatch(request)
         try engine.write(as: user.actor) { transaction in
-            _ = try transaction.delete(entity.name, id: id, expectedVersion: expected, access: try engine.access(entity.name, for: user.actor, in: transaction))
+            _ = try transaction.delete(entity.name, id: id, expectedVersion: expected, access: try engine.access(entity.name, for: user, in: transaction))
         }
         return Response(status: .noContent)
     }
@@ -211,7 +220,7 @@ struct API: Sendable {
         let record = try engine.write(as: user.actor) { transaction in
             try engine.transition(entity.name, id: id, name, comment: body["comment"]?.string, in: transaction)
         }
-        return .json(RecordJSON.encode(record, schema: schema), headers: [.eTag: "\"\(record.version)\""])
+        return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
     func approval(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
@@ -224,7 +233,7 @@ struct API: Sendable {
         let record = try engine.write(as: user.actor) { transaction in
             try engine.decide(entity.name, id: id, approve: decision == "approve", comment: body["comment"]?.string, in: transaction)
         }
-        return .json(RecordJSON.encode(record, schema: schema), headers: [.eTag: "\"\(record.version)\""])
+        return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
     func approvalTrail(_ context: WebContext, _ user: DirectoryUser) throws -> Response {
@@ -264,7 +273,7 @@ struct API: Sendable {
             try engine.convert(name, id: id, given: given, in: transaction)
         }
         return .json(
-            .object([("created", .array(created.map { .object([("entity", .string($0.entity)), ("record", RecordJSON.encode($0, schema: schema))]) }))]),
+            .object([("created", .array(created.map { .object([("entity", .string($0.entity)), ("record", records.encode($0))]) }))]),
             status: .created)
     }
 
@@ -319,7 +328,7 @@ struct API: Sendable {
 
     /// The caller's read access; a user without any read grant on the entity gets 403.
     func readable(_ entity: Entity, _ user: DirectoryUser, _ transaction: RecordTransaction) throws -> AccessFilter {
-        let access = try engine.access(entity.name, for: user.actor, in: transaction)
+        let access = try engine.access(entity.name, for: user, in: transaction)
         if access.read?.sql == AccessFilter.Condition.nothing.sql {
             throw RecordError(.forbidden, entity: entity.name, "you may not read \(entity.name) records")
         }

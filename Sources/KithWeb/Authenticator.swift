@@ -18,11 +18,14 @@ struct Authenticator: Sendable {
             return try engine.authenticate(token: token, source: context.source)
         }
         guard let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id) else { return nil }
+        context.session = session
+        if let user = session.user, Date().timeIntervalSince(session.userRead) < 5 { return user }
         guard let user = try engine.read(as: .system, { try $0.user(id: session.userID) }), user.isActive else {
             sessions.end(id)
+            context.session = nil
             return nil
         }
-        context.session = session
+        sessions.remember(user, in: id)
         return user
     }
 

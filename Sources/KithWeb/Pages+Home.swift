@@ -15,7 +15,7 @@ extension Pages {
             for entity in schema.entities where entity.detailOf == nil && entity.menu != nil && figures.count < 6 {
                 let access = try engine.access(entity.name, for: user.actor, in: transaction)
                 if access.read?.sql == AccessFilter.Condition.nothing.sql { continue }
-                let count = try transaction.count(entity.name, cap: 100_000, access: access)
+                let count = try transaction.count(entity.name, cap: 10_000, access: access)
                 figures.append(["entity": entity.name, "label": pluralLabel(entity, page.language), "value": count.isCapped ? "\(count.value)+" : "\(count.value)"])
             }
             return [

@@ -20,9 +20,9 @@ extension Pages {
         query.limit = 50
         let sortText = parameters.first("sort") ?? ""
         let (result, count, access, display) = try engine.read(as: page.user.actor) { transaction in
-            let access = try engine.access(entity.name, for: page.user.actor, in: transaction)
+            let access = try engine.access(entity.name, for: page.user, in: transaction)
             let result = try transaction.query(query, access: access)
-            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 100_000, access: access)
+            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 10_000, access: access)
             return (result, count, access, try Display(schema: schema, language: page.language, transaction: transaction))
         }
         let visibleColumns = columns.filter { !access.hiddenFields.contains($0) }
@@ -116,7 +116,7 @@ extension Pages {
         let id = try page.recordID()
         let language = page.language
         let built = try engine.read(as: page.user.actor) { transaction -> [String: Any] in
-            let access = try engine.access(entity.name, for: page.user.actor, in: transaction)
+            let access = try engine.access(entity.name, for: page.user, in: transaction)
             guard let record = try transaction.get(entity.name, id: id, access: access) else {
                 throw RecordError(.notFound, entity: entity.name, "\(entity.name) #\(id) does not exist or you may not see it")
             }
@@ -172,7 +172,7 @@ extension Pages {
                 ["name": $0.name, "label": $0.labels.text(for: language, fallback: $0.name.humanizedName), "entity": entity.name, "id": id, "csrf": page.context.session?.csrf ?? ""] as [String: Any]
             }
             values["lines"] = try schema.details(of: entity.name).map { detail -> [String: Any] in
-                let lineAccess = try engine.access(detail.name, for: page.user.actor, in: transaction)
+                let lineAccess = try engine.access(detail.name, for: page.user, in: transaction)
                 let columns = detail.fields.filter { $0.type != .ref || $0.target != entity.name }.filter { !lineAccess.hiddenFields.contains($0.name) }
                 let lineTitles = try display.titles(ofLines: record.lines[detail.name] ?? [], entity: detail, in: transaction)
                 return [
@@ -217,7 +217,7 @@ extension Pages {
             }
         }
         return try lists.prefix(8).compactMap { list -> [String: Any]? in
-            let access = try engine.access(list.entity.name, for: page.user.actor, in: transaction)
+            let access = try engine.access(list.entity.name, for: page.user, in: transaction)
             if access.read?.sql == AccessFilter.Condition.nothing.sql { return nil }
             let found = try transaction.query(
                 RecordQuery(entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: 10), access: access)
@@ -255,7 +255,7 @@ extension Pages {
     func editForm(_ page: PageRequest, id: Int64?) throws -> Response {
         let entity = try page.entity()
         let (record, values) = try engine.read(as: page.user.actor) { transaction -> (Record?, [String: Any]) in
-            let access = try engine.access(entity.name, for: page.user.actor, in: transaction)
+            let access = try engine.access(entity.name, for: page.user, in: transaction)
             var record: Record?
             if let id {
                 guard let found = try transaction.get(entity.name, id: id, access: access) else {
@@ -287,7 +287,7 @@ extension Pages {
         do {
             outcome = .success(
                 try engine.write(as: page.user.actor) { transaction -> Record in
-                    let access = try engine.access(entity.name, for: page.user.actor, in: transaction)
+                    let access = try engine.access(entity.name, for: page.user, in: transaction)
                     if let id {
                         return try transaction.update(
                             entity.name, id: id, values, lines: lines.isEmpty ? nil : lines, expectedVersion: version, access: access)
@@ -307,7 +307,7 @@ extension Pages {
             var rendered = try engine.read(as: page.user.actor) { transaction in
                 try formValues(
                     entity, page: page, id: id, given: FormInput.raw(form, entity: entity), lines: FormInput.rawLines(form, entity: entity, schema: schema),
-                    problems: problems, access: try engine.access(entity.name, for: page.user.actor, in: transaction), in: transaction)
+                    problems: problems, access: try engine.access(entity.name, for: page.user, in: transaction), in: transaction)
             }
             if error.code == .stale, let id {
                 rendered["stale"] = true
@@ -327,7 +327,7 @@ extension Pages {
     ) throws -> [String: Any] {
         let display = try Display(schema: schema, language: page.language, transaction: transaction)
         let editing = id != nil
-        let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user.actor, in: transaction) }
+        let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user, in: transaction) }
         var sectionItems: [[String: Any]] = []
         for section in self.sections(entity, record: nil) {
             var fields: [[String: Any]] = []

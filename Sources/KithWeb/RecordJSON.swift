@@ -1,21 +1,40 @@
+import Foundation
 import KithSchema
 import KithStore
 
 /// Records as the API's JSON: fields by name (system fields included), decimals and money as
 /// strings, dates as ISO 8601 text, multi-valued fields as arrays, line items as an array named
 /// after the detail entity.
-enum RecordJSON {
-    static func encode(_ record: Record, schema: Schema) -> JSON {
-        guard let entity = schema.entity(record.entity) else { return .null }
-        var members: [(String, JSON)] = []
-        members.reserveCapacity(entity.allFields.count + 1)
-        for field in entity.allFields {
-            guard let value = record.values[field.name] else { continue }  // hidden from this user
-            members.append((field.name, encode(value)))
+struct RecordJSON: Sendable {
+    /// Each entity's field names in order and its detail entities, worked out once.
+    struct FieldOrder: Sendable {
+        let fields: [String]
+        let details: [String]
+    }
+
+    let schema: Schema
+    let orders: [String: FieldOrder]
+
+    init(schema: Schema) {
+        self.schema = schema
+        var orders: [String: FieldOrder] = [:]
+        for entity in schema.entities {
+            orders[entity.name] = FieldOrder(fields: entity.allFields.map(\.name), details: schema.details(of: entity.name).map(\.name))
         }
-        for detail in schema.details(of: entity.name) {
-            guard let lines = record.lines[detail.name] else { continue }
-            members.append((detail.name, .array(lines.map { encode($0, schema: schema) })))
+        self.orders = orders
+    }
+
+    func encode(_ record: Record) -> JSON {
+        guard let order = orders[record.entity] else { return .null }
+        var members: [(String, JSON)] = []
+        members.reserveCapacity(order.fields.count + order.details.count)
+        for name in order.fields {
+            guard let value = record.values[name] else { continue }  // hidden from this user
+            members.append((name, Self.encode(value)))
+        }
+        for detail in order.details {
+            guard let lines = record.lines[detail] else { continue }
+            members.append((detail, .array(lines.map { encode($0) })))
         }
         return .object(members)
     }

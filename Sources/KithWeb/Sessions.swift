@@ -7,6 +7,9 @@ struct Session: Sendable {
     let userID: Int64
     let csrf: String
     var expires: Date
+    /// The user as last read from the directory, and when (re-read every few seconds).
+    var user: DirectoryUser?
+    var userRead = Date.distantPast
 }
 
 /// Browser sessions, kept in memory (a restart signs everyone out), and the sign-in lock-out:
@@ -44,6 +47,14 @@ final class SessionStore: @unchecked Sendable {
     }
 
     func end(_ id: String) { lock.withLock { sessions[id] = nil } }
+
+    /// Keeps the session's user as just read.
+    func remember(_ user: DirectoryUser, in id: String, now: Date = Date()) {
+        lock.withLock {
+            sessions[id]?.user = user
+            sessions[id]?.userRead = now
+        }
+    }
 
     /// Ends every session of a user (disabled, password changed).
     func end(user: Int64) { lock.withLock { sessions = sessions.filter { $0.value.userID != user } } }

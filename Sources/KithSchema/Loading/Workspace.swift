@@ -21,8 +21,14 @@ public struct Workspace: Sendable {
         public var luaMemoryMB: Int = 64
         public var hookDepth: Int = 8
         public var requestBodyMB: Int = 32
+        /// The budget of one schedule run (batch work over many records).
+        public var scheduleInstructions: Int = 200_000_000
 
-        public init(luaInstructions: Int = 5_000_000, luaMemoryMB: Int = 64, hookDepth: Int = 8, requestBodyMB: Int = 32) {
+        public init(
+            luaInstructions: Int = 5_000_000, luaMemoryMB: Int = 64, hookDepth: Int = 8, requestBodyMB: Int = 32,
+            scheduleInstructions: Int = 200_000_000
+        ) {
+            self.scheduleInstructions = scheduleInstructions
             self.luaInstructions = luaInstructions
             self.luaMemoryMB = luaMemoryMB
             self.hookDepth = hookDepth

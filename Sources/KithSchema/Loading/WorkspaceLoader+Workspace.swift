@@ -79,6 +79,7 @@ extension WorkspaceLoader {
                 if let value = element.attribute("lua-memory-mb").flatMap(Int.init) { workspace.limits.luaMemoryMB = value }
                 if let value = element.attribute("hook-depth").flatMap(Int.init) { workspace.limits.hookDepth = value }
                 if let value = element.attribute("request-body-mb").flatMap(Int.init) { workspace.limits.requestBodyMB = value }
+                if let value = element.attribute("schedule-instructions").flatMap(Int.init) { workspace.limits.scheduleInstructions = value }
             case "approvals":
                 if let value = element.attribute("skip-owner") { workspace.approvalsSkipOwner = value == "true" || value == "1" }
             default:

@@ -40,7 +40,14 @@ public struct Role: Sendable {
     /// How far a permission reaches.
     public enum Scope: String, Sendable, Comparable {
         case no, own, department, all
-        private var rank: Int { [.no: 0, .own: 1, .department: 2, .all: 3][self] ?? 0 }
+        private var rank: Int {
+            switch self {
+            case .no: 0
+            case .own: 1
+            case .department: 2
+            case .all: 3
+            }
+        }
         public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rank < rhs.rank }
     }
 
@@ -59,7 +66,13 @@ public struct Role: Sendable {
     public struct FieldAccess: Sendable {
         public enum Level: String, Sendable, Comparable {
             case none, read, write
-            private var rank: Int { [.none: 0, .read: 1, .write: 2][self] ?? 0 }
+            private var rank: Int {
+                switch self {
+                case .none: 0
+                case .read: 1
+                case .write: 2
+                }
+            }
             public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
         }
         public internal(set) var entity: String

@@ -38,11 +38,11 @@ extension RecordTransaction {
     public func approvals(_ entity: String, record: Int64, round: Int? = nil) throws(RecordError) -> [ApprovalEntry] {
         try storage(entity) {
             try Row.fetchAll(
-                db,
+                try db.cachedStatement(
                 sql: """
                     SELECT id, round, step, mode, rule, approver, status, comment, decided_by, decided_at, created_at
                     FROM kith_approval WHERE entity = ? AND record = ? AND (? IS NULL OR round = ?) ORDER BY round, step, id
-                    """, arguments: [entity, record, round, round]
+                    """), arguments: [entity, record, round, round]
             ).map(Self.approvalEntry)
         }
     }
@@ -50,7 +50,7 @@ extension RecordTransaction {
     /// The number of the record's latest approval round (0 when it never entered one).
     public func latestApprovalRound(_ entity: String, record: Int64) throws(RecordError) -> Int {
         try storage(entity) {
-            try Int.fetchOne(db, sql: "SELECT max(round) FROM kith_approval WHERE entity = ? AND record = ?", arguments: [entity, record])
+            try Int.fetchOne(try db.cachedStatement(sql: "SELECT max(round) FROM kith_approval WHERE entity = ? AND record = ?"), arguments: [entity, record])
                 ?? 0
         }
     }
@@ -103,12 +103,12 @@ extension RecordTransaction {
     {
         try storage("approval") {
             try Row.fetchAll(
-                db,
+                try db.cachedStatement(
                 sql: """
                     SELECT entity, record, min(created_at) FROM kith_approval
                     WHERE status = 'pending' AND (approver = ? OR (? AND approver IS NULL))
                     GROUP BY entity, record ORDER BY 3, 2 LIMIT ?
-                    """, arguments: [user, administrator, limit]
+                    """), arguments: [user, administrator, limit]
             ).map { (entity: $0[0], record: $0[1], since: $0[2]) }
         }
     }

@@ -60,13 +60,13 @@ extension RecordTransaction {
 
     public func department(named name: String) throws(RecordError) -> Department? {
         try storage("department") {
-            try Row.fetchOne(db, sql: "SELECT id, name, parent, head FROM kith_department WHERE name = ?", arguments: [name]).map(Self.department)
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, name, parent, head FROM kith_department WHERE name = ?"), arguments: [name]).map(Self.department)
         }
     }
 
     public func department(id: Int64) throws(RecordError) -> Department? {
         try storage("department") {
-            try Row.fetchOne(db, sql: "SELECT id, name, parent, head FROM kith_department WHERE id = ?", arguments: [id]).map(Self.department)
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, name, parent, head FROM kith_department WHERE id = ?"), arguments: [id]).map(Self.department)
         }
     }
 
@@ -74,11 +74,11 @@ extension RecordTransaction {
     public func departmentTree(_ root: Int64) throws(RecordError) -> [Int64] {
         try storage("department") {
             try Int64.fetchAll(
-                db,
+                try db.cachedStatement(
                 sql: """
                     WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT d.id FROM kith_department d JOIN tree ON d.parent = tree.id)
                     SELECT id FROM tree
-                    """, arguments: [root])
+                    """), arguments: [root])
         }
     }
 
@@ -130,13 +130,13 @@ extension RecordTransaction {
 
     public func user(id: Int64) throws(RecordError) -> DirectoryUser? {
         try storage("user") {
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM kith_user WHERE id = ?", arguments: [id]).map(Self.user)
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM kith_user WHERE id = ?"), arguments: [id]).map(Self.user)
         }
     }
 
     public func user(login: String) throws(RecordError) -> DirectoryUser? {
         try storage("user") {
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM kith_user WHERE login = ?", arguments: [login]).map(Self.user)
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM kith_user WHERE login = ?"), arguments: [login]).map(Self.user)
         }
     }
 
@@ -151,11 +151,11 @@ extension RecordTransaction {
     public func users(withRole role: String) throws(RecordError) -> [DirectoryUser] {
         try storage("user") {
             try Row.fetchAll(
-                db,
+                try db.cachedStatement(
                 sql: """
                     SELECT \(Self.userColumns) FROM kith_user
                     WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(roles) WHERE value = ?) ORDER BY id
-                    """, arguments: [role]
+                    """), arguments: [role]
             ).map(Self.user)
         }
     }
@@ -163,7 +163,7 @@ extension RecordTransaction {
     /// Every user, active or not, by name.
     public func allUsers() throws(RecordError) -> [DirectoryUser] {
         try storage("user") {
-            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM kith_user ORDER BY name, id").map(Self.user)
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM kith_user ORDER BY name, id")).map(Self.user)
         }
     }
 
@@ -220,11 +220,11 @@ extension RecordTransaction {
     public func inbox(of user: Int64, dueBy now: String) throws(RecordError) -> [InboxMessage] {
         try storage("message") {
             try Row.fetchAll(
-                db,
+                try db.cachedStatement(
                 sql: """
                     SELECT id, user, text, entity, record, due_at, created_at FROM kith_message
                     WHERE user = ? AND (due_at IS NULL OR due_at <= ?) ORDER BY coalesce(due_at, created_at) DESC, id DESC
-                    """, arguments: [user, now]
+                    """), arguments: [user, now]
             ).map { InboxMessage(id: $0[0], userID: $0[1], text: $0[2], entity: $0[3], recordID: $0[4], dueAt: $0[5], createdAt: $0[6]) }
         }
     }
@@ -233,14 +233,14 @@ extension RecordTransaction {
 extension RecordTransaction {
     /// How many users the directory holds.
     public func userCount() throws(RecordError) -> Int {
-        try storage("user") { try Int.fetchOne(db, sql: "SELECT count(*) FROM kith_user") ?? 0 }
+        try storage("user") { try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM kith_user")) ?? 0 }
     }
 
     /// The stored password hash of an active user, for signing in.
     public func passwordHash(login: String) throws(RecordError) -> (user: DirectoryUser, hash: String)? {
         guard let user = try user(login: login), user.isActive else { return nil }
         return try storage("user") {
-            try String.fetchOne(db, sql: "SELECT password_hash FROM kith_user WHERE id = ?", arguments: [user.id]).map { (user, $0) }
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT password_hash FROM kith_user WHERE id = ?"), arguments: [user.id]).map { (user, $0) }
         }
     }
 }
@@ -328,7 +328,7 @@ extension RecordTransaction {
     /// A live token's owner and hashed secret.
     public func token(id: Int64) throws(RecordError) -> (user: Int64, secretHash: String)? {
         try storage("token") {
-            try Row.fetchOne(db, sql: "SELECT user, secret_hash FROM kith_token WHERE id = ? AND revoked_at IS NULL", arguments: [id])
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT user, secret_hash FROM kith_token WHERE id = ? AND revoked_at IS NULL"), arguments: [id])
                 .map { ($0[0], $0[1]) }
         }
     }
@@ -349,10 +349,10 @@ extension RecordTransaction {
     public func hasShares(_ entity: String, user: Int64, departments: [Int64]) throws(RecordError) -> Bool {
         try storage(entity) {
             try Bool.fetchOne(
-                db,
+                try db.cachedStatement(
                 sql: """
                     SELECT EXISTS (SELECT 1 FROM kith_share WHERE entity = ? AND (user = ? OR department IN (SELECT value FROM json_each(?))))
-                    """, arguments: [entity, user, "[" + departments.map(String.init).joined(separator: ",") + "]"]) ?? false
+                    """), arguments: [entity, user, "[" + departments.map(String.init).joined(separator: ",") + "]"]) ?? false
         }
     }
 }

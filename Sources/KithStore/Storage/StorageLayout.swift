@@ -119,10 +119,14 @@ extension StorageLayout {
             add(["department"])
         }
         if entity.workflow != nil { add(["state"]) }
+        // The title: lists and reference fields sort by it, and API clients filter then sort by it.
+        if entity.titleField != "id", let title = entity.field(entity.titleField), title.type.isOrdered, !title.isUnique {
+            add([title.name])
+        }
         // The filters and sorts of the views: equality filters first, then the sort.
         for view in entity.views {
             let equalities = view.filter.terms.compactMap { term -> String? in
-                guard case .condition(let condition) = term, [.eq, .in, .empty, .notEmpty].contains(condition.op) else { return nil }
+                guard case .condition(let condition) = term, [.eq, .in, .empty].contains(condition.op) else { return nil }
                 return condition.field
             }
             let sorts = view.sorts.map(\.field)

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The web benchmark: `kith serve` (release) over 100,000 customers with 3 contacts and 2
+opportunities each, loaded with `wrk -t2 -c32 -d10s` on 127.0.0.1, beside a plain-text route of
+the same server in the same run. Prints a Markdown table (kept in Benchmarks/README.md).
+
+Usage (from the repository root):
+  swift build -c release --product kith --product kith-benchmarks
+  python3 Benchmarks/web.py [CUSTOMERS] [--reuse FOLDER]   (FOLDER keeps the data for the next run)
+"""
+import os, re, subprocess, sys, tempfile, time, urllib.request, urllib.parse, http.cookiejar
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KITH = os.path.join(REPO, ".build/release/kith")
+BENCH = os.path.join(REPO, ".build/release/kith-benchmarks")
+DURATION = os.environ.get("DURATION", "10s")
+
+args = [a for a in sys.argv[1:]]
+reuse = None
+if "--reuse" in args:
+    reuse = args[args.index("--reuse") + 1]
+    args.remove("--reuse"); args.remove(reuse)
+customers = int(args[0]) if args else 100_000
+
+folder = reuse or tempfile.mkdtemp(prefix="kith-web-bench-")
+os.makedirs(folder, exist_ok=True)
+workspace = os.path.join(folder, "workspace")
+env = dict(os.environ, KITH_HOME=REPO, KITH_LOG="error")
+if not os.path.exists(os.path.join(workspace, "workspace.xml")):
+    subprocess.run([BENCH, "web-data", workspace, str(customers)], cwd=REPO, env=env, check=True)
+
+server = subprocess.Popen([KITH, "serve", "--workspace", workspace, "--port", "0", "--api-rate", "10000000"],
+                          cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+line = server.stdout.readline()
+base = re.search(r"(http://127\.0\.0\.1:\d+)/", line).group(1)
+try:
+    token = subprocess.run([KITH, "token", "create", "bench", "--workspace", workspace], cwd=folder, env=env,
+                           check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    # A browser session for the HTML pages.
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login").read().decode()
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+    opener.open(base + "/login", urllib.parse.urlencode({"_csrf": csrf, "login": "bench", "password": "bench-pass", "next": "/"}).encode())
+    session = next(c.value for c in jar if c.name == "kith_session")
+
+    scripts = tempfile.mkdtemp(prefix="kith-wrk-")
+    def script(name, body):
+        path = os.path.join(scripts, name + ".lua")
+        with open(path, "w") as f:
+            f.write(body)
+        return path
+    n = customers
+    auth = f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    cookie = f'wrk.headers["Cookie"] = "kith_session={session}"\n'
+    scenarios = [
+        ("plain-text route (`/ping`)", "/ping", None),
+        ("API get by id", "/", script("get", auth + f'request = function() return wrk.format("GET", "/api/v1/customer/" .. math.random(1, {n})) end\n')),
+        ("API list, filtered + sorted, page of 50", "/api/v1/customer?level=gold&sort=-name&limit=50", script("list", auth)),
+        ("API update", "/", script("update", auth + 'wrk.headers["Content-Type"] = "application/json"\n'
+            f'request = function() return wrk.format("PATCH", "/api/v1/customer/" .. math.random(1, {n}), nil, string.format(\'{{"phone": "021-%d"}}\', math.random(1, 99999999))) end\n')),
+        ("HTML list page", "/e/customer", script("html_list", cookie)),
+        ("HTML edit form", "/", script("html_edit", cookie + f'request = function() return wrk.format("GET", "/e/customer/" .. math.random(1, {n}) .. "/edit") end\n')),
+        ("API create", "/", script("create", auth + 'wrk.headers["Content-Type"] = "application/json"\n'
+            'local i = 0\nrequest = function() i = i + 1\n'
+            '  return wrk.format("POST", "/api/v1/customer", nil, string.format(\'{"name": "Customer 0 new %d-%d", "phone": "021-555"}\', math.random(1, 1000000000), i)) end\n')),
+    ]
+    rows = []
+    for name, path, lua in scenarios:
+        command = ["wrk", "-t2", "-c32", "-d" + DURATION, "--latency"] + (["-s", lua] if lua else []) + [base + path]
+        output = subprocess.run(command, capture_output=True, text=True).stdout
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+        def latency(p):
+            m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output)
+            value, unit = float(m.group(1)), m.group(2)
+            return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        errors = 0
+        m = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+        if m: errors += int(m.group(1))
+        m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+        if m: errors += sum(int(x) for x in m.groups())
+        total = re.search(r"(\d+) requests in", output).group(1)
+        rows.append((name, rate, latency(50), latency(99), errors, total))
+        time.sleep(1)
+    plain = rows[0][1]
+    print(f"{customers:,} customers, {3 * customers:,} contacts, {2 * customers:,} opportunities; wrk -t2 -c32 -d{DURATION}, 2 cores shared by wrk and Kith.\n")
+    print("| scenario | req/s | vs plain route | p50 (ms) | p99 (ms) | errors / requests |")
+    print("|---|---|---|---|---|---|")
+    for name, rate, p50, p99, errors, total in rows:
+        print(f"| {name} | {rate:,.0f} | {rate / plain:.2f}x | {p50:.2f} | {p99:.2f} | {errors} / {total} |")
+finally:
+    server.terminate()
+    server.wait(timeout=10)
