@@ -38,14 +38,12 @@ extension Pages {
             if ascending { column["arrow"] = "▲" } else if descending { column["arrow"] = "▼" }
             return column
         }
-        let rows: [[String: Any]] = result.records.map { record in
-            let cells: [[String: Any]] = visibleColumns.enumerated().compactMap { index, name in
-                guard let field = entity.field(name) else { return nil }
-                var cell: [String: Any] = ["text": display.text(record[name], field, titles: result.titles[name])]
-                if index == 0 || name == entity.titleField { cell["link"] = "/e/\(entity.name)/\(record.id)" }
-                return cell
+        let fields = visibleColumns.compactMap { entity.field($0) }
+        let rows = result.records.map { record in
+            fields.enumerated().map { index, field -> (text: String, link: String?) in
+                let link = index == 0 || field.name == entity.titleField ? "/e/\(entity.name)/\(record.id)" : nil
+                return (display.text(record[field.name], field, titles: result.titles[field.name]), link)
             }
-            return ["cells": cells]
         }
         let filters: [[String: Any]] = visibleColumns.compactMap { name in
             guard let field = entity.field(name), field.type != .multiref, field.type != .file else { return nil }
@@ -56,7 +54,7 @@ extension Pages {
         }
         var values: [String: Any] = [
             "title": pluralLabel(entity, page.language), "label": pluralLabel(entity, page.language), "entity": entity.name,
-            "columns": header, "columnCount": max(1, header.count), "rows": rows, "filters": filters, "q": parameters.first("q") ?? "",
+            "columns": header, "rowsHTML": HTML.rows(rows, empty: page.texts["noRecords"] ?? "", columns: max(1, header.count)), "filters": filters, "q": parameters.first("q") ?? "",
             "total": count.isCapped ? "\(count.value)+" : "\(count.value)", "mayCreate": access.mayCreate,
             "mayExport": try mayExport(entity, page.user), "query": QueryItems.encode(parameters.items.filter { $0.0 != "cursor" }),
             "views": entity.views.map { ["name": $0.name, "label": $0.labels.text(for: page.language, fallback: $0.name.humanizedName), "current": $0.name == view?.name, "entity": entity.name] },

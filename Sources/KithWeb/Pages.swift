@@ -19,12 +19,37 @@ struct Pages: Sendable {
     let templates: MustacheLibrary
     /// The workspace's language, for users who chose none.
     let defaultLanguage: String
+    /// The menu groups and their entities, in Chinese and English, worked out once.
+    let navigation: (zh: [MenuGroup], en: [MenuGroup])
+
+    struct MenuGroup: Sendable {
+        let label: String
+        let entries: [(name: String, label: String)]
+    }
+
+    static func navigation(_ schema: Schema, _ language: String) -> [MenuGroup] {
+        var groups: [MenuGroup] = []
+        let entities = schema.entities.filter { $0.detailOf == nil }
+        func entry(_ entity: Entity) -> (name: String, label: String) {
+            (entity.name, entity.pluralLabels.isEmpty
+                ? entity.labels.text(for: language, fallback: entity.name.humanizedName)
+                : entity.pluralLabels.text(for: language, fallback: entity.name.humanizedName))
+        }
+        for menu in schema.menus.sorted(by: { $0.position < $1.position }) {
+            let items = entities.filter { $0.menu == menu.name }.map(entry)
+            if !items.isEmpty { groups.append(MenuGroup(label: menu.labels.text(for: language, fallback: menu.name.humanizedName), entries: items)) }
+        }
+        let unplaced = entities.filter { entity in entity.menu == nil || !schema.menus.contains { $0.name == entity.menu } }
+        if !unplaced.isEmpty { groups.append(MenuGroup(label: language == "zh" ? "其他" : "More", entries: unplaced.map(entry))) }
+        return groups
+    }
 
     var schema: Schema { engine.schema }
 
     init(engine: Engine, sessions: SessionStore, authenticator: Authenticator, defaultLanguage: String) {
         self.engine = engine
         self.defaultLanguage = defaultLanguage == "en" ? "en" : "zh"
+        navigation = (Self.navigation(engine.schema, "zh"), Self.navigation(engine.schema, "en"))
         self.sessions = sessions
         self.authenticator = authenticator
         do {
@@ -129,17 +154,8 @@ struct Pages: Sendable {
     func base(_ user: DirectoryUser?, _ context: WebContext, _ language: String) -> [String: Any] {
         var values: [String: Any] = ["lang": language, "t": PageText.texts(language)]
         guard let user else { return values }
-        var menus: [[String: Any]] = []
-        let entities = schema.entities.filter { $0.detailOf == nil }
-        for menu in schema.menus.sorted(by: { $0.position < $1.position }) {
-            let items = entities.filter { $0.menu == menu.name }.map { ["name": $0.name, "label": label($0, language)] }
-            if !items.isEmpty { menus.append(["label": menu.labels.text(for: language, fallback: menu.name.humanizedName), "entities": items]) }
-        }
-        let unplaced = entities.filter { entity in entity.menu == nil || !schema.menus.contains { $0.name == entity.menu } }
-        if !unplaced.isEmpty {
-            menus.append([
-                "label": language == "zh" ? "其他" : "More", "entities": unplaced.map { ["name": $0.name, "label": label($0, language)] },
-            ])
+        let menus: [[String: Any]] = (language == "zh" ? navigation.zh : navigation.en).map { group in
+            ["label": group.label, "entities": group.entries.map { ["name": $0.name, "label": $0.label] }]
         }
         values["user"] = [
             "name": user.name, "menus": menus, "csrf": context.session?.csrf ?? "", "admin": user.roles.contains(Role.administrator),

@@ -76,8 +76,7 @@ enum Templates {
         <button>{{t.filter}}</button></form>
         <p class="count">{{total}} {{t.records}}</p>
         <table class="list"><thead><tr>{{#columns}}<th><a href="{{sortLink}}">{{label}}{{#arrow}} {{.}}{{/arrow}}</a></th>{{/columns}}</tr></thead>
-        <tbody>{{#rows}}<tr>{{#cells}}<td>{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</td>{{/cells}}</tr>{{/rows}}
-        {{^rows}}<tr><td colspan="{{columnCount}}" class="empty">{{t.noRecords}}</td></tr>{{/rows}}</tbody></table>
+        <tbody>{{{rowsHTML}}}</tbody></table>
         <p class="paging">{{#first}}<a href="{{first}}">{{t.firstPage}}</a>{{/first}} {{#next}}<a href="{{next}}">{{t.nextPage}} →</a>{{/next}}</p>
         {{/body}}{{/layout}}
         """

@@ -1,0 +1,42 @@
+/// HTML escaping for the few fragments built in Swift (list rows, the hot path of every list
+/// page); everything else is escaped by the templates.
+enum HTML {
+    static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") })
+        else { return text }
+        var output = ""
+        output.reserveCapacity(text.utf8.count + 16)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": output += "&amp;"
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "\"": output += "&quot;"
+            case "'": output += "&#39;"
+            default: output.unicodeScalars.append(character)
+            }
+        }
+        return output
+    }
+
+    /// Table rows: each row's cells, a cell's text linked when it has a link.
+    static func rows(_ rows: [[(text: String, link: String?)]], empty: String, columns: Int) -> String {
+        guard !rows.isEmpty else { return "<tr><td colspan=\"\(columns)\" class=\"empty\">\(escape(empty))</td></tr>" }
+        var output = ""
+        output.reserveCapacity(rows.count * columns * 48)
+        for row in rows {
+            output += "<tr>"
+            for cell in row {
+                output += "<td>"
+                if let link = cell.link {
+                    output += "<a href=\"\(escape(link))\">\(escape(cell.text))</a>"
+                } else {
+                    output += escape(cell.text)
+                }
+                output += "</td>"
+            }
+            output += "</tr>\n"
+        }
+        return output
+    }
+}
