@@ -22,6 +22,41 @@ extension Engine {
         }
     }
 
+    /// Gives a user new roles; the change goes to the system log (who had what, who changed it).
+    @discardableResult
+    public func setRoles(login: String, roles: [String], by actor: DirectoryUser? = nil) throws(RecordError) -> DirectoryUser {
+        try write(as: .system) { transaction in
+            guard let user = try transaction.user(login: login) else { throw RecordError(.notFound, entity: "user", "there is no user '\(login)'") }
+            try transaction.setRoles(user.id, roles)
+            try transaction.logEvent(
+                "role-change", user: actor?.id, login: actor?.login ?? "kith",
+                detail: "\(login): \(user.roles.joined(separator: ",")) → \(roles.joined(separator: ","))")
+            guard let changed = try transaction.user(id: user.id) else { throw RecordError(.storage, entity: "user", "the user could not be read back") }
+            return changed
+        }
+    }
+
+    /// Disables (or enables again) a user: a disabled user cannot sign in, their sessions end and
+    /// their tokens stop working (within seconds in other processes). Logged.
+    public func setActive(login: String, active: Bool, by actor: DirectoryUser? = nil) throws(RecordError) {
+        try write(as: .system) { transaction in
+            guard let user = try transaction.user(login: login) else { throw RecordError(.notFound, entity: "user", "there is no user '\(login)'") }
+            try transaction.setActive(user.id, active)
+            try transaction.logEvent(active ? "user-enabled" : "user-disabled", user: actor?.id, login: actor?.login ?? "kith", detail: login)
+        }
+        tokenCache.forgetAll()
+    }
+
+    /// Sets a user's password (stored as a bcrypt hash). Logged, without the password.
+    public func setPassword(login: String, password: String, by actor: DirectoryUser? = nil) throws(RecordError) {
+        let hash = Bcrypt.hash(password, cost: Self.passwordCost)
+        try write(as: .system) { transaction in
+            guard let user = try transaction.user(login: login) else { throw RecordError(.notFound, entity: "user", "there is no user '\(login)'") }
+            try transaction.setPasswordHash(user.id, hash)
+            try transaction.logEvent("password-change", user: actor?.id, login: actor?.login ?? "kith", detail: login)
+        }
+    }
+
     /// Creates a department under `parent` (a department's name), headed by `head` (a login).
     @discardableResult
     public func addDepartment(name: String, parent: String? = nil, head: String? = nil) throws(RecordError) -> Department {

@@ -6,10 +6,77 @@ import KithStore
 /// `kith user add`: create a user.
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage users.", subcommands: [Add.self])
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, Roles.self, Disable.self, Enable.self, Password.self])
+
+    /// `kith user roles LOGIN --role R...`: replace a user's roles (logged).
+    struct Roles: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "roles", abstract: "Replace a user's roles (the change is logged).")
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The user's login.") var login: String
+        @Option(help: "A role from the schema (repeat for several).") var role: [String] = []
+        func validate() throws { guard !role.isEmpty else { throw ValidationError("give at least one --role") } }
+        func run() throws {
+            let engine = try openEngine(try loadWorkspace(options))
+            do {
+                let user = try engine.setRoles(login: login, roles: role)
+                print("\(user.login): roles \(user.roles.joined(separator: ", "))")
+            } catch {
+                printError("kith: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// `kith user disable LOGIN`: a user who left (their records: transfer them in the UI or API).
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Disable a user: no sign-in, no tokens.")
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The user's login.") var login: String
+        func run() throws { try setActive(options, login, false) }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "enable", abstract: "Enable a disabled user again.")
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The user's login.") var login: String
+        func run() throws { try setActive(options, login, true) }
+    }
+
+    static func setActive(_ options: WorkspaceOptions, _ login: String, _ active: Bool) throws {
+        let engine = try openEngine(try loadWorkspace(options))
+        do {
+            try engine.setActive(login: login, active: active)
+            print("\(login): \(active ? "enabled" : "disabled")")
+        } catch {
+            printError("kith: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// `kith user password LOGIN`: set a password read from standard input.
+    struct Password: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "password", abstract: "Set a user's password from standard input.")
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The user's login.") var login: String
+        func run() throws {
+            guard let line = readLine(strippingNewline: true), line.count >= 8 else {
+                printError("kith: give the new password (8 characters or more) on standard input")
+                throw ExitCode(1)
+            }
+            let engine = try openEngine(try loadWorkspace(options))
+            do {
+                try engine.setPassword(login: login, password: line)
+                print("\(login): password changed")
+            } catch {
+                printError("kith: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a user.")
+
 
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: "The user's login (also the display name unless --name is given).") var login: String

@@ -79,4 +79,24 @@ extension DirectoryTests {
         #expect(log.contains { $0.kind == "token-used" && $0.source == "10.1.1.1" })
         #expect(throws: RecordError.self) { try test.engine.createToken(for: "nobody") }
     }
+
+    @Test func roleChangesAndDisabledUsersAreLoggedAndEnforced() throws {
+        let test = try TestEngine()
+        let engine = test.engine
+        try engine.addUser(login: "wang", roles: ["sales_rep"], password: "Wang-pass-1")
+        let token = try engine.createToken(for: "wang")
+        let changed = try engine.setRoles(login: "wang", roles: ["sales_manager"])
+        #expect(changed.roles == ["sales_manager"])
+        #expect(throws: RecordError.self) { try engine.setRoles(login: "wang", roles: ["astronaut"]) }
+        try engine.setActive(login: "wang", active: false)
+        #expect(try engine.signIn(login: "wang", password: "Wang-pass-1") == nil)
+        #expect(try engine.authenticate(token: token) == nil)
+        try engine.setActive(login: "wang", active: true)
+        try engine.setPassword(login: "wang", password: "New-pass-22")
+        #expect(try engine.signIn(login: "wang", password: "New-pass-22")?.login == "wang")
+        let log = try engine.read(as: .system) { try $0.systemLog(limit: 20) }
+        #expect(log.contains { $0.kind == "role-change" && $0.detail == "wang: sales_rep → sales_manager" })
+        #expect(log.contains { $0.kind == "user-disabled" && $0.detail == "wang" })
+        #expect(log.contains { $0.kind == "password-change" && !$0.detail.contains("New-pass") })
+    }
 }

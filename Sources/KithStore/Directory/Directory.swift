@@ -122,6 +122,25 @@ extension RecordTransaction {
         }
     }
 
+    /// Replaces a user's roles (every one from the schema, or `admin`).
+    public func setRoles(_ user: Int64, _ roles: [String]) throws(RecordError) {
+        try storage("user") {
+            let unknown = roles.filter { $0 != Role.administrator && schema.role($0) == nil }
+            guard unknown.isEmpty else { throw RecordError(.invalid, entity: "user", "unknown role '\(unknown[0])'") }
+            try db.execute(sql: "UPDATE kith_user SET roles = ? WHERE id = ?", arguments: [Self.jsonStrings(roles), user])
+        }
+    }
+
+    /// Enables or disables a user: a disabled user cannot sign in and their tokens stop working.
+    public func setActive(_ user: Int64, _ active: Bool) throws(RecordError) {
+        try storage("user") { try db.execute(sql: "UPDATE kith_user SET active = ? WHERE id = ?", arguments: [active, user]) }
+    }
+
+    /// Stores a new password hash for a user.
+    public func setPasswordHash(_ user: Int64, _ hash: String) throws(RecordError) {
+        try storage("user") { try db.execute(sql: "UPDATE kith_user SET password_hash = ? WHERE id = ?", arguments: [hash, user]) }
+    }
+
     static func jsonStrings(_ items: [String]) -> String {
         String(decoding: (try? JSONSerialization.data(withJSONObject: items)) ?? Data("[]".utf8), as: UTF8.self)
     }
