@@ -23,6 +23,10 @@ extension Pages {
                 "reminders": messages.filter { $0.dueAt != nil }.prefix(20).map(messageItem),
                 "messages": messages.filter { $0.dueAt == nil }.prefix(20).map(messageItem),
                 "approvals": try waiting(user, page: page, in: transaction).prefix(20).map { $0 },
+                "funnel": try schema.reports.first { $0.chart == .funnel }.map { report -> [String: Any] in
+                    let figures = try self.figures(report, page: page, in: transaction)
+                    return ["title": figures.title, "svg": figures.svg]
+                } as Any,
             ]
         }
         return render("workbench", values, page: page)

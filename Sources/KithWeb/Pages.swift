@@ -86,6 +86,8 @@ struct Pages: Sendable {
         router.get("inbox") { request, context in try await page(request, context) { try inbox($0) } }
         router.get("approvals") { request, context in try await page(request, context) { try approvals($0) } }
         router.get("admin") { request, context in try await page(request, context) { try admin($0) } }
+        router.get("reports") { request, context in try await page(request, context) { try reportIndex($0) } }
+        router.get("reports/:name") { request, context in try await page(request, context) { try report($0) } }
         router.get("e/:entity") { request, context in try await page(request, context) { try list($0) } }
         router.get("e/:entity/export.csv") { request, context in try await page(request, context) { try export($0) } }
         router.get("e/:entity/new") { request, context in try await page(request, context) { try editForm($0, id: nil) } }

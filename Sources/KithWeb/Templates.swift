@@ -12,7 +12,7 @@ enum Templates {
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("workbench", workbench), ("list", list), ("form", form), ("record", record),
         ("inbox", inbox), ("approvals", approvals), ("message", message), ("admin", admin), ("report", report),
-        ("messageItem", messageItem),
+        ("messageItem", messageItem), ("reports", reports),
     ]
 
     static let layout = """
@@ -23,7 +23,7 @@ enum Templates {
         {{#user}}
         <header class="top"><a class="brand" href="/">Kith</a>
         <nav>{{#menus}}<details><summary>{{label}}</summary><ul>{{#entities}}<li><a href="/e/{{name}}">{{label}}</a></li>{{/entities}}</ul></details>{{/menus}}
-        <a href="/inbox">{{t.inbox}}</a> <a href="/approvals">{{t.approvals}}</a>{{#admin}} <a href="/admin">{{t.admin}}</a>{{/admin}}</nav>
+        <a href="/inbox">{{t.inbox}}</a> <a href="/approvals">{{t.approvals}}</a> <a href="/reports">{{t.reports}}</a>{{#admin}} <a href="/admin">{{t.admin}}</a>{{/admin}}</nav>
         <span class="who">{{name}} · <a href="/lang/{{otherLang}}">{{otherLangLabel}}</a>
         <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link">{{t.signOut}}</button></form></span>
         </header>
@@ -146,6 +146,12 @@ enum Templates {
         <section><h2>{{t.schedules}}</h2><table class="list"><tbody>{{#schedules}}<tr><td>{{name}}</td><td><code>{{cron}}</code></td><td>{{enabled}}</td><td>{{last}}</td><td class="error">{{error}}</td></tr>{{/schedules}}</tbody></table></section>
         <section><h2>{{t.rules}}</h2><p>{{rules}}</p></section>
         <section><h2>{{t.systemLog}}</h2><table class="list"><tbody>{{#events}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{login}}</td><td>{{source}}</td><td>{{detail}}</td></tr>{{/events}}</tbody></table></section>
+        {{/body}}{{/layout}}
+        """
+
+    static let reports = """
+        {{<layout}}{{$body}}<h1>{{t.reports}}</h1>
+        <ul class="messages">{{#reports}}<li><a href="/reports/{{name}}">{{label}}</a></li>{{/reports}}</ul>
         {{/body}}{{/layout}}
         """
 

@@ -114,5 +114,12 @@ import Testing
         #expect(decided.status == 302)
         let after = try await server.request("GET", "/api/v1/expense/\(id)", token: rep)
         #expect(after.object["state"] as? String == "approved")
+
+        // Reports: the approved expense in the category chart (SVG) and its table; the funnel on the workbench.
+        let report = try await server.request("GET", "/reports/expenses_by_category", cookies: session)
+        #expect(report.status == 200)
+        #expect(report.body.contains("<svg") && report.body.contains("120.00"))
+        #expect(try await server.request("GET", "/reports/no_such_report", cookies: session).status == 404)
+        #expect(try await server.request("GET", "/", cookies: session).body.contains("<svg"))
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import KithEngine
+import KithSchema
+import KithStore
+
+/// Report pages (分析决策): a report's figures over the records the user may read, as an SVG
+/// chart and a table.
+extension Pages {
+    func reportIndex(_ page: PageRequest) throws -> Response {
+        let items = schema.reports.map { ["name": $0.name, "label": $0.labels.text(for: page.language, fallback: $0.name.humanizedName)] }
+        return render("reports", ["title": page.texts["reports"] ?? "", "reports": items], page: page)
+    }
+
+    func report(_ page: PageRequest) throws -> Response {
+        let name = page.context.parameters.get("name") ?? ""
+        guard let report = schema.report(name) else { throw Problem(.notFound, "there is no report '\(name)'") }
+        let figures = try engine.read(as: page.user.actor) { try self.figures(report, page: page, in: $0) }
+        return render(
+            "report",
+            ["title": figures.title, "svg": figures.svg, "rows": figures.points.map { ["label": $0.label, "value": $0.display] }],
+            page: page)
+    }
+
+    /// The report's points and chart, for the report page and the workbench.
+    func figures(_ report: Report, page: PageRequest, in transaction: RecordTransaction) throws
+        -> (title: String, svg: String, points: [Charts.Point])
+    {
+        let title = report.labels.text(for: page.language, fallback: report.name.humanizedName)
+        let access = try engine.access(report.entity, for: page.user, in: transaction)
+        let variables = engine.store.variables(for: page.user.actor)
+        let filter = report.filter.terms.isEmpty ? nil : RecordFilter(report.filter, variables: variables)
+        let rows = try transaction.aggregate(
+            AggregateQuery(
+                entity: report.entity, filter: filter, groupField: report.groupField, bucket: report.groupBucket,
+                aggregate: report.aggregate, field: report.measureField),
+            access: access)
+        let display = try Display(schema: schema, language: page.language, transaction: transaction)
+        let field = report.groupField.flatMap { schema.entity(report.entity)?.field($0) }
+        var points = rows.map { row -> Charts.Point in
+            let label = row.label ?? field.map { display.text(row.group, $0, titles: nil) } ?? row.group.description
+            let value: Double =
+                switch row.value {
+                case .integer(let number): Double(number)
+                case .decimal(let decimal): Double(decimal.description) ?? 0
+                default: Double(row.value.description) ?? 0
+                }
+            return Charts.Point(label: label.isEmpty ? "—" : label, value: value, display: row.value.description)
+        }
+        if let field, field.type.isChoice {
+            let order = display.choices(field).map(\.value)
+            let position = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($0.offset, order.firstIndex(of: $0.element.group.description) ?? Int.max) })
+            points = points.enumerated().sorted { (position[$0.offset] ?? 0) < (position[$1.offset] ?? 0) }.map(\.element)
+        } else if report.groupBucket == nil && report.chart != .line {
+            points.sort { $0.value > $1.value }
+        }
+        return (title, Charts.svg(report.chart.rawValue, Array(points.prefix(30)), title: title), points)
+    }
+}
