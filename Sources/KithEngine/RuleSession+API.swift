@@ -166,8 +166,16 @@ extension RuleSession: RuleHost {
         let record = options["record"]
         let entity = record["_entity"].text ?? options["entity"].text
         let id = record["id"].integer ?? options["id"].integer
+        // Only users who may see the record get a message about it.
+        if let entity, let id, let recipient = try transaction.user(id: user) {
+            let access = try AccessPolicy.access(entity, for: recipient, in: transaction).filter
+            guard try transaction.get(entity, id: id, access: access) != nil else {
+                engine.logger.info("no message to \(recipient.login) about \(entity) #\(id): they may not see it")
+                return [.boolean(false)]
+            }
+        }
         try transaction.postMessage(to: user, text: text, entity: entity, record: id, dueAt: dueAt)
-        return []
+        return [.boolean(true)]
     }
 
     private func release(_ arguments: Arguments) throws -> ScriptValue {

@@ -28,6 +28,10 @@ struct API: Sendable {
         let api = router.group("api/v1").add(middleware: authenticator.api(throttle: throttle))
         api.get("me") { _, context in try answer(context) { user in try me(user) } }
         api.get("me/inbox") { request, context in try answer(context) { user in try inbox(user, request) } }
+        api.post("me/inbox/read") { request, context in
+            let body = try await json(request, context, optional: true)
+            return try answer(context) { user in try markRead(user, body) }
+        }
         api.get(":entity") { request, context in try answer(context) { user in try list(request, context, user) } }
         api.post(":entity") { request, context in
             let body = try await json(request, context)
@@ -81,10 +85,24 @@ struct API: Sendable {
                                 ("id", .integer(message.id)), ("text", .string(message.text)),
                                 ("entity", message.entity.map(JSON.string) ?? .null), ("record", message.recordID.map(JSON.integer) ?? .null),
                                 ("due_at", message.dueAt.map(JSON.string) ?? .null), ("created_at", .string(message.createdAt)),
+                                ("read", .bool(message.readAt != nil)),
                             ])
                         })
                 )
             ]))
+    }
+
+    /// Marks messages read: `{"ids": [1, 2]}`, or every due message with an empty body.
+    func markRead(_ user: DirectoryUser, _ body: JSON) throws -> Response {
+        var ids: [Int64]?
+        if let items = body["ids"]?.items {
+            ids = try items.map { item in
+                guard case .number(let digits) = item, let id = Int64(digits) else { throw Problem(.badRequest, "ids must be message ids") }
+                return id
+            }
+        }
+        try engine.write(as: user.actor) { try $0.markRead(user: user.id, ids: ids) }
+        return Response(status: .noContent)
     }
 
     func list(_ request: Request, _ context: WebContext, _ user: DirectoryUser) throws -> Response {

@@ -38,6 +38,13 @@ extension Pages {
         return render("inbox", ["title": page.texts["inbox"] ?? "", "messages": messages.prefix(200).map(messageItem)], page: page)
     }
 
+    func markAllRead(_ page: PageRequest) async throws -> Response {
+        var page = page
+        _ = try await page.form()
+        try engine.write(as: page.user.actor) { try $0.markRead(user: page.user.id) }
+        return .redirect(to: "/inbox", type: .found)
+    }
+
     func approvals(_ page: PageRequest) throws -> Response {
         let items = try engine.read(as: page.user.actor) { try waiting(page.user, page: page, in: $0) }
         return render("approvals", ["title": page.texts["approvals"] ?? "", "approvals": items], page: page)
@@ -57,7 +64,10 @@ extension Pages {
     }
 
     func messageItem(_ message: InboxMessage) -> [String: Any] {
-        var item: [String: Any] = ["text": message.text, "at": (message.dueAt ?? message.createdAt).prefix(16).replacingOccurrences(of: "T", with: " ")]
+        var item: [String: Any] = [
+            "text": message.text, "at": (message.dueAt ?? message.createdAt).prefix(16).replacingOccurrences(of: "T", with: " "),
+            "unread": message.readAt == nil,
+        ]
         if let entity = message.entity, let id = message.recordID { item["link"] = "/e/\(entity)/\(id)" }
         return item
     }

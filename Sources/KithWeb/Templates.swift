@@ -123,8 +123,9 @@ enum Templates {
         """
 
     static let inbox = """
-        {{<layout}}{{$body}}<h1>{{t.inbox}}</h1>
-        <ul class="messages">{{#messages}}<li>{{>messageItem}}</li>{{/messages}}{{^messages}}<li class="empty">{{t.none}}</li>{{/messages}}</ul>
+        {{<layout}}{{$body}}<div class="bar"><h1>{{t.inbox}}</h1>
+        <form method="post" action="/inbox/read" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="secondary">{{t.markRead}}</button></form></div>
+        <ul class="messages">{{#messages}}<li class="{{#unread}}unread{{/unread}}">{{>messageItem}}</li>{{/messages}}{{^messages}}<li class="empty">{{t.none}}</li>{{/messages}}</ul>
         {{/body}}{{/layout}}
         """
 
@@ -192,7 +193,7 @@ enum Templates {
         .figures{display:flex;gap:1rem;flex-wrap:wrap;margin-bottom:1rem}.figure{background:#fff;padding:1rem;border-radius:8px;min-width:9rem;box-shadow:0 1px 3px #0001}
         .figure b{display:block;font-size:1.6rem;color:#102a43}.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}
         .messages{list-style:none;padding:0;margin:0}.messages li{padding:.3rem 0;border-bottom:1px solid #f0f4f8}
-        .history{padding-left:1.2rem}small{color:#829ab1}
+        .history{padding-left:1.2rem}small{color:#829ab1}.unread{font-weight:600}
         @media (max-width:700px){.grid{grid-template-columns:1fr}.span2{grid-column:span 1}table.list{font-size:.85rem}}
         """
 }

@@ -96,7 +96,10 @@ import Testing
         // Finance is not asked yet; the manager is, in the inbox.
         #expect(try await server.request("POST", "/api/v1/expense/\(id)/approval", token: cashier, json: #"{"decision": "approve"}"#).status == 403)
         let inbox = try await server.request("GET", "/api/v1/me/inbox", token: boss).object["data"] as? [[String: Any]] ?? []
-        #expect(inbox.contains { $0["record"] as? Int == id })
+        #expect(inbox.contains { $0["record"] as? Int == id && $0["read"] as? Bool == false })
+        #expect(try await server.request("POST", "/api/v1/me/inbox/read", token: boss).status == 204)
+        let read = try await server.request("GET", "/api/v1/me/inbox", token: boss).object["data"] as? [[String: Any]] ?? []
+        #expect(!read.isEmpty && read.allSatisfy { $0["read"] as? Bool == true })
         #expect(try await server.request("POST", "/api/v1/expense/\(id)/approval", token: boss, json: #"{"decision": "maybe"}"#).status == 400)
         let step1 = try await server.request("POST", "/api/v1/expense/\(id)/approval", token: boss, json: #"{"decision": "approve", "comment": "ok"}"#)
         #expect(step1.object["state"] as? String == "pending")

@@ -34,6 +34,8 @@ public struct InboxMessage: Sendable, Equatable {
     public let recordID: Int64?
     public let dueAt: String?
     public let createdAt: String
+    /// When the user marked it read; nil while unread.
+    public var readAt: String? = nil
 }
 
 extension RecordTransaction {
@@ -241,10 +243,27 @@ extension RecordTransaction {
             try Row.fetchAll(
                 try db.cachedStatement(
                 sql: """
-                    SELECT id, user, text, entity, record, due_at, created_at FROM kith_message
+                    SELECT id, user, text, entity, record, due_at, created_at, read_at FROM kith_message
                     WHERE user = ? AND (due_at IS NULL OR due_at <= ?) ORDER BY coalesce(due_at, created_at) DESC, id DESC
                     """), arguments: [user, now]
-            ).map { InboxMessage(id: $0[0], userID: $0[1], text: $0[2], entity: $0[3], recordID: $0[4], dueAt: $0[5], createdAt: $0[6]) }
+            ).map {
+                InboxMessage(id: $0[0], userID: $0[1], text: $0[2], entity: $0[3], recordID: $0[4], dueAt: $0[5], createdAt: $0[6], readAt: $0[7])
+            }
+        }
+    }
+
+    /// Marks the user's messages read: those given, or all that are due.
+    public func markRead(user: Int64, ids: [Int64]? = nil) throws(RecordError) {
+        try storage("message") {
+            if let ids {
+                try db.execute(
+                    sql: "UPDATE kith_message SET read_at = ? WHERE user = ? AND read_at IS NULL AND id IN (SELECT value FROM json_each(?))",
+                    arguments: [nowText, user, Self.jsonList(ids)])
+            } else {
+                try db.execute(
+                    sql: "UPDATE kith_message SET read_at = ? WHERE user = ? AND read_at IS NULL AND (due_at IS NULL OR due_at <= ?)",
+                    arguments: [nowText, user, nowText])
+            }
         }
     }
 }
