@@ -67,17 +67,18 @@ public enum AccessPolicy {
             }.max() ?? .write
         }
         let ownerless = entity.ownership == .none
-        // Shares widen narrower scopes only: with every scope `all` (or no owners) they add nothing.
-        let narrow = !ownerless && [read, update].contains { $0 != .all && $0 != .no }
-        let shares = narrow ? try shareCondition(entityName, user: user, in: transaction) : nil
-        var readCondition = try condition(ownerless && read != .no ? .all : read, user: user, in: transaction)
+        let readScope = ownerless && read != .no ? .all : read
+        let updateScope = ownerless && update != .no ? .all : update
+        // Shares widen narrower scopes (`no` included); with read and update both `all` they add nothing.
+        let shares = readScope != .all || updateScope != .all ? try shareCondition(entityName, user: user, in: transaction) : nil
+        var readCondition = try condition(readScope, user: user, in: transaction)
         if let base = readCondition {
             var alternatives = [base]
             if let shared = shares?.read { alternatives.append(shared) }
             if entity.isPool && claim { alternatives.append(AccessFilter.Condition(sql: "r.\"owner\" IS NULL")) }
             readCondition = any(alternatives)
         }
-        var updateCondition = try condition(ownerless && update != .no ? .all : update, user: user, in: transaction)
+        var updateCondition = try condition(updateScope, user: user, in: transaction)
         if let base = updateCondition, let shared = shares?.edit { updateCondition = any([base, shared]) }
         let deleteCondition = try condition(ownerless && delete != .no ? .all : delete, user: user, in: transaction)
         let hidden = Set(fieldLevels.filter { $0.value == .none }.keys)

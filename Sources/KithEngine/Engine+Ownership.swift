@@ -51,6 +51,22 @@ extension Engine {
         return try ownerChange(entityName, id: id, to: user, action: "transfer", in: transaction)
     }
 
+    /// Shares a record (共享) with a user or a department (and the departments below it), for
+    /// reading or also editing, if the acting user may update the record.
+    public func share(
+        _ entityName: String, id: Int64, user: Int64? = nil, department: Int64? = nil, canEdit: Bool, in transaction: RecordTransaction
+    ) throws(RecordError) {
+        let access = try access(entityName, for: transaction.actor, in: transaction)
+        _ = try transaction.update(entityName, id: id, [:], access: access)  // refused unless the actor may update it
+        if let user, try transaction.user(id: user)?.isActive != true {
+            throw RecordError(.invalid, entity: entityName, "there is no active user #\(user) to share with")
+        }
+        if let department, try transaction.department(id: department) == nil {
+            throw RecordError(.invalid, entity: entityName, "there is no department #\(department) to share with")
+        }
+        try transaction.share(entityName, record: id, user: user, department: department, canEdit: canEdit)
+    }
+
     /// Gives every record `from` owns, in every entity with owners, to `to` (a rep who leaves).
     /// Returns how many records moved.
     @discardableResult

@@ -44,6 +44,10 @@ struct API: Sendable {
         }
         api.delete(":entity/:id") { request, context in try answer(context) { user in try delete(request, context, user) } }
         api.get(":entity/:id/history") { _, context in try answer(context) { user in try history(context, user) } }
+        api.post(":entity/:id/shares") { request, context in
+            let body = try await json(request, context)
+            return try answer(context) { user in try share(context, body, user) }
+        }
         api.post(":entity/:id/transitions/:name") { request, context in
             let body = try await json(request, context, optional: true)
             return try answer(context) { user in try transition(context, body, user) }
@@ -198,6 +202,25 @@ struct API: Sendable {
         let expected = try ifMatch(request)
         try engine.write(as: user.actor) { transaction in
             _ = try transaction.delete(entity.name, id: id, expectedVersion: expected, access: try engine.access(entity.name, for: user, in: transaction))
+        }
+        return Response(status: .noContent)
+    }
+
+    /// Shares a record: `{"user": ID}` or `{"department": ID}`, with `"edit": true` to let them edit.
+    func share(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        func number(_ key: String) throws -> Int64? {
+            guard let value = body[key], value != .null else { return nil }
+            guard case .number(let digits) = value, let number = Int64(digits) else { throw Problem(.badRequest, "\(key) must be an id") }
+            return number
+        }
+        let target = (try number("user"), try number("department"))
+        guard (target.0 == nil) != (target.1 == nil) else { throw Problem(.badRequest, "give one of \"user\" or \"department\"") }
+        var edit = false
+        if case .bool(let flag)? = body["edit"] { edit = flag }
+        try engine.write(as: user.actor) { transaction in
+            try engine.share(entity.name, id: id, user: target.0, department: target.1, canEdit: edit, in: transaction)
         }
         return Response(status: .noContent)
     }

@@ -140,6 +140,10 @@ extension Pages {
                 },
             ]
             values["mayEdit"] = try transaction.mayUpdate(entity.name, id: id, access: access)
+            values["hasOwner"] = entity.ownership == .user
+            values["people"] = display.users.values.filter(\.isActive).sorted { $0.name < $1.name }.map { ["id": $0.id, "name": $0.name] }
+            values["departments"] = display.departments.sorted { $0.value < $1.value }.map { ["id": $0.key, "name": $0.value] }
+            values["csrf"] = page.context.session?.csrf ?? ""
             if let state = record["state"].text, let workflow = entity.workflow {
                 values["state"] = workflow.state(state)?.labels.text(for: language, fallback: state) ?? state
                 let administrator = page.user.roles.contains(Role.administrator)
@@ -384,6 +388,37 @@ extension Pages {
         let comment = form.first("comment").flatMap { $0.isEmpty ? nil : $0 }
         _ = try engine.write(as: page.user.actor) { transaction in
             try engine.transition(entity.name, id: id, page.context.parameters.get("name") ?? "", comment: comment, in: transaction)
+        }
+        return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
+    }
+
+    func transfer(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let id = try page.recordID()
+        let form = try await page.form()
+        guard let userID = form.first("user").flatMap({ Int64($0) }) else { throw Problem(.badRequest, "choose the new owner") }
+        try engine.write(as: page.user.actor) { transaction in
+            guard let owner = try transaction.user(id: userID), owner.isActive else {
+                throw RecordError(.invalid, entity: entity.name, "there is no active user #\(userID)")
+            }
+            _ = try engine.transfer(entity.name, id: id, to: owner, in: transaction)
+        }
+        return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
+    }
+
+    func share(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let id = try page.recordID()
+        let form = try await page.form()
+        let target = form.first("target") ?? ""
+        let number = Int64(target.dropFirst())
+        guard let number, target.hasPrefix("u") || target.hasPrefix("d") else { throw Problem(.badRequest, "choose whom to share with") }
+        try engine.write(as: page.user.actor) { transaction in
+            try engine.share(
+                entity.name, id: id, user: target.hasPrefix("u") ? number : nil, department: target.hasPrefix("d") ? number : nil,
+                canEdit: form.first("edit") == "1", in: transaction)
         }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }

@@ -101,6 +101,8 @@ struct Pages: Sendable {
             try await page(request, context) { page in try await save(page, id: try page.recordID()) }
         }
         router.post("e/:entity/:id/transition/:name") { request, context in try await page(request, context) { try await transition($0) } }
+        router.post("e/:entity/:id/transfer") { request, context in try await page(request, context) { try await transfer($0) } }
+        router.post("e/:entity/:id/share") { request, context in try await page(request, context) { try await share($0) } }
         router.post("e/:entity/:id/approval") { request, context in try await page(request, context) { try await decide($0) } }
         router.post("e/:entity/:id/convert/:name") { request, context in try await page(request, context) { try await convert($0) } }
     }

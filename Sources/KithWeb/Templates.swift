@@ -114,6 +114,10 @@ enum Templates {
         <form method="post" action="/e/{{entity}}/{{id}}/approval"><input type="hidden" name="_csrf" value="{{csrf}}">
         <textarea name="comment" placeholder="{{t.comment}}"></textarea>
         <button name="decision" value="approve">{{t.approve}}</button> <button name="decision" value="reject" class="danger">{{t.reject}}</button></form></section>{{/approval}}
+        {{#mayEdit}}<details class="owner"><summary>{{t.shareTransfer}}</summary><div class="columns">
+        {{#hasOwner}}<form method="post" action="/e/{{entity}}/{{id}}/transfer"><input type="hidden" name="_csrf" value="{{csrf}}"><label>{{t.transferTo}}<select name="user">{{#people}}<option value="{{id}}">{{name}}</option>{{/people}}</select></label><button class="secondary">{{t.transfer}}</button></form>{{/hasOwner}}
+        <form method="post" action="/e/{{entity}}/{{id}}/share"><input type="hidden" name="_csrf" value="{{csrf}}"><label>{{t.shareWith}}<select name="target">{{#people}}<option value="u{{id}}">{{name}}</option>{{/people}}{{#departments}}<option value="d{{id}}">{{name}}</option>{{/departments}}</select></label><label><input type="checkbox" name="edit" value="1"> {{t.mayEdit}}</label><button class="secondary">{{t.share}}</button></form>
+        </div></details>{{/mayEdit}}
         {{#sections}}<section><h2>{{label}}</h2><dl class="grid">{{#fields}}<div class="span{{span}}"><dt>{{label}}</dt><dd>{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</dd></div>{{/fields}}</dl></section>{{/sections}}
         {{#lines}}<section><h2>{{label}}</h2><table class="list"><thead><tr>{{#columns}}<th>{{label}}</th>{{/columns}}</tr></thead><tbody>{{#rows}}<tr>{{#cells}}<td>{{text}}</td>{{/cells}}</tr>{{/rows}}</tbody></table></section>{{/lines}}
         {{#related}}<section><h2>{{label}}</h2><table class="list"><tbody>{{#rows}}<tr>{{#cells}}<td>{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</td>{{/cells}}</tr>{{/rows}}{{^rows}}<tr><td class="empty">{{t.none}}</td></tr>{{/rows}}</tbody></table></section>{{/related}}

@@ -133,9 +133,19 @@ import Testing
         let between = try await server.request("GET", "/api/v1/expense?amount[between]=100,3000&sort=amount", token: rep)
         #expect((between.object["data"] as? [[String: Any]])?.map { $0["title"] as? String } == ["C", "B"])
 
-        // Another rep sees none of them.
+        // Another rep sees none of them, until one is shared (共享): to read, then to edit.
         let other = try server.user("other", roles: ["sales_rep"], department: "East")
         #expect(try await server.request("GET", "/api/v1/expense", token: other).object["total"] as? Int == 0)
+        let otherID = try await server.request("GET", "/api/v1/me", token: other).object["id"] as? Int ?? 0
+        let first = (page.object["data"] as? [[String: Any]])?.first?["id"] as? Int ?? 0
+        #expect(try await server.request("GET", "/api/v1/expense/\(first)", token: other).status == 404)
+        #expect(try await server.request("POST", "/api/v1/expense/\(first)/shares", token: other, json: #"{"user": \#(otherID)}"#).status == 404)
+        #expect(try await server.request("POST", "/api/v1/expense/\(first)/shares", token: rep, json: #"{"user": \#(otherID)}"#).status == 204)
+        #expect(try await server.request("GET", "/api/v1/expense/\(first)", token: other).status == 200)
+        #expect(try await server.request("PATCH", "/api/v1/expense/\(first)", token: other, json: #"{"title": "Mine"}"#).status == 403)
+        #expect(
+            try await server.request("POST", "/api/v1/expense/\(first)/shares", token: rep, json: #"{"user": \#(otherID), "edit": true}"#).status == 204)
+        #expect(try await server.request("PATCH", "/api/v1/expense/\(first)", token: other, json: #"{"title": "Mine"}"#).status == 200)
     }
 
     @Test func throttlingAnswers429() async throws {

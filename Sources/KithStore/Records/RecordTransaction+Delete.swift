@@ -27,7 +27,7 @@ extension RecordTransaction {
         }
         try storage(entityName) {
             let current = try loadForWrite(
-                entity, table, id: id, condition: access.delete, expectedVersion: expectedVersion, verb: "delete")
+                entity, table, id: id, condition: access.delete, readable: access.read, expectedVersion: expectedVersion, verb: "delete")
             if actor.origin == .user, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
                 throw RecordError(.locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)' and cannot be deleted")
             }

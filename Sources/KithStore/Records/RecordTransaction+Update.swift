@@ -14,7 +14,7 @@ extension RecordTransaction {
         let (entity, table) = try self.entity(entityName)
         return try storage(entityName) {
             let current = try loadForWrite(
-                entity, table, id: id, condition: access.update, expectedVersion: expectedVersion, verb: "change")
+                entity, table, id: id, condition: access.update, readable: access.read, expectedVersion: expectedVersion, verb: "change")
             if actor.origin == .user, let state = current["state"]?.text, entity.workflow?.state(state)?.isLocked == true {
                 throw RecordError(
                     .locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)'; it can only move through its workflow"
@@ -69,11 +69,13 @@ extension RecordTransaction {
     }
 
     /// The stored values of a record the actor may write, or the reason it may not.
+    /// A record the actor may not even read is "not found", so that nobody learns it exists.
     func loadForWrite(
-        _ entity: Entity, _ table: StorageLayout.Table, id: Int64, condition: AccessFilter.Condition?, expectedVersion: Int64?, verb: String
+        _ entity: Entity, _ table: StorageLayout.Table, id: Int64, condition: AccessFilter.Condition?, readable: AccessFilter.Condition?,
+        expectedVersion: Int64?, verb: String
     ) throws -> [String: Value] {
         guard let current = try fetchValues(table, id: id, condition: condition) else {
-            if condition != nil, try fetchValues(table, id: id) != nil {
+            if condition != nil, try fetchValues(table, id: id, condition: readable) != nil {
                 throw RecordError(.forbidden, entity: entity.name, "you may not \(verb) \(entity.name) #\(id)")
             }
             throw RecordError(.notFound, entity: entity.name, "\(entity.name) #\(id) does not exist")
