@@ -14,6 +14,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 KITH = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/kith")
 SHOTS = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else ".build/screenshots")
@@ -61,6 +62,8 @@ def sign_in(driver, base, login):
     driver.find_element(By.NAME, "login").send_keys(login)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form button").click()
+    # Wait for the sign-in to land before going anywhere else (the click's navigation is async).
+    WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
 
 
 def shot(driver, name):
