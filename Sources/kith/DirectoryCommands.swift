@@ -17,13 +17,8 @@ struct UserCommand: ParsableCommand {
         func validate() throws { guard !role.isEmpty else { throw ValidationError("give at least one --role") } }
         func run() throws {
             let engine = try openEngine(try loadWorkspace(options))
-            do {
-                let user = try engine.setRoles(login: login, roles: role)
-                print("\(user.login): roles \(user.roles.joined(separator: ", "))")
-            } catch {
-                printError("kith: \(error)")
-                throw ExitCode(1)
-            }
+            let user = try reported { try engine.setRoles(login: login, roles: role) }
+            print("\(user.login): roles \(user.roles.joined(separator: ", "))")
         }
     }
 
@@ -44,13 +39,8 @@ struct UserCommand: ParsableCommand {
 
     static func setActive(_ options: WorkspaceOptions, _ login: String, _ active: Bool) throws {
         let engine = try openEngine(try loadWorkspace(options))
-        do {
-            try engine.setActive(login: login, active: active)
-            print("\(login): \(active ? "enabled" : "disabled")")
-        } catch {
-            printError("kith: \(error)")
-            throw ExitCode(1)
-        }
+        try reported { try engine.setActive(login: login, active: active) }
+        print("\(login): \(active ? "enabled" : "disabled")")
     }
 
     /// `kith user password LOGIN`: set a password read from standard input.
@@ -64,13 +54,8 @@ struct UserCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             let engine = try openEngine(try loadWorkspace(options))
-            do {
-                try engine.setPassword(login: login, password: line)
-                print("\(login): password changed")
-            } catch {
-                printError("kith: \(error)")
-                throw ExitCode(1)
-            }
+            try reported { try engine.setPassword(login: login, password: line) }
+            print("\(login): password changed")
         }
     }
 
@@ -164,5 +149,16 @@ struct TokenCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+}
+
+/// Runs an engine call for a command: a failure is printed as `kith: message`, exit status 1.
+@discardableResult
+func reported<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        printError("kith: \(error)")
+        throw ExitCode(1)
     }
 }
