@@ -107,6 +107,45 @@ extension Pages {
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    // MARK: Import
+
+    func importPage(_ page: PageRequest) throws -> Response {
+        let entity = try page.entity()
+        return render("import", importValues(entity, page: page, csv: "", report: nil, applied: false), page: page)
+    }
+
+    /// Checks a pasted CSV row by row (`preview`), or imports it through the entity's rules:
+    /// with bad rows nothing is stored unless `skip` is ticked, which stores the good ones.
+    func importCSV(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let form = try await page.form()
+        let csv = form.first("csv") ?? ""
+        guard !csv.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw Problem(.badRequest, "paste the CSV text first") }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kith-import-\(UUID().uuidString).csv")
+        try Data(csv.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let apply = form.first("apply") == "1"
+        let report = try engine.importCSV(entity.name, from: file, dryRun: !apply, skipInvalid: form.first("skip") == "1", as: page.user.actor)
+        return render("import", importValues(entity, page: page, csv: csv, report: report, applied: apply && report.applied), page: page)
+    }
+
+    func importValues(_ entity: Entity, page: PageRequest, csv: String, report: ImportReport?, applied: Bool) -> [String: Any] {
+        let columns = entity.fields.filter { !$0.isReadonly && $0.type != .autonumber && $0.type != .file }.map(\.name)
+        var values: [String: Any] = [
+            "title": "\(page.texts["import"] ?? "") · \(pluralLabel(entity, page.language))", "entity": entity.name, "csv": csv,
+            "columns": columns.joined(separator: ","),
+        ]
+        if let report {
+            values["report"] = [
+                "rows": report.rows, "good": report.rows - Set(report.problems.map(\.line)).count, "imported": report.imported, "applied": applied,
+                "problems": report.problems.prefix(200).map { ["line": $0.line, "message": $0.message] },
+                "canApply": !applied,
+            ] as [String: Any]
+        }
+        return values
+    }
+
     // MARK: Record pages
 
     func recordPage(_ page: PageRequest) throws -> Response {

@@ -91,6 +91,8 @@ struct Pages: Sendable {
         router.get("reports/:name") { request, context in try await page(request, context) { try report($0) } }
         router.get("e/:entity") { request, context in try await page(request, context) { try list($0) } }
         router.get("e/:entity/export.csv") { request, context in try await page(request, context) { try export($0) } }
+        router.get("e/:entity/import") { request, context in try await page(request, context) { try importPage($0) } }
+        router.post("e/:entity/import") { request, context in try await page(request, context) { try await importCSV($0) } }
         router.get("e/:entity/new") { request, context in try await page(request, context) { try editForm($0, id: nil) } }
         router.post("e/:entity") { request, context in try await page(request, context) { try await save($0, id: nil) } }
         router.get("e/:entity/:id") { request, context in try await page(request, context) { try recordPage($0) } }

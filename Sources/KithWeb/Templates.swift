@@ -12,7 +12,7 @@ enum Templates {
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("workbench", workbench), ("list", list), ("form", form), ("record", record),
         ("inbox", inbox), ("approvals", approvals), ("message", message), ("admin", admin), ("report", report),
-        ("messageItem", messageItem), ("reports", reports),
+        ("messageItem", messageItem), ("reports", reports), ("import", importPage),
     ]
 
     static let layout = """
@@ -67,7 +67,8 @@ enum Templates {
         {{<layout}}{{$body}}
         <div class="bar"><h1>{{label}}</h1>
         {{#mayCreate}}<a class="button" href="/e/{{entity}}/new">{{t.new}}</a>{{/mayCreate}}
-        {{#mayExport}}<a class="button secondary" href="/e/{{entity}}/export.csv?{{query}}">{{t.export}}</a>{{/mayExport}}</div>
+        {{#mayExport}}<a class="button secondary" href="/e/{{entity}}/export.csv?{{query}}">{{t.export}}</a>{{/mayExport}}
+        {{#mayCreate}}<a class="button secondary" href="/e/{{entity}}/import">{{t.import}}</a>{{/mayCreate}}</div>
         <div class="views">{{#views}}<a href="/e/{{entity}}?view={{name}}" class="{{#current}}current{{/current}}">{{label}}</a>{{/views}}</div>
         <form method="get" action="/e/{{entity}}" class="filters">
         {{#view}}<input type="hidden" name="view" value="{{.}}">{{/view}}
@@ -151,6 +152,18 @@ enum Templates {
         <section><h2>{{t.schedules}}</h2><table class="list"><tbody>{{#schedules}}<tr><td>{{name}}</td><td><code>{{cron}}</code></td><td>{{enabled}}</td><td>{{last}}</td><td class="error">{{error}}</td></tr>{{/schedules}}</tbody></table></section>
         <section><h2>{{t.rules}}</h2><p>{{rules}}</p></section>
         <section><h2>{{t.systemLog}}</h2><table class="list"><tbody>{{#events}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{login}}</td><td>{{source}}</td><td>{{detail}}</td></tr>{{/events}}</tbody></table></section>
+        {{/body}}{{/layout}}
+        """
+
+    static let importPage = """
+        {{<layout}}{{$body}}<h1>{{title}}</h1>
+        {{#report}}<section><h2>{{t.checked}}</h2><p>{{rows}} {{t.rows}} · {{good}} {{t.goodRows}}{{#applied}} · {{imported}} {{t.imported}}{{/applied}}</p>
+        <table class="list"><tbody>{{#problems}}<tr><td>{{t.line}} {{line}}</td><td class="error">{{message}}</td></tr>{{/problems}}</tbody></table></section>{{/report}}
+        <form method="post" action="/e/{{entity}}/import" class="record"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <p>{{t.importHelp}} <code>{{columns}}</code></p>
+        <textarea name="csv" rows="12" required>{{csv}}</textarea>
+        <p><label><input type="checkbox" name="skip" value="1"> {{t.skipBad}}</label></p>
+        <p><button name="apply" value="0" class="secondary">{{t.preview}}</button> <button name="apply" value="1">{{t.import}}</button></p></form>
         {{/body}}{{/layout}}
         """
 

@@ -70,6 +70,18 @@ import Testing
         #expect(wrong.status == 403)
         #expect(try server.engine.read(as: .system) { try $0.count("customer").value } == before)
 
+        // Import: a preview reports the bad row by line and stores nothing; then the good rows.
+        let csv = "name,phone\nImported One,021-5555-0101\n,021-5555-0102\nImported Three,021-5555-0103\n"
+        let countBefore = try server.engine.read(as: .system) { try $0.count("customer").value }
+        let preview = try await server.request("POST", "/e/customer/import", form: [("_csrf", token), ("csv", csv), ("apply", "0")], cookies: session)
+        #expect(preview.status == 200)
+        #expect(preview.body.contains("Line 3"))
+        #expect(try server.engine.read(as: .system) { try $0.count("customer").value } == countBefore)
+        let applied = try await server.request(
+            "POST", "/e/customer/import", form: [("_csrf", token), ("csv", csv), ("skip", "1"), ("apply", "1")], cookies: session)
+        #expect(applied.body.contains("2 imported"))
+        #expect(try server.engine.read(as: .system) { try $0.count("customer").value } == countBefore + 2)
+
         // Signing out ends the session.
         let out = try await server.request("POST", "/logout", form: [("_csrf", token)], cookies: session)
         #expect(out.status == 303 || out.status == 302)

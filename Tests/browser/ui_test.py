@@ -15,6 +15,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support import expected_conditions
 
 KITH = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/kith")
 SHOTS = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else ".build/screenshots")
@@ -61,9 +62,7 @@ def sign_in(driver, base, login):
     driver.get(base + "/login")
     driver.find_element(By.NAME, "login").send_keys(login)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button").click()
-    # Wait for the sign-in to land before going anywhere else (the click's navigation is async).
-    WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "form button"))
 
 
 def shot(driver, name):
@@ -85,8 +84,14 @@ def fill(driver, name, value):
     element.send_keys(value)
 
 
+def follow(driver, element):
+    """Clicks an element that loads a new page, and waits until the new page has replaced it."""
+    element.click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(element))
+
+
 def save(driver):
-    driver.find_element(By.CSS_SELECTOR, "form.record button").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "form.record button"))
 
 
 def run(base):
@@ -115,7 +120,7 @@ def run(base):
         driver.get(base + "/e/customer")
         search = driver.find_element(By.NAME, "q")
         search.send_keys("Browser Test")
-        driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form.filters button"))
         rows = driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")
         check(len(rows) == 1 and "Browser Test Trading Co." in rows[0].text, "quick search finds the customer")
 
@@ -131,9 +136,9 @@ def run(base):
 
         # Sort by clicking a header (two customers of this rep's now).
         driver.get(base + "/e/customer")
-        driver.find_elements(By.CSS_SELECTOR, "table.list th a")[0].click()
+        follow(driver, driver.find_elements(By.CSS_SELECTOR, "table.list th a")[0])
         first = [row.find_elements(By.TAG_NAME, "td")[0].text for row in driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
-        driver.find_elements(By.CSS_SELECTOR, "table.list th a")[0].click()
+        follow(driver, driver.find_elements(By.CSS_SELECTOR, "table.list th a")[0])
         second = [row.find_elements(By.TAG_NAME, "td")[0].text for row in driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
         check(len(first) > 1 and first == sorted(first) and second == sorted(second, reverse=True),
               "clicking a header sorts up, then down (%s, %s)" % (first, second))
@@ -155,7 +160,7 @@ def run(base):
         fill(driver, "topic", "Forklifts for the new warehouse")
         save(driver)
         lead_url = driver.current_url
-        driver.find_element(By.XPATH, "//form[contains(@action,'/convert/qualify')]//button").click()
+        follow(driver, driver.find_element(By.XPATH, "//form[contains(@action,'/convert/qualify')]//button"))
         check("/e/customer/" in driver.current_url and "Lead Convert Ltd." in driver.page_source, "converting a lead opens the new customer")
         driver.get(lead_url)
         check("Converted" in driver.page_source, "the lead is converted")
@@ -167,7 +172,7 @@ def run(base):
         fill(driver, "amount", "860.00")
         save(driver)
         expense_url = driver.current_url
-        driver.find_element(By.XPATH, "//form[contains(@action,'/transition/submit')]//button").click()
+        follow(driver, driver.find_element(By.XPATH, "//form[contains(@action,'/transition/submit')]//button"))
         check("Pending" in driver.page_source, "the rep submits the expense")
         shot(driver, "expense-record")
         sign_in(driver, base, "sales_manager")
@@ -176,9 +181,9 @@ def run(base):
         links = driver.find_elements(By.PARTIAL_LINK_TEXT, "Client visit, Suzhou")
         check(len(links) == 1, "the manager finds it among the approvals waiting")
         if links:
-            links[0].click()
+            follow(driver, links[0])
             driver.find_element(By.CSS_SELECTOR, ".approval textarea[name=comment]").send_keys("OK, keep the receipts")
-            driver.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
+            follow(driver, driver.find_element(By.CSS_SELECTOR, "button[value=approve]"))
         driver.get(expense_url)
         check("Approved" in driver.page_source and "OK, keep the receipts" in driver.page_source, "the manager approves it, with the comment")
 
