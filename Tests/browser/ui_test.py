@@ -11,11 +11,10 @@ CSRF token is refused, and saves screenshots of the main pages as PNG.
 import os, re, shutil, subprocess, sys, tempfile, time, traceback
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from selenium.webdriver.support import expected_conditions
 
 KITH = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/kith")
 SHOTS = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else ".build/screenshots")
@@ -87,7 +86,15 @@ def fill(driver, name, value):
 def follow(driver, element):
     """Clicks an element that loads a new page, and waits until the new page has replaced it."""
     element.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(element))
+
+    def replaced(_):
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:  # stale, or "node does not belong to the document": the page changed
+            return True
+
+    WebDriverWait(driver, 10).until(replaced)
 
 
 def save(driver):
