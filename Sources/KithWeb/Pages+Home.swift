@@ -4,6 +4,15 @@ import KithEngine
 import KithSchema
 import KithStore
 
+extension ISO8601DateFormatter {
+    /// The store's date-times (UTC, milliseconds).
+    nonisolated(unsafe) static let kith: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+}
+
 /// The workbench (工作台), inbox, approvals and admin pages.
 extension Pages {
     func workbench(_ page: PageRequest) throws -> Response {
@@ -43,6 +52,45 @@ extension Pages {
         _ = try await page.form()
         try engine.write(as: page.user.actor) { try $0.markRead(user: page.user.id) }
         return .redirect(to: "/inbox", type: .found)
+    }
+
+    /// The calendar (日程): a month of the user's reminders, day by day (`?month=2026-11`).
+    func calendar(_ page: PageRequest) throws -> Response {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = engine.store.timeZone
+        let today = engine.store.variables(for: page.user.actor).today
+        let month = QueryItems(page.request.uri.query).first("month") ?? String(today.prefix(7))
+        let parts = month.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2, (1...12).contains(parts[1]),
+            let first = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: 1)),
+            let next = calendar.date(byAdding: .month, value: 1, to: first),
+            let previous = calendar.date(byAdding: .month, value: -1, to: first)
+        else { throw Problem(.badRequest, "month must look like 2026-11") }
+        let reminders = try engine.read(as: page.user.actor) {
+            try $0.reminders(of: page.user.id, from: RecordStore.timestamp(first), to: RecordStore.timestamp(next))
+        }
+        var byDay: [Int: [InboxMessage]] = [:]
+        for reminder in reminders {
+            guard let due = reminder.dueAt, let date = ISO8601DateFormatter.kith.date(from: due) else { continue }
+            byDay[calendar.component(.day, from: date), default: []].append(reminder)
+        }
+        let days = calendar.range(of: .day, in: .month, for: first)?.count ?? 30
+        let leading = (calendar.component(.weekday, from: first) + 5) % 7  // weeks start on Monday
+        var cells: [[String: Any]] = Array(repeating: ["empty": true], count: leading)
+        for day in 1...days {
+            let date = String(format: "%04d-%02d-%02d", parts[0], parts[1], day)
+            cells.append(["day": day, "today": date == today, "items": (byDay[day] ?? []).map(messageItem)])
+        }
+        while cells.count % 7 != 0 { cells.append(["empty": true]) }
+        let weeks = stride(from: 0, to: cells.count, by: 7).map { ["days": Array(cells[$0..<$0 + 7])] }
+        func label(_ date: Date) -> String { String(format: "%04d-%02d", calendar.component(.year, from: date), calendar.component(.month, from: date)) }
+        return render(
+            "calendar",
+            [
+                "title": page.texts["calendar"] ?? "", "month": month, "previous": label(previous), "next": label(next), "weeks": weeks,
+                "weekdays": page.language == "zh" ? ["一", "二", "三", "四", "五", "六", "日"] : ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            ],
+            page: page)
     }
 
     func approvals(_ page: PageRequest) throws -> Response {

@@ -12,7 +12,7 @@ enum Templates {
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("workbench", workbench), ("list", list), ("form", form), ("record", record),
         ("inbox", inbox), ("approvals", approvals), ("message", message), ("admin", admin), ("report", report),
-        ("messageItem", messageItem), ("reports", reports), ("import", importPage),
+        ("messageItem", messageItem), ("reports", reports), ("import", importPage), ("calendar", calendar),
     ]
 
     static let layout = """
@@ -23,7 +23,7 @@ enum Templates {
         {{#user}}
         <header class="top"><a class="brand" href="/">Kith</a>
         <nav>{{#menus}}<details><summary>{{label}}</summary><ul>{{#entities}}<li><a href="/e/{{name}}">{{label}}</a></li>{{/entities}}</ul></details>{{/menus}}
-        <a href="/inbox">{{t.inbox}}</a> <a href="/approvals">{{t.approvals}}</a> <a href="/reports">{{t.reports}}</a>{{#admin}} <a href="/admin">{{t.admin}}</a>{{/admin}}</nav>
+        <a href="/inbox">{{t.inbox}}</a> <a href="/approvals">{{t.approvals}}</a> <a href="/calendar">{{t.calendar}}</a> <a href="/reports">{{t.reports}}</a>{{#admin}} <a href="/admin">{{t.admin}}</a>{{/admin}}</nav>
         <span class="who">{{name}} · <a href="/lang/{{otherLang}}">{{otherLangLabel}}</a>
         <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link">{{t.signOut}}</button></form></span>
         </header>
@@ -167,6 +167,14 @@ enum Templates {
         {{/body}}{{/layout}}
         """
 
+    static let calendar = """
+        {{<layout}}{{$body}}<div class="bar"><h1>{{t.calendar}} · {{month}}</h1><a href="/calendar?month={{previous}}">←</a> <a href="/calendar?month={{next}}">→</a></div>
+        <table class="calendar"><thead><tr>{{#weekdays}}<th>{{.}}</th>{{/weekdays}}</tr></thead><tbody>
+        {{#weeks}}<tr>{{#days}}<td class="{{#today}}today{{/today}}">{{^empty}}<b>{{day}}</b><ul>{{#items}}<li>{{>messageItem}}</li>{{/items}}</ul>{{/empty}}</td>{{/days}}</tr>{{/weeks}}
+        </tbody></table>
+        {{/body}}{{/layout}}
+        """
+
     static let reports = """
         {{<layout}}{{$body}}<h1>{{t.reports}}</h1>
         <ul class="messages">{{#reports}}<li><a href="/reports/{{name}}">{{label}}</a></li>{{/reports}}</ul>
@@ -211,6 +219,8 @@ enum Templates {
         .figure b{display:block;font-size:1.6rem;color:#102a43}.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}
         .messages{list-style:none;padding:0;margin:0}.messages li{padding:.3rem 0;border-bottom:1px solid #f0f4f8}
         .history{padding-left:1.2rem}small{color:#829ab1}.unread{font-weight:600}
+        table.calendar{width:100%;border-collapse:collapse;background:#fff;table-layout:fixed}table.calendar td{vertical-align:top;height:6rem;border:1px solid #e4e7eb;padding:.25rem;font-size:.8rem}
+        table.calendar td.today{background:#e3f8ff}table.calendar ul{list-style:none;margin:0;padding:0}
         @media (max-width:700px){.grid{grid-template-columns:1fr}.span2{grid-column:span 1}table.list{font-size:.85rem}}
         """
 }

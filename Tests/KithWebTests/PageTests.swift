@@ -133,5 +133,13 @@ import Testing
         #expect(report.body.contains("<svg") && report.body.contains("120.00"))
         #expect(try await server.request("GET", "/reports/no_such_report", cookies: session).status == 404)
         #expect(try await server.request("GET", "/", cookies: session).body.contains("<svg"))
+
+        // The calendar: this month's reminders by day; a bad month is a 400.
+        let bossID = try #require(try server.engine.read(as: .system) { try $0.user(login: "boss")?.id })
+        let today = server.engine.store.variables(for: .system).today
+        try server.engine.write(as: .system) { try $0.postMessage(to: bossID, text: "Call Hengtong back", dueAt: today + "T01:00:00.000Z") }
+        let month = try await server.request("GET", "/calendar?month=" + today.prefix(7), cookies: session)
+        #expect(month.status == 200 && month.body.contains("Call Hengtong back"))
+        #expect(try await server.request("GET", "/calendar?month=2026-13", cookies: session).status == 400)
     }
 }

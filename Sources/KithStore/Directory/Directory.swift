@@ -252,6 +252,21 @@ extension RecordTransaction {
         }
     }
 
+    /// The user's reminders due in [from, to) (ISO text), earliest first: the calendar.
+    public func reminders(of user: Int64, from: String, to: String) throws(RecordError) -> [InboxMessage] {
+        try storage("message") {
+            try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT id, user, text, entity, record, due_at, created_at, read_at FROM kith_message
+                        WHERE user = ? AND due_at >= ? AND due_at < ? ORDER BY due_at, id LIMIT 1000
+                        """), arguments: [user, from, to]
+            ).map {
+                InboxMessage(id: $0[0], userID: $0[1], text: $0[2], entity: $0[3], recordID: $0[4], dueAt: $0[5], createdAt: $0[6], readAt: $0[7])
+            }
+        }
+    }
+
     /// Marks the user's messages read: those given, or all that are due.
     public func markRead(user: Int64, ids: [Int64]? = nil) throws(RecordError) {
         try storage("message") {
