@@ -246,10 +246,14 @@ extension RecordTransaction {
                     SELECT id, user, text, entity, record, due_at, created_at, read_at FROM kith_message
                     WHERE user = ? AND (due_at IS NULL OR due_at <= ?) ORDER BY coalesce(due_at, created_at) DESC, id DESC
                     """), arguments: [user, now]
-            ).map {
-                InboxMessage(id: $0[0], userID: $0[1], text: $0[2], entity: $0[3], recordID: $0[4], dueAt: $0[5], createdAt: $0[6], readAt: $0[7])
-            }
+            ).map(Self.message)
         }
+    }
+
+    /// A `kith_message` row (id, user, text, entity, record, due_at, created_at, read_at).
+    static func message(_ row: Row) -> InboxMessage {
+        InboxMessage(
+            id: row[0], userID: row[1], text: row[2], entity: row[3], recordID: row[4], dueAt: row[5], createdAt: row[6], readAt: row[7])
     }
 
     /// The user's reminders due in [from, to) (ISO text), earliest first: the calendar.
@@ -261,9 +265,7 @@ extension RecordTransaction {
                         SELECT id, user, text, entity, record, due_at, created_at, read_at FROM kith_message
                         WHERE user = ? AND due_at >= ? AND due_at < ? ORDER BY due_at, id LIMIT 1000
                         """), arguments: [user, from, to]
-            ).map {
-                InboxMessage(id: $0[0], userID: $0[1], text: $0[2], entity: $0[3], recordID: $0[4], dueAt: $0[5], createdAt: $0[6], readAt: $0[7])
-            }
+            ).map(Self.message)
         }
     }
 
