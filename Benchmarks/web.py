@@ -4,7 +4,7 @@ opportunities each, loaded with `wrk -t2 -c32 -d10s` on 127.0.0.1, beside a plai
 the same server in the same run. Prints a Markdown table (kept in Benchmarks/README.md).
 
 Usage (from the repository root):
-  swift build -c release --product kith --product kith-benchmarks
+  swift build -c release --product kith && swift build -c release --product kith-benchmarks
   python3 Benchmarks/web.py [CUSTOMERS] [--reuse FOLDER]   (FOLDER keeps the data for the next run)
 """
 import os, re, subprocess, sys, tempfile, time, urllib.request, urllib.parse, http.cookiejar
