@@ -162,8 +162,10 @@ struct Pages: Sendable {
     func base(_ user: DirectoryUser?, _ context: WebContext, _ language: String) -> [String: Any] {
         var values: [String: Any] = ["lang": language, "t": PageText.texts(language)]
         guard let user else { return values }
-        let menus: [[String: Any]] = (language == "zh" ? navigation.zh : navigation.en).map { group in
-            ["label": group.label, "entities": group.entries.map { ["name": $0.name, "label": $0.label] }]
+        // Only what the user's roles let them read appears in the menus.
+        let menus: [[String: Any]] = (language == "zh" ? navigation.zh : navigation.en).compactMap { group in
+            let entries = group.entries.filter { mayRead($0.name, user) }
+            return entries.isEmpty ? nil : ["label": group.label, "entities": entries.map { ["name": $0.name, "label": $0.label] }]
         }
         values["user"] = [
             "name": user.name, "menus": menus, "csrf": context.session?.csrf ?? "", "admin": user.roles.contains(Role.administrator),
@@ -172,6 +174,16 @@ struct Pages: Sendable {
         ]
         values["csrf"] = context.session?.csrf ?? ""
         return values
+    }
+
+    /// Whether any of the user's roles grants reading the entity (shares aside).
+    func mayRead(_ entity: String, _ user: DirectoryUser) -> Bool {
+        if user.roles.contains(Role.administrator) { return true }
+        return user.roles.contains { name in
+            guard let role = schema.role(name) else { return false }
+            let grant = role.grants.first { $0.entity == entity } ?? role.grants.first { $0.entity == "*" }
+            return (grant?.read ?? .no) != .no
+        }
     }
 
     func message(
