@@ -6,7 +6,26 @@ import KithStore
 /// `kith user add`: create a user.
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, Roles.self, Disable.self, Enable.self, Password.self])
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, Roles.self, Disable.self, Enable.self, Password.self, Transfer.self])
+
+    /// `kith user transfer LOGIN --to LOGIN`: everything a leaving user owns, to a colleague (转移).
+    struct Transfer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "transfer", abstract: "Give every record a user owns to another user (history: transfer).")
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The login of the user whose records move.") var login: String
+        @Option(help: "The login of the user who takes them.") var to: String
+        func run() throws {
+            let engine = try openEngine(try loadWorkspace(options))
+            let moved = try reported { () throws -> Int in
+                let users = try engine.read(as: .system) { transaction in (try transaction.user(login: login), try transaction.user(login: to)) }
+                guard let from = users.0 else { throw CommandFailure("there is no user '\(login)'") }
+                guard let taker = users.1, taker.isActive else { throw CommandFailure("there is no active user '\(to)'") }
+                return try engine.transferAll(from: from, to: taker, as: .system)
+            }
+            print("\(moved) records moved from \(login) to \(to)")
+        }
+    }
 
     /// `kith user roles LOGIN --role R...`: replace a user's roles (logged).
     struct Roles: ParsableCommand {

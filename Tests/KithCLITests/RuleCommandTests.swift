@@ -107,9 +107,21 @@ extension RuleCommandTests {
         try Data(test.utf8).write(to: folder.appendingPathComponent("workspace/scripts/tests/team_test.lua"))
         let run = try CheckCommandTests.kith(["test", "team"], in: folder)
         #expect(run.status == 0, "\(run.output)\(run.errors)")
+
         #expect(run.output.hasSuffix("1 passed, 0 failed\n"), "\(run.output)")
         let token = try CheckCommandTests.kith(["token", "create", "zhao.lei"], in: folder)
         #expect(token.status == 0 && token.output.hasPrefix("kith_"), "\(token.output)\(token.errors)")
         #expect(try CheckCommandTests.kith(["token", "create", "ghost"], in: folder).status == 1)
+
+        // The life of an account: roles changed, records handed over, disabled.
+        let roles = try CheckCommandTests.kith(["user", "roles", "zhao.lei", "--role", "sales_rep", "--role", "marketing"], in: folder)
+        #expect(roles.output.contains("zhao.lei: roles sales_rep, marketing"), "\(roles.output)\(roles.errors)")
+        let csv = folder.appendingPathComponent("customers.csv")
+        try Data("name,owner\nHanded Over Co,3\n".utf8).write(to: csv)  // zhao.lei is user #3
+        #expect(try CheckCommandTests.kith(["import", "customer", csv.path], in: folder).status == 0)
+        let moved = try CheckCommandTests.kith(["user", "transfer", "zhao.lei", "--to", "wang.fang"], in: folder)
+        #expect(moved.output.contains("1 records moved from zhao.lei to wang.fang"), "\(moved.output)\(moved.errors)")
+        #expect(try CheckCommandTests.kith(["user", "transfer", "nobody", "--to", "wang.fang"], in: folder).status == 1)
+        #expect(try CheckCommandTests.kith(["user", "disable", "zhao.lei"], in: folder).output.contains("zhao.lei: disabled"))
     }
 }
