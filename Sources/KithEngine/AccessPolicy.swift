@@ -21,6 +21,33 @@ public struct Access: Sendable {
 }
 
 public enum AccessPolicy {
+    /// The roles' grants on one entity merged: the widest scope and any yes win.
+    public struct Grants: Sendable {
+        public var read = Role.Scope.no, update = Role.Scope.no, delete = Role.Scope.no
+        public var create = false, export = false, claim = false
+        /// The roles that may read the entity (their field access applies).
+        public var readingRoles: [Role] = []
+    }
+
+    /// What the roles grant on `entityName` (its own grant, else the role's `*` grant), from the
+    /// schema alone: menus ask this without a database.
+    public static func grants(_ entityName: String, roles: [String], schema: Schema) -> Grants {
+        var merged = Grants()
+        for name in roles {
+            guard let role = schema.role(name),
+                let grant = role.grants.first(where: { $0.entity == entityName }) ?? role.grants.first(where: { $0.entity == "*" })
+            else { continue }
+            merged.read = max(merged.read, grant.read)
+            merged.update = max(merged.update, grant.update)
+            merged.delete = max(merged.delete, grant.delete)
+            merged.create = merged.create || grant.create
+            merged.export = merged.export || grant.export
+            merged.claim = merged.claim || grant.claim
+            if grant.read != .no { merged.readingRoles.append(role) }
+        }
+        return merged
+    }
+
     /// The access of `user` (nil: the engine) to `entityName`.
     public static func access(_ entityName: String, for user: DirectoryUser?, in transaction: RecordTransaction) throws(RecordError)
         -> Access
@@ -35,7 +62,7 @@ public enum AccessPolicy {
         {
             let masterAccess = try access(masterName, for: user, in: transaction)
             var filter = masterAccess.filter
-            let table = "e_" + master.name
+            let table = StorageLayout.tableName(master.name)
             filter.read = filter.read.map { through($0, link: link, table: table) }
             filter.update = filter.update.map { through($0, link: link, table: table) }
             filter.delete = filter.update
@@ -43,21 +70,9 @@ public enum AccessPolicy {
             filter.readonlyFields = []
             return Access(filter: filter, mayExport: masterAccess.mayExport, mayClaim: false)
         }
-        var read = Role.Scope.no, update = Role.Scope.no, delete = Role.Scope.no
-        var create = false, export = false, claim = false
-        var readingRoles: [Role] = []
-        for name in user.roles {
-            guard let role = schema.role(name),
-                let grant = role.grants.first(where: { $0.entity == entityName }) ?? role.grants.first(where: { $0.entity == "*" })
-            else { continue }
-            read = max(read, grant.read)
-            update = max(update, grant.update)
-            delete = max(delete, grant.delete)
-            create = create || grant.create
-            export = export || grant.export
-            claim = claim || grant.claim
-            if grant.read != .no { readingRoles.append(role) }
-        }
+        let granted = grants(entityName, roles: user.roles, schema: schema)
+        let (read, update, delete, readingRoles) = (granted.read, granted.update, granted.delete, granted.readingRoles)
+        let (create, export, claim) = (granted.create, granted.export, granted.claim)
         // A field is as open as the most open reading role makes it (unmentioned: writable).
         let mentioned = Set(readingRoles.flatMap { $0.fieldAccess.filter { $0.entity == entityName }.map(\.field) })
         var fieldLevels: [String: Role.FieldAccess.Level] = [:]

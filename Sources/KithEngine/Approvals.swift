@@ -37,10 +37,7 @@ extension Engine {
         }
         let administrator = try Self.user(actor.userID, in: transaction)?.roles.contains(Role.administrator) ?? false
         let waiting = entries.filter { $0.step == step && $0.status == .pending }
-        guard
-            let mine = waiting.first(where: { $0.approverID != nil && $0.approverID == actor.userID })
-                ?? waiting.first(where: { $0.approverID == nil && (administrator || actor.userID == nil) })
-        else {
+        guard let mine = Self.entry(in: waiting, for: actor.userID, administrator: administrator) else {
             throw RecordError(.forbidden, entity: entityName, "\(entityName) #\(id) is not waiting for your approval")
         }
         try transaction.decideApproval(mine.id, status: approve ? .approved : .rejected, comment: comment)
@@ -61,6 +58,22 @@ extension Engine {
             return try transaction.get(entityName, id: id) ?? current  // 会签: others still to approve
         }
         return try advance(entity, approval, current, round: round, after: step, comment: comment, in: transaction)
+    }
+
+    /// The pending entry `user` decides among `pending`: their own, else (for an administrator
+    /// or the engine) a step nobody could be found for.
+    static func entry(in pending: [ApprovalEntry], for user: Int64?, administrator: Bool) -> ApprovalEntry? {
+        pending.first { $0.approverID != nil && $0.approverID == user }
+            ?? pending.first { $0.approverID == nil && (administrator || user == nil) }
+    }
+
+    /// Whether the record's approval is waiting for `user`'s decision (the approval panel).
+    public func awaitsDecision(_ entityName: String, id: Int64, from user: DirectoryUser, in transaction: RecordTransaction)
+        throws(RecordError) -> Bool
+    {
+        let round = try transaction.latestApprovalRound(entityName, record: id)
+        let pending = try transaction.approvals(entityName, record: id, round: round).filter { $0.status == .pending }
+        return Self.entry(in: pending, for: user.id, administrator: user.roles.contains(Role.administrator)) != nil
     }
 
     /// Starts a new approval round for a record that entered `approval.state`.

@@ -51,6 +51,19 @@ extension Engine {
         return try ownerChange(entityName, id: id, to: user, action: "transfer", in: transaction)
     }
 
+    /// Gives a record to the active user `userID` (a PATCH of `owner`, the record page's transfer).
+    @discardableResult
+    public func transfer(_ entityName: String, id: Int64, toUser userID: Int64, in transaction: RecordTransaction) throws(RecordError)
+        -> Record
+    {
+        guard let owner = try transaction.user(id: userID), owner.isActive else {
+            throw RecordError(
+                .invalid, entity: entityName, "the new owner must be an active user",
+                problems: [FieldProblem(field: "owner", message: "#\(userID) is not an active user")])
+        }
+        return try transfer(entityName, id: id, to: owner, in: transaction)
+    }
+
     /// Shares a record (共享) with a user or a department (and the departments below it), for
     /// reading or also editing, if the acting user may update the record.
     public func share(

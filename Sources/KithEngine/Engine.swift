@@ -39,6 +39,9 @@ public final class Engine: Sendable {
 
     func hooks(_ entity: String, _ event: Hook.Event) -> HookChain? { hookChains[entity]?[event] }
 
+    /// The largest request body the workspace accepts (`<limits request-body-mb>`), in bytes.
+    public var requestBodyLimit: Int { rules.limits.requestBodyMB * 1024 * 1024 }
+
     /// Opens the workspace's database (migrating additively) and its rules.
     public static func open(_ loaded: LoadedWorkspace, clock: StoreClock = .system, logger: Logger = Logger(label: "kith")) throws
         -> Engine

@@ -23,22 +23,8 @@ extension Engine {
         guard let current = try transaction.get(entityName, id: id, access: access(entityName, for: actor, in: transaction)) else {
             throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) does not exist")
         }
-        let state = current["state"].text ?? ""
-        guard transition.from.isEmpty || transition.from.contains(state) || transition.from.contains("*") else {
-            throw RecordError(
-                .invalid, entity: entityName, "\(entityName) #\(id) is '\(state)'; '\(name)' only moves it from \(transition.from.joined(separator: ", "))")
-        }
-        if let userID = actor.userID, actor.origin == .user {
-            let roles = try transaction.user(id: userID)?.roles ?? []
-            let administrator = roles.contains(Role.administrator)
-            if !transition.roles.isEmpty && !administrator && Set(roles).isDisjoint(with: transition.roles) {
-                throw RecordError(
-                    .forbidden, entity: entityName, "only \(transition.roles.joined(separator: ", ")) may '\(name)' a \(entityName)")
-            }
-            if transition.who == .owner && !administrator && current["owner"].integer != userID {
-                throw RecordError(.forbidden, entity: entityName, "only the owner may '\(name)' this \(entityName)")
-            }
-        }
+        let user = actor.origin == .user ? try actor.userID.flatMap { id throws(RecordError) in try transaction.user(id: id) } : nil
+        if let refusal = Self.refusal(transition, of: entityName, record: current, by: user) { throw refusal }
         if transition.comment == .required && (comment ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw RecordError(.invalid, entity: entityName, "'\(name)' needs a comment", problems: [FieldProblem(field: "comment", message: "is required")])
         }
@@ -56,6 +42,32 @@ extension Engine {
         }
         return try moveState(
             entity, current, to: transition.to, transition: name, action: "transition:\(name)", comment: comment, in: transaction)
+    }
+
+    /// Why `user` may not fire the transition on the record now (its from-states, roles and
+    /// `who`), or nil; nil `user`: automation, which the from-states alone limit. Guards and
+    /// comments are checked when it fires.
+    static func refusal(_ transition: Workflow.Transition, of entityName: String, record: Record, by user: DirectoryUser?) -> RecordError? {
+        let state = record["state"].text ?? ""
+        let name = transition.name
+        guard transition.from.isEmpty || transition.from.contains(state) || transition.from.contains("*") else {
+            return RecordError(
+                .invalid, entity: entityName,
+                "\(entityName) #\(record.id) is '\(state)'; '\(name)' only moves it from \(transition.from.joined(separator: ", "))")
+        }
+        guard let user, !user.roles.contains(Role.administrator) else { return nil }
+        if !transition.roles.isEmpty && Set(user.roles).isDisjoint(with: transition.roles) {
+            return RecordError(.forbidden, entity: entityName, "only \(transition.roles.joined(separator: ", ")) may '\(name)' a \(entityName)")
+        }
+        if transition.who == .owner && record["owner"].integer != user.id {
+            return RecordError(.forbidden, entity: entityName, "only the owner may '\(name)' this \(entityName)")
+        }
+        return nil
+    }
+
+    /// The transitions `user` may fire on the record now (the buttons of its page).
+    public func availableTransitions(_ entity: Entity, record: Record, for user: DirectoryUser) -> [Workflow.Transition] {
+        (entity.workflow?.transitions ?? []).filter { Self.refusal($0, of: entity.name, record: record, by: user) == nil }
     }
 
     /// Saves a record's new state as the engine (history `action`, with the comment), runs the

@@ -11,23 +11,21 @@ import NIOCore
 struct API: Sendable {
     let engine: Engine
     let throttle: Throttle
-    let metrics: Metrics
 
     let records: RecordJSON
 
     var schema: Schema { engine.schema }
 
-    init(engine: Engine, throttle: Throttle, metrics: Metrics) {
+    init(engine: Engine, throttle: Throttle) {
         self.engine = engine
         self.throttle = throttle
-        self.metrics = metrics
         records = RecordJSON(schema: engine.schema)
     }
 
     func register(on router: Router<WebContext>, authenticator: Authenticator) {
         let api = router.group("api/v1").add(middleware: authenticator.api(throttle: throttle))
         api.get("me") { _, context in try answer(context) { user in try me(user) } }
-        api.get("me/inbox") { request, context in try answer(context) { user in try inbox(user, request) } }
+        api.get("me/inbox") { _, context in try answer(context) { user in try inbox(user) } }
         api.post("me/inbox/read") { request, context in
             let body = try await json(request, context, optional: true)
             return try answer(context) { user in try markRead(user, body) }
@@ -76,7 +74,7 @@ struct API: Sendable {
             ]))
     }
 
-    func inbox(_ user: DirectoryUser, _ request: Request) throws -> Response {
+    func inbox(_ user: DirectoryUser) throws -> Response {
         let now = engine.store.variables(for: user.actor).now
         let messages = try engine.read(as: user.actor) { try $0.inbox(of: user.id, dueBy: now) }
         return .json(
@@ -169,28 +167,17 @@ struct API: Sendable {
         let newOwner = decoded.values.removeValue(forKey: "owner")
         let record = try engine.write(as: user.actor) { transaction -> Record in
             let access = try engine.access(entity.name, for: user, in: transaction)
-            var record: Record?
-            if !decoded.values.isEmpty || !decoded.lines.isEmpty || newOwner == nil {
-                record = try transaction.update(
-                    entity.name, id: id, decoded.values, lines: decoded.lines.isEmpty ? nil : decoded.lines, expectedVersion: expected,
-                    access: access)
-            } else if let expected {
-                guard let current = try transaction.get(entity.name, id: id, access: access) else { throw notFound(entity, id) }
-                if current.version != expected {
-                    var error = RecordError(.stale, entity: entity.name, "\(entity.name) #\(id) was changed by someone else; reload it")
-                    error.currentVersion = current.version
-                    throw error
-                }
-            }
+            // Version and access are checked even when only the owner changes (an update of nothing).
+            var record = try transaction.update(
+                entity.name, id: id, decoded.values, lines: decoded.lines.isEmpty ? nil : decoded.lines, expectedVersion: expected,
+                access: access)
             if let newOwner {
-                guard let ownerID = newOwner.integer, let owner = try transaction.user(id: ownerID), owner.isActive else {
+                guard let ownerID = newOwner.integer else {
                     throw RecordError(
-                        .invalid, entity: entity.name, "owner must be an active user's id",
-                        problems: [FieldProblem(field: "owner", message: "is not an active user")])
+                        .invalid, entity: entity.name, "owner must be a user id", problems: [FieldProblem(field: "owner", message: "must be a user id")])
                 }
-                record = try engine.transfer(entity.name, id: id, to: owner, in: transaction)
+                record = try engine.transfer(entity.name, id: id, toUser: ownerID, in: transaction)
             }
-            guard let record else { throw notFound(entity, id) }
             return record
         }
         return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
@@ -342,7 +329,7 @@ struct API: Sendable {
 
     func json(_ request: Request, _ context: WebContext, optional: Bool = false) async throws -> JSON {
         var request = request
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let buffer = try await request.collectBody(upTo: engine.requestBodyLimit)
         if buffer.readableBytes == 0 && optional { return .object([]) }
         do {
             return try JSON.parse(Array(buffer.readableBytesView))
@@ -370,7 +357,7 @@ struct API: Sendable {
     /// The caller's read access; a user without any read grant on the entity gets 403.
     func readable(_ entity: Entity, _ user: DirectoryUser, _ transaction: RecordTransaction) throws -> AccessFilter {
         let access = try engine.access(entity.name, for: user, in: transaction)
-        if access.read?.sql == AccessFilter.Condition.nothing.sql {
+        if access.readsNothing {
             throw RecordError(.forbidden, entity: entity.name, "you may not read \(entity.name) records")
         }
         return access

@@ -27,7 +27,6 @@ struct Display {
         if let name = field.dictionary, let dictionary = schema.dictionary(name) {
             return dictionary.items.map { ($0.value, $0.labels.text(for: language, fallback: $0.value)) }
         }
-        if field.name == "state", let values = field.values { return values.map { ($0, $0) } }
         return schema.choices(of: field).map { ($0, $0) }
     }
 

@@ -23,7 +23,7 @@ extension Pages {
             var figures: [[String: Any]] = []
             for entity in schema.entities where entity.detailOf == nil && entity.menu != nil && figures.count < 6 {
                 let access = try engine.access(entity.name, for: user.actor, in: transaction)
-                if access.read?.sql == AccessFilter.Condition.nothing.sql { continue }
+                if access.readsNothing { continue }
                 let count = try transaction.count(entity.name, cap: 10_000, access: access)
                 figures.append(["entity": entity.name, "label": pluralLabel(entity, page.language), "value": count.isCapped ? "\(count.value)+" : "\(count.value)"])
             }

@@ -19,12 +19,13 @@ extension Pages {
         var query = try ListQuery.build(entity, QueryItems(items: items), variables: engine.store.variables(for: page.user.actor))
         query.limit = 50
         let sortText = parameters.first("sort") ?? ""
-        let (result, count, access, display) = try engine.read(as: page.user.actor) { transaction in
-            let access = try engine.access(entity.name, for: page.user, in: transaction)
-            let result = try transaction.query(query, access: access)
-            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 10_000, access: access)
-            return (result, count, access, try Display(schema: schema, language: page.language, transaction: transaction))
+        let (result, count, permissions, display) = try engine.read(as: page.user.actor) { transaction in
+            let permissions = try AccessPolicy.access(entity.name, for: page.user, in: transaction)
+            let result = try transaction.query(query, access: permissions.filter)
+            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 10_000, access: permissions.filter)
+            return (result, count, permissions, try Display(schema: schema, language: page.language, transaction: transaction))
         }
+        let access = permissions.filter
         let visibleColumns = columns.filter { !access.hiddenFields.contains($0) }
         let baseItems = parameters.items.filter { $0.0 != "cursor" && $0.0 != "sort" }
         let header: [[String: Any]] = visibleColumns.compactMap { name in
@@ -56,7 +57,7 @@ extension Pages {
             "title": pluralLabel(entity, page.language), "label": pluralLabel(entity, page.language), "entity": entity.name,
             "columns": header, "rowsHTML": HTML.rows(rows, empty: page.texts["noRecords"] ?? "", columns: max(1, header.count)), "filters": filters, "q": parameters.first("q") ?? "",
             "total": count.isCapped ? "\(count.value)+" : "\(count.value)", "mayCreate": access.mayCreate,
-            "mayExport": try mayExport(entity, page.user), "query": QueryItems.encode(parameters.items.filter { $0.0 != "cursor" }),
+            "mayExport": permissions.mayExport, "query": QueryItems.encode(parameters.items.filter { $0.0 != "cursor" }),
             "views": entity.views.map { ["name": $0.name, "label": $0.labels.text(for: page.language, fallback: $0.name.humanizedName), "current": $0.name == view?.name, "entity": entity.name] },
         ]
         if let view { values["view"] = view.name }
@@ -83,12 +84,6 @@ extension Pages {
             }
         }
         return QueryItems(items: items)
-    }
-
-    func mayExport(_ entity: Entity, _ user: DirectoryUser) throws -> Bool {
-        let roles = user.roles.compactMap { schema.role($0) }
-        if user.roles.contains(Role.administrator) { return true }
-        return roles.contains { role in role.grants.contains { ($0.entity == entity.name || $0.entity == "*") && $0.export } }
     }
 
     func export(_ page: PageRequest) throws -> Response {
@@ -161,7 +156,7 @@ extension Pages {
             let titles = try display.titles(of: record, entity: entity, in: transaction)
             var values: [String: Any] = [
                 "entity": entity.name, "id": id, "title": display.title(entity, record),
-                "sections": sections(entity, record: record).map { section -> [String: Any] in
+                "sections": sections(entity).map { section -> [String: Any] in
                     [
                         "label": section.label(language),
                         "fields": section.fields.compactMap { placement -> [String: Any]? in
@@ -185,24 +180,14 @@ extension Pages {
             values["csrf"] = page.context.session?.csrf ?? ""
             if let state = record["state"].text, let workflow = entity.workflow {
                 values["state"] = workflow.state(state)?.labels.text(for: language, fallback: state) ?? state
-                let administrator = page.user.roles.contains(Role.administrator)
-                let owner = record["owner"].integer == page.user.id
-                values["transitions"] = workflow.transitions.filter { transition in
-                    guard transition.from.isEmpty || transition.from.contains(state) || transition.from.contains("*") else { return false }
-                    if administrator { return true }
-                    if transition.who == .owner && !owner { return false }
-                    return transition.roles.isEmpty || !Set(transition.roles).isDisjoint(with: page.user.roles)
-                }.map {
+                values["transitions"] = engine.availableTransitions(entity, record: record, for: page.user).map {
                     [
                         "name": $0.name, "label": $0.labels.text(for: language, fallback: $0.name.humanizedName), "entity": entity.name, "id": id,
                         "csrf": page.context.session?.csrf ?? "", "commentRequired": $0.comment == .required,
                     ] as [String: Any]
                 }
                 if workflow.approval(in: state) != nil {
-                    let round = try transaction.latestApprovalRound(entity.name, record: id)
-                    let waiting = try transaction.approvals(entity.name, record: id, round: round).filter { $0.status == .pending }
-                    let administrator = page.user.roles.contains(Role.administrator)
-                    if waiting.contains(where: { $0.approverID == page.user.id || ($0.approverID == nil && administrator) }) {
+                    if try engine.awaitsDecision(entity.name, id: id, from: page.user, in: transaction) {
                         values["approval"] = ["entity": entity.name, "id": id, "csrf": page.context.session?.csrf ?? ""] as [String: Any]
                     }
                 }
@@ -259,7 +244,7 @@ extension Pages {
         }
         return try lists.prefix(8).compactMap { list -> [String: Any]? in
             let access = try engine.access(list.entity.name, for: page.user, in: transaction)
-            if access.read?.sql == AccessFilter.Condition.nothing.sql { return nil }
+            if access.readsNothing { return nil }
             let found = try transaction.query(
                 RecordQuery(entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: 10), access: access)
             let columns = (list.entity.defaultView?.columns.map(\.field) ?? [list.entity.titleField]).prefix(4).compactMap { list.entity.field($0) }
@@ -281,7 +266,7 @@ extension Pages {
     }
 
     /// The form's sections, or one section of every declared field.
-    func sections(_ entity: Entity, record: Record?) -> [PageSection] {
+    func sections(_ entity: Entity) -> [PageSection] {
         let form = entity.forms.first { $0.kind != .view } ?? entity.forms.first
         if let form, !form.sections.isEmpty {
             return form.sections.map { section in
@@ -370,7 +355,7 @@ extension Pages {
         let editing = id != nil
         let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user, in: transaction) }
         var sectionItems: [[String: Any]] = []
-        for section in self.sections(entity, record: nil) {
+        for section in self.sections(entity) {
             var fields: [[String: Any]] = []
             for (name, span, readonlyHere) in section.fields {
                 guard let field = entity.field(name), !field.isSystem || name == "owner", !access.hiddenFields.contains(name), field.type != .file else { continue }
@@ -437,12 +422,7 @@ extension Pages {
         let id = try page.recordID()
         let form = try await page.form()
         guard let userID = form.first("user").flatMap({ Int64($0) }) else { throw Problem(.badRequest, "choose the new owner") }
-        try engine.write(as: page.user.actor) { transaction in
-            guard let owner = try transaction.user(id: userID), owner.isActive else {
-                throw RecordError(.invalid, entity: entity.name, "there is no active user #\(userID)")
-            }
-            _ = try engine.transfer(entity.name, id: id, to: owner, in: transaction)
-        }
+        try engine.write(as: page.user.actor) { try engine.transfer(entity.name, id: id, toUser: userID, in: $0) }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 
@@ -496,11 +476,3 @@ struct PageSection {
     func label(_ language: String) -> String { labels.isEmpty ? (name?.humanizedName ?? "") : labels.text(for: language, fallback: name ?? "") }
 }
 
-extension RecordTransaction {
-    /// Whether the actor may update the record (for showing the edit button).
-    func mayUpdate(_ entity: String, id: Int64, access: AccessFilter) throws -> Bool {
-        guard let condition = access.update else { return true }
-        if condition.sql == AccessFilter.Condition.nothing.sql { return false }
-        return try query(RecordQuery(entity: entity, filter: .condition(field: "id", op: .eq, values: [.integer(id)]), limit: 1), access: AccessFilter(read: condition)).records.count == 1
-    }
-}

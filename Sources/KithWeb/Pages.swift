@@ -178,12 +178,7 @@ struct Pages: Sendable {
 
     /// Whether any of the user's roles grants reading the entity (shares aside).
     func mayRead(_ entity: String, _ user: DirectoryUser) -> Bool {
-        if user.roles.contains(Role.administrator) { return true }
-        return user.roles.contains { name in
-            guard let role = schema.role(name) else { return false }
-            let grant = role.grants.first { $0.entity == entity } ?? role.grants.first { $0.entity == "*" }
-            return (grant?.read ?? .no) != .no
-        }
+        user.roles.contains(Role.administrator) || AccessPolicy.grants(entity, roles: user.roles, schema: schema).read != .no
     }
 
     func message(
@@ -276,7 +271,7 @@ struct PageRequest {
     /// The posted form, after checking its CSRF token against the session's.
     mutating func form() async throws -> FormData {
         if let parsedForm { return parsedForm }
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let body = try await request.collectBody(upTo: pages.engine.requestBodyLimit)
         let form = FormData(String(buffer: body))
         guard let session = context.session, form.first("_csrf") == session.csrf else {
             throw Problem(.forbidden, texts["csrf"] ?? "", title: "CSRF")

@@ -73,7 +73,7 @@ struct RecordJSON: Sendable {
                     continue
                 }
                 decoded.id = id
-            } else if details.contains(name), let detail = schema.entity(name) {
+            } else if details.contains(name) {
                 guard let items = json.items else {
                     problems.append(FieldProblem(field: name, message: "must be an array of line items"))
                     continue
@@ -95,7 +95,6 @@ struct RecordJSON: Sendable {
                     }
                     lines.append(line)
                 }
-                _ = detail
                 decoded.lines[name] = lines
             } else {
                 do throws(FieldProblem) {

@@ -16,7 +16,4 @@ struct WebContext: RequestContext {
         coreContext = .init(source: source)
         self.source = source.channel.remoteAddress?.ipAddress
     }
-
-    /// Request bodies above this size are refused (413).
-    var maxUploadSize: Int { 32 * 1024 * 1024 }
 }

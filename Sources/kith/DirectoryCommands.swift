@@ -81,7 +81,6 @@ struct UserCommand: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a user.")
 
-
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: "The user's login (also the display name unless --name is given).") var login: String
         @Option(help: "A role from the schema (repeat for several).") var role: [String] = []
@@ -105,18 +104,15 @@ struct UserCommand: ParsableCommand {
                 }
                 password = line
             }
-            do {
-                let user = try engine.addUser(
+            let user = try reported {
+                try engine.addUser(
                     login: login, name: name, email: email, roles: role, department: department, manager: manager, password: password)
-                var details = ["roles \(user.roles.joined(separator: ", "))"]
-                if let department { details.append("department \(department)") }
-                if let manager { details.append("manager \(manager)") }
-                if password == nil { details.append("no password yet") }
-                print("created user \(user.login) (#\(user.id)): \(details.joined(separator: "; "))")
-            } catch {
-                printError("kith: \(error)")
-                throw ExitCode(1)
             }
+            var details = ["roles \(user.roles.joined(separator: ", "))"]
+            if let department { details.append("department \(department)") }
+            if let manager { details.append("manager \(manager)") }
+            if password == nil { details.append("no password yet") }
+            print("created user \(user.login) (#\(user.id)): \(details.joined(separator: "; "))")
         }
     }
 }

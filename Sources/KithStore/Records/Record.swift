@@ -77,6 +77,9 @@ public struct AccessFilter: Sendable {
         self.readonlyFields = readonlyFields
     }
 
+    /// True when no record can be read at all (no role grants reading the entity).
+    public var readsNothing: Bool { read?.sql == Condition.nothing.sql }
+
     /// Everything allowed: the engine's own work and administrators.
     public static let unrestricted = AccessFilter()
 }

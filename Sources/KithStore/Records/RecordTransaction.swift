@@ -161,6 +161,13 @@ public struct RecordTransaction {
         return Record(entity: entity.name, values: visible, lines: lines)
     }
 
+    /// Whether the access filter lets the actor update the record (an edit button, a share).
+    public func mayUpdate(_ entityName: String, id: Int64, access: AccessFilter) throws(RecordError) -> Bool {
+        let (_, table) = try entity(entityName)
+        guard access.update != nil else { return true }
+        return try storage(entityName) { try fetchValues(table, id: id, condition: access.update) != nil }
+    }
+
     /// The ref field of a line-item entity that points at its master.
     public func masterField(of detail: Entity, master: String) -> String? {
         detail.fields.first { $0.type == .ref && $0.target == master }?.name

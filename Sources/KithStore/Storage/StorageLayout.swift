@@ -77,7 +77,7 @@ extension StorageLayout {
         self.init(tables: schema.entities.map { Self.table(for: $0, in: schema) })
     }
 
-    static func tableName(_ entity: String) -> String { "e_" + entity }
+    public static func tableName(_ entity: String) -> String { "e_" + entity }
     static func linkTableName(_ entity: String, _ field: String) -> String { "l_\(entity)__\(field)" }
 
     static func sqlType(_ type: FieldType) -> String {
