@@ -16,7 +16,7 @@ struct AccessBenchmark {
     mutating func run() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-access-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { if ProcessInfo.processInfo.environment["KITH_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(at: folder) } else { print(folder.path) } }
         let schema = try WorkspaceLoader(installation: installation).load(moduleFiles: coreFiles, scriptFolders: [installation.scriptsFolder])
         let store = try RecordStore.open(at: folder.appendingPathComponent("access.sqlite").path, schema: schema, timeZone: .current)
         let engine = Engine(store: store, rules: RuleRuntime(sources: [:], limits: Workspace.Limits()))

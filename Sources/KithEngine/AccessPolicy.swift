@@ -131,13 +131,15 @@ public enum AccessPolicy {
     )? {
         var chain: [Int64] = []
         if let department = user.departmentID { chain = try transaction.departmentChain(department) }
-        let target = "entity = ? AND (user = ? OR department IN (SELECT value FROM json_each(?)))"
-        let arguments: [Value] = [.text(entity), .integer(user.id), .text(RecordTransaction.jsonList(chain))]
         guard try transaction.hasShares(entity, user: user.id, departments: chain) else { return nil }
-        return (
-            AccessFilter.Condition(sql: "r.id IN (SELECT record FROM kith_share WHERE \(target))", arguments: arguments),
-            AccessFilter.Condition(sql: "r.id IN (SELECT record FROM kith_share WHERE can_edit = 1 AND \(target))", arguments: arguments)
-        )
+        // Two selects, one per share index (an OR of user and department would scan every share).
+        func shared(_ edit: String) -> AccessFilter.Condition {
+            AccessFilter.Condition(
+                sql: "r.id IN (SELECT record FROM kith_share WHERE entity = ? AND user = ?\(edit)"
+                    + " UNION ALL SELECT record FROM kith_share WHERE entity = ? AND department IN (SELECT value FROM json_each(?))\(edit))",
+                arguments: [.text(entity), .integer(user.id), .text(entity), .text(RecordTransaction.jsonList(chain))])
+        }
+        return (shared(""), shared(" AND can_edit = 1"))
     }
 
     static func any(_ conditions: [AccessFilter.Condition]) -> AccessFilter.Condition {

@@ -80,6 +80,27 @@ extension Engine {
         try transaction.share(entityName, record: id, user: user, department: department, canEdit: canEdit)
     }
 
+    /// Transfers several records (a list page's ticked rows); a refusal names its record, and the
+    /// caller's transaction rolls back the others.
+    public func transfer(_ entityName: String, ids: [Int64], toUser userID: Int64, in transaction: RecordTransaction) throws(RecordError) {
+        for id in ids {
+            do { try transfer(entityName, id: id, toUser: userID, in: transaction) } catch { throw error.naming(record: id) }
+        }
+    }
+
+    /// Shares several records with one user or department; a refusal names its record.
+    public func share(
+        _ entityName: String, ids: [Int64], user: Int64? = nil, department: Int64? = nil, canEdit: Bool, in transaction: RecordTransaction
+    ) throws(RecordError) {
+        for id in ids {
+            do {
+                try share(entityName, id: id, user: user, department: department, canEdit: canEdit, in: transaction)
+            } catch {
+                throw error.naming(record: id)
+            }
+        }
+    }
+
     /// Gives every record `from` owns, in every entity with owners, to `to` (a rep who leaves).
     /// Returns how many records moved.
     @discardableResult
@@ -135,5 +156,44 @@ extension Engine {
             try $0.logEvent("export", user: user.id, login: user.login, detail: "\(query.entity): \(count) records")
         }
         return count
+    }
+}
+
+/// A likely duplicate as a user may see it: its title and link only when they may read it,
+/// otherwise only whose it is (so a rep learns the customer exists and whom to ask).
+public struct LikelyDuplicate: Sendable {
+    public let id: Int64
+    /// The record's title, nil when the user may not read the record.
+    public let title: String?
+    public let ownerName: String?
+    public let fields: [String]
+}
+
+extension Engine {
+    /// Records that the entity's `<duplicate>` rules say look like `values` (a new record), as
+    /// `user` may learn about them.
+    public func likelyDuplicates(_ entityName: String, of values: [String: Value], excluding id: Int64? = nil, for user: DirectoryUser)
+        throws(RecordError) -> [LikelyDuplicate]
+    {
+        try read(as: user.actor) { transaction in
+            let candidates = try transaction.likelyDuplicates(entityName, of: values, excluding: id)
+            guard !candidates.isEmpty, let entity = schema.entity(entityName) else { return [] }
+            let access = try access(entityName, for: user, in: transaction)
+            let readable = try transaction.query(
+                RecordQuery(
+                    entity: entityName, filter: .condition(field: "id", op: .in, values: candidates.map { .integer($0.id) }),
+                    limit: candidates.count),
+                access: access
+            ).records
+            return try candidates.map { candidate throws(RecordError) in
+                let record = readable.first { $0.id == candidate.id }
+                let title = record.map { record in
+                    let text = record[entity.titleField].description
+                    return text.isEmpty ? "#\(record.id)" : text
+                }
+                let owner = try candidate.owner.flatMap { owner throws(RecordError) in try transaction.user(id: owner)?.name }
+                return LikelyDuplicate(id: candidate.id, title: title, ownerName: owner, fields: candidate.fields)
+            }
+        }
     }
 }

@@ -20,12 +20,16 @@ enum HTML {
     }
 
     /// Table rows: each row's cells, a cell's text linked when it has a link.
-    static func rows(_ rows: [[(text: String, link: String?)]], empty: String, columns: Int) -> String {
+    /// Table rows; with `selectable` ids (one per row), each row starts with a checkbox `id`.
+    static func rows(_ rows: [[(text: String, link: String?)]], empty: String, columns: Int, selectable: [Int64]? = nil) -> String {
         guard !rows.isEmpty else { return "<tr><td colspan=\"\(columns)\" class=\"empty\">\(escape(empty))</td></tr>" }
         var output = ""
         output.reserveCapacity(rows.count * columns * 48)
-        for row in rows {
+        for (index, row) in rows.enumerated() {
             output += "<tr>"
+            if let selectable {
+                output += "<td class=\"pick\"><input type=\"checkbox\" name=\"id\" value=\"\(selectable[index])\" form=\"bulk\"></td>"
+            }
             for cell in row {
                 output += "<td>"
                 if let link = cell.link {

@@ -13,6 +13,11 @@ enum PageText {
         "lockedOut": "Too many failed sign-ins: this login is locked for 15 minutes.", "details": "Details", "lines": "Lines",
         "saved": "Saved.", "forbidden": "You may not do this.", "notFound": "Not found", "invalidForm": "Please correct the fields marked below.",
         "csrf": "The form expired or did not come from this site. Go back, reload the page and try again.",
+        "select": "Select", "ticked": "Ticked rows:", "exportTicked": "Export ticked", "noneTicked": "Tick the records first.",
+        "saveView": "Save as my view", "viewName": "View name", "deleteView": "Delete this view",
+        "likelyDuplicates": "This may already exist", "notYours": "A record you cannot open", "ownerIs": "owner:",
+        "saveAnyway": "Check the records above. To create the new one anyway, save again.",
+        "bulkTransferred": "Records transferred:", "bulkShared": "Records shared:", "bulkDone": "Done",
     ]
 
     static let chinese: [String: String] = [
@@ -26,6 +31,11 @@ enum PageText {
         "systemLog": "系统日志", "schedules": "定时任务", "reports": "报表", "markRead": "全部标为已读", "calendar": "日程", "import": "导入 CSV", "checked": "检查结果", "rows": "行", "goodRows": "行无误", "imported": "行已导入", "line": "第", "importHelp": "粘贴 CSV 文本；第一行是列名（字段名或标签），例如：", "skipBad": "导入无误的行并跳过有错的行（否则任何错误行都会中止导入）", "preview": "检查", "shareTransfer": "共享或转移", "transferTo": "新负责人", "transfer": "转移", "shareWith": "共享给", "mayEdit": "可编辑", "share": "共享", "badLogin": "账号或密码错误。", "lockedOut": "登录失败次数过多，该账号已锁定 15 分钟。", "details": "详细信息",
         "lines": "明细", "saved": "已保存。", "forbidden": "您没有权限执行此操作。", "notFound": "未找到", "invalidForm": "请更正下面标出的字段。",
         "csrf": "表单已过期或并非来自本站。请返回、刷新页面后重试。",
+        "select": "选择", "ticked": "已勾选的记录：", "exportTicked": "导出勾选", "noneTicked": "请先勾选记录。",
+        "saveView": "保存为我的视图", "viewName": "视图名称", "deleteView": "删除此视图",
+        "likelyDuplicates": "可能已存在相同的记录", "notYours": "您无权查看的记录", "ownerIs": "负责人：",
+        "saveAnyway": "请先核对上面的记录。如仍要新建，请再次保存。",
+        "bulkTransferred": "已转移记录数：", "bulkShared": "已共享记录数：", "bulkDone": "完成",
     ]
 
     static func texts(_ language: String) -> [String: String] { language == "zh" ? chinese : english }

@@ -19,11 +19,12 @@ extension Pages {
         var query = try ListQuery.build(entity, QueryItems(items: items), variables: engine.store.variables(for: page.user.actor))
         query.limit = 50
         let sortText = parameters.first("sort") ?? ""
-        let (result, count, permissions, display) = try engine.read(as: page.user.actor) { transaction in
+        let (result, count, permissions, display, saved) = try engine.read(as: page.user.actor) { transaction in
             let permissions = try AccessPolicy.access(entity.name, for: page.user, in: transaction)
             let result = try transaction.query(query, access: permissions.filter)
             let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 10_000, access: permissions.filter)
-            return (result, count, permissions, try Display(schema: schema, language: page.language, transaction: transaction))
+            let saved = try transaction.savedViews(user: page.user.id, entity: entity.name)
+            return (result, count, permissions, try Display(schema: schema, language: page.language, transaction: transaction), saved)
         }
         let access = permissions.filter
         let visibleColumns = columns.filter { !access.hiddenFields.contains($0) }
@@ -53,14 +54,33 @@ extension Pages {
             let type = field.type == .date ? "date" : (field.type.isNumeric ? "text" : "text")
             return ["field": name, "label": display.label(field), "value": current, "choices": choices, "hasChoices": !choices.isEmpty, "inputType": type]
         }
+        // Bulk actions on the ticked rows: transfer and share records with owners, export.
+        let owned = entity.ownership == .user && entity.detailOf == nil
+        let bulk = owned || permissions.mayExport
+        let rowsHTML = HTML.rows(
+            rows, empty: page.texts["noRecords"] ?? "", columns: max(1, header.count) + (bulk ? 1 : 0),
+            selectable: bulk ? result.records.map(\.id) : nil)
         var values: [String: Any] = [
             "title": pluralLabel(entity, page.language), "label": pluralLabel(entity, page.language), "entity": entity.name,
-            "columns": header, "rowsHTML": HTML.rows(rows, empty: page.texts["noRecords"] ?? "", columns: max(1, header.count)), "filters": filters, "q": parameters.first("q") ?? "",
+            "columns": header, "rowsHTML": rowsHTML, "filters": filters, "q": parameters.first("q") ?? "",
             "total": count.isCapped ? "\(count.value)+" : "\(count.value)", "mayCreate": access.mayCreate,
             "mayExport": permissions.mayExport, "query": QueryItems.encode(parameters.items.filter { $0.0 != "cursor" }),
             "views": entity.views.map { ["name": $0.name, "label": $0.labels.text(for: page.language, fallback: $0.name.humanizedName), "current": $0.name == view?.name, "entity": entity.name] },
         ]
         if let view { values["view"] = view.name }
+        let currentQuery = QueryItems.encode(parameters.items.filter { $0.0 != "cursor" })
+        values["savedViews"] = saved.map { saved -> [String: Any] in
+            ["id": saved.id, "name": saved.name, "link": "/e/\(entity.name)?" + saved.query, "current": saved.query == currentQuery]
+        }
+        values["savedQuery"] = currentQuery
+        if bulk, !result.records.isEmpty {
+            values["bulk"] = [
+                "entity": entity.name, "owned": owned, "mayExport": permissions.mayExport,
+                "back": page.request.uri.path + (page.request.uri.query.map { "?" + $0 } ?? ""),
+                "people": display.users.values.filter(\.isActive).sorted { $0.name < $1.name }.map { ["id": $0.id, "name": $0.name] },
+                "departments": display.departments.sorted { $0.value < $1.value }.map { ["id": $0.key, "name": $0.value] },
+            ] as [String: Any]
+        }
         if let cursor = result.nextCursor {
             values["next"] = "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" } + [("cursor", cursor)])
         }
@@ -91,9 +111,14 @@ extension Pages {
         let parameters = QueryItems(page.request.uri.query)
         var query = try ListQuery.build(entity, listParameters(parameters, entity: entity), variables: engine.store.variables(for: page.user.actor))
         query.after = nil
+        return try csv(entity, query: query, user: page.user)
+    }
+
+    /// The records of `query` the user may read, as a CSV download (the export grant checked and logged).
+    func csv(_ entity: Entity, query: RecordQuery, user: DirectoryUser) throws -> Response {
         let output = OutputStream.toMemory()
         output.open()
-        try engine.exportCSV(query, to: output, as: page.user)
+        try engine.exportCSV(query, to: output, as: user)
         output.close()
         let data = output.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
         return Response(
@@ -309,6 +334,30 @@ extension Pages {
         let form = try await page.form()
         let version = form.first("_version").flatMap { Int64($0) }
         let (values, lines) = FormInput.parse(form, entity: entity, schema: schema, editing: id != nil)
+        // A new record that looks like stored ones: shown first; saving again creates it.
+        if id == nil, form.first("_duplicates") != "ok" {
+            let duplicates = try engine.likelyDuplicates(entity.name, of: values, for: page.user)
+            if !duplicates.isEmpty {
+                var rendered = try engine.read(as: page.user.actor) { transaction in
+                    try formValues(
+                        entity, page: page, id: nil, given: FormInput.raw(form, entity: entity), lines: FormInput.rawLines(form, entity: entity, schema: schema),
+                        problems: [:], access: try engine.access(entity.name, for: page.user, in: transaction), in: transaction)
+                }
+                rendered["duplicates"] = duplicates.map { duplicate -> [String: Any] in
+                    var item: [String: Any] = [
+                        "fields": duplicate.fields.compactMap { entity.field($0).map { $0.labels.text(for: page.language, fallback: $0.name.humanizedName) } }.joined(separator: ", "),
+                        "owner": duplicate.ownerName ?? "",
+                    ]
+                    if let title = duplicate.title {
+                        item["title"] = title
+                        item["link"] = "/e/\(entity.name)/\(duplicate.id)"
+                    }
+                    return item
+                }
+                rendered["hasDuplicates"] = true
+                return render("form", rendered, page: page)
+            }
+        }
         let outcome: Result<Record, RecordError>
         do {
             outcome = .success(
@@ -440,6 +489,73 @@ extension Pages {
                 canEdit: form.first("edit") == "1", in: transaction)
         }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
+    }
+
+    /// The list page's bulk actions on the ticked records: transfer, share (each record must be
+    /// one the user may edit; one refusal changes nothing) or export.
+    func bulk(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let form = try await page.form()
+        let ids = Array(form.all("id").compactMap { Int64($0) }.prefix(1000))
+        let listPath = "/e/\(entity.name)"
+        let backText = form.first("back") ?? listPath
+        let back = backText == listPath || backText.hasPrefix(listPath + "?") ? backText : listPath
+        guard !ids.isEmpty else { throw Problem(.badRequest, page.texts["noneTicked"] ?? "") }
+        let done: String
+        switch form.first("action") {
+        case "transfer":
+            guard let userID = form.first("user").flatMap({ Int64($0) }) else { throw Problem(.badRequest, "choose the new owner") }
+            try engine.write(as: page.user.actor) { try engine.transfer(entity.name, ids: ids, toUser: userID, in: $0) }
+            done = page.texts["bulkTransferred"] ?? ""
+        case "share":
+            let target = form.first("target") ?? ""
+            guard let number = Int64(target.dropFirst()), target.hasPrefix("u") || target.hasPrefix("d") else {
+                throw Problem(.badRequest, "choose whom to share with")
+            }
+            try engine.write(as: page.user.actor) { transaction in
+                try engine.share(
+                    entity.name, ids: ids, user: target.hasPrefix("u") ? number : nil, department: target.hasPrefix("d") ? number : nil,
+                    canEdit: form.first("edit") == "1", in: transaction)
+            }
+            done = page.texts["bulkShared"] ?? ""
+        case "export":
+            let query = RecordQuery(entity: entity.name, filter: .condition(field: "id", op: .in, values: ids.map(Value.integer)), limit: ids.count)
+            return try csv(entity, query: query, user: page.user)
+        default:
+            throw Problem(.badRequest, "unknown bulk action")
+        }
+        var values = base(page.user, page.context, page.language)
+        let heading = page.texts["bulkDone"] ?? ""
+        values["title"] = heading
+        values["heading"] = heading
+        values["text"] = "\(done) \(ids.count)"
+        values["back"] = back
+        return html(templates.render(values, withTemplate: "message") ?? "")
+    }
+
+    /// Saves the list's current filters, search and sort as one of the user's views.
+    func saveView(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let form = try await page.form()
+        let query = form.first("query") ?? ""
+        let items = QueryItems(query).items.filter { $0.0 != "cursor" }
+        try engine.write(as: page.user.actor) { transaction in
+            try transaction.saveView(user: page.user.id, entity: entity.name, name: form.first("name") ?? "", query: QueryItems.encode(items))
+        }
+        return .redirect(to: "/e/\(entity.name)?" + QueryItems.encode(items), type: .found)
+    }
+
+    func deleteView(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        _ = try await page.form()
+        guard let id = page.context.parameters.get("view").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such view") }
+        guard try engine.write(as: page.user.actor, { try $0.deleteSavedView(id, user: page.user.id) }) else {
+            throw Problem(.notFound, "no such view")
+        }
+        return .redirect(to: "/e/\(entity.name)", type: .found)
     }
 
     func decide(_ page: PageRequest) async throws -> Response {

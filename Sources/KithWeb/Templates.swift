@@ -69,15 +69,22 @@ enum Templates {
         {{#mayCreate}}<a class="button" href="/e/{{entity}}/new">{{t.new}}</a>{{/mayCreate}}
         {{#mayExport}}<a class="button secondary" href="/e/{{entity}}/export.csv?{{query}}">{{t.export}}</a>{{/mayExport}}
         {{#mayCreate}}<a class="button secondary" href="/e/{{entity}}/import">{{t.import}}</a>{{/mayCreate}}</div>
-        <div class="views">{{#views}}<a href="/e/{{entity}}?view={{name}}" class="{{#current}}current{{/current}}">{{label}}</a>{{/views}}</div>
+        <div class="views">{{#views}}<a href="/e/{{entity}}?view={{name}}" class="{{#current}}current{{/current}}">{{label}}</a>{{/views}}
+        {{#savedViews}}<span class="saved"><a href="{{link}}" class="{{#current}}current{{/current}}">{{name}}</a><form method="post" action="/e/{{entity}}/views/{{id}}/delete" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link" title="{{t.deleteView}}">×</button></form></span>{{/savedViews}}
+        <details class="save-view"><summary>{{t.saveView}}</summary><form method="post" action="/e/{{entity}}/views" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="query" value="{{savedQuery}}"><input name="name" maxlength="60" required placeholder="{{t.viewName}}"><button class="secondary">{{t.save}}</button></form></details></div>
         <form method="get" action="/e/{{entity}}" class="filters">
         {{#view}}<input type="hidden" name="view" value="{{.}}">{{/view}}
         <input type="search" name="q" value="{{q}}" placeholder="{{t.search}}">
         {{#filters}}<label>{{label}}{{#hasChoices}}<select name="f.{{field}}"><option value=""></option>{{#choices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/choices}}</select>{{/hasChoices}}{{^hasChoices}}<input name="f.{{field}}" value="{{value}}" type="{{inputType}}">{{/hasChoices}}</label>{{/filters}}
         <button>{{t.filter}}</button></form>
         <p class="count">{{total}} {{t.records}}</p>
-        <table class="list"><thead><tr>{{#columns}}<th><a href="{{sortLink}}">{{label}}{{#arrow}} {{.}}{{/arrow}}</a></th>{{/columns}}</tr></thead>
+        <table class="list"><thead><tr>{{#bulk}}<th class="pick"><span class="hidden">{{t.select}}</span></th>{{/bulk}}{{#columns}}<th><a href="{{sortLink}}">{{label}}{{#arrow}} {{.}}{{/arrow}}</a></th>{{/columns}}</tr></thead>
         <tbody>{{{rowsHTML}}}</tbody></table>
+        {{#bulk}}<form method="post" action="/e/{{entity}}/bulk" id="bulk" class="bulk"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{back}}">
+        <span>{{t.ticked}}</span>
+        {{#owned}}<label>{{t.transferTo}}<select name="user">{{#people}}<option value="{{id}}">{{name}}</option>{{/people}}</select></label><button name="action" value="transfer" class="secondary">{{t.transfer}}</button>
+        <label>{{t.shareWith}}<select name="target">{{#people}}<option value="u{{id}}">{{name}}</option>{{/people}}{{#departments}}<option value="d{{id}}">{{name}}</option>{{/departments}}</select></label><label><input type="checkbox" name="edit" value="1"> {{t.mayEdit}}</label><button name="action" value="share" class="secondary">{{t.share}}</button>{{/owned}}
+        {{#mayExport}}<button name="action" value="export" class="secondary">{{t.exportTicked}}</button>{{/mayExport}}</form>{{/bulk}}
         <p class="paging">{{#first}}<a href="{{first}}">{{t.firstPage}}</a>{{/first}} {{#next}}<a href="{{next}}">{{t.nextPage}} →</a>{{/next}}</p>
         {{/body}}{{/layout}}
         """
@@ -87,8 +94,9 @@ enum Templates {
         <h1>{{title}}</h1>
         {{#error}}<p class="error">{{.}}</p>{{/error}}
         {{#stale}}<p class="error">{{t.stale}} <a href="{{reload}}">{{t.reload}}</a></p>{{/stale}}
+        {{#hasDuplicates}}<section class="warning"><h2>{{t.likelyDuplicates}}</h2><ul>{{#duplicates}}<li>{{#link}}<a href="{{link}}">{{title}}</a>{{/link}}{{^link}}{{t.notYours}}{{/link}} <small>{{fields}}{{#owner}} · {{t.ownerIs}} {{.}}{{/owner}}</small></li>{{/duplicates}}</ul><p>{{t.saveAnyway}}</p></section>{{/hasDuplicates}}
         <form method="post" action="{{action}}" class="record">
-        <input type="hidden" name="_csrf" value="{{csrf}}">{{#version}}<input type="hidden" name="_version" value="{{.}}">{{/version}}
+        <input type="hidden" name="_csrf" value="{{csrf}}">{{#hasDuplicates}}<input type="hidden" name="_duplicates" value="ok">{{/hasDuplicates}}{{#version}}<input type="hidden" name="_version" value="{{.}}">{{/version}}
         {{#sections}}<fieldset><legend>{{label}}</legend><div class="grid">
         {{#fields}}<div class="field span{{span}}{{#problem}} invalid{{/problem}}"><label for="f-{{name}}">{{label}}{{#required}} *{{/required}}</label>
         {{#isTextarea}}<textarea id="f-{{name}}" name="{{name}}" maxlength="{{maxLength}}">{{value}}</textarea>{{/isTextarea}}
@@ -210,11 +218,13 @@ enum Templates {
         table.list{width:100%;border-collapse:collapse;background:#fff}table.list th,table.list td{padding:.4rem .5rem;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}
         table.list th a{color:#334e68}.empty{color:#829ab1}
         .filters{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end;margin:.5rem 0}.filters label{margin:0;font-size:.85rem}.filters input,.filters select{width:10rem}
-        .views a{margin-right:.75rem}.views a.current{font-weight:700}
+        .views a{margin-right:.75rem}.views a.current{font-weight:700}.views .saved button.link{color:#829ab1;margin-right:.75rem}.save-view{display:inline-block}.save-view summary{color:#1d4ed8;cursor:pointer}.save-view input{width:12rem}
         .grid{display:grid;grid-template-columns:repeat(2,1fr);gap:.5rem 1rem}.span2{grid-column:span 2}
         dt{color:#627d98;font-size:.85rem}dd{margin:0}
         .invalid input,.invalid select,.invalid textarea,td.invalid input{border-color:#b91c1c}.problem,.error{color:#b91c1c}
         .flash{background:#e3f8ff;padding:.5rem;border-radius:4px}
+        .warning{border-left:4px solid #f0b429}th.pick,td.pick{width:2rem}.hidden{position:absolute;left:-9999px}
+        .bulk{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;background:#fff;padding:.5rem;margin:.5rem 0;border-radius:4px}.bulk label{margin:0}.bulk select{width:10rem}
         .figures{display:flex;gap:1rem;flex-wrap:wrap;margin-bottom:1rem}.figure{background:#fff;padding:1rem;border-radius:8px;min-width:9rem;box-shadow:0 1px 3px #0001}
         .figure b{display:block;font-size:1.6rem;color:#102a43}.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}
         .messages{list-style:none;padding:0;margin:0}.messages li{padding:.3rem 0;border-bottom:1px solid #f0f4f8}

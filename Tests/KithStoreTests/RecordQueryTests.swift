@@ -199,4 +199,32 @@ extension RecordQueryTests {
         // FTS5 compares its index with the content table and fails on any difference.
         try store.checkSearchIndexes()
     }
+
+    @Test func duplicateRulesFindLikelyDuplicates() throws {
+        func found(_ entity: String, _ values: [String: Value], excluding: Int64? = nil) throws -> [[String]] {
+            try store.read(as: alice) { try $0.likelyDuplicates(entity, of: values, excluding: excluding) }.map(\.fields)
+        }
+        func names(_ values: [String: Value]) throws -> [String] {
+            try store.read(as: alice) { transaction in
+                try transaction.likelyDuplicates("account", of: values).map { try transaction.get("account", id: $0.id, access: .unrestricted)?["name"].description ?? "" }
+            }
+        }
+        // similar: case, spaces and punctuation ignored, and one name inside the other.
+        #expect(try names(["name": "beta-logistics"]) == ["Beta Logistics"])
+        #expect(try names(["name": "Gamma 上海"]) == ["Gamma 上海贸易"])
+        #expect(try names(["name": "Acme 华为 Trading Co., Ltd."]) == ["Acme 华为 Trading"])
+        #expect(try names(["name": "Zeta"]).isEmpty)
+        #expect(try names(["name": "%"]).isEmpty)  // LIKE's wildcards are plain characters
+        // Phones compare by digits whatever the punctuation; a record is not its own duplicate.
+        let phoned = try store.create("account", ["name": "Omega", "phone": "+86 21-6123 4567"], as: alice, access: .unrestricted)
+        #expect(try found("account", ["name": "Other", "phone": "8621 61234567"]) == [["phone"]])
+        #expect(try found("account", ["name": "Omega", "phone": "862161234567"]) == [["name", "phone"]])
+        #expect(try found("account", ["name": "Omega", "phone": "862161234567"], excluding: phoned.id).isEmpty)
+        // Two fields: both must match; a rule whose fields are not all given does not apply.
+        let beta = try store.query(RecordQuery(entity: "account", search: "Beta"), as: alice, access: .unrestricted).records[0].id
+        _ = try store.create("person", ["name": "Li Lei", "account": .integer(beta)], as: alice, access: .unrestricted)
+        #expect(try found("person", ["name": "Li Lei", "account": .integer(beta)]) == [["name", "account"]])
+        #expect(try found("person", ["name": "Li Lei", "account": .integer(beta + 1)]).isEmpty)
+        #expect(try found("person", ["name": "Li Lei"]).isEmpty)
+    }
 }

@@ -106,6 +106,113 @@ import Testing
         #expect(try await server.request("POST", "/login", form: [("login", "rep"), ("password", "x")]).status == 403)
     }
 
+    @Test func listPagesTransferShareAndExportTheTickedRecords() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let colleague = try server.user("colleague", roles: ["sales_rep"], department: "East", password: "Colleague-pass-1")
+        var ids: [Int] = []
+        for name in ["Alpha Co", "Beta Co", "Gamma Co"] {
+            ids.append(try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "\#(name)"}"#).object["id"] as? Int ?? 0)
+        }
+        let theirs = try await server.request("POST", "/api/v1/customer", token: colleague, json: #"{"name": "Delta Co"}"#).object["id"] as? Int ?? 0
+        let colleagueID = try #require(try server.engine.read(as: .system) { try $0.user(login: "colleague")?.id })
+
+        let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        let list = try await server.request("GET", "/e/customer", cookies: session)
+        #expect(list.body.contains(#"<input type="checkbox" name="id" value="\#(ids[0])" form="bulk">"#))
+        #expect(list.body.contains(#"action="/e/customer/bulk""#))
+        let token = Self.csrf(in: list.body)
+
+        // Export of the ticked rows only, for a role that may export: not the rep's, the manager's.
+        #expect(!list.body.contains(#"value="export""#))
+        let forbidden = try await server.request("POST", "/e/customer/bulk", form: [("_csrf", token), ("action", "export"), ("id", "\(ids[0])")], cookies: session)
+        #expect(forbidden.status == 403)
+        _ = try server.user("boss", roles: ["sales_manager"], department: "East", password: "Boss-pass-1")
+        let bossSession = try await Self.signIn(server, "boss", "Boss-pass-1")
+        let bossList = try await server.request("GET", "/e/customer", cookies: bossSession)
+        #expect(bossList.body.contains(#"value="export""#))
+        let exported = try await server.request(
+            "POST", "/e/customer/bulk", form: [("_csrf", Self.csrf(in: bossList.body)), ("action", "export"), ("id", "\(ids[0])"), ("id", "\(ids[2])")],
+            cookies: bossSession)
+        #expect(exported.status == 200 && exported.header("content-type")?.hasPrefix("text/csv") == true)
+        #expect(exported.body.contains("Alpha Co") && exported.body.contains("Gamma Co") && !exported.body.contains("Beta Co"))
+
+        // Sharing two with the colleague: they now read them, and not the third.
+        let shared = try await server.request(
+            "POST", "/e/customer/bulk",
+            form: [("_csrf", token), ("action", "share"), ("target", "u\(colleagueID)"), ("id", "\(ids[0])"), ("id", "\(ids[1])"), ("back", "/e/customer?q=Co")],
+            cookies: session)
+        #expect(shared.status == 200 && shared.body.contains("Records shared: 2") && shared.body.contains(#"href="/e/customer?q=Co""#))
+        #expect(try await server.request("GET", "/api/v1/customer/\(ids[0])", token: colleague).status == 200)
+        #expect(try await server.request("GET", "/api/v1/customer/\(ids[2])", token: colleague).status == 404)
+
+        // One record the rep may not change (the colleague's): nothing is transferred, and the refusal names it.
+        let refused = try await server.request(
+            "POST", "/e/customer/bulk",
+            form: [("_csrf", token), ("action", "transfer"), ("user", "\(colleagueID)"), ("id", "\(ids[2])"), ("id", "\(theirs)"), ("back", "https://evil.example/")],
+            cookies: session)
+        #expect(refused.status == 404 && refused.body.contains("#\(theirs)"))
+        #expect(try await server.request("GET", "/api/v1/customer/\(ids[2])", token: rep).object["owner"] as? Int != Int(colleagueID))
+
+        let moved = try await server.request(
+            "POST", "/e/customer/bulk",
+            form: [("_csrf", token), ("action", "transfer"), ("user", "\(colleagueID)"), ("id", "\(ids[2])"), ("back", "https://evil.example/")],
+            cookies: session)
+        #expect(moved.status == 200 && moved.body.contains("Records transferred: 1") && moved.body.contains(#"href="/e/customer""#))
+        #expect(!moved.body.contains("evil.example"))
+        #expect(try await server.request("GET", "/api/v1/customer/\(ids[2])", token: colleague).object["owner"] as? Int == Int(colleagueID))
+
+        // A saved personal view: the list's search and sort under a name, for this user only.
+        let savedView = try await server.request(
+            "POST", "/e/customer/views", form: [("_csrf", token), ("name", "My A <list>"), ("query", "q=Alpha&sort=-name&cursor=abc")], cookies: session)
+        #expect(savedView.status == 302 && savedView.header("location") == "/e/customer?q=Alpha&sort=-name")
+        let withView = try await server.request("GET", "/e/customer?q=Alpha&sort=-name", cookies: session)
+        #expect(withView.body.contains(#"<a href="/e/customer?q=Alpha&amp;sort=-name" class="current">My A &lt;list&gt;</a>"#))
+        #expect(!(try await server.request("GET", "/e/customer", cookies: bossSession)).body.contains("My A &lt;list&gt;"))
+        let viewID = try #require(withView.body.range(of: #"/e/customer/views/(\d+)/delete"#, options: .regularExpression).map {
+            String(withView.body[$0].dropFirst("/e/customer/views/".count).prefix { $0.isNumber })
+        })
+        let bossToken = Self.csrf(in: bossList.body)
+        #expect(try await server.request("POST", "/e/customer/views/\(viewID)/delete", form: [("_csrf", bossToken)], cookies: bossSession).status == 404)
+        #expect(try await server.request("POST", "/e/customer/views/\(viewID)/delete", form: [("_csrf", token)], cookies: session).status == 302)
+        #expect(!(try await server.request("GET", "/e/customer", cookies: session)).body.contains("My A &lt;list&gt;"))
+        #expect(try await server.request("POST", "/e/customer/views", form: [("_csrf", token), ("name", " "), ("query", "q=x")], cookies: session).status == 400)
+
+        // Nothing ticked, or no token: refused.
+        #expect(try await server.request("POST", "/e/customer/bulk", form: [("_csrf", token), ("action", "share")], cookies: session).status == 400)
+        #expect(try await server.request("POST", "/e/customer/bulk", form: [("action", "export"), ("id", "\(ids[0])")], cookies: session).status == 403)
+    }
+
+    @Test func newRecordsThatLookLikeStoredOnesAreShownBeforeSaving() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        _ = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let colleague = try server.user("colleague", roles: ["sales_rep"], department: "East")
+        let mine = try await server.request("POST", "/api/v1/customer", token: colleague, json: #"{"name": "Hengtong Machinery Co.", "phone": "021-6123-4567"}"#)
+        #expect(mine.status == 201)
+
+        let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        let form = try await server.request("GET", "/e/customer/new", cookies: session)
+        let token = Self.csrf(in: form.body)
+        // The colleague's customer (by its normalized name): not readable, so only whose it is.
+        let warned = try await server.request("POST", "/e/customer", form: [("_csrf", token), ("name", "hengtong machinery co")], cookies: session)
+        #expect(warned.status == 200)
+        #expect(warned.body.contains("This may already exist") && warned.body.contains("A record you cannot open"))
+        #expect(!warned.body.contains("Hengtong Machinery Co.<") && warned.body.contains(#"name="_duplicates" value="ok""#))
+        #expect(warned.body.contains(#"value="hengtong machinery co""#))
+        #expect(try await server.request("GET", "/api/v1/customer?q=hengtong", token: colleague).object["total"] as? Int == 1)
+        // Saving again creates it.
+        let saved = try await server.request(
+            "POST", "/e/customer", form: [("_csrf", token), ("name", "hengtong machinery co"), ("_duplicates", "ok")], cookies: session)
+        #expect(saved.status == 302)
+        // A phone in another spelling matches too; the rep's own record is a link.
+        let second = try await server.request("POST", "/e/customer", form: [("_csrf", token), ("name", "Fresh Name"), ("phone", "(021) 61234567")], cookies: session)
+        #expect(second.status == 200 && second.body.contains("A record you cannot open"))
+        let own = try await server.request("POST", "/e/customer", form: [("_csrf", token), ("name", "Hengtong Machinery Co")], cookies: session)
+        #expect(own.body.contains(#">hengtong machinery co</a>"#))
+    }
+
     @Test func managerApprovesAnExpenseInThePages() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }

@@ -144,12 +144,24 @@ def run(base):
         # Sort by clicking a header (two customers of this rep's now).
         driver.get(base + "/e/customer")
         follow(driver, driver.find_elements(By.CSS_SELECTOR, "table.list th a")[0])
-        first = [row.find_elements(By.TAG_NAME, "td")[0].text for row in driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
+        first = [row.find_elements(By.CSS_SELECTOR, "td:not(.pick)")[0].text for row in driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
         follow(driver, driver.find_elements(By.CSS_SELECTOR, "table.list th a")[0])
-        second = [row.find_elements(By.TAG_NAME, "td")[0].text for row in driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
-        check(len(first) > 1 and first == sorted(first) and second == sorted(second, reverse=True),
+        second = [row.find_elements(By.CSS_SELECTOR, "td:not(.pick)")[0].text for row in driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
+        check(len(first) > 1 and all(first) and first == sorted(first) and second == sorted(second, reverse=True),
               "clicking a header sorts up, then down (%s, %s)" % (first, second))
         shot(driver, "customer-list")
+
+        # Bulk: tick both customers and share them with the manager.
+        for box in driver.find_elements(By.CSS_SELECTOR, "table.list td.pick input[type=checkbox]"):
+            box.click()
+        target = driver.find_element(By.CSS_SELECTOR, "form.bulk select[name=target]")
+        manager = [option for option in target.find_elements(By.TAG_NAME, "option") if "manager" in option.text.lower()]
+        if manager:
+            manager[0].click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form.bulk button[value=share]"))
+        check("Records shared: 2" in driver.page_source, "ticked rows are shared in one go")
+        follow(driver, driver.find_element(By.LINK_TEXT, "Back"))
+        check("/e/customer" in driver.current_url, "and back to the list")
 
         # A form without its CSRF token is refused.
         driver.get(base + "/e/customer/new")

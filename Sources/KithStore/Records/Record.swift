@@ -129,4 +129,11 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         problems.isEmpty ? message : message + ": " + problems.map(\.description).joined(separator: "; ")
     }
+
+    /// The same error with the record it is about named first (for work on several records).
+    public func naming(record id: Int64) -> RecordError {
+        var named = self
+        named.message = "#\(id): " + message
+        return named
+    }
 }

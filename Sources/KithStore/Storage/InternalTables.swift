@@ -58,6 +58,9 @@ enum InternalTables {
                     id INTEGER PRIMARY KEY, schedule TEXT NOT NULL, slot TEXT NOT NULL, started_at TEXT NOT NULL,
                     finished_at TEXT, outcome TEXT NOT NULL, error TEXT, UNIQUE (schedule, slot));
                 CREATE INDEX IF NOT EXISTS kith_schedule_run__schedule ON kith_schedule_run (schedule, id);
+                CREATE TABLE IF NOT EXISTS kith_saved_view (
+                    id INTEGER PRIMARY KEY, user INTEGER NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL,
+                    query TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (user, entity, name));
                 """)
     }
 

@@ -133,6 +133,21 @@ extension StorageLayout {
             let key = Array((equalities + sorts).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.prefix(4))
             let orderable = key.filter { name in columns.contains { $0.name == name && $0.fieldType != FieldType.multienum.rawValue } }
             if !orderable.isEmpty { add(orderable) }
+            // The view's count as a manager or a rep: seeks by department (and owner) within the
+            // equalities instead of checking every entry of the view's index.
+            let scoped = equalities.filter { name in columns.contains { $0.name == name && $0.fieldType != FieldType.multienum.rawValue } }
+            if entity.ownership == .user, !scoped.isEmpty, !scoped.contains("owner"), !scoped.contains("department") {
+                add(scoped + ["department", "owner"])
+            }
+        }
+        // Owned entities: every index also holds the owner and department, so a scoped count or a
+        // scoped page checks the user's scope in the index, without reading the rows it leaves out.
+        if entity.ownership == .user {
+            indexes = indexes.map { index in
+                guard !index.isUnique else { return index }
+                let columns = index.columns + ["owner", "department"].filter { !index.columns.contains($0) }
+                return Index(name: "ix_" + entity.name + "__" + columns.joined(separator: "__"), columns: columns, isUnique: false)
+            }.reduce(into: []) { kept, index in if !kept.contains(index) { kept.append(index) } }
         }
         // An index whose columns begin another index serves no query the longer one does not.
         indexes = indexes.filter { index in

@@ -1,0 +1,107 @@
+import GRDB
+import KithSchema
+
+/// A record that one of the entity's `<duplicate>` rules says looks like a new one.
+public struct DuplicateCandidate: Sendable, Equatable {
+    public let id: Int64
+    public let owner: Int64?
+    /// The fields of the rule that matched.
+    public let fields: [String]
+}
+
+extension RecordTransaction {
+    /// Stored records that look like `values` by the entity's duplicate rules (新建查重): every field
+    /// of a rule must match, as the rule's `match` says. `exact` compares the text as stored;
+    /// `normalized` ignores letter case, spaces and punctuation; `similar` also accepts one value
+    /// containing the other. Phone numbers always compare by their digits. Access is not applied:
+    /// the caller decides what the user may learn about each candidate.
+    public func likelyDuplicates(_ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10)
+        throws(RecordError) -> [DuplicateCandidate]
+    {
+        let (entity, table) = try self.entity(entityName)
+        var found: [DuplicateCandidate] = []
+        for rule in entity.duplicateRules {
+            var conditions: [String] = []
+            var arguments: [DatabaseValue] = []
+            for name in rule.fields {
+                guard let field = entity.field(name), let stored = table.column(name), let value = values[name], !value.isEmpty else { break }
+                let column = "r." + SQL.quote(name)
+                guard let text = value.text, field.type.isString else {
+                    conditions.append("\(column) = ?")  // numbers, dates, references: the same value
+                    arguments.append(ColumnCodec(stored).encode(value))
+                    continue
+                }
+                if field.type == .phone {
+                    let digits = String(text.filter(\.isASCIIDigit))
+                    guard digits.count >= 5 else { break }
+                    conditions.append("\(Self.stripped(column, Self.phonePunctuation)) = ?")
+                    arguments.append(digits.databaseValue)
+                    continue
+                }
+                switch rule.match {
+                case .exact:
+                    guard !text.isEmpty else { break }
+                    conditions.append("\(column) = ?")
+                    arguments.append(text.databaseValue)
+                case .normalized, .similar:
+                    let normalized = Self.normalized(text)
+                    guard normalized.count >= (rule.match == .similar ? 2 : 1) else { break }
+                    let expression = "lower(\(Self.stripped(column, Self.punctuation)))"
+                    if rule.match == .normalized {
+                        conditions.append("\(expression) = ?")
+                        arguments.append(normalized.databaseValue)
+                    } else {
+                        // Either contains the other (stored values of one letter are ignored).
+                        conditions.append(
+                            "(\(expression) LIKE ? ESCAPE '\\' OR (length(\(expression)) > 1 AND ? LIKE '%' || \(expression) || '%'))")
+                        let escaped = normalized.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                            .replacingOccurrences(of: "_", with: "\\_")
+                        arguments.append("%\(escaped)%".databaseValue)
+                        arguments.append(normalized.databaseValue)
+                    }
+                }
+            }
+            // A rule applies only when the new record has every one of its fields.
+            guard conditions.count == rule.fields.count, !conditions.isEmpty else { continue }
+            if let id {
+                conditions.append("r.id <> ?")
+                arguments.append(id.databaseValue)
+            }
+            let owner = table.column("owner") != nil ? "r.\"owner\"" : "NULL"
+            let sql = "SELECT r.id, \(owner) FROM \(SQL.quote(table.name)) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id LIMIT ?"
+            arguments.append(limit.databaseValue)
+            let rows = try storage(entityName) { try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) }
+            for row in rows {
+                let candidate: Int64 = row[0]
+                if let index = found.firstIndex(where: { $0.id == candidate }) {
+                    found[index] = DuplicateCandidate(id: candidate, owner: found[index].owner, fields: found[index].fields + rule.fields)
+                } else if found.count < limit {
+                    found.append(DuplicateCandidate(id: candidate, owner: row[1], fields: rule.fields))
+                }
+            }
+        }
+        return found
+    }
+
+    static let phonePunctuation: [String] = [" ", "-", "(", ")", "+", ".", "/"]
+    static let punctuation: [String] = [" ", "\u{3000}", "-", "_", ".", ",", "(", ")", "（", "）", "·", "'", "\"", "&", "/"]
+
+    /// `column` with each of `characters` removed, in SQL.
+    static func stripped(_ column: String, _ characters: [String]) -> String {
+        characters.reduce(column) { expression, character in
+            "replace(\(expression), '\(character.replacingOccurrences(of: "'", with: "''"))', '')"
+        }
+    }
+
+    /// The text as the `normalized` SQL expression sees it: punctuation and spaces removed, ASCII
+    /// letters in lower case (SQLite's `lower` changes nothing else).
+    static func normalized(_ text: String) -> String {
+        var result = text
+        for character in punctuation { result = result.replacingOccurrences(of: character, with: "") }
+        return String(result.map { $0.isASCII ? Character($0.lowercased()) : $0 })
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}
