@@ -115,10 +115,16 @@ struct Display {
                     return item
                 }
             }
-            item["isInput"] = true  // too many to list: the record's id (search its list page)
+            // Too many to list: the record's title, typed (a lookup suggests titles with JavaScript).
+            item["isInput"] = true
             item["inputType"] = "text"
             item["value"] = text
-            item["hint"] = "#id"
+            if field.type == .ref, let target = field.target.flatMap({ schema.entity($0) }) {
+                item["lookup"] = "/e/\(target.name)/lookup"
+                if case .value(.integer(let id)) = value, let record = try transaction.get(target.name, id: id, access: try access(target.name)) {
+                    item["value"] = title(target, record)
+                }
+            }
         default:
             item["isInput"] = true
             item["value"] = text

@@ -363,6 +363,19 @@ extension Pages {
             outcome = .success(
                 try engine.write(as: page.user.actor) { transaction -> Record in
                     let access = try engine.access(entity.name, for: page.user, in: transaction)
+                    var values = values
+                    var lines = lines
+                    var problems: [FieldProblem] = []
+                    try resolveTitles(entity, &values, problemKey: { $0 }, problems: &problems, user: page.user, in: transaction)
+                    for (detail, rows) in lines {
+                        guard let detailEntity = schema.entity(detail) else { continue }
+                        for index in rows.indices {
+                            try resolveTitles(
+                                detailEntity, &lines[detail]![index], problemKey: { "\(detail)[\(index)].\($0)" }, problems: &problems,
+                                user: page.user, in: transaction)
+                        }
+                    }
+                    if !problems.isEmpty { throw RecordError(.invalid, entity: entity.name, "some references were not found", problems: problems) }
                     if let id {
                         return try transaction.update(
                             entity.name, id: id, values, lines: lines.isEmpty ? nil : lines, expectedVersion: version, access: access)
@@ -532,6 +545,52 @@ extension Pages {
         values["text"] = "\(done) \(ids.count)"
         values["back"] = back
         return html(templates.render(values, withTemplate: "message") ?? "")
+    }
+
+    /// Suggestions for a reference field: up to 20 titles containing `q` among the records the
+    /// user may read, as JSON `[{"id": 1, "title": "..."}]`.
+    func lookup(_ page: PageRequest) throws -> Response {
+        let entity = try page.entity()
+        let text = QueryItems(page.request.uri.query).first("q") ?? ""
+        guard entity.titleField != "id", !text.isEmpty else { return .json(.array([])) }
+        let records = try engine.read(as: page.user.actor) { transaction in
+            try transaction.query(
+                RecordQuery(
+                    entity: entity.name, filter: .condition(field: entity.titleField, op: .contains, values: [.text(text)]),
+                    sort: [.init(entity.titleField)], limit: 20),
+                access: try engine.access(entity.name, for: page.user, in: transaction)
+            ).records
+        }
+        return .json(.array(records.map { .object([("id", .integer($0.id)), ("title", .string($0[entity.titleField].description))]) }))
+    }
+
+    /// Reference fields typed as a title (the lookup input, or without JavaScript): the record of
+    /// that title among those the user may read, or a problem next to the field. "#12" is record 12.
+    func resolveTitles(
+        _ entity: Entity, _ values: inout [String: Value], problemKey: (String) -> String, problems: inout [FieldProblem],
+        user: DirectoryUser, in transaction: RecordTransaction
+    ) throws(RecordError) {
+        for field in entity.fields where field.type == .ref {
+            guard case .text(let text)? = values[field.name], Int64(text) == nil, let target = field.target.flatMap({ schema.entity($0) }) else {
+                continue
+            }
+            if let hash = text.lastIndex(of: "#"), let id = Int64(text[text.index(after: hash)...]) {
+                values[field.name] = .integer(id)
+                continue
+            }
+            let matches =
+                target.titleField == "id"
+                ? []
+                : try transaction.query(
+                    RecordQuery(entity: target.name, filter: .condition(field: target.titleField, op: .eq, values: [.text(text)]), limit: 2),
+                    access: try engine.access(target.name, for: user, in: transaction)
+                ).records
+            switch matches.count {
+            case 1: values[field.name] = .integer(matches[0].id)
+            case 0: problems.append(FieldProblem(field: problemKey(field.name), message: "no record is called '\(text)'"))
+            default: problems.append(FieldProblem(field: problemKey(field.name), message: "several records are called '\(text)': type '#' and the id"))
+            }
+        }
     }
 
     /// Saves the list's current filters, search and sort as one of the user's views.

@@ -65,6 +65,12 @@ struct Pages: Sendable {
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                 body: .init(byteBuffer: ByteBuffer(string: Templates.css)))
         }
+        router.get("static/kith.js") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Templates.script)))
+        }
+        router.get("e/:entity/lookup") { request, context in try await page(request, context) { try lookup($0) } }
         router.get("login") { request, context in loginPage(request, context, error: nil, login: "") }
         router.post("login") { request, context in try await signIn(request, context) }
         router.get("lang/:language") { request, context in

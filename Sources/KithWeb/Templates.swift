@@ -18,7 +18,7 @@ enum Templates {
     static let layout = """
         <!DOCTYPE html>
         <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{title}} · Kith</title><link rel="stylesheet" href="/static/kith.css"></head>
+        <title>{{title}} · Kith</title><link rel="stylesheet" href="/static/kith.css"><script src="/static/kith.js" defer></script></head>
         <body>
         {{#user}}
         <header class="top"><a class="brand" href="/">Kith</a>
@@ -102,11 +102,11 @@ enum Templates {
         {{#isTextarea}}<textarea id="f-{{name}}" name="{{name}}" maxlength="{{maxLength}}">{{value}}</textarea>{{/isTextarea}}
         {{#isSelect}}<select id="f-{{name}}" name="{{name}}"{{#multiple}} multiple{{/multiple}}><option value=""></option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
         {{#isCheckbox}}<input type="hidden" name="{{name}}" value="false"><input id="f-{{name}}" type="checkbox" name="{{name}}" value="true"{{#checked}} checked{{/checked}}>{{/isCheckbox}}
-        {{#isInput}}<input id="f-{{name}}" name="{{name}}" type="{{inputType}}" value="{{value}}"{{#maxLength}} maxlength="{{.}}"{{/maxLength}}{{#step}} step="{{.}}"{{/step}}{{#readonly}} readonly{{/readonly}}>{{/isInput}}
+        {{#isInput}}<input id="f-{{name}}" name="{{name}}" type="{{inputType}}" value="{{value}}"{{#maxLength}} maxlength="{{.}}"{{/maxLength}}{{#step}} step="{{.}}"{{/step}}{{#readonly}} readonly{{/readonly}}{{#lookup}} list="dl-{{name}}" data-lookup="{{.}}" autocomplete="off"{{/lookup}}>{{#lookup}}<datalist id="dl-{{name}}"></datalist>{{/lookup}}{{/isInput}}
         {{#hint}}<small>{{.}}</small>{{/hint}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</div>{{/fields}}
         </div></fieldset>{{/sections}}
         {{#lines}}<fieldset><legend>{{label}}</legend><table class="lines"><thead><tr>{{#columns}}<th>{{label}}</th>{{/columns}}<th>{{t.remove}}</th></tr></thead><tbody>
-        {{#rows}}<tr>{{#id}}<input type="hidden" name="{{prefix}}.id" value="{{.}}">{{/id}}{{#cells}}<td{{#problem}} class="invalid"{{/problem}}>{{#isSelect}}<select name="{{name}}"><option value=""></option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}{{^isSelect}}<input name="{{name}}" value="{{value}}" type="{{inputType}}">{{/isSelect}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</td>{{/cells}}<td><input type="checkbox" name="{{prefix}}._remove" value="1"></td></tr>{{/rows}}
+        {{#rows}}<tr>{{#id}}<input type="hidden" name="{{prefix}}.id" value="{{.}}">{{/id}}{{#cells}}<td{{#problem}} class="invalid"{{/problem}}>{{#isSelect}}<select name="{{name}}"><option value=""></option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}{{^isSelect}}<input name="{{name}}" value="{{value}}" type="{{inputType}}"{{#lookup}} list="dl-{{name}}" data-lookup="{{.}}" autocomplete="off"{{/lookup}}>{{#lookup}}<datalist id="dl-{{name}}"></datalist>{{/lookup}}{{/isSelect}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</td>{{/cells}}<td><input type="checkbox" name="{{prefix}}._remove" value="1"></td></tr>{{/rows}}
         </tbody></table></fieldset>{{/lines}}
         <p><button>{{t.save}}</button> <a href="{{cancel}}">{{t.cancel}}</a></p></form>
         {{/body}}{{/layout}}
@@ -232,5 +232,29 @@ enum Templates {
         table.calendar{width:100%;border-collapse:collapse;background:#fff;table-layout:fixed}table.calendar td{vertical-align:top;height:6rem;border:1px solid #e4e7eb;padding:.25rem;font-size:.8rem}
         table.calendar td.today{background:#e3f8ff}table.calendar ul{list-style:none;margin:0;padding:0}
         @media (max-width:700px){.grid{grid-template-columns:1fr}.span2{grid-column:span 1}table.list{font-size:.85rem}}
+        """
+
+    /// Progressive enhancement only: every page works without it.
+    static let script = """
+        // Reference fields with many records: suggest titles as the user types.
+        document.querySelectorAll("input[data-lookup]").forEach(function (input) {
+          var timer;
+          input.addEventListener("input", function () {
+            clearTimeout(timer);
+            timer = setTimeout(function () {
+              if (!input.value) return;
+              fetch(input.dataset.lookup + "?q=" + encodeURIComponent(input.value), { credentials: "same-origin" })
+                .then(function (response) { return response.ok ? response.json() : []; })
+                .then(function (items) {
+                  var list = document.getElementById(input.getAttribute("list"));
+                  list.replaceChildren.apply(list, items.map(function (item) {
+                    var option = document.createElement("option");
+                    option.value = item.title;
+                    return option;
+                  }));
+                });
+            }, 200);
+          });
+        });
         """
 }

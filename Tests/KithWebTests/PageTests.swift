@@ -213,6 +213,48 @@ import Testing
         #expect(own.body.contains(#">hengtong machinery co</a>"#))
     }
 
+    @Test func referenceFieldsWithManyRecordsTakeATitle() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let token = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let colleague = try server.user("colleague", roles: ["sales_rep"], department: "East")
+        // More customers than a select lists: the contact form's customer becomes a title input.
+        let repID = try #require(try server.engine.read(as: .system) { try $0.user(login: "rep")?.id })
+        try server.engine.store.write(as: .system) { transaction in
+            for index in 0..<205 { _ = try transaction.createID("customer", ["name": .text("Bulk Customer \(index)"), "owner": .integer(repID)]) }
+        }
+        _ = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Twin Co"}"#)
+        let twin = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Twin Co"}"#).object["id"] as? Int ?? 0
+        _ = try await server.request("POST", "/api/v1/customer", token: colleague, json: #"{"name": "Hidden Bulk Customer"}"#)
+
+        let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        let form = try await server.request("GET", "/e/contact/new", cookies: session)
+        #expect(form.body.contains(#"data-lookup="/e/customer/lookup""#))
+        let csrf = Self.csrf(in: form.body)
+        // Suggestions: titles containing the text, only of records the rep may read.
+        let suggested = try await server.request("GET", "/e/customer/lookup?q=Bulk%20Customer%2020", cookies: session)
+        #expect(suggested.header("content-type")?.hasPrefix("application/json") == true)
+        let items = try JSONSerialization.jsonObject(with: Data(suggested.body.utf8)) as? [[String: Any]] ?? []
+        let titles = items.compactMap { $0["title"] as? String }
+        #expect(titles == ["Bulk Customer 20"] + (0..<5).map { "Bulk Customer 20\($0)" })
+        #expect(!(try await server.request("GET", "/e/customer/lookup?q=Hidden", cookies: session)).body.contains("Hidden"))
+
+        // Saved by title; an unknown, an ambiguous or an unreadable title is a problem next to the field.
+        let saved = try await server.request("POST", "/e/contact", form: [("_csrf", csrf), ("name", "Zhang Wei"), ("customer", "Bulk Customer 7")], cookies: session)
+        #expect(saved.status == 302)
+        let contact = try #require(saved.header("location"))
+        let edit = try await server.request("GET", contact + "/edit", cookies: session)
+        #expect(edit.body.contains(#"value="Bulk Customer 7""#))
+        for (typed, problem) in [("Nobody Co", "no record is called"), ("Twin Co", "several records are called"), ("Hidden Bulk Customer", "no record is called")] {
+            let refused = try await server.request("POST", "/e/contact", form: [("_csrf", csrf), ("name", "Li Na"), ("customer", typed)], cookies: session)
+            #expect(refused.status == 422 && refused.body.contains(problem), "\(typed)")
+        }
+        let byID = try await server.request("POST", "/e/contact", form: [("_csrf", csrf), ("name", "Li Na"), ("customer", "Twin Co #\(twin)")], cookies: session)
+        #expect(byID.status == 302)
+        let made = try await server.request("GET", try #require(byID.header("location")) + "/edit", cookies: session)
+        #expect(made.body.contains(#"value="Twin Co""#))
+    }
+
     @Test func managerApprovesAnExpenseInThePages() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
