@@ -47,6 +47,18 @@ extension Engine {
         tokenCache.forgetAll()
     }
 
+    /// Moves a user to a department and under a manager (names and logins; nil clears). Logged.
+    public func setPlacement(login: String, department: String?, manager: String?, by actor: DirectoryUser? = nil) throws(RecordError) {
+        try write(as: .system) { transaction in
+            guard let user = try transaction.user(login: login) else { throw RecordError(.notFound, entity: "user", "there is no user '\(login)'") }
+            try transaction.setPlacement(
+                user.id, department: try transaction.departmentID(named: department), manager: try transaction.userID(login: manager))
+            try transaction.logEvent(
+                "user-moved", user: actor?.id, login: actor?.login ?? "kith", detail: "\(login): \(department ?? "-"), manager \(manager ?? "-")")
+        }
+        tokenCache.forgetAll()
+    }
+
     /// Sets a user's password (stored as a bcrypt hash). Logged, without the password.
     public func setPassword(login: String, password: String, by actor: DirectoryUser? = nil) throws(RecordError) {
         let hash = Bcrypt.hash(password, cost: Self.passwordCost)

@@ -7,7 +7,9 @@ public import KithStore
 /// process so that each request does not pay for bcrypt.
 extension Engine {
     /// Creates a token for the user with this login and returns it: the only time it is shown.
-    public func createToken(for login: String, name: String = "") throws(RecordError) -> String {
+    public func createToken(for login: String, name: String = "", by actor: DirectoryUser? = nil, source: String = "cli") throws(RecordError)
+        -> String
+    {
         let secret = Self.randomSecret()
         let hash = Bcrypt.hash(secret, cost: Self.tokenCost)
         let id = try write(as: .system) { transaction in
@@ -15,7 +17,8 @@ extension Engine {
                 throw RecordError(.invalid, entity: "token", "there is no active user '\(login)'")
             }
             let id = try transaction.addToken(user: user.id, name: name, secretHash: hash)
-            try transaction.logEvent("token-created", user: user.id, login: user.login, source: "cli", detail: "token #\(id)")
+            try transaction.logEvent(
+                "token-created", user: actor?.id ?? user.id, login: actor?.login ?? user.login, source: source, detail: "token #\(id) for \(user.login)")
             return id
         }
         return "kith_\(id)_\(secret)"
@@ -45,8 +48,11 @@ extension Engine {
     }
 
     /// Revokes a token: it stops working at once.
-    public func revokeToken(_ id: Int64) throws(RecordError) {
-        try write(as: .system) { try $0.revokeToken(id) }
+    public func revokeToken(_ id: Int64, by actor: DirectoryUser? = nil) throws(RecordError) {
+        try write(as: .system) { transaction in
+            try transaction.revokeToken(id)
+            try transaction.logEvent("token-revoked", user: actor?.id, login: actor?.login ?? "kith", detail: "token #\(id)")
+        }
         tokenCache.forgetAll()
     }
 

@@ -119,37 +119,4 @@ extension Pages {
         if let entity = message.entity, let id = message.recordID { item["link"] = "/e/\(entity)/\(id)" }
         return item
     }
-
-    func admin(_ page: PageRequest) throws -> Response {
-        guard page.user.roles.contains(Role.administrator) else {
-            try? engine.store.write(as: .system) {
-                try $0.logEvent("permission-denied", user: page.user.id, login: page.user.login, source: page.context.source, detail: "admin pages")
-            }
-            throw Problem(.forbidden, page.texts["forbidden"] ?? "")
-        }
-        let values = try engine.read(as: page.user.actor) { transaction -> [String: Any] in
-            let users = try transaction.allUsers()
-            var departments: [Int64: String] = [:]
-            for user in users { if let id = user.departmentID, let department = try transaction.department(id: id) { departments[id] = department.name } }
-            return [
-                "title": page.texts["admin"] ?? "",
-                "users": users.map {
-                    ["login": $0.login, "name": $0.name, "roles": $0.roles.joined(separator: ", "), "department": $0.departmentID.flatMap { departments[$0] } ?? "", "active": $0.isActive ? "✓" : "—"]
-                },
-                "events": try transaction.systemLog(limit: 100).map {
-                    ["at": $0.at.prefix(19).replacingOccurrences(of: "T", with: " "), "kind": $0.kind, "login": $0.login ?? "", "source": $0.source ?? "", "detail": $0.detail]
-                },
-                "rules": "\(engine.rules.pool.states) ready Lua states, \(engine.rules.pool.bytes / 1024) KB",
-                "schedules": try schema.schedules.map { schedule -> [String: Any] in
-                    let last = try transaction.scheduleRuns(schedule.name, limit: 1).first
-                    return [
-                        "name": schedule.labels.text(for: page.language, fallback: schedule.name), "cron": schedule.cron.text,
-                        "enabled": schedule.isEnabled ? "✓" : "—", "last": last.map { "\($0.startedAt.prefix(16)) \($0.outcome)" } ?? "",
-                        "error": last?.error ?? "",
-                    ]
-                },
-            ]
-        }
-        return render("admin", values, page: page)
-    }
 }

@@ -93,7 +93,7 @@ struct Pages: Sendable {
         router.post("inbox/read") { request, context in try await page(request, context) { try await markAllRead($0) } }
         router.get("approvals") { request, context in try await page(request, context) { try approvals($0) } }
         router.get("calendar") { request, context in try await page(request, context) { try calendar($0) } }
-        router.get("admin") { request, context in try await page(request, context) { try admin($0) } }
+        registerAdmin(on: router)
         router.get("reports") { request, context in try await page(request, context) { try reportIndex($0) } }
         router.get("reports/:name") { request, context in try await page(request, context) { try report($0) } }
         router.get("e/:entity") { request, context in try await page(request, context) { try list($0) } }

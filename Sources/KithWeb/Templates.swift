@@ -12,7 +12,7 @@ enum Templates {
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("workbench", workbench), ("list", list), ("form", form), ("record", record),
         ("inbox", inbox), ("approvals", approvals), ("message", message), ("admin", admin), ("report", report),
-        ("messageItem", messageItem), ("reports", reports), ("import", importPage), ("calendar", calendar),
+        ("messageItem", messageItem), ("adminUser", adminUser), ("reports", reports), ("import", importPage), ("calendar", calendar),
     ]
 
     static let layout = """
@@ -150,18 +150,48 @@ enum Templates {
         """
 
     static let message = """
-        {{<layout}}{{$body}}<h1>{{heading}}</h1><p>{{text}}</p><p><a href="{{back}}">{{t.back}}</a></p>{{/body}}{{/layout}}
+        {{<layout}}{{$body}}<h1>{{heading}}</h1><p class="message">{{text}}</p>{{#note}}<p><small>{{.}}</small></p>{{/note}}<p><a href="{{back}}">{{t.back}}</a></p>{{/body}}{{/layout}}
         """
 
     static let admin = """
         {{<layout}}{{$body}}<h1>{{t.admin}}</h1>
-        <section><h2>{{t.users}}</h2><table class="list"><thead><tr><th>Login</th><th>{{t.name}}</th><th>{{t.roles}}</th><th>{{t.department}}</th><th>{{t.active}}</th></tr></thead><tbody>
-        {{#users}}<tr><td>{{login}}</td><td>{{name}}</td><td>{{roles}}</td><td>{{department}}</td><td>{{active}}</td></tr>{{/users}}</tbody></table></section>
-        <section><h2>{{t.schedules}}</h2><table class="list"><tbody>{{#schedules}}<tr><td>{{name}}</td><td><code>{{cron}}</code></td><td>{{enabled}}</td><td>{{last}}</td><td class="error">{{error}}</td></tr>{{/schedules}}</tbody></table></section>
-        <section><h2>{{t.rules}}</h2><p>{{rules}}</p></section>
-        <section><h2>{{t.systemLog}}</h2><table class="list"><tbody>{{#events}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{login}}</td><td>{{source}}</td><td>{{detail}}</td></tr>{{/events}}</tbody></table></section>
+        <section id="users"><h2>{{t.users}}</h2><table class="list"><thead><tr><th>{{t.login}}</th><th>{{t.name}}</th><th>{{t.roles}}</th><th>{{t.department}}</th><th>{{t.active}}</th></tr></thead><tbody>
+        {{#users}}<tr><td><a href="/admin/users/{{login}}">{{login}}</a></td><td>{{name}}</td><td>{{roles}}</td><td>{{department}}</td><td>{{active}}</td></tr>{{/users}}</tbody></table>
+        <details><summary>{{t.addUser}}</summary><form method="post" action="/admin/users" class="record"><input type="hidden" name="_csrf" value="{{csrf}}"><div class="grid">
+        <label>{{t.login}} *<input name="login" required maxlength="60"></label><label>{{t.name}}<input name="name" maxlength="100"></label>
+        <label>Email<input name="email" type="email"></label><label>{{t.password}} *<input name="password" type="password" minlength="8" required autocomplete="new-password"></label>
+        <label>{{t.department}}<select name="department"><option value=""></option>{{#departmentChoices}}<option>{{name}}</option>{{/departmentChoices}}</select></label>
+        <label>{{t.manager}}<select name="manager"><option value=""></option>{{#userChoices}}<option value="{{login}}">{{name}} ({{login}})</option>{{/userChoices}}</select></label>
+        <fieldset class="span2"><legend>{{t.roles}}</legend>{{#roleChoices}}<label class="check"><input type="checkbox" name="role" value="{{name}}"> {{name}}</label>{{/roleChoices}}</fieldset>
+        </div><button>{{t.addUser}}</button></form></details></section>
+        <section id="departments"><h2>{{t.departments}}</h2><ul class="tree">{{#departments}}<li>{{indent}}{{name}} <small>{{people}} · {{head}}</small></li>{{/departments}}</ul>
+        <details><summary>{{t.addDepartment}}</summary><form method="post" action="/admin/departments" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <input name="name" required maxlength="100" placeholder="{{t.name}}"><select name="parent"><option value="">{{t.topLevel}}</option>{{#departmentChoices}}<option>{{name}}</option>{{/departmentChoices}}</select>
+        <select name="head"><option value="">{{t.head}}</option>{{#userChoices}}<option value="{{login}}">{{name}}</option>{{/userChoices}}</select><button>{{t.addDepartment}}</button></form></details></section>
+        <section id="tokens"><h2>{{t.tokens}}</h2><table class="list"><thead><tr><th>#</th><th>{{t.login}}</th><th>{{t.name}}</th><th>{{t.created}}</th><th>{{t.lastUsed}}</th><th></th></tr></thead><tbody>
+        {{#tokens}}<tr><td>{{id}}</td><td>{{login}}</td><td>{{name}}</td><td>{{created}}</td><td>{{used}}</td><td>{{#live}}<form method="post" action="/admin/tokens/{{id}}/revoke" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="secondary">{{t.revoke}}</button></form>{{/live}}{{^live}}{{t.revoked}} {{revoked}}{{/live}}</td></tr>{{/tokens}}</tbody></table>
+        <form method="post" action="/admin/tokens" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><select name="login">{{#userChoices}}<option value="{{login}}">{{name}} ({{login}})</option>{{/userChoices}}</select><input name="name" maxlength="100" placeholder="{{t.tokenName}}"><button>{{t.createToken}}</button></form></section>
+        <section id="dictionaries"><h2>{{t.dictionaries}}</h2><p><small>{{t.dictionariesHelp}}</small></p><table class="list"><tbody>{{#dictionaries}}<tr><td>{{name}}<br><small>{{file}}</small></td><td>{{items}}</td></tr>{{/dictionaries}}</tbody></table></section>
+        <section id="schedules"><h2>{{t.schedules}}</h2><table class="list"><tbody>{{#schedules}}<tr><td>{{name}}</td><td><code>{{cron}}</code></td><td>{{enabled}}</td><td>{{last}}</td><td class="error">{{error}}</td></tr>{{/schedules}}</tbody></table></section>
+        <section id="rules"><h2>{{t.rules}}</h2><p>{{rules}}</p></section>
+        <section id="log"><h2>{{t.systemLog}}</h2><table class="list"><tbody>{{#events}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{login}}</td><td>{{source}}</td><td>{{detail}}</td></tr>{{/events}}</tbody></table></section>
         {{/body}}{{/layout}}
         """
+
+    static let adminUser = """
+        {{<layout}}{{$body}}<p><a href="/admin#users">← {{t.admin}}</a></p><h1>{{name}} <small>{{login}}{{^active}} · {{t.disabled}}{{/active}}</small></h1>
+        <div class="columns">
+        <section><h2>{{t.roles}}</h2><form method="post" action="/admin/users/{{login}}/roles"><input type="hidden" name="_csrf" value="{{csrf}}">
+        {{#roleChoices}}<label class="check"><input type="checkbox" name="role" value="{{name}}"{{#checked}} checked{{/checked}}> {{name}}</label>{{/roleChoices}}<button>{{t.save}}</button></form></section>
+        <section><h2>{{t.department}}</h2><form method="post" action="/admin/users/{{login}}/placement"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <label>{{t.department}}<select name="department"><option value=""></option>{{#departmentChoices}}<option{{#selected}} selected{{/selected}}>{{name}}</option>{{/departmentChoices}}</select></label>
+        <label>{{t.manager}}<select name="manager"><option value=""></option>{{#managerChoices}}<option value="{{login}}"{{#selected}} selected{{/selected}}>{{name}} ({{login}})</option>{{/managerChoices}}</select></label><button>{{t.save}}</button></form></section>
+        <section><h2>{{t.password}}</h2><form method="post" action="/admin/users/{{login}}/password"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <label>{{t.newPassword}}<input name="password" type="password" minlength="8" required autocomplete="new-password"></label><button>{{t.save}}</button></form>
+        <form method="post" action="/admin/users/{{login}}/active"><input type="hidden" name="_csrf" value="{{csrf}}">{{#active}}<input type="hidden" name="active" value="0"><button class="danger">{{t.disable}}</button>{{/active}}{{^active}}<input type="hidden" name="active" value="1"><button>{{t.enable}}</button>{{/active}}</form></section>
+        </div>{{/body}}{{/layout}}
+        """
+
 
     static let importPage = """
         {{<layout}}{{$body}}<h1>{{title}}</h1>
@@ -223,7 +253,7 @@ enum Templates {
         dt{color:#627d98;font-size:.85rem}dd{margin:0}
         .invalid input,.invalid select,.invalid textarea,td.invalid input{border-color:#b91c1c}.problem,.error{color:#b91c1c}
         .flash{background:#e3f8ff;padding:.5rem;border-radius:4px}
-        .warning{border-left:4px solid #f0b429}th.pick,td.pick{width:2rem}.hidden{position:absolute;left:-9999px}
+        .warning{border-left:4px solid #f0b429}label.check{display:inline-block;margin-right:1rem}.tree{list-style:none;padding:0}p.message{word-break:break-all}th.pick,td.pick{width:2rem}.hidden{position:absolute;left:-9999px}
         .bulk{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;background:#fff;padding:.5rem;margin:.5rem 0;border-radius:4px}.bulk label{margin:0}.bulk select{width:10rem}
         .figures{display:flex;gap:1rem;flex-wrap:wrap;margin-bottom:1rem}.figure{background:#fff;padding:1rem;border-radius:8px;min-width:9rem;box-shadow:0 1px 3px #0001}
         .figure b{display:block;font-size:1.6rem;color:#102a43}.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}

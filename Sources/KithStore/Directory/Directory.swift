@@ -17,6 +17,17 @@ public struct DirectoryUser: Sendable, Equatable {
     public var actor: Actor { Actor(userID: id, departmentID: departmentID) }
 }
 
+/// An API token as admins see it: whose, named what, when made, last used and revoked.
+public struct TokenInfo: Sendable, Equatable {
+    public let id: Int64
+    public let user: Int64
+    public let login: String
+    public let name: String
+    public let createdAt: String
+    public let lastUsedAt: String?
+    public let revokedAt: String?
+}
+
 /// A node of the department tree (集团 → 大区 → 分公司 → 办事处).
 public struct Department: Sendable, Equatable {
     public let id: Int64
@@ -136,6 +147,22 @@ extension RecordTransaction {
     /// Enables or disables a user: a disabled user cannot sign in and their tokens stop working.
     public func setActive(_ user: Int64, _ active: Bool) throws(RecordError) {
         try storage("user") { try db.execute(sql: "UPDATE kith_user SET active = ? WHERE id = ?", arguments: [active, user]) }
+    }
+
+    /// Moves a user to a department and a manager (either may be nil). Records keep the
+    /// department they were created in.
+    public func setPlacement(_ user: Int64, department: Int64?, manager: Int64?) throws(RecordError) {
+        guard manager != user else { throw RecordError(.invalid, entity: "user", "a user cannot be their own manager") }
+        try storage("user") {
+            try db.execute(sql: "UPDATE kith_user SET department = ?, manager = ? WHERE id = ?", arguments: [department, manager, user])
+        }
+    }
+
+    /// Every department, by name.
+    public func allDepartments() throws(RecordError) -> [Department] {
+        try storage("department") {
+            try Row.fetchAll(db, sql: "SELECT id, name, parent, head FROM kith_department ORDER BY name").map(Self.department)
+        }
     }
 
     /// Stores a new password hash for a user.
@@ -385,6 +412,19 @@ extension RecordTransaction {
         try storage("token") {
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT user, secret_hash FROM kith_token WHERE id = ? AND revoked_at IS NULL"), arguments: [id])
                 .map { ($0[0], $0[1]) }
+        }
+    }
+
+    /// Every token (never its secret), newest first.
+    public func tokens() throws(RecordError) -> [TokenInfo] {
+        try storage("token") {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.id, t.user, u.login, t.name, t.created_at, t.last_used_at, t.revoked_at
+                    FROM kith_token t JOIN kith_user u ON u.id = t.user ORDER BY t.id DESC
+                    """
+            ).map { TokenInfo(id: $0[0], user: $0[1], login: $0[2], name: $0[3], createdAt: $0[4], lastUsedAt: $0[5], revokedAt: $0[6]) }
         }
     }
 

@@ -1,0 +1,194 @@
+import Foundation
+import Hummingbird
+import KithEngine
+import KithSchema
+import KithStore
+
+/// The admin pages (系统管理): users and their roles, departments, API tokens, dictionaries,
+/// schedules, rules and the system log. Administrators only; every change is in the system log.
+extension Pages {
+    func registerAdmin(on router: Router<WebContext>) {
+        router.get("admin") { request, context in try await page(request, context) { try admin($0) } }
+        router.get("admin/users/:login") { request, context in try await page(request, context) { try adminUser($0) } }
+        router.post("admin/users") { request, context in try await page(request, context) { try await addUser($0) } }
+        router.post("admin/users/:login/:change") { request, context in try await page(request, context) { try await changeUser($0) } }
+        router.post("admin/departments") { request, context in try await page(request, context) { try await addDepartment($0) } }
+        router.post("admin/tokens") { request, context in try await page(request, context) { try await createToken($0) } }
+        router.post("admin/tokens/:id/revoke") { request, context in try await page(request, context) { try await revokeToken($0) } }
+    }
+
+    /// Refuses (and logs) anyone but an administrator.
+    func requireAdministrator(_ page: PageRequest) throws {
+        guard page.user.roles.contains(Role.administrator) else {
+            try? engine.store.write(as: .system) {
+                try $0.logEvent("permission-denied", user: page.user.id, login: page.user.login, source: page.context.source, detail: "admin pages")
+            }
+            throw Problem(.forbidden, page.texts["forbidden"] ?? "")
+        }
+    }
+
+    var roleNames: [String] { [Role.administrator] + schema.roles.map(\.name) }
+
+    func admin(_ page: PageRequest) throws -> Response {
+        try requireAdministrator(page)
+        let values = try engine.read(as: page.user.actor) { transaction -> [String: Any] in
+            let users = try transaction.allUsers()
+            let departments = try transaction.allDepartments()
+            let names = Dictionary(departments.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let logins = Dictionary(users.map { ($0.id, $0.login) }, uniquingKeysWith: { first, _ in first })
+            // The tree, depth-first, indented by level.
+            var tree: [[String: Any]] = []
+            func walk(_ parent: Int64?, _ depth: Int) {
+                for department in departments where department.parentID == parent {
+                    tree.append([
+                        "name": department.name, "indent": String(repeating: "　", count: depth),
+                        "head": department.headID.flatMap { logins[$0] } ?? "",
+                        "people": users.filter { $0.departmentID == department.id }.count,
+                    ])
+                    walk(department.id, depth + 1)
+                }
+            }
+            walk(nil, 0)
+            return [
+                "title": page.texts["admin"] ?? "",
+                "users": users.map {
+                    [
+                        "login": $0.login, "name": $0.name, "roles": $0.roles.joined(separator: ", "),
+                        "department": $0.departmentID.flatMap { names[$0] } ?? "", "active": $0.isActive ? "✓" : "—",
+                    ]
+                },
+                "departments": tree,
+                "departmentChoices": departments.map { ["name": $0.name] },
+                "userChoices": users.filter(\.isActive).map { ["login": $0.login, "name": $0.name] },
+                "roleChoices": roleNames.map { ["name": $0] },
+                "tokens": try transaction.tokens().map {
+                    [
+                        "id": $0.id, "login": $0.login, "name": $0.name, "created": $0.createdAt.prefix(16).replacingOccurrences(of: "T", with: " "),
+                        "used": ($0.lastUsedAt ?? "").prefix(16).replacingOccurrences(of: "T", with: " "),
+                        "revoked": ($0.revokedAt ?? "").prefix(16).replacingOccurrences(of: "T", with: " "), "live": $0.revokedAt == nil,
+                    ] as [String: Any]
+                },
+                "dictionaries": schema.dictionaries.map { dictionary in
+                    [
+                        "name": dictionary.labels.text(for: page.language, fallback: dictionary.name), "file": dictionary.location.description,
+                        "items": dictionary.items.map { $0.labels.text(for: page.language, fallback: $0.value) + " (\($0.value))" }.joined(separator: " · "),
+                    ]
+                },
+                "events": try transaction.systemLog(limit: 100).map {
+                    ["at": $0.at.prefix(19).replacingOccurrences(of: "T", with: " "), "kind": $0.kind, "login": $0.login ?? "", "source": $0.source ?? "", "detail": $0.detail]
+                },
+                "rules": "\(engine.rules.pool.states) ready Lua states, \(engine.rules.pool.bytes / 1024) KB",
+                "schedules": try schema.schedules.map { schedule -> [String: Any] in
+                    let last = try transaction.scheduleRuns(schedule.name, limit: 1).first
+                    return [
+                        "name": schedule.labels.text(for: page.language, fallback: schedule.name), "cron": schedule.cron.text,
+                        "enabled": schedule.isEnabled ? "✓" : "—", "last": last.map { "\($0.startedAt.prefix(16)) \($0.outcome)" } ?? "",
+                        "error": last?.error ?? "",
+                    ]
+                },
+            ]
+        }
+        return render("admin", values, page: page)
+    }
+
+    /// One user: roles, department and manager, enabled or not, a new password.
+    func adminUser(_ page: PageRequest) throws -> Response {
+        try requireAdministrator(page)
+        let login = page.context.parameters.get("login") ?? ""
+        let values = try engine.read(as: page.user.actor) { transaction -> [String: Any] in
+            guard let user = try transaction.user(login: login) else { throw Problem(.notFound, "there is no user '\(login)'") }
+            let manager = try user.managerID.flatMap { try transaction.user(id: $0) }
+            return [
+                "title": user.name, "login": user.login, "name": user.name, "email": user.email ?? "", "active": user.isActive,
+                "roleChoices": roleNames.map { ["name": $0, "checked": user.roles.contains($0)] },
+                "departmentChoices": try transaction.allDepartments().map { ["name": $0.name, "selected": $0.id == user.departmentID] },
+                "managerChoices": try transaction.allUsers().filter { $0.isActive && $0.id != user.id }.map {
+                    ["login": $0.login, "name": $0.name, "selected": $0.login == manager?.login]
+                },
+            ]
+        }
+        return render("adminUser", values, page: page)
+    }
+
+    func addUser(_ page: PageRequest) async throws -> Response {
+        try requireAdministrator(page)
+        var page = page
+        let form = try await page.form()
+        let login = form.first("login") ?? ""
+        let password = form.first("password") ?? ""
+        guard password.count >= 8 else { throw Problem(.badRequest, page.texts["passwordRule"] ?? "") }
+        let user = try engine.addUser(
+            login: login, name: nonEmpty(form.first("name")), email: nonEmpty(form.first("email")), roles: form.all("role"),
+            department: nonEmpty(form.first("department")), manager: nonEmpty(form.first("manager")), password: password)
+        try engine.store.write(as: .system) {
+            try $0.logEvent("user-added", user: page.user.id, login: page.user.login, source: page.context.source, detail: user.login)
+        }
+        return .redirect(to: "/admin/users/\(user.login)", type: .found)
+    }
+
+    func changeUser(_ page: PageRequest) async throws -> Response {
+        try requireAdministrator(page)
+        var page = page
+        let form = try await page.form()
+        let login = page.context.parameters.get("login") ?? ""
+        switch page.context.parameters.get("change") {
+        case "roles":
+            try engine.setRoles(login: login, roles: form.all("role"), by: page.user)
+        case "placement":
+            try engine.setPlacement(login: login, department: nonEmpty(form.first("department")), manager: nonEmpty(form.first("manager")), by: page.user)
+        case "active":
+            guard login != page.user.login else { throw Problem(.badRequest, page.texts["notYourself"] ?? "") }
+            try engine.setActive(login: login, active: form.first("active") == "1", by: page.user)
+        case "password":
+            let password = form.first("password") ?? ""
+            guard password.count >= 8 else { throw Problem(.badRequest, page.texts["passwordRule"] ?? "") }
+            try engine.setPassword(login: login, password: password, by: page.user)
+        default:
+            throw Problem(.notFound, "no such change")
+        }
+        return .redirect(to: "/admin/users/\(login.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? login)", type: .found)
+    }
+
+    func addDepartment(_ page: PageRequest) async throws -> Response {
+        try requireAdministrator(page)
+        var page = page
+        let form = try await page.form()
+        let name = (form.first("name") ?? "").trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { throw Problem(.badRequest, page.texts["departmentName"] ?? "") }
+        let department = try engine.addDepartment(name: name, parent: nonEmpty(form.first("parent")), head: nonEmpty(form.first("head")))
+        try engine.store.write(as: .system) {
+            try $0.logEvent("department-added", user: page.user.id, login: page.user.login, source: page.context.source, detail: department.name)
+        }
+        return .redirect(to: "/admin#departments", type: .found)
+    }
+
+    /// Creates a token and shows it, the only time it is ever shown.
+    func createToken(_ page: PageRequest) async throws -> Response {
+        try requireAdministrator(page)
+        var page = page
+        let form = try await page.form()
+        let token = try engine.createToken(
+            for: form.first("login") ?? "", name: form.first("name") ?? "", by: page.user, source: page.context.source ?? "admin page")
+        var values = base(page.user, page.context, page.language)
+        values["title"] = page.texts["tokenCreated"] ?? ""
+        values["heading"] = page.texts["tokenCreated"] ?? ""
+        values["text"] = token
+        values["note"] = page.texts["tokenOnce"] ?? ""
+        values["back"] = "/admin#tokens"
+        return html(templates.render(values, withTemplate: "message") ?? "")
+    }
+
+    func revokeToken(_ page: PageRequest) async throws -> Response {
+        try requireAdministrator(page)
+        var page = page
+        _ = try await page.form()
+        guard let id = page.context.parameters.get("id").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such token") }
+        try engine.revokeToken(id, by: page.user)
+        return .redirect(to: "/admin#tokens", type: .found)
+    }
+
+    func nonEmpty(_ text: String?) -> String? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        return text
+    }
+}
