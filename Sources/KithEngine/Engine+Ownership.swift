@@ -197,3 +197,28 @@ extension Engine {
         }
     }
 }
+
+extension Engine {
+    /// Puts back the values a change replaced (变更记录 → 恢复): the fields changed in history
+    /// entry `version` get their old values again, as the acting user's edit (their access,
+    /// read-only fields and rules apply; the restore is a new history entry). Returns the record.
+    @discardableResult
+    public func restoreChange(_ entityName: String, id: Int64, version: Int64, in transaction: RecordTransaction) throws(RecordError) -> Record {
+        let access = try access(entityName, for: transaction.actor, in: transaction)
+        guard let entry = try transaction.history(entityName, id: id, access: access).first(where: { $0.version == version }) else {
+            throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) has no change \(version)")
+        }
+        let entity = schema.entity(entityName)
+        var values: [String: Value] = [:]
+        for (name, change) in entry.changes {
+            guard let field = entity?.field(name), !field.isSystem, !field.isReadonly, field.type != .autonumber,
+                !access.readonlyFields.contains(name), !access.hiddenFields.contains(name)
+            else { continue }
+            values[name] = change.old
+        }
+        guard !values.isEmpty else {
+            throw RecordError(.invalid, entity: entityName, "change \(version) of \(entityName) #\(id) changed nothing that can be put back")
+        }
+        return try transaction.update(entityName, id: id, values, access: access)
+    }
+}

@@ -42,6 +42,7 @@ struct API: Sendable {
         }
         api.delete(":entity/:id") { request, context in try answer(context) { user in try delete(request, context, user) } }
         api.get(":entity/:id/history") { _, context in try answer(context) { user in try history(context, user) } }
+        api.post(":entity/:id/history/:version/restore") { _, context in try answer(context) { user in try restore(context, user) } }
         api.post(":entity/:id/shares") { request, context in
             let body = try await json(request, context)
             return try answer(context) { user in try share(context, body, user) }
@@ -248,6 +249,15 @@ struct API: Sendable {
         let record = try engine.write(as: user.actor) { transaction in
             try engine.transition(entity.name, id: id, name, comment: body["comment"]?.string, in: transaction)
         }
+        return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
+    }
+
+    /// Puts back the values a change replaced (an addition to the contract).
+    func restore(_ context: WebContext, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        guard let version = context.parameters.get("version").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such change") }
+        let record = try engine.write(as: user.actor) { try engine.restoreChange(entity.name, id: id, version: version, in: $0) }
         return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 

@@ -102,6 +102,20 @@ struct OpenAPIDocument {
                 ])
             ),
             (base + "/{id}/history", .object([("get", operation("history_\(entity.name)", "The audit trail.", ok: .object([]), parameters: [idParameter]))])),
+            (
+                base + "/{id}/history/{version}/restore",
+                .object([
+                    (
+                        "post",
+                        operation(
+                            "restore_\(entity.name)", "Put back the values the change of this version replaced (as an edit).", ok: record,
+                            parameters: [
+                                idParameter,
+                                .object([("name", .string("version")), ("in", .string("path")), ("required", .bool(true)), ("schema", .object([("type", .string("integer"))]))]),
+                            ])
+                    )
+                ])
+            ),
         ]
         if let workflow = entity.workflow {
             let nameParameter = JSON.object([

@@ -245,6 +245,7 @@ extension Pages {
             values["history"] = try transaction.history(entity.name, id: id, access: access).reversed().prefix(50).map { entry -> [String: Any] in
                 [
                     "action": entry.action, "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": entry.at.prefix(16).replacingOccurrences(of: "T", with: " "), "comment": entry.comment ?? "",
+                    "restore": values["mayEdit"] as? Bool == true && entry.action == "update" && !entry.changes.isEmpty ? "/e/\(entity.name)/\(id)/restore/\(entry.version)" : "",
                     "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
                         guard let field = entity.field(name), !access.hiddenFields.contains(name) else { return nil }
                         return ["field": display.label(field), "old": display.text(change.old, field, titles: nil), "new": display.text(change.new, field, titles: nil)]
@@ -591,6 +592,16 @@ extension Pages {
             default: problems.append(FieldProblem(field: problemKey(field.name), message: "several records are called '\(text)': type '#' and the id"))
             }
         }
+    }
+
+    func restoreChange(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let id = try page.recordID()
+        _ = try await page.form()
+        guard let version = page.context.parameters.get("version").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such change") }
+        try engine.write(as: page.user.actor) { try engine.restoreChange(entity.name, id: id, version: version, in: $0) }
+        return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 
     /// Saves the list's current filters, search and sort as one of the user's views.

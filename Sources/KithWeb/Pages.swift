@@ -113,6 +113,7 @@ struct Pages: Sendable {
         router.post("e/:entity/:id/transfer") { request, context in try await page(request, context) { try await transfer($0) } }
         router.post("e/:entity/views") { request, context in try await page(request, context) { try await saveView($0) } }
         router.post("e/:entity/views/:view/delete") { request, context in try await page(request, context) { try await deleteView($0) } }
+        router.post("e/:entity/:id/restore/:version") { request, context in try await page(request, context) { try await restoreChange($0) } }
         router.post("e/:entity/bulk") { request, context in try await page(request, context) { try await bulk($0) } }
         router.post("e/:entity/:id/share") { request, context in try await page(request, context) { try await share($0) } }
         router.post("e/:entity/:id/approval") { request, context in try await page(request, context) { try await decide($0) } }

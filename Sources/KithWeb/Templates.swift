@@ -131,7 +131,7 @@ enum Templates {
         {{#lines}}<section><h2>{{label}}</h2><table class="list"><thead><tr>{{#columns}}<th>{{label}}</th>{{/columns}}</tr></thead><tbody>{{#rows}}<tr>{{#cells}}<td>{{text}}</td>{{/cells}}</tr>{{/rows}}</tbody></table></section>{{/lines}}
         {{#related}}<section><h2>{{label}}</h2><table class="list"><tbody>{{#rows}}<tr>{{#cells}}<td>{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</td>{{/cells}}</tr>{{/rows}}{{^rows}}<tr><td class="empty">{{t.none}}</td></tr>{{/rows}}</tbody></table></section>{{/related}}
         {{#hasTrail}}<section><h2>{{t.approvalTrail}}</h2><table class="list"><tbody>{{#trail}}<tr><td>{{round}}.{{step}}</td><td>{{approver}}</td><td>{{status}}</td><td>{{comment}}</td><td>{{at}}</td></tr>{{/trail}}</tbody></table></section>{{/hasTrail}}
-        <section><h2>{{t.history}}</h2><ol class="history">{{#history}}<li><b>{{action}}</b> {{who}} <small>{{at}}</small>{{#comment}} — {{.}}{{/comment}}<ul>{{#changes}}<li>{{field}}: {{old}} → {{new}}</li>{{/changes}}</ul></li>{{/history}}</ol></section>
+        <section><h2>{{t.history}}</h2><ol class="history">{{#history}}<li><b>{{action}}</b> {{who}} <small>{{at}}</small>{{#comment}} — {{.}}{{/comment}}{{#restore}} <form method="post" action="{{.}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link restore" title="{{t.restoreHelp}}">{{t.restore}}</button></form>{{/restore}}<ul>{{#changes}}<li>{{field}}: {{old}} → {{new}}</li>{{/changes}}</ul></li>{{/history}}</ol></section>
         {{/body}}{{/layout}}
         """
 
@@ -253,7 +253,7 @@ enum Templates {
         dt{color:#627d98;font-size:.85rem}dd{margin:0}
         .invalid input,.invalid select,.invalid textarea,td.invalid input{border-color:#b91c1c}.problem,.error{color:#b91c1c}
         .flash{background:#e3f8ff;padding:.5rem;border-radius:4px}
-        .warning{border-left:4px solid #f0b429}label.check{display:inline-block;margin-right:1rem}.tree{list-style:none;padding:0}p.message{word-break:break-all}th.pick,td.pick{width:2rem}.hidden{position:absolute;left:-9999px}
+        .warning{border-left:4px solid #f0b429}label.check{display:inline-block;margin-right:1rem}button.restore{color:#1d4ed8;font-size:.85rem}.tree{list-style:none;padding:0}p.message{word-break:break-all}th.pick,td.pick{width:2rem}.hidden{position:absolute;left:-9999px}
         .bulk{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;background:#fff;padding:.5rem;margin:.5rem 0;border-radius:4px}.bulk label{margin:0}.bulk select{width:10rem}
         .figures{display:flex;gap:1rem;flex-wrap:wrap;margin-bottom:1rem}.figure{background:#fff;padding:1rem;border-radius:8px;min-width:9rem;box-shadow:0 1px 3px #0001}
         .figure b{display:block;font-size:1.6rem;color:#102a43}.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}

@@ -255,6 +255,37 @@ import Testing
         #expect(made.body.contains(#"value="Twin Co""#))
     }
 
+    @Test func aChangeIsPutBackFromTheHistory() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let token = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let colleague = try server.user("colleague", roles: ["sales_rep"], department: "East", password: "Colleague-pass-1")
+        let id = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Old Name Co", "phone": "021-1111-2222"}"#).object["id"] as? Int ?? 0
+        #expect(try await server.request("PATCH", "/api/v1/customer/\(id)", token: token, json: #"{"name": "Wrong Name Co", "phone": "021-3333-4444"}"#).status == 200)
+        let colleagueID = try #require(try server.engine.read(as: .system) { try $0.user(login: "colleague")?.id })
+        #expect(try await server.request("POST", "/api/v1/customer/\(id)/shares", token: token, json: #"{"user": \#(colleagueID)}"#).status == 204)
+
+        let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        let record = try await server.request("GET", "/e/customer/\(id)", cookies: session)
+        #expect(record.body.contains(#"action="/e/customer/\#(id)/restore/2""#))
+        let restored = try await server.request("POST", "/e/customer/\(id)/restore/2", form: [("_csrf", Self.csrf(in: record.body))], cookies: session)
+        #expect(restored.status == 302)
+        let after = try await server.request("GET", "/api/v1/customer/\(id)", token: token).object
+        #expect(after["name"] as? String == "Old Name Co" && after["phone"] as? String == "021-1111-2222" && after["version"] as? Int == 3)
+        #expect(try await server.request("POST", "/e/customer/\(id)/restore/9", form: [("_csrf", Self.csrf(in: record.body))], cookies: session).status == 404)
+
+        // Someone who may only read the record sees no button, and cannot post one.
+        let other = try await Self.signIn(server, "colleague", "Colleague-pass-1")
+        let readOnly = try await server.request("GET", "/e/customer/\(id)", cookies: other)
+        #expect(readOnly.status == 200 && !readOnly.body.contains("/restore/"))
+        #expect(try await server.request("POST", "/e/customer/\(id)/restore/2", form: [("_csrf", Self.csrf(in: readOnly.body))], cookies: other).status == 403)
+        #expect(try await server.request("GET", "/api/v1/customer/\(id)", token: colleague).object["name"] as? String == "Old Name Co")
+        // The same through the API: the restore itself (version 3) undone.
+        let undone = try await server.request("POST", "/api/v1/customer/\(id)/history/3/restore", token: token)
+        #expect(undone.status == 200 && undone.object["name"] as? String == "Wrong Name Co")
+        #expect(try await server.request("POST", "/api/v1/customer/\(id)/history/3/restore", token: colleague).status == 403)
+    }
+
     @Test func managerApprovesAnExpenseInThePages() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
