@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KithEngine
 import KithSchema
@@ -131,36 +132,100 @@ extension Pages {
 
     func importPage(_ page: PageRequest) throws -> Response {
         let entity = try page.entity()
-        return render("import", importValues(entity, page: page, csv: "", report: nil, applied: false), page: page)
+        return render("import", importValues(entity, page: page, csv: "", mapping: nil, report: nil, applied: false), page: page)
     }
 
-    /// Checks a pasted CSV row by row (`preview`), or imports it through the entity's rules:
-    /// with bad rows nothing is stored unless `skip` is ticked, which stores the good ones.
+    /// The import (导入) in three steps on one page: a CSV file or pasted text; its columns mapped to
+    /// fields (suggested from names and labels), checked row by row; then imported through the
+    /// entity's rules, in the background with a progress page. With bad rows nothing is stored
+    /// unless `skip` is ticked, which stores the good ones.
     func importCSV(_ page: PageRequest) async throws -> Response {
         var page = page
         let entity = try page.entity()
         let form = try await page.form()
-        let csv = form.first("csv") ?? ""
-        guard !csv.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw Problem(.badRequest, "paste the CSV text first") }
+        let csv = (form.first("file").flatMap { $0.isEmpty ? nil : $0 } ?? form.first("csv") ?? "")
+        guard !csv.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw Problem(.badRequest, page.texts["importEmpty"] ?? "") }
+        let columns = RecordTransfer.preview(csv, entity: entity)
+        guard !columns.isEmpty else { throw Problem(.badRequest, page.texts["importNotCSV"] ?? "") }
+        // The mapping: chosen on the page (`map.N`, empty to leave out), else suggested.
+        let chosen = form.items.contains { $0.0.hasPrefix("map.") }
+        var mapping: [String: String?] = [:]
+        for (index, column) in columns.enumerated() {
+            mapping[column.column] = chosen ? form.first("map.\(index)").flatMap { $0.isEmpty ? nil : $0 } : column.field
+        }
+        guard chosen else {
+            return render("import", importValues(entity, page: page, csv: csv, mapping: mapping, report: nil, applied: false), page: page)
+        }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("kith-import-\(UUID().uuidString).csv")
         try Data(csv.utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
         let apply = form.first("apply") == "1"
-        let report = try engine.importCSV(entity.name, from: file, dryRun: !apply, skipInvalid: form.first("skip") == "1", as: page.user.actor)
-        return render("import", importValues(entity, page: page, csv: csv, report: report, applied: apply && report.applied), page: page)
+        let skip = form.first("skip") == "1"
+        guard apply else {
+            defer { try? FileManager.default.removeItem(at: file) }
+            let report = try engine.importCSV(entity.name, from: file, dryRun: true, skipInvalid: skip, as: page.user.actor, mapping: mapping)
+            return render("import", importValues(entity, page: page, csv: csv, mapping: mapping, report: report, applied: false), page: page)
+        }
+        // The import runs off the request; small ones finish before the page is sent.
+        let job = imports.start(entity: entity.name, user: page.user.id)
+        let engine = engine
+        let actor = page.user.actor
+        let imports = imports
+        Task.detached {
+            defer { try? FileManager.default.removeItem(at: file) }
+            do {
+                let report = try engine.importCSV(
+                    entity.name, from: file, dryRun: false, skipInvalid: skip, as: actor, mapping: mapping,
+                    progress: { rows in imports.progress(job, rows: rows) })
+                imports.finish(job, report: report, error: nil)
+            } catch {
+                imports.finish(job, report: nil, error: (error as? RecordError)?.message ?? "\(error)")
+            }
+        }
+        for _ in 0..<20 where imports.job(job, user: page.user.id)?.isFinished == false { try await Task.sleep(for: .milliseconds(100)) }
+        return .redirect(to: "/e/\(entity.name)/import/\(job)", type: .normal)
     }
 
-    func importValues(_ entity: Entity, page: PageRequest, csv: String, report: ImportReport?, applied: Bool) -> [String: Any] {
-        let columns = entity.fields.filter { !$0.isReadonly && $0.type != .autonumber && $0.type != .file }.map(\.name)
+    /// An import's progress (refreshing itself each second while it runs), then its report.
+    func importProgress(_ page: PageRequest) throws -> Response {
+        let entity = try page.entity()
+        guard let id = page.context.parameters.get("job").flatMap(UUID.init(uuidString:)), let job = imports.job(id, user: page.user.id) else {
+            throw Problem(.notFound, "there is no such import")
+        }
+        var values = importValues(entity, page: page, csv: "", mapping: nil, report: job.report, applied: job.report?.applied ?? false)
+        values["showForm"] = job.isFinished
+        if !job.isFinished {
+            values["running"] = ["rows": job.rows] as [String: Any]
+            var response = render("import", values, page: page)
+            response.headers[HTTPField.Name("Refresh")!] = "1"
+            return response
+        }
+        if let error = job.error { values["importError"] = error }
+        return render("import", values, page: page)
+    }
+
+    func importValues(_ entity: Entity, page: PageRequest, csv: String, mapping: [String: String?]?, report: ImportReport?, applied: Bool) -> [String: Any] {
+        let importable = RecordTransfer.importable(in: entity)
+        let fieldChoices = importable.compactMap { entity.field($0) }.map { field in
+            (field.name, field.labels.text(for: page.language, fallback: field.name.humanizedName))
+        }
         var values: [String: Any] = [
             "title": "\(page.texts["import"] ?? "") · \(pluralLabel(entity, page.language))", "entity": entity.name, "csv": csv,
-            "columns": columns.joined(separator: ","),
+            "columns": importable.filter { $0 != "owner" }.joined(separator: ","), "showForm": true,
         ]
+        if let mapping, !csv.isEmpty {
+            values["hasMapping"] = true
+            values["mapping"] = RecordTransfer.preview(csv, entity: entity).enumerated().map { index, column -> [String: Any] in
+                let target = mapping[column.column] ?? nil
+                return [
+                    "index": index, "column": column.column, "sample": column.sample,
+                    "fields": fieldChoices.map { ["name": $0.0, "label": "\($0.1) (\($0.0))", "selected": $0.0 == target] },
+                ]
+            }
+        }
         if let report {
             values["report"] = [
                 "rows": report.rows, "good": report.rows - Set(report.problems.map(\.line)).count, "imported": report.imported, "applied": applied,
                 "problems": report.problems.prefix(200).map { ["line": $0.line, "message": $0.message] },
-                "canApply": !applied,
             ] as [String: Any]
         }
         return values

@@ -21,6 +21,8 @@ struct Pages: Sendable {
     let defaultLanguage: String
     /// The menu groups and their entities, in Chinese and English, worked out once.
     let navigation: (zh: [MenuGroup], en: [MenuGroup])
+    /// Imports running or recently finished, for the import page's progress.
+    let imports = ImportJobs()
 
     struct MenuGroup: Sendable {
         let label: String
@@ -114,6 +116,7 @@ struct Pages: Sendable {
         router.post("e/:entity/views") { request, context in try await page(request, context) { try await saveView($0) } }
         router.post("e/:entity/views/:view/delete") { request, context in try await page(request, context) { try await deleteView($0) } }
         router.post("e/:entity/:id/restore/:version") { request, context in try await page(request, context) { try await restoreChange($0) } }
+        router.get("e/:entity/import/:job") { request, context in try await page(request, context) { try importProgress($0) } }
         router.post("e/:entity/bulk") { request, context in try await page(request, context) { try await bulk($0) } }
         router.post("e/:entity/:id/share") { request, context in try await page(request, context) { try await share($0) } }
         router.post("e/:entity/:id/approval") { request, context in try await page(request, context) { try await decide($0) } }
@@ -282,7 +285,17 @@ struct PageRequest {
     mutating func form() async throws -> FormData {
         if let parsedForm { return parsedForm }
         let body = try await request.collectBody(upTo: pages.engine.requestBodyLimit)
-        let form = FormData(String(buffer: body))
+        let form: FormData
+        if let boundary = request.headers[.contentType].flatMap(Multipart.boundary) {
+            // Files arrive as text (an uploaded CSV), without a byte order mark.
+            form = FormData(
+                items: Multipart.parse(Array(buffer: body), boundary: boundary).map { part in
+                    let bytes = part.bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(part.bytes.dropFirst(3)) : part.bytes
+                    return (part.name, String(decoding: bytes, as: UTF8.self))
+                })
+        } else {
+            form = FormData(String(buffer: body))
+        }
         guard let session = context.session, form.first("_csrf") == session.csrf else {
             throw Problem(.forbidden, texts["csrf"] ?? "", title: "CSRF")
         }
@@ -295,6 +308,7 @@ struct PageRequest {
 struct FormData {
     let items: [(String, String)]
     init(_ text: String) { items = QueryItems(text).items }
+    init(items: [(String, String)]) { self.items = items }
     func first(_ name: String) -> String? { items.first { $0.0 == name }?.1 }
     func all(_ name: String) -> [String] { items.filter { $0.0 == name }.map(\.1) }
     /// The last value (a checkbox after its hidden default).

@@ -195,15 +195,26 @@ enum Templates {
 
     static let importPage = """
         {{<layout}}{{$body}}<h1>{{title}}</h1>
-        {{#report}}<section><h2>{{t.checked}}</h2><p>{{rows}} {{t.rows}} · {{good}} {{t.goodRows}}{{#applied}} · {{imported}} {{t.imported}}{{/applied}}</p>
-        <table class="list"><tbody>{{#problems}}<tr><td>{{t.line}} {{line}}</td><td class="error">{{message}}</td></tr>{{/problems}}</tbody></table></section>{{/report}}
-        <form method="post" action="/e/{{entity}}/import" class="record"><input type="hidden" name="_csrf" value="{{csrf}}">
-        <p>{{t.importHelp}} <code>{{columns}}</code></p>
-        <textarea name="csv" rows="12" required>{{csv}}</textarea>
+        {{#running}}<section><h2>{{t.importing}}</h2><p>{{rows}} {{t.rows}}…</p><progress></progress></section>{{/running}}
+        {{#importError}}<p class="error">{{.}}</p>{{/importError}}
+        {{#report}}<section><h2>{{#applied}}{{t.importDone}}{{/applied}}{{^applied}}{{t.checked}}{{/applied}}</h2><p>{{rows}} {{t.rows}} · {{good}} {{t.goodRows}}{{#applied}} · {{imported}} {{t.imported}}{{/applied}}</p>
+        <table class="list"><tbody>{{#problems}}<tr><td>{{t.line}} {{line}}</td><td class="error">{{message}}</td></tr>{{/problems}}</tbody></table>{{#applied}}<p><a href="/e/{{entity}}">{{t.back}}</a></p>{{/applied}}</section>{{/report}}
+        {{#showForm}}
+        {{#hasMapping}}<form method="post" action="/e/{{entity}}/import" class="record"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <section><h2>{{t.mapColumns}}</h2><table class="list"><thead><tr><th>{{t.column}}</th><th>{{t.firstRow}}</th><th>{{t.field}}</th></tr></thead><tbody>
+        {{#mapping}}<tr><td>{{column}}</td><td><small>{{sample}}</small></td><td><select name="map.{{index}}"><option value="">{{t.leaveOut}}</option>{{#fields}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/fields}}</select></td></tr>{{/mapping}}
+        </tbody></table></section>
+        <textarea name="csv" class="hidden" aria-hidden="true" tabindex="-1">{{csv}}</textarea>
         <p><label><input type="checkbox" name="skip" value="1"> {{t.skipBad}}</label></p>
-        <p><button name="apply" value="0" class="secondary">{{t.preview}}</button> <button name="apply" value="1">{{t.import}}</button></p></form>
+        <p><button name="apply" value="0" class="secondary">{{t.preview}}</button> <button name="apply" value="1">{{t.import}}</button> <a href="/e/{{entity}}/import">{{t.startOver}}</a></p></form>{{/hasMapping}}
+        {{^hasMapping}}<form method="post" action="/e/{{entity}}/import" class="record" enctype="multipart/form-data"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <p><label>{{t.csvFile}} <input type="file" name="file" accept=".csv,text/csv"></label></p>
+        <p>{{t.importHelp}} <code>{{columns}}</code></p>
+        <textarea name="csv" rows="8">{{csv}}</textarea>
+        <p><button>{{t.next}}</button></p></form>{{/hasMapping}}{{/showForm}}
         {{/body}}{{/layout}}
         """
+
 
     static let calendar = """
         {{<layout}}{{$body}}<div class="bar"><h1>{{t.calendar}} · {{month}}</h1><a href="/calendar?month={{previous}}">←</a> <a href="/calendar?month={{next}}">→</a></div>

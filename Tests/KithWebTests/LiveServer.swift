@@ -123,7 +123,10 @@ final class LiveServer: @unchecked Sendable {
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !cookies.isEmpty { head += "Cookie: " + cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") + "\r\n" }
         var body = Data()
-        if let json {
+        if let json, let type = headers["Content-Type"] {
+            body = Data(json.utf8)  // a body of another type, given as text
+            _ = type
+        } else if let json {
             body = Data(json.utf8)
             head += "Content-Type: application/json\r\n"
         } else if let form {

@@ -27,6 +27,7 @@ import Testing
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
         _ = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Secret-pass-1")
+        _ = try server.user("admin2", roles: ["admin"], department: "East", password: "Admin-pass-1")
 
         // Pages need a session: the sign-in page first.
         let anonymous = try await server.request("GET", "/e/customer")
@@ -70,17 +71,36 @@ import Testing
         #expect(wrong.status == 403)
         #expect(try server.engine.read(as: .system) { try $0.count("customer").value } == before)
 
-        // Import: a preview reports the bad row by line and stores nothing; then the good rows.
-        let csv = "name,phone\nImported One,021-5555-0101\n,021-5555-0102\nImported Three,021-5555-0103\n"
+        // Import: an uploaded file (with a byte order mark, as spreadsheets write it); its columns
+        // mapped by name or label, a column left out; a preview reports the bad row by line and
+        // stores nothing; then the good rows, in the background with a progress page.
+        let csv = "客户名称,phone,Shoe size\nImported One,021-5555-0101,42\n,021-5555-0102,43\nImported Three,021-5555-0103,44\n"
         let countBefore = try server.engine.read(as: .system) { try $0.count("customer").value }
-        let preview = try await server.request("POST", "/e/customer/import", form: [("_csrf", token), ("csv", csv), ("apply", "0")], cookies: session)
+        let boundary = "KithBoundary7MA4YWxk"
+        let upload = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(token)\r\n"
+            + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"customers.csv\"\r\nContent-Type: text/csv\r\n\r\n\u{FEFF}\(csv)\r\n"
+            + "--\(boundary)--\r\n"
+        let mapping = try await server.request(
+            "POST", "/e/customer/import", json: upload, headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"], cookies: session)
+        #expect(mapping.status == 200)
+        #expect(mapping.body.contains(#"<option value="name" selected>"#) && mapping.body.contains(#"<option value="phone" selected>"#))
+        #expect(mapping.body.contains("Shoe size") && mapping.body.contains("Imported One"))
+        let mapped: [(String, String)] = [("_csrf", token), ("csv", csv), ("map.0", "name"), ("map.1", "phone"), ("map.2", "")]
+        let preview = try await server.request("POST", "/e/customer/import", form: mapped + [("apply", "0")], cookies: session)
         #expect(preview.status == 200)
-        #expect(preview.body.contains("Line 3"))
+        #expect(preview.body.contains("Line 3") && !preview.body.contains("is not a field"))
         #expect(try server.engine.read(as: .system) { try $0.count("customer").value } == countBefore)
-        let applied = try await server.request(
-            "POST", "/e/customer/import", form: [("_csrf", token), ("csv", csv), ("skip", "1"), ("apply", "1")], cookies: session)
+        let started = try await server.request("POST", "/e/customer/import", form: mapped + [("skip", "1"), ("apply", "1")], cookies: session)
+        #expect(started.status == 303)
+        let progress = try #require(started.header("location"))
+        var applied = try await server.request("GET", progress, cookies: session)
+        for _ in 0..<50 where !applied.body.contains("imported") {
+            try await Task.sleep(for: .milliseconds(100))
+            applied = try await server.request("GET", progress, cookies: session)
+        }
         #expect(applied.body.contains("2 imported"))
         #expect(try server.engine.read(as: .system) { try $0.count("customer").value } == countBefore + 2)
+        #expect(try await server.request("GET", progress, cookies: try await Self.signIn(server, "admin2", "Admin-pass-1")).status == 404)
 
         // Signing out ends the session.
         let out = try await server.request("POST", "/logout", form: [("_csrf", token)], cookies: session)

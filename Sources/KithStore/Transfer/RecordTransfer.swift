@@ -1,7 +1,7 @@
 import CSV
 public import Foundation
 import GRDB
-import KithSchema
+public import KithSchema
 
 /// What an import did, or would do with `dryRun`.
 public struct ImportReport: Sendable {
@@ -23,10 +23,11 @@ public struct ImportReport: Sendable {
 public enum RecordTransfer {
     /// Imports `file` into `entity` in one transaction, each row through `hooks` when given (a
     /// row a rule refuses is a bad row). The header names fields (by name or by label). With bad rows the whole import is refused and nothing is stored, unless
-    /// `skipInvalid`, which stores the good rows and reports the bad ones.
+    /// `skipInvalid`, which stores the good rows and reports the bad ones. `mapping`, when given,
+    /// says per header cell which field the column fills (nil: the column is left out).
     public static func importCSV(
         _ entityName: String, from file: URL, into store: RecordStore, dryRun: Bool, skipInvalid: Bool, as actor: Actor,
-        access: AccessFilter, hooks: (any RecordHooks)? = nil,
+        access: AccessFilter, hooks: (any RecordHooks)? = nil, mapping: [String: String?]? = nil,
         progress: (@Sendable (Int) -> Void)? = nil
     ) throws(RecordError) -> ImportReport {
         guard let entity = store.schema.entity(entityName), let table = store.layout.table(entityName), entity.detailOf == nil else {
@@ -47,7 +48,17 @@ public enum RecordTransfer {
         var headerProblems: [ImportReport.Problem] = []
         for cell in header {
             let name = cell.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\u{FEFF}"))
-            if let field = resolve(name, in: entity) {
+            if let mapped = mapping?[name] {
+                guard let target = mapped else {
+                    columns.append(nil)  // left out on purpose
+                    continue
+                }
+                guard importable(in: entity).contains(target) else {
+                    headerProblems.append(.init(line: 1, message: "column '\(name)' cannot fill '\(target)'"))
+                    continue
+                }
+                columns.append(target)
+            } else if let field = resolve(name, in: entity) {
                 columns.append(field)
             } else {
                 columns.append(nil)
@@ -96,6 +107,23 @@ public enum RecordTransfer {
             throw error
         } catch {
             throw RecordError(.storage, entity: entityName, "the import failed and nothing was stored: \(error)")
+        }
+    }
+
+    /// The fields an import may fill: declared fields that are not read-only, and the owner.
+    public static func importable(in entity: Entity) -> [String] {
+        ["owner"] + entity.fields.filter { !$0.isReadonly && $0.type != .autonumber && $0.type != .file }.map(\.name)
+    }
+
+    /// The header cells of a CSV text, each with its first value and the field its name or label
+    /// suggests (the import page's column mapping).
+    public static func preview(_ csv: String, entity: Entity) -> [(column: String, sample: String, field: String?)] {
+        guard let reader = try? CSVReader(string: csv, hasHeaderRow: true, trimFields: false) else { return [] }
+        let first = reader.next() ?? []
+        return (reader.headerRow ?? []).enumerated().map { index, cell in
+            let name = cell.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\u{FEFF}"))
+            let field = resolve(name, in: entity).flatMap { importable(in: entity).contains($0) ? $0 : nil }
+            return (name, index < first.count ? first[index] : "", field)
         }
     }
 
