@@ -55,42 +55,121 @@ extension Pages {
     }
 
     /// The calendar (日程): a month of the user's reminders, day by day (`?month=2026-11`).
+    /// The user's calendar (日程), a month (`?month=2026-11`) or a week (`?week=2026-11-23`, any day
+    /// of it): their reminders, and the records they own of every entity with a `calendar` field
+    /// (events, tasks, planned follow-ups), each on its day.
     func calendar(_ page: PageRequest) throws -> Response {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = engine.store.timeZone
+        calendar.firstWeekday = 2  // weeks start on Monday
         let today = engine.store.variables(for: page.user.actor).today
-        let month = QueryItems(page.request.uri.query).first("month") ?? String(today.prefix(7))
-        let parts = month.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 2, (1...12).contains(parts[1]),
-            let first = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: 1)),
-            let next = calendar.date(byAdding: .month, value: 1, to: first),
-            let previous = calendar.date(byAdding: .month, value: -1, to: first)
-        else { throw Problem(.badRequest, "month must look like 2026-11") }
-        let reminders = try engine.read(as: page.user.actor) {
-            try $0.reminders(of: page.user.id, from: RecordStore.timestamp(first), to: RecordStore.timestamp(next))
+        let parameters = QueryItems(page.request.uri.query)
+        func day(_ text: String) -> Date? {
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3 else { return nil }
+            return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
         }
-        var byDay: [Int: [InboxMessage]] = [:]
-        for reminder in reminders {
-            guard let due = reminder.dueAt, let date = ISO8601DateFormatter.kith.date(from: due) else { continue }
-            byDay[calendar.component(.day, from: date), default: []].append(reminder)
+        func dayText(_ date: Date) -> String {
+            let parts = calendar.dateComponents([.year, .month, .day], from: date)
+            return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
         }
-        let days = calendar.range(of: .day, in: .month, for: first)?.count ?? 30
-        let leading = (calendar.component(.weekday, from: first) + 5) % 7  // weeks start on Monday
-        var cells: [[String: Any]] = Array(repeating: ["empty": true], count: leading)
-        for day in 1...days {
-            let date = String(format: "%04d-%02d-%02d", parts[0], parts[1], day)
-            cells.append(["day": day, "today": date == today, "items": (byDay[day] ?? []).map(messageItem)])
+        let start: Date
+        let end: Date
+        let isWeek = parameters.first("week") != nil
+        if let week = parameters.first("week") {
+            guard let chosen = day(week), let monday = calendar.dateInterval(of: .weekOfYear, for: chosen)?.start else {
+                throw Problem(.badRequest, "week must be a day like 2026-11-23")
+            }
+            start = monday
+            end = calendar.date(byAdding: .day, value: 7, to: monday) ?? monday
+        } else {
+            let month = parameters.first("month") ?? String(today.prefix(7))
+            let parts = month.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 2, (1...12).contains(parts[1]), let first = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: 1)) else {
+                throw Problem(.badRequest, "month must look like 2026-11")
+            }
+            start = first
+            end = calendar.date(byAdding: .month, value: 1, to: first) ?? first
         }
-        while cells.count % 7 != 0 { cells.append(["empty": true]) }
-        let weeks = stride(from: 0, to: cells.count, by: 7).map { ["days": Array(cells[$0..<$0 + 7])] }
-        func label(_ date: Date) -> String { String(format: "%04d-%02d", calendar.component(.year, from: date), calendar.component(.month, from: date)) }
+        // Everything on the calendar between start and end: (when, item).
+        let entries = try engine.read(as: page.user.actor) { transaction -> [(Date, [String: Any])] in
+            var entries: [(Date, [String: Any])] = []
+            for reminder in try transaction.reminders(of: page.user.id, from: RecordStore.timestamp(start), to: RecordStore.timestamp(end)) {
+                guard let due = reminder.dueAt, let date = ISO8601DateFormatter.kith.date(from: due) else { continue }
+                var item = messageItem(reminder)
+                item["at"] = timeText(date, calendar)
+                entries.append((date, item))
+            }
+            for entity in schema.entities where entity.ownership == .user && mayRead(entity.name, page.user) {
+                guard let name = entity.calendarField, let field = entity.field(name) else { continue }
+                let timed = field.type == .datetime
+                let bounds: [Value] = timed ? [.text(RecordStore.timestamp(start)), .text(RecordStore.timestamp(end))] : [.text(dayText(start)), .text(dayText(end))]
+                let access = try engine.access(entity.name, for: page.user, in: transaction)
+                let records = try transaction.query(
+                    RecordQuery(
+                        entity: entity.name,
+                        filter: .all([
+                            .condition(field: "owner", op: .eq, values: [.integer(page.user.id)]),
+                            .condition(field: name, op: .gte, values: [bounds[0]]), .condition(field: name, op: .lt, values: [bounds[1]]),
+                        ]),
+                        sort: [.init(name)], limit: 500),
+                    access: access
+                ).records
+                for record in records {
+                    guard let text = record[name].text, let date = timed ? ISO8601DateFormatter.kith.date(from: text) : day(text) else { continue }
+                    var at = timed ? timeText(date, calendar) : ""
+                    if timed, let endName = entity.calendarEndField, let endText = record[endName].text, let until = ISO8601DateFormatter.kith.date(from: endText) {
+                        at += "–" + timeText(until, calendar)
+                    }
+                    let title = record[entity.titleField].description
+                    entries.append((date, [
+                        "text": "\(label(entity, page.language)): \(title.isEmpty ? "#\(record.id)" : title)", "link": "/e/\(entity.name)/\(record.id)",
+                        "at": at,
+                    ]))
+                }
+            }
+            return entries.sorted { $0.0 < $1.0 }
+        }
+        var byDay: [String: [[String: Any]]] = [:]
+        for (date, item) in entries { byDay[dayText(date), default: []].append(item) }
+        func cell(_ date: Date) -> [String: Any] {
+            let text = dayText(date)
+            return ["day": calendar.component(.day, from: date), "date": text, "today": text == today, "items": byDay[text] ?? []]
+        }
+        var cells: [[String: Any]] = []
+        if isWeek {
+            for offset in 0..<7 { if let date = calendar.date(byAdding: .day, value: offset, to: start) { cells.append(cell(date)) } }
+        } else {
+            let leading = (calendar.component(.weekday, from: start) + 5) % 7
+            cells = Array(repeating: ["empty": true], count: leading)
+            var date = start
+            while date < end {
+                cells.append(cell(date))
+                date = calendar.date(byAdding: .day, value: 1, to: date) ?? end
+            }
+            while cells.count % 7 != 0 { cells.append(["empty": true]) }
+        }
+        let weeks = stride(from: 0, to: cells.count, by: 7).map { ["days": Array(cells[$0..<min($0 + 7, cells.count)])] }
+        let step: Calendar.Component = isWeek ? .weekOfYear : .month
+        let previous = calendar.date(byAdding: step, value: -1, to: start) ?? start
+        let next = calendar.date(byAdding: step, value: 1, to: start) ?? start
+        func link(_ date: Date) -> String { isWeek ? "/calendar?week=" + dayText(date) : "/calendar?month=" + dayText(date).prefix(7) }
+        let heading = isWeek ? "\(dayText(start)) – \(dayText(calendar.date(byAdding: .day, value: 6, to: start) ?? start))" : String(dayText(start).prefix(7))
         return render(
             "calendar",
             [
-                "title": page.texts["calendar"] ?? "", "month": month, "previous": label(previous), "next": label(next), "weeks": weeks,
+                "title": page.texts["calendar"] ?? "", "heading": heading, "previous": link(previous), "next": link(next), "weeks": weeks,
+                "isWeek": isWeek, "monthLink": "/calendar?month=" + dayText(start).prefix(7),
+                "weekLink": "/calendar?week=" + (isWeek ? dayText(start) : (dayText(start).prefix(7) == today.prefix(7) ? today : dayText(start))),
                 "weekdays": page.language == "zh" ? ["一", "二", "三", "四", "五", "六", "日"] : ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
             ],
             page: page)
+    }
+
+    /// "09:30" in the workspace's time zone.
+    func timeText(_ date: Date, _ calendar: Calendar) -> String {
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
     }
 
     func approvals(_ page: PageRequest) throws -> Response {

@@ -217,9 +217,10 @@ enum Templates {
 
 
     static let calendar = """
-        {{<layout}}{{$body}}<div class="bar"><h1>{{t.calendar}} · {{month}}</h1><a href="/calendar?month={{previous}}">←</a> <a href="/calendar?month={{next}}">→</a></div>
-        <table class="calendar"><thead><tr>{{#weekdays}}<th>{{.}}</th>{{/weekdays}}</tr></thead><tbody>
-        {{#weeks}}<tr>{{#days}}<td class="{{#today}}today{{/today}}">{{^empty}}<b>{{day}}</b><ul>{{#items}}<li>{{>messageItem}}</li>{{/items}}</ul>{{/empty}}</td>{{/days}}</tr>{{/weeks}}
+        {{<layout}}{{$body}}<div class="bar"><h1>{{t.calendar}} · {{heading}}</h1><a href="{{previous}}" title="{{t.earlier}}">←</a> <a href="{{next}}" title="{{t.later}}">→</a>
+        <span class="views">{{#isWeek}}<a href="{{monthLink}}">{{t.month}}</a> <a class="current" href="{{weekLink}}">{{t.week}}</a>{{/isWeek}}{{^isWeek}}<a class="current" href="{{monthLink}}">{{t.month}}</a> <a href="{{weekLink}}">{{t.week}}</a>{{/isWeek}}</span></div>
+        <table class="calendar{{#isWeek}} week{{/isWeek}}"><thead><tr>{{#weekdays}}<th>{{.}}</th>{{/weekdays}}</tr></thead><tbody>
+        {{#weeks}}<tr>{{#days}}<td class="{{#today}}today{{/today}}">{{^empty}}<b>{{day}}</b><ul>{{#items}}<li>{{#at}}<small>{{.}}</small> {{/at}}{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</li>{{/items}}</ul>{{/empty}}</td>{{/days}}</tr>{{/weeks}}
         </tbody></table>
         {{/body}}{{/layout}}
         """
@@ -271,7 +272,7 @@ enum Templates {
         .messages{list-style:none;padding:0;margin:0}.messages li{padding:.3rem 0;border-bottom:1px solid #f0f4f8}
         .history{padding-left:1.2rem}small{color:#829ab1}.unread{font-weight:600}
         table.calendar{width:100%;border-collapse:collapse;background:#fff;table-layout:fixed}table.calendar td{vertical-align:top;height:6rem;border:1px solid #e4e7eb;padding:.25rem;font-size:.8rem}
-        table.calendar td.today{background:#e3f8ff}table.calendar ul{list-style:none;margin:0;padding:0}
+        table.calendar td.today{background:#e3f8ff}table.calendar.week td{height:20rem}table.calendar ul{list-style:none;margin:0;padding:0}
         @media (max-width:700px){.grid{grid-template-columns:1fr}.span2{grid-column:span 1}table.list{font-size:.85rem}}
         """
 

@@ -341,5 +341,19 @@ import Testing
         let month = try await server.request("GET", "/calendar?month=" + today.prefix(7), cookies: session)
         #expect(month.status == 200 && month.body.contains("Call Hengtong back"))
         #expect(try await server.request("GET", "/calendar?month=2026-13", cookies: session).status == 400)
+        // Records of calendar entities: the boss's own event (with its end) and task, not the rep's.
+        let bossToken = try server.engine.createToken(for: "boss")
+        let noon = today + "T12:00:00+08:00"
+        _ = try await server.request("POST", "/api/v1/event", token: bossToken, json: #"{"subject": "Visit <Hengtong>", "starts_at": "\#(noon)", "ends_at": "\#(today)T13:30:00+08:00"}"#)
+        _ = try await server.request("POST", "/api/v1/task", token: bossToken, json: #"{"subject": "Send the quote", "due_on": "\#(today)"}"#)
+        _ = try await server.request("POST", "/api/v1/event", token: rep, json: #"{"subject": "Rep lunch", "starts_at": "\#(noon)"}"#)
+        for path in ["/calendar", "/calendar?week=" + today] {
+            let shown = try await server.request("GET", path, cookies: session)
+            #expect(shown.status == 200 && shown.body.contains("Visit &lt;Hengtong&gt;") && shown.body.contains("12:00–13:30"), "\(path)")
+            #expect(shown.body.contains("Send the quote") && !shown.body.contains("Rep lunch"), "\(path)")
+        }
+        let week = try await server.request("GET", "/calendar?week=" + today, cookies: session)
+        #expect(week.body.contains(#"class="calendar week""#) && week.body.components(separatedBy: "<td").count == 8)
+        #expect(try await server.request("GET", "/calendar?week=tomorrow", cookies: session).status == 400)
     }
 }

@@ -38,6 +38,18 @@ extension SchemaChecker {
         }
         for view in entity.views { check(view, of: entity) }
         if let workflow = entity.workflow { check(workflow, of: entity) }
+        for (attribute, name) in [("calendar", entity.calendarField), ("calendar-end", entity.calendarEndField)] {
+            guard let name else { continue }
+            guard let field = resolveField(name, of: entity, at: entity.location, "entity", "\(attribute) of entity '\(entity.name)'") else { continue }
+            if field.type != .date && field.type != .datetime {
+                report(
+                    .invalidValue, entity.location, "entity",
+                    "\(attribute) of entity '\(entity.name)' must be a date or datetime field, but '\(name)' is \(field.type.rawValue)")
+            }
+        }
+        if entity.calendarEndField != nil && entity.calendarField == nil {
+            report(.invalidValue, entity.location, "entity", "entity '\(entity.name)' has calendar-end but no calendar field")
+        }
         for hook in entity.hooks {
             checkFunction(hook.function, at: hook.location, "hook", "\(hook.event.rawValue) hook of entity '\(entity.name)'")
             guard !hook.transitions.isEmpty else { continue }
@@ -69,6 +81,11 @@ extension SchemaChecker {
         if entity.isPool {
             report(
                 .invalidValue, entity.location, "entity", "entity '\(entity.name)': a line-item entity (detail-of) cannot be a public pool")
+        }
+        if entity.calendarField != nil {
+            report(
+                .invalidValue, entity.location, "entity",
+                "entity '\(entity.name)': a line-item entity (detail-of) is not on calendars; put calendar= on '\(master)'")
         }
     }
 

@@ -15,6 +15,8 @@ extension SchemaBuilder {
             detailOf: element.attribute("detail-of"), fields: [], indexes: [], duplicateRules: [], forms: [], views: [],
             workflow: nil, hooks: [], location: element.location)
         entity.declaredTitle = element.attribute("title")
+        entity.calendarField = element.attribute("calendar")
+        entity.calendarEndField = element.attribute("calendar-end")
         applyContent(of: element, to: &entity, replaceAll: false)
         schema.add(entity)
     }
@@ -29,6 +31,8 @@ extension SchemaBuilder {
             return
         }
         applyContent(of: element, to: &entity, replaceAll: element.flag("replace"))
+        if let calendar = element.attribute("calendar") { entity.calendarField = calendar }
+        if let end = element.attribute("calendar-end") { entity.calendarEndField = end }
         schema.updateEntity(name) { $0 = entity }
     }
 

@@ -26,6 +26,10 @@ public struct Entity: Sendable {
     public internal(set) var hooks: [Hook]
     public internal(set) var location: SourceLocation
     var declaredTitle: String?
+    /// `calendar="FIELD"`: the date or datetime field that puts a record on its owner's calendar
+    /// (日程), and `calendar-end` the field where it ends.
+    public internal(set) var calendarField: String? = nil
+    public internal(set) var calendarEndField: String? = nil
 
     /// The engine's columns: id, owner, department, timestamps, version, and state with a workflow.
     public internal(set) var systemFields: [Field] = []
