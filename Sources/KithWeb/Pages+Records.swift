@@ -706,16 +706,57 @@ extension Pages {
         return .redirect(to: "/approvals", type: .found)
     }
 
+    /// Runs a conversion. When a record it creates lacks required values (or has wrong ones), a
+    /// form asks for them (`ENTITY.FIELD`), keeping what was given, and runs it again.
     func convert(_ page: PageRequest) async throws -> Response {
         var page = page
         let entity = try page.entity()
         let id = try page.recordID()
-        _ = try await page.form()
-        let created = try engine.write(as: page.user.actor) { transaction in
-            try engine.convert(page.context.parameters.get("name") ?? "", id: id, in: transaction)
+        let form = try await page.form()
+        let name = page.context.parameters.get("name") ?? ""
+        guard let conversion = schema.conversion(name), conversion.source == entity.name else { throw Problem(.notFound, "no such conversion") }
+        let targets = Set(conversion.creations.map(\.entity))
+        var given: [String: [String: Value]] = [:]
+        for (key, value) in form.items where !value.isEmpty {
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, targets.contains(parts[0]), let field = schema.entity(parts[0])?.field(parts[1]), !field.isSystem else { continue }
+            given[parts[0], default: [:]][parts[1]] = FormInput.value(form.all(key), field)
         }
-        guard let first = created.first else { return .redirect(to: "/e/\(entity.name)/\(id)", type: .found) }
-        return .redirect(to: "/e/\(first.entity)/\(first.id)", type: .found)
+        let outcome = Result { () throws(RecordError) -> [Record] in
+            try engine.write(as: page.user.actor) { transaction in try engine.convert(name, id: id, given: given, in: transaction) }
+        }
+        switch outcome {
+        case .success(let created):
+            guard let first = created.first else { return .redirect(to: "/e/\(entity.name)/\(id)", type: .found) }
+            return .redirect(to: "/e/\(first.entity)/\(first.id)", type: .found)
+        case .failure(let error):
+            guard error.code == .invalid, !error.problems.isEmpty, targets.contains(error.entity), let target = schema.entity(error.entity) else { throw error }
+            let asked = error.problems.compactMap { problem in target.field(problem.field).map { ($0, problem.message) } }
+            guard !asked.isEmpty else { throw error }
+            let fields = try engine.read(as: page.user.actor) { transaction in
+                let display = try Display(schema: schema, language: page.language, transaction: transaction)
+                let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user, in: transaction) }
+                return try asked.map { field, message -> [String: Any] in
+                    var item = try display.input(field, value: given[target.name]?[field.name].map { FormValue.value($0) }, access: readable, in: transaction)
+                    item["name"] = "\(target.name).\(field.name)"
+                    item["label"] = display.label(field)
+                    item["required"] = field.isRequired
+                    item["problem"] = message
+                    item["span"] = 1
+                    return item
+                }
+            }
+            let askedNames = Set(asked.map { "\(target.name).\($0.0.name)" })
+            let kept = form.items.filter { $0.0.contains(".") && !askedNames.contains($0.0) && $0.0 != "_csrf" }.map { ["name": $0.0, "value": $0.1] }
+            return render(
+                "form",
+                [
+                    "title": conversion.labels.text(for: page.language, fallback: name.humanizedName), "error": page.texts["convertAsk"] ?? "",
+                    "action": "/e/\(entity.name)/\(id)/convert/\(name)", "cancel": "/e/\(entity.name)/\(id)",
+                    "sections": [["label": label(target, page.language), "fields": fields]], "kept": kept,
+                ],
+                page: page, status: .unprocessableContent)
+        }
     }
 }
 

@@ -96,7 +96,7 @@ enum Templates {
         {{#stale}}<p class="error">{{t.stale}} <a href="{{reload}}">{{t.reload}}</a></p>{{/stale}}
         {{#hasDuplicates}}<section class="warning"><h2>{{t.likelyDuplicates}}</h2><ul>{{#duplicates}}<li>{{#link}}<a href="{{link}}">{{title}}</a>{{/link}}{{^link}}{{t.notYours}}{{/link}} <small>{{fields}}{{#owner}} · {{t.ownerIs}} {{.}}{{/owner}}</small></li>{{/duplicates}}</ul><p>{{t.saveAnyway}}</p></section>{{/hasDuplicates}}
         <form method="post" action="{{action}}" class="record">
-        <input type="hidden" name="_csrf" value="{{csrf}}">{{#hasDuplicates}}<input type="hidden" name="_duplicates" value="ok">{{/hasDuplicates}}{{#version}}<input type="hidden" name="_version" value="{{.}}">{{/version}}
+        <input type="hidden" name="_csrf" value="{{csrf}}">{{#kept}}<input type="hidden" name="{{name}}" value="{{value}}">{{/kept}}{{#hasDuplicates}}<input type="hidden" name="_duplicates" value="ok">{{/hasDuplicates}}{{#version}}<input type="hidden" name="_version" value="{{.}}">{{/version}}
         {{#sections}}<fieldset><legend>{{label}}</legend><div class="grid">
         {{#fields}}<div class="field span{{span}}{{#problem}} invalid{{/problem}}"><label for="f-{{name}}">{{label}}{{#required}} *{{/required}}</label>
         {{#isTextarea}}<textarea id="f-{{name}}" name="{{name}}" maxlength="{{maxLength}}">{{value}}</textarea>{{/isTextarea}}

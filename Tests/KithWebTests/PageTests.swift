@@ -306,6 +306,26 @@ import Testing
         #expect(try await server.request("POST", "/api/v1/customer/\(id)/history/3/restore", token: colleague).status == 403)
     }
 
+    @Test func aConversionAsksForWhatTheNewRecordsLack() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let token = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        // A lead without a contact name: the contact the conversion creates needs one.
+        let lead = try await server.request("POST", "/api/v1/lead", token: token, json: #"{"company": "Hengtong Machinery", "mobile": "13800000000"}"#)
+        let id = lead.object["id"] as? Int ?? 0
+        let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        let record = try await server.request("GET", "/e/lead/\(id)", cookies: session)
+        let csrf = Self.csrf(in: record.body)
+        let asked = try await server.request("POST", "/e/lead/\(id)/convert/qualify", form: [("_csrf", csrf)], cookies: session)
+        #expect(asked.status == 422 && asked.body.contains(#"name="contact.name""#) && asked.body.contains("is required"))
+        #expect(try await server.request("GET", "/api/v1/customer?q=Hengtong", token: token).object["total"] as? Int == 0)
+        let done = try await server.request("POST", "/e/lead/\(id)/convert/qualify", form: [("_csrf", csrf), ("contact.name", "Wang Fang")], cookies: session)
+        #expect(done.status == 302 && done.header("location")?.hasPrefix("/e/customer/") == true)
+        let contacts = try await server.request("GET", "/api/v1/contact?q=Wang", token: token).object["data"] as? [[String: Any]] ?? []
+        #expect(contacts.count == 1 && contacts.first?["phone"] as? String == "13800000000")
+        #expect(try await server.request("GET", "/api/v1/lead/\(id)", token: token).object["state"] as? String == "converted")
+    }
+
     @Test func managerApprovesAnExpenseInThePages() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
