@@ -12,6 +12,7 @@ import KithSchema
 //   kith-benchmarks access [RECORDS]        list page and count as a rep, a manager, an executive
 //   kith-benchmarks web-data FOLDER [N]     a workspace for Benchmarks/web.py (N customers, 3 contacts
 //                                           and 2 opportunities each)
+//   kith-benchmarks web-parts FOLDER        the engine's share of a web request, on web-data's FOLDER
 //   kith-benchmarks workflow [CUSTOMERS]    the reminder schedule over CUSTOMERS customers and an
 //                                           approval step decision
 // Each prints a Markdown table; results are kept in Benchmarks/README.md.
@@ -50,6 +51,8 @@ case "web-data":
     }
     let customers = arguments.dropFirst(2).first.flatMap(Int.init) ?? 100_000
     try WebData(installation: installation, folder: URL(fileURLWithPath: folder), customers: customers).run()
+case "web-parts":
+    try WebParts(installation: installation, folder: URL(fileURLWithPath: arguments.dropFirst().first ?? "/tmp/kith-web/workspace")).run()
 case "workflow":
     let customers = arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000
     var benchmark = WorkflowBenchmark(installation: installation, coreFiles: coreFiles, customers: customers)

@@ -13,8 +13,10 @@ struct Authenticator: Sendable {
     /// The user of a bearer token, else of a session cookie; nil when neither is valid.
     func identify(_ request: Request, _ context: inout WebContext) throws -> DirectoryUser? {
         if let header = request.headers[.authorization] {
-            guard header.lowercased().hasPrefix("bearer ") else { return nil }
-            let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+            // "Bearer <token>", the scheme in any case (Foundation's lowercasing and trimming cost
+            // more than the rest of a cached token check).
+            guard header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+            let token = String(header.dropFirst(7).drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
             return try engine.authenticate(token: token, source: context.source)
         }
         guard let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id) else { return nil }

@@ -93,13 +93,11 @@ struct Display {
             let selected = Set(value?.texts ?? [])
             item["isSelect"] = true
             item["multiple"] = field.type == .multienum
-            item["options"] = choices(field).map { ["value": $0.value, "label": $0.label, "selected": selected.contains($0.value)] }
+            item["optionsHTML"] = HTML.options(choices(field).map { ($0.value, $0.label, selected.contains($0.value)) })
         case .user:
             let selected = text
             item["isSelect"] = true
-            item["options"] = users.values.filter(\.isActive).sorted { $0.name < $1.name }.map {
-                ["value": String($0.id), "label": $0.name, "selected": String($0.id) == selected]
-            }
+            item["optionsHTML"] = HTML.options(users.values.filter(\.isActive).sorted { $0.name < $1.name }.map { (String($0.id), $0.name, String($0.id) == selected) })
         case .ref, .multiref:
             let selected = Set(value?.texts ?? [])
             if let target = field.target.flatMap({ schema.entity($0) }) {
@@ -111,7 +109,7 @@ struct Display {
                 if let page {
                     item["isSelect"] = true
                     item["multiple"] = field.type == .multiref
-                    item["options"] = page.records.map { ["value": String($0.id), "label": title(target, $0), "selected": selected.contains(String($0.id))] }
+                    item["optionsHTML"] = HTML.options(page.records.map { (String($0.id), title(target, $0), selected.contains(String($0.id))) })
                     return item
                 }
             }

@@ -20,6 +20,17 @@ enum HTML {
     }
 
     /// Table rows: each row's cells, a cell's text linked when it has a link.
+    /// `<option>`s, escaped (long lists are rendered here rather than by the template engine,
+    /// whose lookups cost more than the page's queries).
+    static func options(_ items: [(value: String, label: String, selected: Bool)]) -> String {
+        var output = ""
+        output.reserveCapacity(items.count * 40)
+        for item in items {
+            output += "<option value=\"\(escape(item.value))\"\(item.selected ? " selected" : "")>\(escape(item.label))</option>"
+        }
+        return output
+    }
+
     /// Table rows; with `selectable` ids (one per row), each row starts with a checkbox `id`.
     static func rows(_ rows: [[(text: String, link: String?)]], empty: String, columns: Int, selectable: [Int64]? = nil) -> String {
         guard !rows.isEmpty else { return "<tr><td colspan=\"\(columns)\" class=\"empty\">\(escape(empty))</td></tr>" }

@@ -19,11 +19,13 @@ extension Pages {
         if let view, parameters.first("view") == nil { items.append(("view", view.name)) }
         var query = try ListQuery.build(entity, QueryItems(items: items), variables: engine.store.variables(for: page.user.actor))
         query.limit = 50
+        query.fields = Set(columns)  // only what the page shows
         let sortText = parameters.first("sort") ?? ""
         let (result, count, permissions, display, saved) = try engine.read(as: page.user.actor) { transaction in
             let permissions = try AccessPolicy.access(entity.name, for: page.user, in: transaction)
             let result = try transaction.query(query, access: permissions.filter)
-            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 10_000, access: permissions.filter)
+            // "2000+" past 2,000, as other CRMs do: counting further costs more than the page.
+            let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 2_000, access: permissions.filter)
             let saved = try transaction.savedViews(user: page.user.id, entity: entity.name)
             return (result, count, permissions, try Display(schema: schema, language: page.language, transaction: transaction), saved)
         }
@@ -51,9 +53,12 @@ extension Pages {
         let filters: [[String: Any]] = visibleColumns.compactMap { name in
             guard let field = entity.field(name), field.type != .multiref, field.type != .file else { return nil }
             let current = parameters.first("f." + name) ?? ""
-            let choices = field.type.isChoice ? display.choices(field).map { ["value": $0.value, "label": $0.label, "selected": $0.value == current] } : []
-            let type = field.type == .date ? "date" : (field.type.isNumeric ? "text" : "text")
-            return ["field": name, "label": display.label(field), "value": current, "choices": choices, "hasChoices": !choices.isEmpty, "inputType": type]
+            let choices = field.type.isChoice ? display.choices(field).map { ($0.value, $0.label, $0.value == current) } : []
+            let type = field.type == .date ? "date" : "text"
+            return [
+                "field": name, "label": display.label(field), "value": current, "choicesHTML": HTML.options(choices), "hasChoices": !choices.isEmpty,
+                "inputType": type,
+            ]
         }
         // Bulk actions on the ticked rows: transfer and share records with owners, export.
         let owned = entity.ownership == .user && entity.detailOf == nil
@@ -75,11 +80,13 @@ extension Pages {
         }
         values["savedQuery"] = currentQuery
         if bulk, !result.records.isEmpty {
+            let people = display.users.values.filter(\.isActive).sorted { $0.name < $1.name }
+            let departments = display.departments.sorted { $0.value < $1.value }
             values["bulk"] = [
                 "entity": entity.name, "owned": owned, "mayExport": permissions.mayExport,
                 "back": page.request.uri.path + (page.request.uri.query.map { "?" + $0 } ?? ""),
-                "people": display.users.values.filter(\.isActive).sorted { $0.name < $1.name }.map { ["id": $0.id, "name": $0.name] },
-                "departments": display.departments.sorted { $0.value < $1.value }.map { ["id": $0.key, "name": $0.value] },
+                "ownerOptions": HTML.options(people.map { (String($0.id), $0.name, false) }),
+                "shareOptions": HTML.options(people.map { ("u\($0.id)", $0.name, false) } + departments.map { ("d\($0.key)", $0.value, false) }),
             ] as [String: Any]
         }
         if let cursor = result.nextCursor {

@@ -23,6 +23,8 @@ struct Pages: Sendable {
     let navigation: (zh: [MenuGroup], en: [MenuGroup])
     /// Imports running or recently finished, for the import page's progress.
     let imports = ImportJobs()
+    /// Menus by language and roles (see `menus`).
+    let menuCache = LockedDictionary<String, String>()
 
     struct MenuGroup: Sendable {
         let label: String
@@ -175,18 +177,30 @@ struct Pages: Sendable {
     func base(_ user: DirectoryUser?, _ context: WebContext, _ language: String) -> [String: Any] {
         var values: [String: Any] = ["lang": language, "t": PageText.texts(language)]
         guard let user else { return values }
-        // Only what the user's roles let them read appears in the menus.
-        let menus: [[String: Any]] = (language == "zh" ? navigation.zh : navigation.en).compactMap { group in
-            let entries = group.entries.filter { mayRead($0.name, user) }
-            return entries.isEmpty ? nil : ["label": group.label, "entities": entries.map { ["name": $0.name, "label": $0.label] }]
-        }
         values["user"] = [
-            "name": user.name, "menus": menus, "csrf": context.session?.csrf ?? "", "admin": user.roles.contains(Role.administrator),
+            "name": user.name, "menusHTML": menus(language, user), "csrf": context.session?.csrf ?? "", "admin": user.roles.contains(Role.administrator),
             "otherLang": language == "zh" ? "en" : "zh", "otherLangLabel": language == "zh" ? "English" : "中文",
             "t": PageText.texts(language),
         ]
         values["csrf"] = context.session?.csrf ?? ""
         return values
+    }
+
+    /// The menus of the user's roles in a language, as HTML: only the entities the roles let them
+    /// read. Worked out once per language and set of roles.
+    func menus(_ language: String, _ user: DirectoryUser) -> String {
+        let key = language + ":" + user.roles.sorted().joined(separator: ",")
+        if let known = menuCache[key] { return known }
+        var output = ""
+        for group in language == "zh" ? navigation.zh : navigation.en {
+            let entries = group.entries.filter { mayRead($0.name, user) }
+            guard !entries.isEmpty else { continue }
+            output += "<details><summary>\(HTML.escape(group.label))</summary><ul>"
+            for entry in entries { output += "<li><a href=\"/e/\(HTML.escape(entry.name))\">\(HTML.escape(entry.label))</a></li>" }
+            output += "</ul></details>"
+        }
+        menuCache[key] = output
+        return output
     }
 
     /// Whether any of the user's roles grants reading the entity (shares aside).
@@ -313,4 +327,15 @@ struct FormData {
     func all(_ name: String) -> [String] { items.filter { $0.0 == name }.map(\.1) }
     /// The last value (a checkbox after its hidden default).
     func last(_ name: String) -> String? { items.last { $0.0 == name }?.1 }
+}
+
+/// A dictionary shared between requests, behind a lock.
+final class LockedDictionary<Key: Hashable, Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Key: Value] = [:]
+
+    subscript(key: Key) -> Value? {
+        get { lock.withLock { storage[key] } }
+        set { lock.withLock { storage[key] = newValue } }
+    }
 }

@@ -22,7 +22,7 @@ enum Templates {
         <body>
         {{#user}}
         <header class="top"><a class="brand" href="/">Kith</a>
-        <nav>{{#menus}}<details><summary>{{label}}</summary><ul>{{#entities}}<li><a href="/e/{{name}}">{{label}}</a></li>{{/entities}}</ul></details>{{/menus}}
+        <nav>{{{menusHTML}}}
         <a href="/inbox">{{t.inbox}}</a> <a href="/approvals">{{t.approvals}}</a> <a href="/calendar">{{t.calendar}}</a> <a href="/reports">{{t.reports}}</a>{{#admin}} <a href="/admin">{{t.admin}}</a>{{/admin}}</nav>
         <span class="who">{{name}} · <a href="/lang/{{otherLang}}">{{otherLangLabel}}</a>
         <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link">{{t.signOut}}</button></form></span>
@@ -75,15 +75,15 @@ enum Templates {
         <form method="get" action="/e/{{entity}}" class="filters">
         {{#view}}<input type="hidden" name="view" value="{{.}}">{{/view}}
         <input type="search" name="q" value="{{q}}" placeholder="{{t.search}}">
-        {{#filters}}<label>{{label}}{{#hasChoices}}<select name="f.{{field}}"><option value=""></option>{{#choices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/choices}}</select>{{/hasChoices}}{{^hasChoices}}<input name="f.{{field}}" value="{{value}}" type="{{inputType}}">{{/hasChoices}}</label>{{/filters}}
+        {{#filters}}<label>{{label}}{{#hasChoices}}<select name="f.{{field}}"><option value=""></option>{{{choicesHTML}}}</select>{{/hasChoices}}{{^hasChoices}}<input name="f.{{field}}" value="{{value}}" type="{{inputType}}">{{/hasChoices}}</label>{{/filters}}
         <button>{{t.filter}}</button></form>
         <p class="count">{{total}} {{t.records}}</p>
         <table class="list"><thead><tr>{{#bulk}}<th class="pick"><span class="hidden">{{t.select}}</span></th>{{/bulk}}{{#columns}}<th><a href="{{sortLink}}">{{label}}{{#arrow}} {{.}}{{/arrow}}</a></th>{{/columns}}</tr></thead>
         <tbody>{{{rowsHTML}}}</tbody></table>
         {{#bulk}}<form method="post" action="/e/{{entity}}/bulk" id="bulk" class="bulk"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{back}}">
         <span>{{t.ticked}}</span>
-        {{#owned}}<label>{{t.transferTo}}<select name="user">{{#people}}<option value="{{id}}">{{name}}</option>{{/people}}</select></label><button name="action" value="transfer" class="secondary">{{t.transfer}}</button>
-        <label>{{t.shareWith}}<select name="target">{{#people}}<option value="u{{id}}">{{name}}</option>{{/people}}{{#departments}}<option value="d{{id}}">{{name}}</option>{{/departments}}</select></label><label><input type="checkbox" name="edit" value="1"> {{t.mayEdit}}</label><button name="action" value="share" class="secondary">{{t.share}}</button>{{/owned}}
+        {{#owned}}<label>{{t.transferTo}}<select name="user">{{{ownerOptions}}}</select></label><button name="action" value="transfer" class="secondary">{{t.transfer}}</button>
+        <label>{{t.shareWith}}<select name="target">{{{shareOptions}}}</select></label><label><input type="checkbox" name="edit" value="1"> {{t.mayEdit}}</label><button name="action" value="share" class="secondary">{{t.share}}</button>{{/owned}}
         {{#mayExport}}<button name="action" value="export" class="secondary">{{t.exportTicked}}</button>{{/mayExport}}</form>{{/bulk}}
         <p class="paging">{{#first}}<a href="{{first}}">{{t.firstPage}}</a>{{/first}} {{#next}}<a href="{{next}}">{{t.nextPage}} →</a>{{/next}}</p>
         {{/body}}{{/layout}}
@@ -100,13 +100,13 @@ enum Templates {
         {{#sections}}<fieldset><legend>{{label}}</legend><div class="grid">
         {{#fields}}<div class="field span{{span}}{{#problem}} invalid{{/problem}}"><label for="f-{{name}}">{{label}}{{#required}} *{{/required}}</label>
         {{#isTextarea}}<textarea id="f-{{name}}" name="{{name}}" maxlength="{{maxLength}}">{{value}}</textarea>{{/isTextarea}}
-        {{#isSelect}}<select id="f-{{name}}" name="{{name}}"{{#multiple}} multiple{{/multiple}}><option value=""></option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
+        {{#isSelect}}<select id="f-{{name}}" name="{{name}}"{{#multiple}} multiple{{/multiple}}><option value=""></option>{{{optionsHTML}}}</select>{{/isSelect}}
         {{#isCheckbox}}<input type="hidden" name="{{name}}" value="false"><input id="f-{{name}}" type="checkbox" name="{{name}}" value="true"{{#checked}} checked{{/checked}}>{{/isCheckbox}}
         {{#isInput}}<input id="f-{{name}}" name="{{name}}" type="{{inputType}}" value="{{value}}"{{#maxLength}} maxlength="{{.}}"{{/maxLength}}{{#step}} step="{{.}}"{{/step}}{{#readonly}} readonly{{/readonly}}{{#lookup}} list="dl-{{name}}" data-lookup="{{.}}" autocomplete="off"{{/lookup}}>{{#lookup}}<datalist id="dl-{{name}}"></datalist>{{/lookup}}{{/isInput}}
         {{#hint}}<small>{{.}}</small>{{/hint}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</div>{{/fields}}
         </div></fieldset>{{/sections}}
         {{#lines}}<fieldset><legend>{{label}}</legend><table class="lines"><thead><tr>{{#columns}}<th>{{label}}</th>{{/columns}}<th>{{t.remove}}</th></tr></thead><tbody>
-        {{#rows}}<tr>{{#id}}<input type="hidden" name="{{prefix}}.id" value="{{.}}">{{/id}}{{#cells}}<td{{#problem}} class="invalid"{{/problem}}>{{#isSelect}}<select name="{{name}}"><option value=""></option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}{{^isSelect}}<input name="{{name}}" value="{{value}}" type="{{inputType}}"{{#lookup}} list="dl-{{name}}" data-lookup="{{.}}" autocomplete="off"{{/lookup}}>{{#lookup}}<datalist id="dl-{{name}}"></datalist>{{/lookup}}{{/isSelect}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</td>{{/cells}}<td><input type="checkbox" name="{{prefix}}._remove" value="1"></td></tr>{{/rows}}
+        {{#rows}}<tr>{{#id}}<input type="hidden" name="{{prefix}}.id" value="{{.}}">{{/id}}{{#cells}}<td{{#problem}} class="invalid"{{/problem}}>{{#isSelect}}<select name="{{name}}"><option value=""></option>{{{optionsHTML}}}</select>{{/isSelect}}{{^isSelect}}<input name="{{name}}" value="{{value}}" type="{{inputType}}"{{#lookup}} list="dl-{{name}}" data-lookup="{{.}}" autocomplete="off"{{/lookup}}>{{#lookup}}<datalist id="dl-{{name}}"></datalist>{{/lookup}}{{/isSelect}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</td>{{/cells}}<td><input type="checkbox" name="{{prefix}}._remove" value="1"></td></tr>{{/rows}}
         </tbody></table></fieldset>{{/lines}}
         <p><button>{{t.save}}</button> <a href="{{cancel}}">{{t.cancel}}</a></p></form>
         {{/body}}{{/layout}}

@@ -100,6 +100,9 @@ public struct RecordQuery: Sendable {
     public var after: String?
     /// Records to skip (numbered pages); cursors are faster on deep pages.
     public var offset: Int = 0
+    /// The fields to read (with `id`); nil reads every field. A list page showing a view's
+    /// columns reads only those.
+    public var fields: Set<String>?
 
     public init(
         entity: String, filter: RecordFilter? = nil, search: String? = nil, sort: [Sort] = [], limit: Int = 50, after: String? = nil

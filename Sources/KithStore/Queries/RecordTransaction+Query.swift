@@ -17,27 +17,34 @@ extension RecordTransaction {
             condition += " AND " + compiler.keyset(keys, after: values)
         }
         let limit = max(1, min(query.limit, 1000))
-        let columns = table.columns.map { "r." + SQL.quote($0.name) } + keys.map(\.sql)
+        let shown = table.columns.enumerated().filter { _, column in
+            !access.hiddenFields.contains(column.name) && (query.fields.map { $0.contains(column.name) || column.name == "id" } ?? true)
+        }
+        let columns = shown.map { "r." + SQL.quote($0.element.name) } + keys.map(\.sql)
         let order = keys.map { "\($0.sql) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
         let arguments = compiler.arguments + [limit + 1, max(0, query.offset)]
         return try storage(query.entity) {
-            let rows = try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             let codecs = store.reading[table.name]?.codecs ?? table.columns.map(ColumnCodec.init)
             var records: [Record] = []
-            for row in rows.prefix(limit) {
+            records.reserveCapacity(limit)
+            var lastKeys: [DatabaseValue] = []
+            var more = false
+            try db.eachRow(sql, StatementArguments(arguments)) { row in
+                guard records.count < limit else {
+                    more = true
+                    return
+                }
                 var values: [String: Value] = [:]
-                for (index, column) in table.columns.enumerated() where !access.hiddenFields.contains(column.name) {
-                    values[column.name] = codecs[index].decode(row[index] as DatabaseValue)
+                values.reserveCapacity(shown.count + table.links.count)
+                for (position, (index, column)) in shown.enumerated() {
+                    values[column.name] = codecs[index].decode(Database.value(row, position))
                 }
                 records.append(Record(entity: entity.name, values: values, lines: [:]))
+                if records.count == limit { lastKeys = (0..<keys.count).map { Database.value(row, shown.count + $0) } }
             }
-            try attachLinks(&records, table, access: access)
-            var next: String?
-            if rows.count > limit, let last = rows.prefix(limit).last {
-                let offset = table.columns.count
-                next = Self.encodeCursor((0..<keys.count).map { last[offset + $0] as DatabaseValue })
-            }
+            try attachLinks(&records, table, access: access, fields: query.fields)
+            let next = more ? Self.encodeCursor(lastKeys) : nil
             return RecordPage(records: records, nextCursor: next, titles: try referencedTitles(records, entity: entity, access: access))
         }
     }
@@ -200,10 +207,10 @@ extension RecordTransaction {
     }
 
     /// Fills multiref values of a page with one query per link table.
-    private func attachLinks(_ records: inout [Record], _ table: StorageLayout.Table, access: AccessFilter) throws {
+    private func attachLinks(_ records: inout [Record], _ table: StorageLayout.Table, access: AccessFilter, fields: Set<String>?) throws {
         guard !records.isEmpty else { return }
         let ids = records.map(\.id)
-        for (field, link) in table.links where !access.hiddenFields.contains(field) {
+        for (field, link) in table.links where !access.hiddenFields.contains(field) && fields?.contains(field) != false {
             var targets: [Int64: [Value]] = [:]
             let sql =
                 "SELECT record, target FROM \(SQL.quote(link)) WHERE record IN (SELECT value FROM json_each(?)) ORDER BY record, position"

@@ -123,11 +123,16 @@ public struct RecordTransaction {
             sql += " AND (\(condition.sql))"
             arguments += condition.arguments.map { ColumnCodec.bind($0) }
         }
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) else { return nil }
-        var values: [String: Value] = [:]
-        for (index, column) in table.columns.enumerated() {
-            values[column.name] = reading.codecs[index].decode(row[index] as DatabaseValue)
+        var found: [String: Value]?
+        try db.eachRow(sql, StatementArguments(arguments)) { row in
+            var values: [String: Value] = [:]
+            values.reserveCapacity(table.columns.count + table.links.count)
+            for (index, column) in table.columns.enumerated() {
+                values[column.name] = reading.codecs[index].decode(Database.value(row, index))
+            }
+            found = values
         }
+        guard var values = found else { return nil }
         for (field, link) in table.links {
             let targets = try Int64.fetchAll(
                 try db.cachedStatement(sql: "SELECT target FROM \(SQL.quote(link)) WHERE record = ? ORDER BY position"), arguments: [id])
