@@ -223,6 +223,12 @@ def run(base):
         driver.get(expense_url)
         check("Approved" in driver.page_source and "OK, keep the receipts" in driver.page_source, "the manager approves it, with the comment")
 
+        # The calendar's week view.
+        driver.get(base + "/calendar")
+        follow(driver, driver.find_element(By.LINK_TEXT, "Week"))
+        check(len(driver.find_elements(By.CSS_SELECTOR, "table.calendar.week tbody td")) == 7, "the calendar shows a week")
+        shot(driver, "calendar-week")
+
         # Chinese pages.
         driver.get(base + "/lang/zh")
         driver.get(base + "/")
