@@ -27,6 +27,12 @@ extension Pages {
         }
     }
 
+    /// A posted admin form: its CSRF token checked, and the user an administrator.
+    func administratorsForm(_ page: inout PageRequest) async throws -> FormData {
+        try requireAdministrator(page)
+        return try await page.form()
+    }
+
     var roleNames: [String] { [Role.administrator] + schema.roles.map(\.name) }
 
     func admin(_ page: PageRequest) throws -> Response {
@@ -111,25 +117,20 @@ extension Pages {
     }
 
     func addUser(_ page: PageRequest) async throws -> Response {
-        try requireAdministrator(page)
         var page = page
-        let form = try await page.form()
+        let form = try await administratorsForm(&page)
         let login = form.first("login") ?? ""
-        let password = form.first("password") ?? ""
-        guard password.count >= 8 else { throw Problem(.badRequest, page.texts["passwordRule"] ?? "") }
+        let password = try newPassword(form, page)
         let user = try engine.addUser(
             login: login, name: nonEmpty(form.first("name")), email: nonEmpty(form.first("email")), roles: form.all("role"),
             department: nonEmpty(form.first("department")), manager: nonEmpty(form.first("manager")), password: password)
-        try engine.store.write(as: .system) {
-            try $0.logEvent("user-added", user: page.user.id, login: page.user.login, source: page.context.source, detail: user.login)
-        }
+        try logChange("user-added", detail: user.login, page)
         return .redirect(to: "/admin/users/\(user.login)", type: .found)
     }
 
     func changeUser(_ page: PageRequest) async throws -> Response {
-        try requireAdministrator(page)
         var page = page
-        let form = try await page.form()
+        let form = try await administratorsForm(&page)
         let login = page.context.parameters.get("login") ?? ""
         switch page.context.parameters.get("change") {
         case "roles":
@@ -140,9 +141,7 @@ extension Pages {
             guard login != page.user.login else { throw Problem(.badRequest, page.texts["notYourself"] ?? "") }
             try engine.setActive(login: login, active: form.first("active") == "1", by: page.user)
         case "password":
-            let password = form.first("password") ?? ""
-            guard password.count >= 8 else { throw Problem(.badRequest, page.texts["passwordRule"] ?? "") }
-            try engine.setPassword(login: login, password: password, by: page.user)
+            try engine.setPassword(login: login, password: try newPassword(form, page), by: page.user)
         default:
             throw Problem(.notFound, "no such change")
         }
@@ -150,23 +149,19 @@ extension Pages {
     }
 
     func addDepartment(_ page: PageRequest) async throws -> Response {
-        try requireAdministrator(page)
         var page = page
-        let form = try await page.form()
+        let form = try await administratorsForm(&page)
         let name = (form.first("name") ?? "").trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw Problem(.badRequest, page.texts["departmentName"] ?? "") }
         let department = try engine.addDepartment(name: name, parent: nonEmpty(form.first("parent")), head: nonEmpty(form.first("head")))
-        try engine.store.write(as: .system) {
-            try $0.logEvent("department-added", user: page.user.id, login: page.user.login, source: page.context.source, detail: department.name)
-        }
+        try logChange("department-added", detail: department.name, page)
         return .redirect(to: "/admin#departments", type: .found)
     }
 
     /// Creates a token and shows it, the only time it is ever shown.
     func createToken(_ page: PageRequest) async throws -> Response {
-        try requireAdministrator(page)
         var page = page
-        let form = try await page.form()
+        let form = try await administratorsForm(&page)
         let token = try engine.createToken(
             for: form.first("login") ?? "", name: form.first("name") ?? "", by: page.user, source: page.context.source ?? "admin page")
         var values = base(page.user, page.context, page.language)
@@ -179,12 +174,25 @@ extension Pages {
     }
 
     func revokeToken(_ page: PageRequest) async throws -> Response {
-        try requireAdministrator(page)
         var page = page
-        _ = try await page.form()
+        _ = try await administratorsForm(&page)
         guard let id = page.context.parameters.get("id").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such token") }
         try engine.revokeToken(id, by: page.user)
         return .redirect(to: "/admin#tokens", type: .found)
+    }
+
+    /// The form's `password`, if long enough.
+    func newPassword(_ form: FormData, _ page: PageRequest) throws -> String {
+        let password = form.first("password") ?? ""
+        guard password.count >= 8 else { throw Problem(.badRequest, page.texts["passwordRule"] ?? "") }
+        return password
+    }
+
+    /// An admin's change in the system log, with who and from where.
+    func logChange(_ kind: String, detail: String, _ page: PageRequest) throws {
+        try engine.store.write(as: .system) {
+            try $0.logEvent(kind, user: page.user.id, login: page.user.login, source: page.context.source, detail: detail)
+        }
     }
 
     func nonEmpty(_ text: String?) -> String? {
