@@ -26,6 +26,7 @@ extension RecordStore {
             // One snapshot for the whole read, with cached BEGIN/COMMIT statements: GRDB's own
             // isolation prepares a savepoint's statements on every read (a third of a small read).
             return try pool.unsafeRead { db in
+                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }  // a failed COMMIT left one open
                 try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
                 defer { try? db.cachedStatement(sql: "COMMIT").execute() }
                 return try body(RecordTransaction(store: self, db: db, actor: actor, stamped: false))

@@ -79,6 +79,12 @@ struct Pages: Sendable {
         router.post("login") { request, context in try await signIn(request, context) }
         router.get("lang/:language") { request, context in
             let language = context.parameters.get("language") == "en" ? "en" : "zh"
+            // Signed in: the choice is the user's, on every browser they use.
+            var context = context
+            if let user = try? authenticator.identify(request, &context), let session = context.session {
+                try engine.store.write(as: .system) { try $0.setLanguage(user.id, language) }
+                if let changed = try engine.read(as: .system, { try $0.user(id: user.id) }) { sessions.remember(changed, in: session.id) }
+            }
             var response = Response.redirect(to: "/")
             response.setCookie(Cookie(name: Self.languageCookie, value: language, maxAge: 365 * 86400, path: "/", httpOnly: true, sameSite: .lax))
             return response
@@ -146,7 +152,7 @@ struct Pages: Sendable {
             return message(nil, context, request, status: .unauthorized, heading: "Kith", text: PageText.texts(language(request))["csrf"] ?? "")
         }
         context.caller = user
-        var page = PageRequest(request: request, context: context, user: user, language: language(request), pages: self)
+        var page = PageRequest(request: request, context: context, user: user, language: user.language ?? language(request), pages: self)
         do {
             return try await body(&page)
         } catch let problem as Problem {
@@ -269,6 +275,9 @@ struct Pages: Sendable {
         if !next.hasPrefix("/") || next.hasPrefix("//") { next = "/" }  // no open redirects
         var response = Response.redirect(to: next, type: .found)
         response.setCookie(Cookie(name: Authenticator.sessionCookie, value: session.id, path: "/", httpOnly: true, sameSite: .lax))
+        if let language = user.language {  // the user's own language, in this browser too
+            response.setCookie(Cookie(name: Self.languageCookie, value: language, maxAge: 365 * 86400, path: "/", httpOnly: true, sameSite: .lax))
+        }
         return response
     }
 }

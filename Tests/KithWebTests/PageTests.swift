@@ -102,6 +102,12 @@ import Testing
         #expect(try server.engine.read(as: .system) { try $0.count("customer").value } == countBefore + 2)
         #expect(try await server.request("GET", progress, cookies: try await Self.signIn(server, "admin2", "Admin-pass-1")).status == 404)
 
+        // The language is the user's: chosen once, it follows them to another browser.
+        #expect(try await server.request("GET", "/lang/zh", cookies: session).status == 303)
+        let elsewhere = try await Self.signIn(server, "rep", "Secret-pass-1")
+        #expect(try await server.request("GET", "/", headers: ["Accept-Language": "en-US"], cookies: elsewhere).body.contains("工作台"))
+        _ = try await server.request("GET", "/lang/en", cookies: session)
+
         // Signing out ends the session.
         let out = try await server.request("POST", "/logout", form: [("_csrf", token)], cookies: session)
         #expect(out.status == 303 || out.status == 302)

@@ -13,6 +13,8 @@ public struct DirectoryUser: Sendable, Equatable {
     /// Role names from the schema.
     public let roles: [String]
     public let isActive: Bool
+    /// The UI language the user chose (`zh`, `en`), nil for the workspace's.
+    public var language: String? = nil
 
     public var actor: Actor { Actor(userID: id, departmentID: departmentID) }
 }
@@ -165,6 +167,12 @@ extension RecordTransaction {
         }
     }
 
+    /// The user's UI language (`zh` or `en`).
+    public func setLanguage(_ user: Int64, _ language: String) throws(RecordError) {
+        guard language == "zh" || language == "en" else { throw RecordError(.invalid, entity: "user", "the language is zh or en") }
+        try storage("user") { try db.execute(sql: "UPDATE kith_user SET language = ? WHERE id = ?", arguments: [language, user]) }
+    }
+
     /// Stores a new password hash for a user.
     public func setPasswordHash(_ user: Int64, _ hash: String) throws(RecordError) {
         try storage("user") { try db.execute(sql: "UPDATE kith_user SET password_hash = ? WHERE id = ?", arguments: [hash, user]) }
@@ -174,7 +182,7 @@ extension RecordTransaction {
         String(decoding: (try? JSONSerialization.data(withJSONObject: items)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    private static let userColumns = "id, login, name, email, department, manager, roles, active"
+    private static let userColumns = "id, login, name, email, department, manager, roles, active, language"
 
     public func user(id: Int64) throws(RecordError) -> DirectoryUser? {
         try storage("user") {
@@ -245,7 +253,7 @@ extension RecordTransaction {
         let roles = (try? JSONSerialization.jsonObject(with: Data((row[6] as String? ?? "[]").utf8))) as? [String] ?? []
         return DirectoryUser(
             id: row[0], login: row[1], name: row[2], email: row[3], departmentID: row[4], managerID: row[5], roles: roles,
-            isActive: row[7] as Bool? ?? true)
+            isActive: row[7] as Bool? ?? true, language: row[8])
     }
 
     // MARK: - Inbox
