@@ -27,8 +27,36 @@ extension Pages {
                 let count = try transaction.count(entity.name, cap: 10_000, access: access)
                 figures.append(["entity": entity.name, "label": pluralLabel(entity, page.language), "value": count.isCapped ? "\(count.value)+" : "\(count.value)"])
             }
+            // Views marked for the workbench ("my open opportunities"): their first ten records.
+            var lists: [[String: Any]] = []
+            for entity in schema.entities where entity.detailOf == nil {
+                for view in entity.views where view.isOnWorkbench {
+                    let access = try engine.access(entity.name, for: user.actor, in: transaction)
+                    if access.readsNothing { continue }
+                    let variables = engine.store.variables(for: user.actor)
+                    let result = try transaction.query(
+                        RecordQuery(
+                            entity: entity.name, filter: RecordFilter(view.filter, variables: variables),
+                            sort: view.sorts.map { RecordQuery.Sort($0.field, descending: $0.descending) }, limit: 10),
+                        access: access)
+                    let display = try Display(schema: schema, language: page.language, transaction: transaction)
+                    let details = view.columns.map(\.field).filter { $0 != entity.titleField && !access.hiddenFields.contains($0) }.prefix(2)
+                        .compactMap { entity.field($0) }
+                    lists.append([
+                        "label": view.labels.text(for: page.language, fallback: view.name.humanizedName),
+                        "link": "/e/\(entity.name)?view=\(view.name)",
+                        "rows": result.records.map { record -> [String: Any] in
+                            [
+                                "link": "/e/\(entity.name)/\(record.id)", "title": display.title(entity, record),
+                                "detail": details.map { display.text(record[$0.name], $0, titles: result.titles[$0.name]) }.filter { !$0.isEmpty }
+                                    .joined(separator: " · "),
+                            ]
+                        },
+                    ])
+                }
+            }
             return [
-                "title": page.texts["workbench"] ?? "", "figures": figures,
+                "title": page.texts["workbench"] ?? "", "figures": figures, "lists": lists,
                 "reminders": messages.filter { $0.dueAt != nil }.prefix(20).map(messageItem),
                 "messages": messages.filter { $0.dueAt == nil }.prefix(20).map(messageItem),
                 "approvals": try waiting(user, page: page, in: transaction).prefix(20).map { $0 },

@@ -54,6 +54,7 @@ enum Templates {
         <section><h2>{{t.remindersDue}}</h2><ul class="messages">{{#reminders}}<li>{{>messageItem}}</li>{{/reminders}}{{^reminders}}<li class="empty">{{t.none}}</li>{{/reminders}}</ul></section>
         <section><h2>{{t.approvalsWaiting}}</h2><ul class="messages">{{#approvals}}<li><a href="/e/{{entity}}/{{id}}">{{title}}</a> <small>{{since}}</small></li>{{/approvals}}{{^approvals}}<li class="empty">{{t.none}}</li>{{/approvals}}</ul></section>
         <section><h2>{{t.inbox}}</h2><ul class="messages">{{#messages}}<li>{{>messageItem}}</li>{{/messages}}{{^messages}}<li class="empty">{{t.none}}</li>{{/messages}}</ul></section>
+        {{#lists}}<section><h2><a href="{{link}}">{{label}}</a></h2><ul class="messages">{{#rows}}<li><a href="{{link}}">{{title}}</a> <small>{{detail}}</small></li>{{/rows}}{{^rows}}<li class="empty">{{t.none}}</li>{{/rows}}</ul></section>{{/lists}}
         </div>
         {{#funnel}}<section><h2>{{title}}</h2>{{{svg}}}</section>{{/funnel}}
         {{/body}}{{/layout}}

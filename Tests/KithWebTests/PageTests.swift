@@ -254,6 +254,11 @@ import Testing
         _ = try await server.request("POST", "/api/v1/customer", token: colleague, json: #"{"name": "Hidden Bulk Customer"}"#)
 
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        // The workbench lists the views marked for it: the rep's open opportunities.
+        let deal = try await server.request("POST", "/api/v1/opportunity", token: token, json: #"{"title": "Forklift <fleet>", "customer": 1, "amount": "98000.00"}"#)
+        #expect(deal.status == 201)
+        let home = try await server.request("GET", "/", cookies: session)
+        #expect(home.body.contains("My open opportunities") && home.body.contains("Forklift &lt;fleet&gt;</a> <small>Bulk Customer 0 · Qualification"))
         let form = try await server.request("GET", "/e/contact/new", cookies: session)
         #expect(form.body.contains(#"data-lookup="/e/customer/lookup""#))
         let csrf = Self.csrf(in: form.body)

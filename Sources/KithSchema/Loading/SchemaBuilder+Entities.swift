@@ -198,7 +198,7 @@ extension SchemaBuilder {
         }
         return View(
             name: element.attribute("name") ?? "", labels: element.labels, isDefault: element.flag("default"), columns: columns,
-            filter: readFilter(element, join: .and), sorts: sorts, location: element.location)
+            filter: readFilter(element, join: .and), sorts: sorts, location: element.location, isOnWorkbench: element.flag("workbench"))
     }
 
     /// The `<filter>`, `<and>` and `<or>` children of `element`.

@@ -20,6 +20,9 @@ public struct View: Sendable {
     public internal(set) var filter: FilterGroup
     public internal(set) var sorts: [Sort]
     public internal(set) var location: SourceLocation
+    /// `workbench="true"`: the view's first rows are shown on the workbench (工作台), for example
+    /// "my open opportunities".
+    public internal(set) var isOnWorkbench: Bool = false
 }
 
 /// The operators of view filters.
