@@ -32,16 +32,17 @@ extension Pages {
         let access = permissions.filter
         let visibleColumns = columns.filter { !access.hiddenFields.contains($0) }
         let baseItems = parameters.items.filter { $0.0 != "cursor" && $0.0 != "sort" }
-        let header: [[String: Any]] = visibleColumns.compactMap { name in
-            guard let field = entity.field(name) else { return nil }
-            let ascending = sortText == name
-            let descending = sortText == "-" + name
-            let next = ascending ? "-" + name : name
-            var column: [String: Any] = [
-                "label": display.label(field), "sortLink": "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)]),
-            ]
-            if ascending { column["arrow"] = "▲" } else if descending { column["arrow"] = "▼" }
-            return column
+        // The header, filters and views are built here with escaping, like the rows: the template
+        // engine's lookups cost more than the page's queries.
+        var header = ""
+        var headerCount = 0
+        for name in visibleColumns {
+            guard let field = entity.field(name) else { continue }
+            let next = sortText == name ? "-" + name : name
+            let arrow = sortText == name ? " ▲" : (sortText == "-" + name ? " ▼" : "")
+            let link = "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)])
+            header += "<th><a href=\"\(HTML.escape(link))\">\(HTML.escape(display.label(field)))\(arrow)</a></th>"
+            headerCount += 1
         }
         let fields = visibleColumns.compactMap { entity.field($0) }
         let rows = result.records.map { record in
@@ -50,34 +51,47 @@ extension Pages {
                 return (display.text(record[field.name], field, titles: result.titles[field.name]), link)
             }
         }
-        let filters: [[String: Any]] = visibleColumns.compactMap { name in
-            guard let field = entity.field(name), field.type != .multiref, field.type != .file else { return nil }
+        var filters = ""
+        for name in visibleColumns {
+            guard let field = entity.field(name), field.type != .multiref, field.type != .file else { continue }
             let current = parameters.first("f." + name) ?? ""
-            let choices = field.type.isChoice ? display.choices(field).map { ($0.value, $0.label, $0.value == current) } : []
-            let type = field.type == .date ? "date" : "text"
-            return [
-                "field": name, "label": display.label(field), "value": current, "choicesHTML": HTML.options(choices), "hasChoices": !choices.isEmpty,
-                "inputType": type,
-            ]
+            filters += "<label>\(HTML.escape(display.label(field)))"
+            if field.type.isChoice {
+                filters += "<select name=\"f.\(HTML.escape(name))\"><option value=\"\"></option>"
+                filters += HTML.options(display.choices(field).map { ($0.value, $0.label, $0.value == current) }) + "</select></label>"
+            } else {
+                let type = field.type == .date ? "date" : "text"
+                filters += "<input name=\"f.\(HTML.escape(name))\" value=\"\(HTML.escape(current))\" type=\"\(type)\"></label>"
+            }
         }
         // Bulk actions on the ticked rows: transfer and share records with owners, export.
         let owned = entity.ownership == .user && entity.detailOf == nil
         let bulk = owned || permissions.mayExport
         let rowsHTML = HTML.rows(
-            rows, empty: page.texts["noRecords"] ?? "", columns: max(1, header.count) + (bulk ? 1 : 0),
+            rows, empty: page.texts["noRecords"] ?? "", columns: max(1, headerCount) + (bulk ? 1 : 0),
             selectable: bulk ? result.records.map(\.id) : nil)
         var values: [String: Any] = [
             "title": pluralLabel(entity, page.language), "label": pluralLabel(entity, page.language), "entity": entity.name,
-            "columns": header, "rowsHTML": rowsHTML, "filters": filters, "q": parameters.first("q") ?? "",
+            "headerHTML": header, "rowsHTML": rowsHTML, "filtersHTML": filters, "q": parameters.first("q") ?? "",
             "total": count.isCapped ? "\(count.value)+" : "\(count.value)", "mayCreate": access.mayCreate,
             "mayExport": permissions.mayExport, "query": QueryItems.encode(parameters.items.filter { $0.0 != "cursor" }),
-            "views": entity.views.map { ["name": $0.name, "label": $0.labels.text(for: page.language, fallback: $0.name.humanizedName), "current": $0.name == view?.name, "entity": entity.name] },
         ]
         if let view { values["view"] = view.name }
         let currentQuery = QueryItems.encode(parameters.items.filter { $0.0 != "cursor" })
-        values["savedViews"] = saved.map { saved -> [String: Any] in
-            ["id": saved.id, "name": saved.name, "link": "/e/\(entity.name)?" + saved.query, "current": saved.query == currentQuery]
+        // The schema's views, then the user's own (each with its delete button).
+        var views = ""
+        for item in entity.views {
+            let label = item.labels.text(for: page.language, fallback: item.name.humanizedName)
+            views += "<a href=\"/e/\(HTML.escape(entity.name))?view=\(HTML.escape(item.name))\" class=\"\(item.name == view?.name ? "current" : "")\">\(HTML.escape(label))</a>"
         }
+        let csrf = HTML.escape(page.context.session?.csrf ?? "")
+        for saved in saved {
+            let link = "/e/\(entity.name)?" + saved.query
+            views += "<span class=\"saved\"><a href=\"\(HTML.escape(link))\" class=\"\(saved.query == currentQuery ? "current" : "")\">\(HTML.escape(saved.name))</a>"
+                + "<form method=\"post\" action=\"/e/\(HTML.escape(entity.name))/views/\(saved.id)/delete\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
+                + "<button class=\"link\" title=\"\(HTML.escape(page.texts["deleteView"] ?? ""))\">×</button></form></span>"
+        }
+        values["viewsHTML"] = views
         values["savedQuery"] = currentQuery
         if bulk, !result.records.isEmpty {
             let people = display.users.values.filter(\.isActive).sorted { $0.name < $1.name }

@@ -70,16 +70,15 @@ enum Templates {
         {{#mayCreate}}<a class="button" href="/e/{{entity}}/new">{{t.new}}</a>{{/mayCreate}}
         {{#mayExport}}<a class="button secondary" href="/e/{{entity}}/export.csv?{{query}}">{{t.export}}</a>{{/mayExport}}
         {{#mayCreate}}<a class="button secondary" href="/e/{{entity}}/import">{{t.import}}</a>{{/mayCreate}}</div>
-        <div class="views">{{#views}}<a href="/e/{{entity}}?view={{name}}" class="{{#current}}current{{/current}}">{{label}}</a>{{/views}}
-        {{#savedViews}}<span class="saved"><a href="{{link}}" class="{{#current}}current{{/current}}">{{name}}</a><form method="post" action="/e/{{entity}}/views/{{id}}/delete" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link" title="{{t.deleteView}}">×</button></form></span>{{/savedViews}}
+        <div class="views">{{{viewsHTML}}}
         <details class="save-view"><summary>{{t.saveView}}</summary><form method="post" action="/e/{{entity}}/views" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="query" value="{{savedQuery}}"><input name="name" maxlength="60" required placeholder="{{t.viewName}}"><button class="secondary">{{t.save}}</button></form></details></div>
         <form method="get" action="/e/{{entity}}" class="filters">
         {{#view}}<input type="hidden" name="view" value="{{.}}">{{/view}}
         <input type="search" name="q" value="{{q}}" placeholder="{{t.search}}">
-        {{#filters}}<label>{{label}}{{#hasChoices}}<select name="f.{{field}}"><option value=""></option>{{{choicesHTML}}}</select>{{/hasChoices}}{{^hasChoices}}<input name="f.{{field}}" value="{{value}}" type="{{inputType}}">{{/hasChoices}}</label>{{/filters}}
+        {{{filtersHTML}}}
         <button>{{t.filter}}</button></form>
         <p class="count">{{total}} {{t.records}}</p>
-        <table class="list"><thead><tr>{{#bulk}}<th class="pick"><span class="hidden">{{t.select}}</span></th>{{/bulk}}{{#columns}}<th><a href="{{sortLink}}">{{label}}{{#arrow}} {{.}}{{/arrow}}</a></th>{{/columns}}</tr></thead>
+        <table class="list"><thead><tr>{{#bulk}}<th class="pick"><span class="hidden">{{t.select}}</span></th>{{/bulk}}{{{headerHTML}}}</tr></thead>
         <tbody>{{{rowsHTML}}}</tbody></table>
         {{#bulk}}<form method="post" action="/e/{{entity}}/bulk" id="bulk" class="bulk"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{back}}">
         <span>{{t.ticked}}</span>
