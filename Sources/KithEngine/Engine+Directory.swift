@@ -9,13 +9,14 @@ extension Engine {
     /// `password`, when given, is stored as a bcrypt hash, never as text.
     @discardableResult
     public func addUser(
-        login: String, name: String? = nil, email: String? = nil, roles: [String], department: String? = nil, manager: String? = nil,
-        password: String? = nil
+        login: String, name: String? = nil, email: String? = nil, phone: String? = nil, language: String? = nil, roles: [String],
+        department: String? = nil, manager: String? = nil, password: String? = nil
     ) throws(RecordError) -> DirectoryUser {
         let hash = password.map { Bcrypt.hash($0, cost: Self.passwordCost) }
         return try write(as: .system) { transaction in
             let id = try transaction.addUser(
-                login: login, name: name ?? login, email: email, department: try transaction.departmentID(named: department),
+                login: login, name: name ?? login, email: email, phone: phone, language: language,
+                department: try transaction.departmentID(named: department),
                 manager: try transaction.userID(login: manager), roles: roles, passwordHash: hash)
             guard let user = try transaction.user(id: id) else { throw RecordError(.storage, entity: "user", "the new user could not be read back") }
             return user

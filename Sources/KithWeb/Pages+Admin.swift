@@ -122,7 +122,8 @@ extension Pages {
         let login = form.first("login") ?? ""
         let password = try newPassword(form, page)
         let user = try engine.addUser(
-            login: login, name: nonEmpty(form.first("name")), email: nonEmpty(form.first("email")), roles: form.all("role"),
+            login: login, name: nonEmpty(form.first("name")), email: nonEmpty(form.first("email")), phone: nonEmpty(form.first("phone")),
+            language: nonEmpty(form.first("language")), roles: form.all("role"),
             department: nonEmpty(form.first("department")), manager: nonEmpty(form.first("manager")), password: password)
         try logChange("user-added", detail: user.login, page)
         return .redirect(to: "/admin/users/\(user.login)", type: .found)

@@ -159,7 +159,9 @@ enum Templates {
         {{#users}}<tr><td><a href="/admin/users/{{login}}">{{login}}</a></td><td>{{name}}</td><td>{{roles}}</td><td>{{department}}</td><td>{{active}}</td></tr>{{/users}}</tbody></table>
         <details><summary>{{t.addUser}}</summary><form method="post" action="/admin/users" class="record"><input type="hidden" name="_csrf" value="{{csrf}}"><div class="grid">
         <label>{{t.login}} *<input name="login" required maxlength="60"></label><label>{{t.name}}<input name="name" maxlength="100"></label>
-        <label>Email<input name="email" type="email"></label><label>{{t.password}} *<input name="password" type="password" minlength="8" required autocomplete="new-password"></label>
+        <label>Email<input name="email" type="email"></label><label>{{t.phone}}<input name="phone" type="tel" maxlength="40"></label>
+        <label>{{t.language}}<select name="language"><option value=""></option><option value="zh">中文</option><option value="en">English</option></select></label>
+        <label>{{t.password}} *<input name="password" type="password" minlength="8" required autocomplete="new-password"></label>
         <label>{{t.department}}<select name="department"><option value=""></option>{{#departmentChoices}}<option>{{name}}</option>{{/departmentChoices}}</select></label>
         <label>{{t.manager}}<select name="manager"><option value=""></option>{{#userChoices}}<option value="{{login}}">{{name}} ({{login}})</option>{{/userChoices}}</select></label>
         <fieldset class="span2"><legend>{{t.roles}}</legend>{{#roleChoices}}<label class="check"><input type="checkbox" name="role" value="{{name}}"> {{name}}</label>{{/roleChoices}}</fieldset>

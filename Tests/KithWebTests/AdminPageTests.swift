@@ -19,12 +19,12 @@ import Testing
         #expect(try await server.request("POST", "/admin/departments", form: [("_csrf", csrf), ("name", "East <Branch>"), ("parent", "HQ")], cookies: session).status == 302)
         let added = try await server.request(
             "POST", "/admin/users",
-            form: [("_csrf", csrf), ("login", "wang.fang"), ("name", "Wang Fang"), ("password", "Wang-pass-1"), ("department", "East <Branch>"),
+            form: [("_csrf", csrf), ("login", "wang.fang"), ("name", "Wang Fang"), ("password", "Wang-pass-1"), ("department", "East <Branch>"), ("language", "en"), ("phone", "138 0000 1111"),
                    ("manager", "root"), ("role", "sales_rep"), ("role", "service")],
             cookies: session)
         #expect(added.status == 302 && added.header("location") == "/admin/users/wang.fang")
         var wang = try #require(try server.engine.read(as: .system) { try $0.user(login: "wang.fang") })
-        #expect(wang.roles == ["sales_rep", "service"] && wang.name == "Wang Fang")
+        #expect(wang.roles == ["sales_rep", "service"] && wang.name == "Wang Fang" && wang.language == "en")
         let page = try await server.request("GET", "/admin/users/wang.fang", cookies: session)
         #expect(page.body.contains(#"<option selected>East &lt;Branch&gt;</option>"#))
         #expect(try await server.request("GET", "/admin", cookies: session).body.contains("East &lt;Branch&gt;"))

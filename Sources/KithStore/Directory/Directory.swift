@@ -113,8 +113,8 @@ extension RecordTransaction {
     // MARK: - Users
 
     public func addUser(
-        login: String, name: String, email: String? = nil, department: Int64? = nil, manager: Int64? = nil, roles: [String],
-        passwordHash: String? = nil
+        login: String, name: String, email: String? = nil, phone: String? = nil, language: String? = nil, department: Int64? = nil,
+        manager: Int64? = nil, roles: [String], passwordHash: String? = nil
     ) throws(RecordError) -> Int64 {
         try storage("user") {
             guard !login.isEmpty, login.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }) else {
@@ -127,12 +127,15 @@ extension RecordTransaction {
             if try user(login: login) != nil {
                 throw RecordError(.duplicate, entity: "user", "a user with login '\(login)' already exists")
             }
+            if let language, language != "zh", language != "en" {
+                throw RecordError(.invalid, entity: "user", "the language is zh or en, not '\(language)'")
+            }
             try db.execute(
                 sql: """
-                    INSERT INTO kith_user (login, name, email, department, manager, roles, password_hash, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO kith_user (login, name, email, phone, language, department, manager, roles, password_hash, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [login, name, email, department, manager, Self.jsonStrings(roles), passwordHash, nowText])
+                arguments: [login, name, email, phone, language, department, manager, Self.jsonStrings(roles), passwordHash, nowText])
             return db.lastInsertedRowID
         }
     }
