@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KithSchema
 import Testing
 
@@ -226,5 +227,16 @@ extension RecordQueryTests {
         #expect(try found("person", ["name": "Li Lei", "account": .integer(beta)]) == [["name", "account"]])
         #expect(try found("person", ["name": "Li Lei", "account": .integer(beta + 1)]).isEmpty)
         #expect(try found("person", ["name": "Li Lei"]).isEmpty)
+    }
+
+    @Test func pageCursorsCarryAnyKeyValue() {
+        let values: [DatabaseValue] = [
+            .null, 42.databaseValue, Int64.min.databaseValue, 2.5.databaseValue, "plain".databaseValue,
+            "quote \" backslash \\ newline \n tab \t 上海 🚚 \u{1}".databaseValue,
+        ]
+        let cursor = RecordTransaction.encodeCursor(values)
+        #expect(!cursor.contains("+") && !cursor.contains("/") && !cursor.contains("="))
+        #expect(RecordTransaction.decodeCursor(cursor) == values)
+        #expect(RecordTransaction.decodeCursor("not a cursor") == nil)
     }
 }
