@@ -31,6 +31,77 @@ enum HTML {
         return output
     }
 
+    /// A form field from `Display.input`'s description (with `label`, `span`, `required`, `problem`):
+    /// its label, input and problem, escaped. Built here rather than by the template engine, whose
+    /// lookups were most of a form's time.
+    static func field(_ item: [String: Any]) -> String {
+        func text(_ key: String) -> String? {
+            switch item[key] {
+            case let value as String: value
+            case let value as Int: String(value)
+            case let value as Int64: String(value)
+            default: nil
+            }
+        }
+        func flag(_ key: String) -> Bool { item[key] as? Bool ?? false }
+        let name = escape(text("name") ?? "")
+        let problem = text("problem")
+        var output = "<div class=\"field span\(text("span") ?? "1")\(problem != nil ? " invalid" : "")\">"
+        output += "<label for=\"f-\(name)\">\(escape(text("label") ?? ""))\(flag("required") ? " *" : "")</label>"
+        output += input(item, id: "f-" + name)
+        if let hint = text("hint") { output += "<small>\(escape(hint))</small>" }
+        if let problem { output += "<span class=\"problem\">\(escape(problem))</span>" }
+        return output + "</div>"
+    }
+
+    /// A line item's cell: its input and problem.
+    static func cell(_ item: [String: Any]) -> String {
+        let problem = item["problem"] as? String
+        var output = problem != nil ? "<td class=\"invalid\">" : "<td>"
+        output += input(item, id: nil)
+        if let problem { output += "<span class=\"problem\">\(escape(problem))</span>" }
+        return output + "</td>"
+    }
+
+    /// The input element of a field's description.
+    private static func input(_ item: [String: Any], id: String?) -> String {
+        func text(_ key: String) -> String? {
+            switch item[key] {
+            case let value as String: value
+            case let value as Int: String(value)
+            case let value as Int64: String(value)
+            default: nil
+            }
+        }
+        func flag(_ key: String) -> Bool { item[key] as? Bool ?? false }
+        let name = escape(text("name") ?? "")
+        let identity = id.map { " id=\"\($0)\"" } ?? ""
+        let value = escape(text("value") ?? "")
+        if flag("isTextarea") {
+            return "<textarea\(identity) name=\"\(name)\" maxlength=\"\(text("maxLength") ?? "")\">\(value)</textarea>"
+        }
+        if flag("isSelect") {
+            return "<select\(identity) name=\"\(name)\"\(flag("multiple") ? " multiple" : "")><option value=\"\"></option>"
+                + (item["optionsHTML"] as? String ?? "") + "</select>"
+        }
+        if flag("isCheckbox") {
+            return "<input type=\"hidden\" name=\"\(name)\" value=\"false\"><input\(identity) type=\"checkbox\" name=\"\(name)\" value=\"true\""
+                + (flag("checked") ? " checked" : "") + ">"
+        }
+        var output = "<input\(identity) name=\"\(name)\" type=\"\(escape(text("inputType") ?? "text"))\" value=\"\(value)\""
+        if id != nil {
+            if let maxLength = text("maxLength") { output += " maxlength=\"\(maxLength)\"" }
+            if let step = text("step") { output += " step=\"\(escape(step))\"" }
+            if flag("readonly") { output += " readonly" }
+        }
+        if let lookup = text("lookup") {
+            output += " list=\"dl-\(name)\" data-lookup=\"\(escape(lookup))\" autocomplete=\"off\"><datalist id=\"dl-\(name)\"></datalist>"
+        } else {
+            output += ">"
+        }
+        return output
+    }
+
     /// Table rows; with `selectable` ids (one per row), each row starts with a checkbox `id`.
     static func rows(_ rows: [[(text: String, link: String?)]], empty: String, columns: Int, selectable: [Int64]? = nil) -> String {
         guard !rows.isEmpty else { return "<tr><td colspan=\"\(columns)\" class=\"empty\">\(escape(empty))</td></tr>" }

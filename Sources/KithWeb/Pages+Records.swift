@@ -519,7 +519,7 @@ extension Pages {
                 if let problem = problems[name] { item["problem"] = problem }
                 fields.append(item)
             }
-            if !fields.isEmpty { sectionItems.append(["label": section.label(page.language), "fields": fields]) }
+            if !fields.isEmpty { sectionItems.append(["label": section.label(page.language), "fieldsHTML": fields.map(HTML.field).joined()]) }
         }
         var lineSets: [[String: Any]] = []
         for detail in schema.details(of: entity.name) {
@@ -532,12 +532,12 @@ extension Pages {
                     let prefix = "lines.\(detail.name).\(index)"
                     var item: [String: Any] = [
                         "prefix": prefix,
-                        "cells": try columns.map { field -> [String: Any] in
+                        "cellsHTML": try columns.map { field -> String in
                             var cell = try display.input(field, value: row[field.name], access: readable, in: transaction)
                             cell["name"] = "\(prefix).\(field.name)"
                             if let problem = problems["\(detail.name)[\(index)].\(field.name)"] { cell["problem"] = problem }
-                            return cell
-                        },
+                            return HTML.cell(cell)
+                        }.joined(),
                     ]
                     if let lineID = row["id"]?.text, !lineID.isEmpty { item["id"] = lineID }
                     return item
@@ -774,7 +774,7 @@ extension Pages {
                 [
                     "title": conversion.labels.text(for: page.language, fallback: name.humanizedName), "error": page.texts["convertAsk"] ?? "",
                     "action": "/e/\(entity.name)/\(id)/convert/\(name)", "cancel": "/e/\(entity.name)/\(id)",
-                    "sections": [["label": label(target, page.language), "fields": fields]], "kept": kept,
+                    "sections": [["label": label(target, page.language), "fieldsHTML": fields.map(HTML.field).joined()]], "kept": kept,
                 ],
                 page: page, status: .unprocessableContent)
         }

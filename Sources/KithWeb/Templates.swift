@@ -97,16 +97,9 @@ enum Templates {
         {{#hasDuplicates}}<section class="warning"><h2>{{t.likelyDuplicates}}</h2><ul>{{#duplicates}}<li>{{#link}}<a href="{{link}}">{{title}}</a>{{/link}}{{^link}}{{t.notYours}}{{/link}} <small>{{fields}}{{#owner}} · {{t.ownerIs}} {{.}}{{/owner}}</small></li>{{/duplicates}}</ul><p>{{t.saveAnyway}}</p></section>{{/hasDuplicates}}
         <form method="post" action="{{action}}" class="record">
         <input type="hidden" name="_csrf" value="{{csrf}}">{{#kept}}<input type="hidden" name="{{name}}" value="{{value}}">{{/kept}}{{#hasDuplicates}}<input type="hidden" name="_duplicates" value="ok">{{/hasDuplicates}}{{#version}}<input type="hidden" name="_version" value="{{.}}">{{/version}}
-        {{#sections}}<fieldset><legend>{{label}}</legend><div class="grid">
-        {{#fields}}<div class="field span{{span}}{{#problem}} invalid{{/problem}}"><label for="f-{{name}}">{{label}}{{#required}} *{{/required}}</label>
-        {{#isTextarea}}<textarea id="f-{{name}}" name="{{name}}" maxlength="{{maxLength}}">{{value}}</textarea>{{/isTextarea}}
-        {{#isSelect}}<select id="f-{{name}}" name="{{name}}"{{#multiple}} multiple{{/multiple}}><option value=""></option>{{{optionsHTML}}}</select>{{/isSelect}}
-        {{#isCheckbox}}<input type="hidden" name="{{name}}" value="false"><input id="f-{{name}}" type="checkbox" name="{{name}}" value="true"{{#checked}} checked{{/checked}}>{{/isCheckbox}}
-        {{#isInput}}<input id="f-{{name}}" name="{{name}}" type="{{inputType}}" value="{{value}}"{{#maxLength}} maxlength="{{.}}"{{/maxLength}}{{#step}} step="{{.}}"{{/step}}{{#readonly}} readonly{{/readonly}}{{#lookup}} list="dl-{{name}}" data-lookup="{{.}}" autocomplete="off"{{/lookup}}>{{#lookup}}<datalist id="dl-{{name}}"></datalist>{{/lookup}}{{/isInput}}
-        {{#hint}}<small>{{.}}</small>{{/hint}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</div>{{/fields}}
-        </div></fieldset>{{/sections}}
+        {{#sections}}<fieldset><legend>{{label}}</legend><div class="grid">{{{fieldsHTML}}}</div></fieldset>{{/sections}}
         {{#lines}}<fieldset><legend>{{label}}</legend><table class="lines"><thead><tr>{{#columns}}<th>{{label}}</th>{{/columns}}<th>{{t.remove}}</th></tr></thead><tbody>
-        {{#rows}}<tr>{{#id}}<input type="hidden" name="{{prefix}}.id" value="{{.}}">{{/id}}{{#cells}}<td{{#problem}} class="invalid"{{/problem}}>{{#isSelect}}<select name="{{name}}"><option value=""></option>{{{optionsHTML}}}</select>{{/isSelect}}{{^isSelect}}<input name="{{name}}" value="{{value}}" type="{{inputType}}"{{#lookup}} list="dl-{{name}}" data-lookup="{{.}}" autocomplete="off"{{/lookup}}>{{#lookup}}<datalist id="dl-{{name}}"></datalist>{{/lookup}}{{/isSelect}}{{#problem}}<span class="problem">{{.}}</span>{{/problem}}</td>{{/cells}}<td><input type="checkbox" name="{{prefix}}._remove" value="1"></td></tr>{{/rows}}
+        {{#rows}}<tr>{{#id}}<input type="hidden" name="{{prefix}}.id" value="{{.}}">{{/id}}{{{cellsHTML}}}<td><input type="checkbox" name="{{prefix}}._remove" value="1"></td></tr>{{/rows}}
         </tbody></table></fieldset>{{/lines}}
         <p><button>{{t.save}}</button> <a href="{{cancel}}">{{t.cancel}}</a></p></form>
         {{/body}}{{/layout}}
