@@ -35,15 +35,8 @@ enum HTML {
     /// its label, input and problem, escaped. Built here rather than by the template engine, whose
     /// lookups were most of a form's time.
     static func field(_ item: [String: Any]) -> String {
-        func text(_ key: String) -> String? {
-            switch item[key] {
-            case let value as String: value
-            case let value as Int: String(value)
-            case let value as Int64: String(value)
-            default: nil
-            }
-        }
-        func flag(_ key: String) -> Bool { item[key] as? Bool ?? false }
+        let text = { (key: String) in describe(item[key]) }
+        let flag = { (key: String) in item[key] as? Bool ?? false }
         let name = escape(text("name") ?? "")
         let problem = text("problem")
         var output = "<div class=\"field span\(text("span") ?? "1")\(problem != nil ? " invalid" : "")\">"
@@ -63,17 +56,20 @@ enum HTML {
         return output + "</td>"
     }
 
+    /// A description's value as text: strings and numbers (nil and other types: none).
+    private static func describe(_ value: Any?) -> String? {
+        switch value {
+        case let text as String: text
+        case let number as Int: String(number)
+        case let number as Int64: String(number)
+        default: nil
+        }
+    }
+
     /// The input element of a field's description.
     private static func input(_ item: [String: Any], id: String?) -> String {
-        func text(_ key: String) -> String? {
-            switch item[key] {
-            case let value as String: value
-            case let value as Int: String(value)
-            case let value as Int64: String(value)
-            default: nil
-            }
-        }
-        func flag(_ key: String) -> Bool { item[key] as? Bool ?? false }
+        let text = { (key: String) in describe(item[key]) }
+        let flag = { (key: String) in item[key] as? Bool ?? false }
         let name = escape(text("name") ?? "")
         let identity = id.map { " id=\"\($0)\"" } ?? ""
         let value = escape(text("value") ?? "")
