@@ -17,10 +17,12 @@ import Testing
             <field name="name" type="text" required="true" max="60" search="true" label="Name"/>
             <field name="species" type="enum" dictionary="species" required="true" label="Species"/>
             <field name="weight_kg" type="decimal" scale="1" min="0" label="Weight (kg)"/>
+            <duplicate fields="name,species" match="normalized"/>
             <view name="all" label="All pets" default="true"><column field="name"/><column field="species"/><column field="weight_kg"/></view>
           </entity>
-          <entity name="visit" label="Visit" label-zh="就诊" plural="Visits" title="reason" menu="clinic">
+          <entity name="visit" label="Visit" label-zh="就诊" plural="Visits" title="reason" menu="clinic" calendar="booked_for">
             <field name="pet" type="ref" entity="pet" required="true" label="Pet"/>
+            <field name="booked_for" type="datetime" label="Booked for"/>
             <field name="reason" type="text" required="true" max="200" label="Reason"/>
             <field name="fee" type="money" min="0" label="Fee"/>
             <hook event="before-save" function="clinic.check_fee"/>
@@ -30,6 +32,10 @@ import Testing
               <transition name="bill" from="open" to="billed" label="Bill"/>
             </workflow>
             <view name="all" label="All visits" default="true"><column field="reason"/><column field="pet"/><column field="fee"/></view>
+            <view name="mine_open" label="My open visits" workbench="true">
+              <column field="reason"/><column field="pet"/>
+              <filter field="owner" op="eq" value="$me"/><filter field="state" op="eq" value="open"/>
+            </view>
           </entity>
           <entity name="treatment" label="Treatment" detail-of="visit" title="item">
             <field name="visit" type="ref" entity="visit" required="true" on-delete="cascade"/>
@@ -105,6 +111,20 @@ import Testing
         let record = try await server.request("GET", "/e/visit/\(visitID)", cookies: session)
         #expect(record.body.contains("Nail trim"))
         #expect(record.body.contains("Mochi"))
+
+        // This business's own duplicate rule, calendar field and workbench list, with no Swift change.
+        let today = server.engine.store.variables(for: .system).today
+        let booked = try await server.request(
+            "POST", "/api/v1/visit", token: vet, json: #"{"pet": \#(petID), "reason": "Dental check", "booked_for": "\#(today)T15:30:00+08:00"}"#)
+        #expect(booked.status == 201)
+        let workbench = try await server.request("GET", "/", cookies: session)
+        #expect(workbench.body.contains("My open visits") && workbench.body.contains("Dental check"))
+        let week = try await server.request("GET", "/calendar?week=" + today, cookies: session)
+        #expect(week.body.contains("15:30") && week.body.contains("Dental check"))
+        let lookalike = try await server.request(
+            "POST", "/e/pet", form: [("_csrf", PageTests.csrf(in: form.body)), ("name", " mochi "), ("species", "cat")], cookies: session)
+        #expect(lookalike.status == 200 && lookalike.body.contains(#">Mochi</a>"#))
+        #expect(list.body.contains(#"action="/e/pet/bulk""#))
 
         let document = try await server.request("GET", "/api/openapi.json").object
         let paths = document["paths"] as? [String: Any] ?? [:]

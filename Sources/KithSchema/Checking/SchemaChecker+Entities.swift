@@ -19,14 +19,17 @@ extension SchemaChecker {
                 }
             }
         }
+        // A rule's text fields match as `match` says, its other fields by equal values; multiref and
+        // file fields have no value to compare.
         for rule in entity.duplicateRules {
-            for name in rule.fields {
-                guard let field = resolveField(name, of: entity, at: rule.location, "duplicate", "duplicate rule") else { continue }
-                if rule.match != .exact && !field.type.isString {
-                    report(
-                        .invalidValue, rule.location, "duplicate",
-                        "duplicate rule: match=\"\(rule.match.rawValue)\" needs text fields, but '\(name)' is \(field.type.rawValue)")
-                }
+            let fields = rule.fields.compactMap { resolveField($0, of: entity, at: rule.location, "duplicate", "duplicate rule") }
+            for field in fields where field.type == .multiref || field.type == .file {
+                report(.invalidValue, rule.location, "duplicate", "duplicate rule: '\(field.name)' is \(field.type.rawValue), which cannot be compared")
+            }
+            if rule.match != .exact, fields.count == rule.fields.count, !fields.contains(where: { $0.type.isString }) {
+                report(
+                    .invalidValue, rule.location, "duplicate",
+                    "duplicate rule: match=\"\(rule.match.rawValue)\" needs a text field among '\(rule.fields.joined(separator: ","))'")
             }
         }
         for form in entity.forms { check(form, of: entity) }
