@@ -22,12 +22,6 @@ struct WebParts {
             let micro = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / Double(runs)
             print("| \(label) | \(String(format: "%.1f", micro)) |")
         }
-        if ProcessInfo.processInfo.environment["WEB_PARTS_PROFILE"] != nil {  // a loop for perf
-            try engine.read(as: user.actor) { transaction in
-                for _ in 0..<100_000 { _ = try transaction.get("customer", id: Int64.random(in: 1...Int64(total), using: &generator)) }
-            }
-            return
-        }
         print("| piece | µs per call |\n|---|---|")
         try time("engine.read, empty") { try engine.read(as: user.actor) { _ in } }
         try time("engine.read + count of users") { _ = try engine.read(as: user.actor) { try $0.userCount() } }

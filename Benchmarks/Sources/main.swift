@@ -10,6 +10,7 @@ import KithSchema
 //   kith-benchmarks rules [SECTION...]      hooks on saves, the budget hook, the state pool
 //                                           (sections: saves core invoke pool loop)
 //   kith-benchmarks access [RECORDS]        list page and count as a rep, a manager, an executive
+//                                           (KITH_BENCH_KEEP=1 keeps the database, for EXPLAIN)
 //   kith-benchmarks web-data FOLDER [N]     a workspace for Benchmarks/web.py (N customers, 3 contacts
 //                                           and 2 opportunities each)
 //   kith-benchmarks web-parts FOLDER        the engine's share of a web request, on web-data's FOLDER

@@ -40,6 +40,7 @@ extension Engine {
     /// Disables (or enables again) a user: a disabled user cannot sign in, their sessions end and
     /// their tokens stop working (within seconds in other processes). Logged.
     public func setActive(login: String, active: Bool, by actor: DirectoryUser? = nil) throws(RecordError) {
+        if !active, actor?.login == login { throw RecordError(.invalid, entity: "user", "you cannot disable yourself") }
         try write(as: .system) { transaction in
             guard let user = try transaction.user(login: login) else { throw RecordError(.notFound, entity: "user", "there is no user '\(login)'") }
             try transaction.setActive(user.id, active)
@@ -61,7 +62,13 @@ extension Engine {
     }
 
     /// Sets a user's password (stored as a bcrypt hash). Logged, without the password.
+    /// Passwords set from now on need 8 characters or more.
+    public static func checkPassword(_ password: String) throws(RecordError) {
+        guard password.count >= 8 else { throw RecordError(.invalid, entity: "user", "a password needs 8 characters or more") }
+    }
+
     public func setPassword(login: String, password: String, by actor: DirectoryUser? = nil) throws(RecordError) {
+        try Self.checkPassword(password)
         let hash = Bcrypt.hash(password, cost: Self.passwordCost)
         try write(as: .system) { transaction in
             guard let user = try transaction.user(login: login) else { throw RecordError(.notFound, entity: "user", "there is no user '\(login)'") }

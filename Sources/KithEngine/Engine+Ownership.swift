@@ -105,7 +105,8 @@ extension Engine {
     /// Returns how many records moved.
     @discardableResult
     public func transferAll(from: DirectoryUser, to: DirectoryUser, as actor: Actor) throws(RecordError) -> Int {
-        try write(as: actor) { transaction in
+        guard to.isActive else { throw RecordError(.invalid, entity: "user", "there is no active user '\(to.login)'") }
+        return try write(as: actor) { transaction in
             var moved = 0
             for entity in schema.entities where entity.ownership == .user && entity.detailOf == nil {
                 var after: String?

@@ -625,13 +625,9 @@ extension Pages {
         default:
             throw Problem(.badRequest, "unknown bulk action")
         }
-        var values = base(page.user, page.context, page.language)
-        let heading = page.texts["bulkDone"] ?? ""
-        values["title"] = heading
-        values["heading"] = heading
-        values["text"] = "\(done) \(ids.count)"
-        values["back"] = back
-        return html(templates.render(values, withTemplate: "message") ?? "")
+        return message(
+            page.user, page.context, page.request, status: .ok, heading: page.texts["bulkDone"] ?? "", text: "\(done) \(ids.count)", back: back,
+            language: page.language)
     }
 
     /// Suggestions for a reference field: up to 20 titles containing `q` among the records the

@@ -215,13 +215,15 @@ struct Pages: Sendable {
     }
 
     func message(
-        _ user: DirectoryUser?, _ context: WebContext, _ request: Request, status: HTTPResponse.Status, heading: String, text: String
+        _ user: DirectoryUser?, _ context: WebContext, _ request: Request, status: HTTPResponse.Status, heading: String, text: String,
+        note: String? = nil, back: String = "/", language: String? = nil
     ) -> Response {
-        var values = base(user, context, language(request))
+        var values = base(user, context, language ?? self.language(request))
         values["title"] = heading
         values["heading"] = heading
         values["text"] = text
-        values["back"] = "/"
+        values["note"] = note
+        values["back"] = back
         return html(templates.render(values, withTemplate: "message") ?? text, status: status)
     }
 

@@ -20,7 +20,7 @@ struct UserCommand: ParsableCommand {
             let moved = try reported { () throws -> Int in
                 let users = try engine.read(as: .system) { transaction in (try transaction.user(login: login), try transaction.user(login: to)) }
                 guard let from = users.0 else { throw CommandFailure("there is no user '\(login)'") }
-                guard let taker = users.1, taker.isActive else { throw CommandFailure("there is no active user '\(to)'") }
+                guard let taker = users.1 else { throw CommandFailure("there is no active user '\(to)'") }
                 return try engine.transferAll(from: from, to: taker, as: .system)
             }
             print("\(moved) records moved from \(login) to \(to)")
@@ -68,7 +68,7 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: "The user's login.") var login: String
         func run() throws {
-            guard let line = readLine(strippingNewline: true), line.count >= 8 else {
+            guard let line = readLine(strippingNewline: true) else {
                 printError("kith: give the new password (8 characters or more) on standard input")
                 throw ExitCode(1)
             }

@@ -56,8 +56,8 @@ extension RecordTransaction {
 
     public func addDepartment(name: String, parent: Int64? = nil, head: Int64? = nil) throws(RecordError) -> Int64 {
         try storage("department") {
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw RecordError(.invalid, entity: "department", "a department needs a name")
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
+                throw RecordError(.invalid, entity: "department", "a department needs a name of up to 100 characters")
             }
             if try department(named: name) != nil {
                 throw RecordError(.duplicate, entity: "department", "a department named '\(name)' already exists")
