@@ -453,11 +453,31 @@ struct QueryItems {
     func first(_ name: String) -> String? { items.first { $0.0 == name }?.1 }
 
     static func encode(_ items: [(String, String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~[]")
-        return items.map {
-            ($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.0) + "="
-                + ($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)
-        }.joined(separator: "&")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(items.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 } * 2)
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: "&")) }
+            percentEncode(item.0, into: &bytes)
+            bytes.append(UInt8(ascii: "="))
+            percentEncode(item.1, into: &bytes)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// RFC 3986's unreserved characters (plus the brackets of `amount[gte]`) stay; every other
+    /// byte of the UTF-8 text is written as `%XX`.
+    private static func percentEncode(_ text: String, into bytes: inout [UInt8]) {
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "["), UInt8(ascii: "]"):
+                bytes.append(byte)
+            default:
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            }
+        }
     }
 }

@@ -16,7 +16,10 @@ struct Authenticator: Sendable {
             // "Bearer <token>", the scheme in any case (Foundation's lowercasing and trimming cost
             // more than the rest of a cached token check).
             guard header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
-            let token = String(header.dropFirst(7).drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+            let value = header.utf8.dropFirst(7)
+            let start = value.firstIndex { $0 != UInt8(ascii: " ") } ?? value.endIndex
+            let end = value.lastIndex { $0 != UInt8(ascii: " ") }.map { value.index(after: $0) } ?? start
+            let token = String(header[start..<end])
             return try engine.authenticate(token: token, source: context.source)
         }
         guard let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id) else { return nil }

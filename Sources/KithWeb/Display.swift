@@ -42,7 +42,10 @@ struct Display {
         case (.department, .integer(let id)): return departments[id] ?? "#\(id)"
         case (.ref, .integer(let id)): return titles?[id] ?? "#\(id)"
         case (.multiref, .list(let items)): return items.compactMap(\.integer).map { titles?[$0] ?? "#\($0)" }.joined(separator: ", ")
-        case (.datetime, .text(let text)): return text.replacingOccurrences(of: "T", with: " ").prefix(16).description
+        case (.datetime, .text(let text)):
+            let shown = text.prefix(16)
+            guard let separator = shown.firstIndex(of: "T") else { return String(shown) }
+            return shown[..<separator] + " " + shown[shown.index(after: separator)...]
         default: return value.description
         }
     }

@@ -19,7 +19,6 @@ enum HTML {
         return output
     }
 
-    /// Table rows: each row's cells, a cell's text linked when it has a link.
     /// `<option>`s, escaped (long lists are rendered here rather than by the template engine,
     /// whose lookups cost more than the page's queries).
     static func options(_ items: [(value: String, label: String, selected: Bool)]) -> String {
@@ -99,21 +98,26 @@ enum HTML {
     }
 
     /// Table rows; with `selectable` ids (one per row), each row starts with a checkbox `id`.
-    static func rows(_ rows: [[(text: String, link: String?)]], empty: String, columns: Int, selectable: [Int64]? = nil) -> String {
-        guard !rows.isEmpty else { return "<tr><td colspan=\"\(columns)\" class=\"empty\">\(escape(empty))</td></tr>" }
+    static func rows(
+        count: Int, columns: Int, empty: String, selectable: [Int64]? = nil, cell: (_ row: Int, _ column: Int) -> (text: String, link: String?)
+    ) -> String {
+        guard count > 0 else {
+            return "<tr><td colspan=\"\(max(1, columns) + (selectable == nil ? 0 : 1))\" class=\"empty\">\(escape(empty))</td></tr>"
+        }
         var output = ""
-        output.reserveCapacity(rows.count * columns * 48)
-        for (index, row) in rows.enumerated() {
+        output.reserveCapacity(count * columns * 48)
+        for row in 0..<count {
             output += "<tr>"
             if let selectable {
-                output += "<td class=\"pick\"><input type=\"checkbox\" name=\"id\" value=\"\(selectable[index])\" form=\"bulk\"></td>"
+                output += "<td class=\"pick\"><input type=\"checkbox\" name=\"id\" value=\"\(selectable[row])\" form=\"bulk\"></td>"
             }
-            for cell in row {
+            for column in 0..<columns {
+                let (text, link) = cell(row, column)
                 output += "<td>"
-                if let link = cell.link {
-                    output += "<a href=\"\(escape(link))\">\(escape(cell.text))</a>"
+                if let link {
+                    output += "<a href=\"\(escape(link))\">\(escape(text))</a>"
                 } else {
-                    output += escape(cell.text)
+                    output += escape(text)
                 }
                 output += "</td>"
             }

@@ -45,12 +45,6 @@ extension Pages {
             headerCount += 1
         }
         let fields = visibleColumns.compactMap { entity.field($0) }
-        let rows = result.records.map { record in
-            fields.enumerated().map { index, field -> (text: String, link: String?) in
-                let link = index == 0 || field.name == entity.titleField ? "/e/\(entity.name)/\(record.id)" : nil
-                return (display.text(record[field.name], field, titles: result.titles[field.name]), link)
-            }
-        }
         var filters = ""
         for name in visibleColumns {
             guard let field = entity.field(name), field.type != .multiref, field.type != .file else { continue }
@@ -64,52 +58,78 @@ extension Pages {
                 filters += "<input name=\"f.\(HTML.escape(name))\" value=\"\(HTML.escape(current))\" type=\"\(type)\"></label>"
             }
         }
-        // Bulk actions on the ticked rows: transfer and share records with owners, export.
         let owned = entity.ownership == .user && entity.detailOf == nil
         let bulk = owned || permissions.mayExport
+        let names = fields.map(\.name)
         let rowsHTML = HTML.rows(
-            rows, empty: page.texts["noRecords"] ?? "", columns: max(1, headerCount) + (bulk ? 1 : 0),
-            selectable: bulk ? result.records.map(\.id) : nil)
-        var values: [String: Any] = [
-            "title": pluralLabel(entity, page.language), "label": pluralLabel(entity, page.language), "entity": entity.name,
-            "headerHTML": header, "rowsHTML": rowsHTML, "filtersHTML": filters, "q": parameters.first("q") ?? "",
-            "total": count.isCapped ? "\(count.value)+" : "\(count.value)", "mayCreate": access.mayCreate,
-            "mayExport": permissions.mayExport, "query": QueryItems.encode(parameters.items.filter { $0.0 != "cursor" }),
-        ]
-        if let view { values["view"] = view.name }
+            count: result.records.count, columns: fields.count, empty: page.texts["noRecords"] ?? "", selectable: bulk ? result.records.map(\.id) : nil
+        ) { row, column in
+            let record = result.records[row]
+            let link = column == 0 || names[column] == entity.titleField ? "/e/\(entity.name)/\(record.id)" : nil
+            return (display.text(record[names[column]], fields[column], titles: result.titles[names[column]]), link)
+        }
+        // The page is written here with escaping: through the template engine its lookups cost
+        // more than its queries.
+        let text = { (key: String) in HTML.escape(page.texts[key] ?? "") }
+        let name = HTML.escape(entity.name)
+        let csrf = HTML.escape(page.context.session?.csrf ?? "")
         let currentQuery = QueryItems.encode(parameters.items.filter { $0.0 != "cursor" })
+        var body = "<div class=\"bar\"><h1>\(HTML.escape(pluralLabel(entity, page.language)))</h1>\n"
+        body.reserveCapacity(rowsHTML.utf8.count + 8_192)
+        if access.mayCreate { body += "<a class=\"button\" href=\"/e/\(name)/new\">\(text("new"))</a>\n" }
+        if permissions.mayExport {
+            body += "<a class=\"button secondary\" href=\"/e/\(name)/export.csv?\(HTML.escape(currentQuery))\">\(text("export"))</a>\n"
+        }
+        if access.mayCreate { body += "<a class=\"button secondary\" href=\"/e/\(name)/import\">\(text("import"))</a>" }
         // The schema's views, then the user's own (each with its delete button).
-        var views = ""
+        body += "</div>\n<div class=\"views\">"
         for item in entity.views {
             let label = item.labels.text(for: page.language, fallback: item.name.humanizedName)
-            views += "<a href=\"/e/\(HTML.escape(entity.name))?view=\(HTML.escape(item.name))\" class=\"\(item.name == view?.name ? "current" : "")\">\(HTML.escape(label))</a>"
+            body += "<a href=\"/e/\(name)?view=\(HTML.escape(item.name))\" class=\"\(item.name == view?.name ? "current" : "")\">\(HTML.escape(label))</a>"
         }
-        let csrf = HTML.escape(page.context.session?.csrf ?? "")
         for saved in saved {
             let link = "/e/\(entity.name)?" + saved.query
-            views += "<span class=\"saved\"><a href=\"\(HTML.escape(link))\" class=\"\(saved.query == currentQuery ? "current" : "")\">\(HTML.escape(saved.name))</a>"
-                + "<form method=\"post\" action=\"/e/\(HTML.escape(entity.name))/views/\(saved.id)/delete\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
-                + "<button class=\"link\" title=\"\(HTML.escape(page.texts["deleteView"] ?? ""))\">×</button></form></span>"
+            body += "<span class=\"saved\"><a href=\"\(HTML.escape(link))\" class=\"\(saved.query == currentQuery ? "current" : "")\">\(HTML.escape(saved.name))</a>"
+                + "<form method=\"post\" action=\"/e/\(name)/views/\(saved.id)/delete\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
+                + "<button class=\"link\" title=\"\(text("deleteView"))\">×</button></form></span>"
         }
-        values["viewsHTML"] = views
-        values["savedQuery"] = currentQuery
+        body += "\n<details class=\"save-view\"><summary>\(text("saveView"))</summary><form method=\"post\" action=\"/e/\(name)/views\" class=\"inline\">"
+        body += "<input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"query\" value=\"\(HTML.escape(currentQuery))\">"
+        body += "<input name=\"name\" maxlength=\"60\" required placeholder=\"\(text("viewName"))\"><button class=\"secondary\">\(text("save"))</button></form></details></div>\n"
+        body += "<form method=\"get\" action=\"/e/\(name)\" class=\"filters\">\n"
+        if let view { body += "<input type=\"hidden\" name=\"view\" value=\"\(HTML.escape(view.name))\">" }
+        body += "<input type=\"search\" name=\"q\" value=\"\(HTML.escape(parameters.first("q") ?? ""))\" placeholder=\"\(text("search"))\">\n"
+        body += filters + "\n<button>\(text("filter"))</button></form>\n"
+        body += "<p class=\"count\">\(count.value)\(count.isCapped ? "+" : "") \(text("records"))</p>\n<table class=\"list\"><thead><tr>"
+        if bulk { body += "<th class=\"pick\"><span class=\"hidden\">\(text("select"))</span></th>" }
+        body += header + "</tr></thead>\n<tbody>" + rowsHTML + "</tbody></table>\n"
+        // Bulk actions on the ticked rows: transfer and share records with owners, export.
         if bulk, !result.records.isEmpty {
-            let people = display.users.values.filter(\.isActive).sorted { $0.name < $1.name }
-            let departments = display.departments.sorted { $0.value < $1.value }
-            values["bulk"] = [
-                "entity": entity.name, "owned": owned, "mayExport": permissions.mayExport,
-                "back": page.request.uri.path + (page.request.uri.query.map { "?" + $0 } ?? ""),
-                "ownerOptions": HTML.options(people.map { (String($0.id), $0.name, false) }),
-                "shareOptions": HTML.options(people.map { ("u\($0.id)", $0.name, false) } + departments.map { ("d\($0.key)", $0.value, false) }),
-            ] as [String: Any]
+            let back = page.request.uri.path + (page.request.uri.query.map { "?" + $0 } ?? "")
+            body += "<form method=\"post\" action=\"/e/\(name)/bulk\" id=\"bulk\" class=\"bulk\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
+            body += "<input type=\"hidden\" name=\"back\" value=\"\(HTML.escape(back))\">\n<span>\(text("ticked"))</span>\n"
+            if owned {
+                let people = display.users.values.filter(\.isActive).sorted { $0.name < $1.name }
+                let departments = display.departments.sorted { $0.value < $1.value }
+                body += "<label>\(text("transferTo"))<select name=\"user\">" + HTML.options(people.map { (String($0.id), $0.name, false) }) + "</select></label>"
+                body += "<button name=\"action\" value=\"transfer\" class=\"secondary\">\(text("transfer"))</button>\n<label>\(text("shareWith"))<select name=\"target\">"
+                body += HTML.options(people.map { ("u\($0.id)", $0.name, false) } + departments.map { ("d\($0.key)", $0.value, false) }) + "</select></label>"
+                body += "<label><input type=\"checkbox\" name=\"edit\" value=\"1\"> \(text("mayEdit"))</label>"
+                body += "<button name=\"action\" value=\"share\" class=\"secondary\">\(text("share"))</button>"
+            }
+            if permissions.mayExport { body += "\n<button name=\"action\" value=\"export\" class=\"secondary\">\(text("exportTicked"))</button>" }
+            body += "</form>\n"
+        }
+        body += "<p class=\"paging\">"
+        if parameters.first("cursor") != nil {
+            body += "<a href=\"\(HTML.escape("/e/\(entity.name)?" + currentQuery))\">\(text("firstPage"))</a>"
         }
         if let cursor = result.nextCursor {
-            values["next"] = "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" } + [("cursor", cursor)])
+            let next = "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" } + [("cursor", cursor)])
+            body += " <a href=\"\(HTML.escape(next))\">\(text("nextPage")) →</a>"
         }
-        if parameters.first("cursor") != nil {
-            values["first"] = "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" })
-        }
-        return render("list", values, page: page)
+        body += "</p>"
+        return html(frame(title: pluralLabel(entity, page.language), body: body, user: page.user, context: page.context, language: page.language))
     }
 
     /// The list page's own parameters (`f.FIELD` filters) as the API's: text fields match by

@@ -10,32 +10,12 @@ enum Templates {
     }
 
     static let all: [(String, String)] = [
-        ("layout", layout), ("login", login), ("workbench", workbench), ("list", list), ("form", form), ("record", record),
+        ("login", login), ("workbench", workbench), ("form", form), ("record", record),
         ("inbox", inbox), ("approvals", approvals), ("message", message), ("admin", admin), ("report", report),
         ("messageItem", messageItem), ("adminUser", adminUser), ("reports", reports), ("import", importPage), ("calendar", calendar),
     ]
 
-    static let layout = """
-        <!DOCTYPE html>
-        <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{title}} · Kith</title><link rel="stylesheet" href="/static/kith.css"><script src="/static/kith.js" defer></script></head>
-        <body>
-        {{#user}}
-        <header class="top"><a class="brand" href="/">Kith</a>
-        <nav>{{{menusHTML}}}
-        <a href="/inbox">{{t.inbox}}</a> <a href="/approvals">{{t.approvals}}</a> <a href="/calendar">{{t.calendar}}</a> <a href="/reports">{{t.reports}}</a>{{#admin}} <a href="/admin">{{t.admin}}</a>{{/admin}}</nav>
-        <span class="who">{{name}} · <a href="/lang/{{otherLang}}">{{otherLangLabel}}</a>
-        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link">{{t.signOut}}</button></form></span>
-        </header>
-        {{/user}}
-        <main>
-        {{#flash}}<p class="flash">{{.}}</p>{{/flash}}
-        {{$body}}{{/body}}
-        </main></body></html>
-        """
-
     static let login = """
-        {{<layout}}{{$body}}
         <section class="login"><h1>Kith</h1><p>{{workspace}}</p>
         {{#error}}<p class="error">{{.}}</p>{{/error}}
         <form method="post" action="/login">
@@ -43,11 +23,9 @@ enum Templates {
         <label>{{t.login}}<input name="login" value="{{login}}" autocomplete="username" required autofocus></label>
         <label>{{t.password}}<input name="password" type="password" autocomplete="current-password" required></label>
         <button>{{t.signIn}}</button></form></section>
-        {{/body}}{{/layout}}
         """
 
     static let workbench = """
-        {{<layout}}{{$body}}
         <h1>{{t.workbench}}</h1>
         <div class="figures">{{#figures}}<a class="figure" href="/e/{{entity}}"><b>{{value}}</b><span>{{label}}</span></a>{{/figures}}</div>
         <div class="columns">
@@ -57,40 +35,13 @@ enum Templates {
         {{#lists}}<section><h2><a href="{{link}}">{{label}}</a></h2><ul class="messages">{{#rows}}<li><a href="{{link}}">{{title}}</a> <small>{{detail}}</small></li>{{/rows}}{{^rows}}<li class="empty">{{t.none}}</li>{{/rows}}</ul></section>{{/lists}}
         </div>
         {{#funnel}}<section><h2>{{title}}</h2>{{{svg}}}</section>{{/funnel}}
-        {{/body}}{{/layout}}
         """
 
     static let messageItem = """
         {{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}} <small>{{at}}</small>
         """
 
-    static let list = """
-        {{<layout}}{{$body}}
-        <div class="bar"><h1>{{label}}</h1>
-        {{#mayCreate}}<a class="button" href="/e/{{entity}}/new">{{t.new}}</a>{{/mayCreate}}
-        {{#mayExport}}<a class="button secondary" href="/e/{{entity}}/export.csv?{{query}}">{{t.export}}</a>{{/mayExport}}
-        {{#mayCreate}}<a class="button secondary" href="/e/{{entity}}/import">{{t.import}}</a>{{/mayCreate}}</div>
-        <div class="views">{{{viewsHTML}}}
-        <details class="save-view"><summary>{{t.saveView}}</summary><form method="post" action="/e/{{entity}}/views" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="query" value="{{savedQuery}}"><input name="name" maxlength="60" required placeholder="{{t.viewName}}"><button class="secondary">{{t.save}}</button></form></details></div>
-        <form method="get" action="/e/{{entity}}" class="filters">
-        {{#view}}<input type="hidden" name="view" value="{{.}}">{{/view}}
-        <input type="search" name="q" value="{{q}}" placeholder="{{t.search}}">
-        {{{filtersHTML}}}
-        <button>{{t.filter}}</button></form>
-        <p class="count">{{total}} {{t.records}}</p>
-        <table class="list"><thead><tr>{{#bulk}}<th class="pick"><span class="hidden">{{t.select}}</span></th>{{/bulk}}{{{headerHTML}}}</tr></thead>
-        <tbody>{{{rowsHTML}}}</tbody></table>
-        {{#bulk}}<form method="post" action="/e/{{entity}}/bulk" id="bulk" class="bulk"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{back}}">
-        <span>{{t.ticked}}</span>
-        {{#owned}}<label>{{t.transferTo}}<select name="user">{{{ownerOptions}}}</select></label><button name="action" value="transfer" class="secondary">{{t.transfer}}</button>
-        <label>{{t.shareWith}}<select name="target">{{{shareOptions}}}</select></label><label><input type="checkbox" name="edit" value="1"> {{t.mayEdit}}</label><button name="action" value="share" class="secondary">{{t.share}}</button>{{/owned}}
-        {{#mayExport}}<button name="action" value="export" class="secondary">{{t.exportTicked}}</button>{{/mayExport}}</form>{{/bulk}}
-        <p class="paging">{{#first}}<a href="{{first}}">{{t.firstPage}}</a>{{/first}} {{#next}}<a href="{{next}}">{{t.nextPage}} →</a>{{/next}}</p>
-        {{/body}}{{/layout}}
-        """
-
     static let form = """
-        {{<layout}}{{$body}}
         <h1>{{title}}</h1>
         {{#error}}<p class="error">{{.}}</p>{{/error}}
         {{#stale}}<p class="error">{{t.stale}} <a href="{{reload}}">{{t.reload}}</a></p>{{/stale}}
@@ -102,11 +53,9 @@ enum Templates {
         {{#rows}}<tr>{{#id}}<input type="hidden" name="{{prefix}}.id" value="{{.}}">{{/id}}{{{cellsHTML}}}<td><input type="checkbox" name="{{prefix}}._remove" value="1"></td></tr>{{/rows}}
         </tbody></table></fieldset>{{/lines}}
         <p><button>{{t.save}}</button> <a href="{{cancel}}">{{t.cancel}}</a></p></form>
-        {{/body}}{{/layout}}
         """
 
     static let record = """
-        {{<layout}}{{$body}}
         <div class="bar"><h1>{{title}}</h1>{{#state}}<span class="state">{{.}}</span>{{/state}}
         {{#mayEdit}}<a class="button" href="/e/{{entity}}/{{id}}/edit">{{t.edit}}</a>{{/mayEdit}}
         {{#transitions}}<form method="post" action="/e/{{entity}}/{{id}}/transition/{{name}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input name="comment" placeholder="{{t.comment}}"{{#commentRequired}} required{{/commentRequired}}><button class="secondary">{{label}}</button></form>{{/transitions}}
@@ -125,29 +74,26 @@ enum Templates {
         {{#related}}<section><h2>{{label}}</h2><table class="list"><tbody>{{#rows}}<tr>{{#cells}}<td>{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</td>{{/cells}}</tr>{{/rows}}{{^rows}}<tr><td class="empty">{{t.none}}</td></tr>{{/rows}}</tbody></table></section>{{/related}}
         {{#hasTrail}}<section><h2>{{t.approvalTrail}}</h2><table class="list"><tbody>{{#trail}}<tr><td>{{round}}.{{step}}</td><td>{{approver}}</td><td>{{status}}</td><td>{{comment}}</td><td>{{at}}</td></tr>{{/trail}}</tbody></table></section>{{/hasTrail}}
         <section><h2>{{t.history}}</h2><ol class="history">{{#history}}<li><b>{{action}}</b> {{who}} <small>{{at}}</small>{{#comment}} — {{.}}{{/comment}}{{#restore}} <form method="post" action="{{.}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link restore" title="{{t.restoreHelp}}">{{t.restore}}</button></form>{{/restore}}<ul>{{#changes}}<li>{{field}}: {{old}} → {{new}}</li>{{/changes}}</ul></li>{{/history}}</ol></section>
-        {{/body}}{{/layout}}
         """
 
     static let inbox = """
-        {{<layout}}{{$body}}<div class="bar"><h1>{{t.inbox}}</h1>
+        <div class="bar"><h1>{{t.inbox}}</h1>
         <form method="post" action="/inbox/read" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="secondary">{{t.markRead}}</button></form></div>
         <ul class="messages">{{#messages}}<li class="{{#unread}}unread{{/unread}}">{{>messageItem}}</li>{{/messages}}{{^messages}}<li class="empty">{{t.none}}</li>{{/messages}}</ul>
-        {{/body}}{{/layout}}
         """
 
     static let approvals = """
-        {{<layout}}{{$body}}<h1>{{t.approvals}}</h1>
+        <h1>{{t.approvals}}</h1>
         <table class="list"><tbody>{{#approvals}}<tr><td><a href="/e/{{entity}}/{{id}}">{{title}}</a></td><td>{{since}}</td></tr>{{/approvals}}
         {{^approvals}}<tr><td class="empty">{{t.none}}</td></tr>{{/approvals}}</tbody></table>
-        {{/body}}{{/layout}}
         """
 
     static let message = """
-        {{<layout}}{{$body}}<h1>{{heading}}</h1><p class="message">{{text}}</p>{{#note}}<p><small>{{.}}</small></p>{{/note}}<p><a href="{{back}}">{{t.back}}</a></p>{{/body}}{{/layout}}
+        <h1>{{heading}}</h1><p class="message">{{text}}</p>{{#note}}<p><small>{{.}}</small></p>{{/note}}<p><a href="{{back}}">{{t.back}}</a></p>
         """
 
     static let admin = """
-        {{<layout}}{{$body}}<h1>{{t.admin}}</h1>
+        <h1>{{t.admin}}</h1>
         <section id="users"><h2>{{t.users}}</h2><table class="list"><thead><tr><th>{{t.login}}</th><th>{{t.name}}</th><th>{{t.roles}}</th><th>{{t.department}}</th><th>{{t.active}}</th></tr></thead><tbody>
         {{#users}}<tr><td><a href="/admin/users/{{login}}">{{login}}</a></td><td>{{name}}</td><td>{{roles}}</td><td>{{department}}</td><td>{{active}}</td></tr>{{/users}}</tbody></table>
         <details><summary>{{t.addUser}}</summary><form method="post" action="/admin/users" class="record"><input type="hidden" name="_csrf" value="{{csrf}}"><div class="grid">
@@ -170,11 +116,10 @@ enum Templates {
         <section id="schedules"><h2>{{t.schedules}}</h2><table class="list"><tbody>{{#schedules}}<tr><td>{{name}}</td><td><code>{{cron}}</code></td><td>{{enabled}}</td><td>{{last}}</td><td class="error">{{error}}</td></tr>{{/schedules}}</tbody></table></section>
         <section id="rules"><h2>{{t.rules}}</h2><p>{{rules}}</p></section>
         <section id="log"><h2>{{t.systemLog}}</h2><table class="list"><tbody>{{#events}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{login}}</td><td>{{source}}</td><td>{{detail}}</td></tr>{{/events}}</tbody></table></section>
-        {{/body}}{{/layout}}
         """
 
     static let adminUser = """
-        {{<layout}}{{$body}}<p><a href="/admin#users">← {{t.admin}}</a></p><h1>{{name}} <small>{{login}}{{^active}} · {{t.disabled}}{{/active}}</small></h1>
+        <p><a href="/admin#users">← {{t.admin}}</a></p><h1>{{name}} <small>{{login}}{{^active}} · {{t.disabled}}{{/active}}</small></h1>
         <div class="columns">
         <section><h2>{{t.roles}}</h2><form method="post" action="/admin/users/{{login}}/roles"><input type="hidden" name="_csrf" value="{{csrf}}">
         {{#roleChoices}}<label class="check"><input type="checkbox" name="role" value="{{name}}"{{#checked}} checked{{/checked}}> {{name}}</label>{{/roleChoices}}<button>{{t.save}}</button></form></section>
@@ -184,12 +129,12 @@ enum Templates {
         <section><h2>{{t.password}}</h2><form method="post" action="/admin/users/{{login}}/password"><input type="hidden" name="_csrf" value="{{csrf}}">
         <label>{{t.newPassword}}<input name="password" type="password" minlength="8" required autocomplete="new-password"></label><button>{{t.save}}</button></form>
         <form method="post" action="/admin/users/{{login}}/active"><input type="hidden" name="_csrf" value="{{csrf}}">{{#active}}<input type="hidden" name="active" value="0"><button class="danger">{{t.disable}}</button>{{/active}}{{^active}}<input type="hidden" name="active" value="1"><button>{{t.enable}}</button>{{/active}}</form></section>
-        </div>{{/body}}{{/layout}}
+        </div>
         """
 
 
     static let importPage = """
-        {{<layout}}{{$body}}<h1>{{title}}</h1>
+        <h1>{{title}}</h1>
         {{#running}}<section><h2>{{t.importing}}</h2><p>{{rows}} {{t.rows}}…</p><progress></progress></section>{{/running}}
         {{#importError}}<p class="error">{{.}}</p>{{/importError}}
         {{#report}}<section><h2>{{#applied}}{{t.importDone}}{{/applied}}{{^applied}}{{t.checked}}{{/applied}}</h2><p>{{rows}} {{t.rows}} · {{good}} {{t.goodRows}}{{#applied}} · {{imported}} {{t.imported}}{{/applied}}</p>
@@ -207,29 +152,25 @@ enum Templates {
         <p>{{t.importHelp}} <code>{{columns}}</code></p>
         <textarea name="csv" rows="8">{{csv}}</textarea>
         <p><button>{{t.next}}</button></p></form>{{/hasMapping}}{{/showForm}}
-        {{/body}}{{/layout}}
         """
 
 
     static let calendar = """
-        {{<layout}}{{$body}}<div class="bar"><h1>{{t.calendar}} · {{heading}}</h1><a href="{{previous}}" title="{{t.earlier}}">←</a> <a href="{{next}}" title="{{t.later}}">→</a>
+        <div class="bar"><h1>{{t.calendar}} · {{heading}}</h1><a href="{{previous}}" title="{{t.earlier}}">←</a> <a href="{{next}}" title="{{t.later}}">→</a>
         <span class="views">{{#isWeek}}<a href="{{monthLink}}">{{t.month}}</a> <a class="current" href="{{weekLink}}">{{t.week}}</a>{{/isWeek}}{{^isWeek}}<a class="current" href="{{monthLink}}">{{t.month}}</a> <a href="{{weekLink}}">{{t.week}}</a>{{/isWeek}}</span></div>
         <table class="calendar{{#isWeek}} week{{/isWeek}}"><thead><tr>{{#weekdays}}<th>{{.}}</th>{{/weekdays}}</tr></thead><tbody>
         {{#weeks}}<tr>{{#days}}<td class="{{#today}}today{{/today}}">{{^empty}}<b>{{day}}</b><ul>{{#items}}<li>{{#at}}<small>{{.}}</small> {{/at}}{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}}</li>{{/items}}</ul>{{/empty}}</td>{{/days}}</tr>{{/weeks}}
         </tbody></table>
-        {{/body}}{{/layout}}
         """
 
     static let reports = """
-        {{<layout}}{{$body}}<h1>{{t.reports}}</h1>
+        <h1>{{t.reports}}</h1>
         <ul class="messages">{{#reports}}<li><a href="/reports/{{name}}">{{label}}</a></li>{{/reports}}</ul>
-        {{/body}}{{/layout}}
         """
 
     static let report = """
-        {{<layout}}{{$body}}<h1>{{title}}</h1>{{{svg}}}
+        <h1>{{title}}</h1>{{{svg}}}
         <table class="list"><tbody>{{#rows}}<tr><td>{{label}}</td><td>{{value}}</td></tr>{{/rows}}</tbody></table>
-        {{/body}}{{/layout}}
         """
 
     static let css = """

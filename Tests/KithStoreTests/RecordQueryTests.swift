@@ -238,5 +238,11 @@ extension RecordQueryTests {
         #expect(!cursor.contains("+") && !cursor.contains("/") && !cursor.contains("="))
         #expect(RecordTransaction.decodeCursor(cursor) == values)
         #expect(RecordTransaction.decodeCursor("not a cursor") == nil)
+        for length in 0...11 {  // every padding case, against Foundation's encoder
+            let bytes = Array(Array("Kith 上海 ~?>".utf8).prefix(length))
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(RecordTransaction.base64URL(bytes) == expected)
+        }
     }
 }

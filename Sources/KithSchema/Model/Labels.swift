@@ -8,8 +8,8 @@ public struct Labels: Hashable, Sendable {
     public var isEmpty: Bool { texts.isEmpty }
 
     /// The text for `language` ("zh", "en"), else the default, else English, else `fallback`.
-    public func text(for language: String, fallback: String) -> String {
-        texts[language] ?? texts[""] ?? texts["en"] ?? fallback
+    public func text(for language: String, fallback: @autoclosure () -> String) -> String {
+        texts[language] ?? texts[""] ?? texts["en"] ?? fallback()
     }
 }
 
