@@ -18,6 +18,8 @@ public final class RecordStore: Sendable {
     let inputs: FieldInputs
     /// Per table: the codec of each column and the select list, built once.
     let reading: [String: (codecs: [ColumnCodec], columns: String)]
+    /// Counts already made on an unchanged database (see `RecordTransaction.count`).
+    let counts = CountCache()
 
     /// Why a store could not be opened or migrated.
     public enum OpenError: Error, Sendable, CustomStringConvertible {

@@ -30,23 +30,30 @@ struct Display {
         return schema.choices(of: field).map { ($0, $0) }
     }
 
-    func text(_ value: Value, _ field: Field, titles: [Int64: String]?) -> String {
-        switch (field.type, value) {
-        case (_, .null): return ""
-        case (.boolean, .boolean(let flag)): return flag ? (language == "zh" ? "是" : "Yes") : (language == "zh" ? "否" : "No")
-        case (.enum, .text(let choice)): return choices(field).first { $0.value == choice }?.label ?? choice
-        case (.multienum, .list(let items)):
-            let all = choices(field)
-            return items.map { item in all.first { $0.value == item.description }?.label ?? item.description }.joined(separator: ", ")
-        case (.user, .integer(let id)): return userName(id)
-        case (.department, .integer(let id)): return departments[id] ?? "#\(id)"
-        case (.ref, .integer(let id)): return titles?[id] ?? "#\(id)"
-        case (.multiref, .list(let items)): return items.compactMap(\.integer).map { titles?[$0] ?? "#\($0)" }.joined(separator: ", ")
-        case (.datetime, .text(let text)):
-            let shown = text.prefix(16)
-            guard let separator = shown.firstIndex(of: "T") else { return String(shown) }
-            return shown[..<separator] + " " + shown[shown.index(after: separator)...]
-        default: return value.description
+    func text(_ value: Value, _ field: Field, titles: [Int64: String]?) -> String { formatter(field)(value, titles) }
+
+    /// How a field's values read, with its choices looked up once (a list formats a column's
+    /// values with one formatter).
+    func formatter(_ field: Field) -> (_ value: Value, _ titles: [Int64: String]?) -> String {
+        let labels = field.type.isChoice ? Dictionary(choices(field).map { ($0.value, $0.label) }, uniquingKeysWith: { first, _ in first }) : [:]
+        let (yes, no) = language == "zh" ? ("是", "否") : ("Yes", "No")
+        let (type, users, departments) = (field.type, users, departments)
+        return { value, titles in
+            switch (type, value) {
+            case (_, .null): return ""
+            case (.boolean, .boolean(let flag)): return flag ? yes : no
+            case (.enum, .text(let choice)): return labels[choice] ?? choice
+            case (.multienum, .list(let items)): return items.map { labels[$0.description] ?? $0.description }.joined(separator: ", ")
+            case (.user, .integer(let id)): return users[id]?.name ?? "#\(id)"
+            case (.department, .integer(let id)): return departments[id] ?? "#\(id)"
+            case (.ref, .integer(let id)): return titles?[id] ?? "#\(id)"
+            case (.multiref, .list(let items)): return items.compactMap(\.integer).map { titles?[$0] ?? "#\($0)" }.joined(separator: ", ")
+            case (.datetime, .text(let text)):
+                let shown = text.prefix(16)
+                guard let separator = shown.firstIndex(of: "T") else { return String(shown) }
+                return shown[..<separator] + " " + shown[shown.index(after: separator)...]
+            default: return value.description
+            }
         }
     }
 

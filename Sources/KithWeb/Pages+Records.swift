@@ -60,13 +60,14 @@ extension Pages {
         }
         let owned = entity.ownership == .user && entity.detailOf == nil
         let bulk = owned || permissions.mayExport
-        let names = fields.map(\.name)
+        let columnsShown = fields.enumerated().map { index, field in
+            (name: field.name, text: display.formatter(field), titles: result.titles[field.name], linked: index == 0 || field.name == entity.titleField)
+        }
         let rowsHTML = HTML.rows(
             count: result.records.count, columns: fields.count, empty: page.texts["noRecords"] ?? "", selectable: bulk ? result.records.map(\.id) : nil
         ) { row, column in
-            let record = result.records[row]
-            let link = column == 0 || names[column] == entity.titleField ? "/e/\(entity.name)/\(record.id)" : nil
-            return (display.text(record[names[column]], fields[column], titles: result.titles[names[column]]), link)
+            let (record, shown) = (result.records[row], columnsShown[column])
+            return (shown.text(record[shown.name], shown.titles), shown.linked ? "/e/\(entity.name)/\(record.id)" : nil)
         }
         // The page is written here with escaping: through the template engine its lookups cost
         // more than its queries.

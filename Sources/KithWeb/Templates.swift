@@ -16,7 +16,7 @@ enum Templates {
     ]
 
     static let login = """
-        <section class="login"><h1>Kith</h1><p>{{workspace}}</p>
+        <section class="login"><h1>Kith</h1>
         {{#error}}<p class="error">{{.}}</p>{{/error}}
         <form method="post" action="/login">
         <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="next" value="{{next}}">

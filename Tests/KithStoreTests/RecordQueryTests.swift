@@ -229,6 +229,29 @@ extension RecordQueryTests {
         #expect(try found("person", ["name": "Li Lei"]).isEmpty)
     }
 
+    /// Counts made on an unchanged database are reused; any commit, from this store or another
+    /// connection to the file (as another process would), is seen by the next count.
+    @Test func countsFollowEveryCommit() throws {
+        func count(_ access: AccessFilter = .unrestricted, cap: Int = 10_000) throws -> RecordCount {
+            try store.read(as: alice) { try $0.count("account", filter: .condition(field: "tier", op: .eq, values: ["gold"]), cap: cap, access: access) }
+        }
+        #expect(try count().value == 2)
+        #expect(try count().value == 2)
+        let own = AccessFilter(read: .init(sql: "r.owner = ?", arguments: [99]))
+        #expect(try count(own).value == 0, "another user's filter is another count")
+        _ = try store.create("account", ["name": "Zeta", "tier": "gold"], as: alice, access: .unrestricted)
+        #expect(try count().value == 3)
+        let other = try RecordStore.open(at: test.path, schema: store.schema, timeZone: TestStore.zone)
+        _ = try other.create("account", ["name": "Eta", "tier": "gold"], as: alice, access: .unrestricted)
+        #expect(try count().value == 4)
+        #expect(try count(cap: 3) == RecordCount(value: 3, isCapped: true))
+        try store.write(as: alice) { transaction in
+            _ = try transaction.create("account", ["name": "Theta", "tier": "gold"], access: .unrestricted)
+            #expect(try transaction.count("account", filter: .condition(field: "tier", op: .eq, values: ["gold"])).value == 5)
+        }
+        #expect(try count().value == 5)
+    }
+
     @Test func pageCursorsCarryAnyKeyValue() {
         let values: [DatabaseValue] = [
             .null, 42.databaseValue, Int64.min.databaseValue, 2.5.databaseValue, "plain".databaseValue,
