@@ -48,13 +48,23 @@ struct WebParts {
                     access: try engine.access("customer", for: user, in: transaction))
             }
         }
-        try time("count capped at 10,000 (level=gold)", 2_000) {
+        // A cap never used before is a count never made before; the same cap again is answered by
+        // the counts kept while the database is unchanged.
+        var cap = 10_000
+        try time("count capped at about 10,000 (level=gold), first time", 2_000) {
+            cap += 1
+            _ = try engine.read(as: user.actor) { transaction in
+                try transaction.count("customer", filter: .condition(field: "level", op: .eq, values: [.text("gold")]), cap: cap)
+            }
+        }
+        try time("count capped at 10,000 (level=gold), again on an unchanged database", 2_000) {
             _ = try engine.read(as: user.actor) { transaction in
                 try transaction.count("customer", filter: .condition(field: "level", op: .eq, values: [.text("gold")]), cap: 10_000)
             }
         }
-        try time("count capped at 10,000 (all)", 2_000) {
-            _ = try engine.read(as: user.actor) { transaction in try transaction.count("customer", cap: 10_000) }
+        try time("count capped at about 10,000 (all), first time", 2_000) {
+            cap += 1
+            _ = try engine.read(as: user.actor) { transaction in try transaction.count("customer", cap: cap) }
         }
         try time("all users + their departments", 2_000) {
             _ = try engine.read(as: user.actor) { transaction in
