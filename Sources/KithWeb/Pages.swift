@@ -77,17 +77,21 @@ struct Pages: Sendable {
         router.get("e/:entity/lookup") { request, context in try await page(request, context) { try lookup($0) } }
         router.get("login") { request, context in loginPage(request, context, error: nil, login: "") }
         router.post("login") { request, context in try await signIn(request, context) }
-        router.get("lang/:language") { request, context in
-            let language = context.parameters.get("language") == "en" ? "en" : "zh"
-            // Signed in: the choice is the user's, on every browser they use.
-            var context = context
-            if let user = try? authenticator.identify(request, &context), let session = context.session {
-                try engine.store.write(as: .system) { try $0.setLanguage(user.id, language) }
-                if let changed = try engine.read(as: .system, { try $0.user(id: user.id) }) { sessions.remember(changed, in: session.id) }
+        // The browser's language (before signing in, or for a user who chose none)...
+        router.get("lang/:language") { _, context in
+            Self.languageChosen(context.parameters.get("language") == "en" ? "en" : "zh")
+        }
+        // ...and, signed in, the user's: a form with its CSRF token, kept on every browser they use.
+        router.post("lang/:language") { request, context in
+            try await page(request, context) { page in
+                _ = try await page.form()
+                let language = page.context.parameters.get("language") == "en" ? "en" : "zh"
+                try engine.store.write(as: .system) { try $0.setLanguage(page.user.id, language) }
+                if let session = page.context.session, let changed = try engine.read(as: .system, { try $0.user(id: page.user.id) }) {
+                    sessions.remember(changed, in: session.id)
+                }
+                return Self.languageChosen(language)
             }
-            var response = Response.redirect(to: "/")
-            response.setCookie(Cookie(name: Self.languageCookie, value: language, maxAge: 365 * 86400, path: "/", httpOnly: true, sameSite: .lax))
-            return response
         }
         router.post("logout") { request, context in
             try await page(request, context) { page in
@@ -164,6 +168,12 @@ struct Pages: Sendable {
         }
     }
 
+    static func languageChosen(_ language: String) -> Response {
+        var response = Response.redirect(to: "/")
+        response.setCookie(Cookie(name: languageCookie, value: language, maxAge: 365 * 86400, path: "/", httpOnly: true, sameSite: .lax))
+        return response
+    }
+
     func render(_ template: String, _ values: [String: Any], page: PageRequest, status: HTTPResponse.Status = .ok) -> Response {
         render(template, values, user: page.user, context: page.context, language: page.language, status: status)
     }
@@ -193,9 +203,10 @@ struct Pages: Sendable {
             output += "\n<a href=\"/inbox\">\(text("inbox"))</a> <a href=\"/approvals\">\(text("approvals"))</a> "
             output += "<a href=\"/calendar\">\(text("calendar"))</a> <a href=\"/reports\">\(text("reports"))</a>"
             if user.roles.contains(Role.administrator) { output += " <a href=\"/admin\">\(text("admin"))</a>" }
-            output += "</nav>\n<span class=\"who\">\(HTML.escape(user.name)) · <a href=\"/lang/\(other.0)\">\(other.1)</a>\n"
-            output += "<form method=\"post\" action=\"/logout\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\"\(HTML.escape(context.session?.csrf ?? ""))\">"
-            output += "<button class=\"link\">\(text("signOut"))</button></form></span>\n</header>\n"
+            let csrf = "<input type=\"hidden\" name=\"_csrf\" value=\"\(HTML.escape(context.session?.csrf ?? ""))\">"
+            output += "</nav>\n<span class=\"who\">\(HTML.escape(user.name)) · "
+            output += "<form method=\"post\" action=\"/lang/\(other.0)\" class=\"inline language\">\(csrf)<button class=\"link\">\(other.1)</button></form>\n"
+            output += "<form method=\"post\" action=\"/logout\" class=\"inline\">\(csrf)<button class=\"link\">\(text("signOut"))</button></form></span>\n</header>\n"
         }
         return output + "<main>\n" + body + "\n</main></body></html>"
     }

@@ -103,10 +103,13 @@ import Testing
         #expect(try await server.request("GET", progress, cookies: try await Self.signIn(server, "admin2", "Admin-pass-1")).status == 404)
 
         // The language is the user's: chosen once, it follows them to another browser.
-        #expect(try await server.request("GET", "/lang/zh", cookies: session).status == 303)
+        // Changing it is a form with the CSRF token, like every change.
+        #expect(try await server.request("POST", "/lang/zh", form: [("_csrf", "forged")], cookies: session).status == 403)
+        #expect(try server.engine.read(as: .system) { try $0.user(login: "rep") }?.language == nil)
+        #expect(try await server.request("POST", "/lang/zh", form: [("_csrf", token)], cookies: session).status == 303)
         let elsewhere = try await Self.signIn(server, "rep", "Secret-pass-1")
         #expect(try await server.request("GET", "/", headers: ["Accept-Language": "en-US"], cookies: elsewhere).body.contains("工作台"))
-        _ = try await server.request("GET", "/lang/en", cookies: session)
+        _ = try await server.request("POST", "/lang/en", form: [("_csrf", token)], cookies: session)
 
         // Signing out ends the session.
         let out = try await server.request("POST", "/logout", form: [("_csrf", token)], cookies: session)
