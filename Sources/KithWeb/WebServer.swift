@@ -39,6 +39,7 @@ public struct WebServer: Sendable {
         let router = Router(context: WebContext.self)
         router.add(middleware: ObserveMiddleware(metrics: metrics))
         router.add(middleware: LogRequestsMiddleware(.debug))  // every request with its id, at KITH_LOG=debug
+        router.add(middleware: SecureCookiesMiddleware())
         let authenticator = Authenticator(engine: engine, sessions: sessions)
         router.get("healthz") { _, _ in health() }
         router.get("ping") { _, _ in "pong" }  // liveness without the database

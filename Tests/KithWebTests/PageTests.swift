@@ -117,6 +117,24 @@ import Testing
         #expect(try await server.request("GET", "/", cookies: session).status == 303)  // back to the sign-in page
     }
 
+    /// Behind a proxy that ends TLS, every cookie is `Secure`; over plain HTTP none can be.
+    @Test func cookiesAreSecureBehindATLSProxy() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        _ = try server.user("rep", roles: ["sales_rep"], password: "Secret-pass-1")
+        let forwarded = ["X-Forwarded-Proto": "https"]
+        let page = try await server.request("GET", "/login", headers: forwarded)
+        let token = try #require(page.cookies["kith_login_csrf"])
+        #expect(page.setCookies.allSatisfy { $0.contains("; Secure") } && !page.setCookies.isEmpty)
+        let posted = try await server.request(
+            "POST", "/login", form: [("_csrf", token), ("login", "rep"), ("password", "Secret-pass-1")], headers: forwarded,
+            cookies: ["kith_login_csrf": token])
+        #expect(posted.setCookies.first { $0.hasPrefix("kith_session=") }?.contains("; Secure") == true)
+        #expect(try await server.request("GET", "/lang/en", headers: ["Forwarded": "for=10.0.0.1;proto=https"]).setCookies.first?.contains("; Secure") == true)
+        #expect(try await server.request("GET", "/login").setCookies.allSatisfy { !$0.contains("Secure") })
+        #expect(try await server.request("GET", "/login", headers: ["X-Forwarded-Proto": "http"]).setCookies.allSatisfy { !$0.contains("Secure") })
+    }
+
     @Test func repeatedFailedSignInsLockTheLogin() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
