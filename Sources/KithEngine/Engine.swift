@@ -20,6 +20,8 @@ public final class Engine: Sendable {
     /// Each entity's hook functions per event, with their names joined as the rules state takes them.
     let hookChains: [String: [Hook.Event: HookChain]]
     let tokenCache = TokenCache()
+    /// The latest rule faults of this process, for the admin page's rules status.
+    public let ruleFaults = RuleFaults()
 
     public init(store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith"), approvalsSkipOwner: Bool = true) {
         self.schema = store.schema

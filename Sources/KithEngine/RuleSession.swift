@@ -230,6 +230,7 @@ final class RuleSession: RecordHooks {
                 .rejected, entity: entity, failure.message, problems: failure.field.map { [FieldProblem(field: $0, message: failure.message)] } ?? [])
         default:
             error = RecordError(.rule, entity: entity, "the rule\(name) failed: \(failure.message)")
+            engine.ruleFaults.record(failure, function: function.map(\.description) ?? failure.function, entity: entity)
             engine.logger.error(
                 "rule\(name) failed at \(failure.location ?? "?"): \(failure.message)\(failure.traceback.map { "\n" + $0 } ?? "")")
         }

@@ -55,6 +55,10 @@ extension Pages {
                 }
             }
             walk(nil, 0)
+            let scripts = engine.rules.library.modules.filter { !$0.isTest }.map(\.display)
+            let time = DateFormatter()
+            time.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            time.timeZone = engine.store.timeZone
             return [
                 "title": page.texts["admin"] ?? "",
                 "users": users.map {
@@ -84,6 +88,14 @@ extension Pages {
                     ["at": $0.at.prefix(19).replacingOccurrences(of: "T", with: " "), "kind": $0.kind, "login": $0.login ?? "", "source": $0.source ?? "", "detail": $0.detail]
                 },
                 "rules": "\(engine.rules.pool.states) ready Lua states, \(engine.rules.pool.bytes / 1024) KB",
+                "ruleProblems": engine.rules.problems.map(\.description),
+                "scripts": scripts, "scriptCount": scripts.count,
+                "faults": engine.ruleFaults.latest.map { fault in
+                    [
+                        "at": time.string(from: fault.at), "entity": fault.entity, "function": fault.function ?? "",
+                        "location": fault.location ?? "", "message": "\(fault.kind.rawValue): \(fault.message)",
+                    ]
+                },
                 "schedules": try schema.schedules.map { schedule -> [String: Any] in
                     let last = try transaction.scheduleRuns(schedule.name, limit: 1).first
                     return [

@@ -114,7 +114,9 @@ enum Templates {
         <form method="post" action="/admin/tokens" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><select name="login">{{#userChoices}}<option value="{{login}}">{{name}} ({{login}})</option>{{/userChoices}}</select><input name="name" maxlength="100" placeholder="{{t.tokenName}}"><button>{{t.createToken}}</button></form></section>
         <section id="dictionaries"><h2>{{t.dictionaries}}</h2><p><small>{{t.dictionariesHelp}}</small></p><table class="list"><tbody>{{#dictionaries}}<tr><td>{{name}}<br><small>{{file}}</small></td><td>{{items}}</td></tr>{{/dictionaries}}</tbody></table></section>
         <section id="schedules"><h2>{{t.schedules}}</h2><table class="list"><tbody>{{#schedules}}<tr><td>{{name}}</td><td><code>{{cron}}</code></td><td>{{enabled}}</td><td>{{last}}</td><td class="error">{{error}}</td></tr>{{/schedules}}</tbody></table></section>
-        <section id="rules"><h2>{{t.rules}}</h2><p>{{rules}}</p></section>
+        <section id="rules"><h2>{{t.rules}}</h2><p>{{rules}}</p>{{#ruleProblems}}<p class="error">{{.}}</p>{{/ruleProblems}}
+        <details><summary>{{t.loadedScripts}} ({{scriptCount}})</summary><ul>{{#scripts}}<li><code>{{.}}</code></li>{{/scripts}}</ul></details>
+        <h3>{{t.ruleFaults}}</h3><table class="list"><tbody>{{#faults}}<tr><td>{{at}}</td><td>{{entity}}</td><td><code>{{function}}</code></td><td>{{location}}</td><td class="error">{{message}}</td></tr>{{/faults}}{{^faults}}<tr><td class="empty">{{t.none}}</td></tr>{{/faults}}</tbody></table></section>
         <section id="log"><h2>{{t.systemLog}}</h2><table class="list"><tbody>{{#events}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{login}}</td><td>{{source}}</td><td>{{detail}}</td></tr>{{/events}}</tbody></table></section>
         """
 

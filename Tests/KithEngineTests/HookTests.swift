@@ -119,6 +119,13 @@ import Testing
             #expect(error.traceback?.contains("stack traceback") == true)
         }
         #expect(test.log.lines.contains { $0.contains("scripts/billing.lua:13") && $0.contains("stack traceback") })
+        // and kept for the admin page's rules status; a refusal is not a fault
+        let fault = try #require(test.engine.ruleFaults.latest.first)
+        #expect(fault.entity == "invoice" && fault.location?.contains("scripts/billing.lua:13") == true && fault.message.contains("boom after"))
+        #expect(throws: RecordError.self) {
+            try test.engine.write(as: admin) { try $0.create("invoice", ["number": "C-2", "amount": "5.00", "note": "reject after"]) }
+        }
+        #expect(test.engine.ruleFaults.latest.count == 1)
     }
 
     @Test func beforeDeleteCanRefuse() throws {

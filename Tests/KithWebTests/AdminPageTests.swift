@@ -13,6 +13,7 @@ import Testing
         let session = try await PageTests.signIn(server, "root", "Root-pass-1")
         let overview = try await server.request("GET", "/admin", cookies: session)
         #expect(overview.status == 200 && overview.body.contains(#"action="/admin/users""#) && overview.body.contains("Dictionaries"))
+        #expect(overview.body.contains("Loaded scripts") && overview.body.contains("Latest rule faults"))
         let csrf = PageTests.csrf(in: overview.body)
 
         // A department under HQ, then a user in it with a role and a manager.
