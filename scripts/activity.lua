@@ -1,15 +1,17 @@
 -- Follow-up records (行动记录).
 local M = {}
 
--- After-save on activity: the customer's last contact is the latest follow-up, and the
--- follow-up's next date becomes the customer's.
+-- After-save on activity: the customer's last contact is the latest follow-up that has happened
+-- (a planned one, dated later, is not a contact yet), and the follow-up's next date becomes the
+-- customer's.
 function M.touch_customer(ctx)
   local activity = ctx.record
   if activity.customer == nil then return end
   local customer = kith.get("customer", activity.customer)
   if customer == nil then return end
   local changes = {}
-  if customer.last_contact_at == nil or activity.occurred_at > customer.last_contact_at then
+  local happened = activity.occurred_at ~= nil and activity.occurred_at <= kith.now()
+  if happened and (customer.last_contact_at == nil or activity.occurred_at > customer.last_contact_at) then
     changes.last_contact_at = activity.occurred_at
   end
   if activity.next_follow_up ~= nil then changes.next_follow_up = activity.next_follow_up end

@@ -100,7 +100,7 @@ extension Pages {
                     let last = try transaction.scheduleRuns(schedule.name, limit: 1).first
                     return [
                         "name": schedule.labels.text(for: page.language, fallback: schedule.name), "cron": schedule.cron.text,
-                        "enabled": schedule.isEnabled ? "✓" : "—", "last": last.map { "\($0.startedAt.prefix(16)) \($0.outcome)" } ?? "",
+                        "enabled": schedule.isEnabled ? "✓" : "—", "last": last.map { "\($0.startedAt.prefix(16).replacingOccurrences(of: "T", with: " ")) \($0.outcome)" } ?? "",
                         "error": last?.error ?? "",
                     ]
                 },

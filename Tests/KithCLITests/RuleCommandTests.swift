@@ -46,6 +46,11 @@ import Testing
         #expect(run.output.contains("ok   scripts/tests/credit_test.lua: an order over the credit limit is refused with the numbers"))
         let summary = run.output.split(separator: "\n").last ?? ""
         #expect(summary.hasSuffix(" passed, 0 failed"), "\(summary)")
+        // The tests run on a copy of the workspace's data: with the demo's records there, they still pass.
+        let demo = try CheckCommandTests.kith(["demo"], in: folder)
+        #expect(demo.status == 0, "\(demo.output)\(demo.errors)")
+        let again = try CheckCommandTests.kith(["test"], in: folder)
+        #expect(again.status == 0 && again.output.hasSuffix(String(summary) + "\n"), "\(again.output)")
     }
 
     @Test func failingCasesNameTheFileAndLineAndExitOne() throws {
