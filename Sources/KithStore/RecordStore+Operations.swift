@@ -23,14 +23,9 @@ extension RecordStore {
     /// Runs `body` in one read transaction: every read sees the same committed state.
     public func read<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
         do {
-            // One snapshot for the whole read, with cached BEGIN/COMMIT statements: GRDB's own
-            // isolation prepares a savepoint's statements on every read (a third of a small read).
-            return try pool.unsafeRead { db in
-                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }  // a failed COMMIT left one open
-                try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
-                defer { try? db.cachedStatement(sql: "COMMIT").execute() }
-                return try body(RecordTransaction(store: self, db: db, actor: actor, stamped: false))
-            }
+            // One snapshot for the whole read, with cached BEGIN/COMMIT statements (GRDB's own
+            // isolation prepared a savepoint's statements on every read).
+            return try readers.read { db in try body(RecordTransaction(store: self, db: db, actor: actor, stamped: false)) }
         } catch let error as RecordError {
             throw error
         } catch {

@@ -14,6 +14,7 @@ public final class RecordStore: Sendable {
     public let layout: StorageLayout
     public let timeZone: TimeZone
     let pool: DatabasePool
+    let readers: Readers
     let clock: StoreClock
     let inputs: FieldInputs
     /// Per table: the codec of each column and the select list, built once.
@@ -41,8 +42,9 @@ public final class RecordStore: Sendable {
         }
     }
 
-    init(schema: Schema, timeZone: TimeZone, pool: DatabasePool, clock: StoreClock) {
+    init(schema: Schema, timeZone: TimeZone, pool: DatabasePool, readers: Readers, clock: StoreClock) {
         self.schema = schema
+        self.readers = readers
         self.layout = StorageLayout(schema: schema)
         self.timeZone = timeZone
         self.pool = pool
@@ -68,7 +70,7 @@ public final class RecordStore: Sendable {
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
-            configuration.maximumReaderCount = 8
+            configuration.maximumReaderCount = 2  // GRDB's own readers: the layout, checks, backups
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA foreign_keys = OFF")
                 // Pages read through memory mapping (no read call and copy per page), and a bigger
@@ -78,7 +80,8 @@ public final class RecordStore: Sendable {
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
             try pool.write { db in try InternalTables.create(db) }
-            store = RecordStore(schema: schema, timeZone: timeZone, pool: pool, clock: clock)
+            store = RecordStore(
+                schema: schema, timeZone: timeZone, pool: pool, readers: Readers(path: path, configuration: configuration, maximum: 8), clock: clock)
         } catch {
             throw .database("cannot open the database \(path): \(error)")
         }
@@ -179,6 +182,7 @@ public final class RecordStore: Sendable {
 
     /// Closes the database; the store cannot be used afterwards.
     public func close() throws {
+        try readers.close()
         try pool.close()
     }
 }

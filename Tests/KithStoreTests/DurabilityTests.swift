@@ -22,6 +22,42 @@ import Testing
         #expect(try test.store.get("account", id: account.id, as: TestStore.alice, access: .unrestricted)?["name"] == "B")
     }
 
+    /// More concurrent reads than the store has readers, beside a writer: each read sees one
+    /// committed state (a record's lines never half there), counts only grow, nothing waits forever.
+    @Test func manyReadersBesideAWriterSeeWholeCommits() throws {
+        let test = try TestStore()
+        let store = test.store
+        let written = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            defer { written.signal() }
+            for index in 0..<200 {
+                _ = try? store.write(as: TestStore.alice) { transaction in
+                    _ = try transaction.create("account", ["name": .text("W\(index)")], access: .unrestricted)
+                    _ = try transaction.create("account", ["name": .text("W\(index)b")], access: .unrestricted)
+                }
+            }
+        }
+        writer.start()
+        let problems = LockedProblems()
+        DispatchQueue.concurrentPerform(iterations: 32) { _ in
+            var last = 0
+            for _ in 0..<300 {
+                do {
+                    let (count, again) = try store.read(as: TestStore.alice) { transaction in
+                        (try transaction.count("account").value, try transaction.count("account").value)
+                    }
+                    if count % 2 != 0 || count != again || count < last { problems.add("saw \(count), then \(again), after \(last)") }
+                    last = count
+                } catch {
+                    problems.add("\(error)")
+                }
+            }
+        }
+        #expect(problems.all.isEmpty, "\(problems.all.prefix(3))")
+        written.wait()
+        #expect(try store.read(as: TestStore.alice) { try $0.count("account").value } == 400)
+    }
+
     @Test func autonumbersStayGapFreeAcrossEightConcurrentWriters() async throws {
         let test = try TestStore()
         let account = try test.store.create("account", ["name": "A"], as: TestStore.alice, access: .unrestricted)
@@ -131,4 +167,11 @@ import Testing
         try Data("not a database".utf8).write(to: notKith)
         #expect(throws: (any Error).self) { try RecordStore.restore(backup: notKith, into: database) }
     }
+}
+
+final class LockedProblems: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ problem: String) { lock.withLock { items.append(problem) } }
+    var all: [String] { lock.withLock { items } }
 }

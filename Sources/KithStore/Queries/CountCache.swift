@@ -5,7 +5,7 @@ import GRDB
 /// A key holds the reader connection and its `PRAGMA data_version`, which SQLite changes for a
 /// connection whenever any other connection commits; the query and its arguments carry the
 /// caller's access filter, so one user's count never answers another's. Readers are named
-/// ("reader.3") once per pool, so a reopened connection never reuses an old key.
+/// ("kith.reader.3") once per store, so a reopened connection never reuses an old key.
 final class CountCache: @unchecked Sendable {
     struct Key: Hashable {
         let connection: String
