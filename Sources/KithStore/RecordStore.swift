@@ -182,8 +182,12 @@ public final class RecordStore: Sendable {
 
     /// Closes the database; the store cannot be used afterwards.
     public func close() throws {
+        let path = pool.path
         try readers.close()
         try pool.close()
+        // GRDB closes its writer before its readers, and the last connection to close a WAL database
+        // folds the log back into the file only if it may write: one more, opened and closed, does.
+        try DatabaseQueue(path: path).close()
     }
 }
 

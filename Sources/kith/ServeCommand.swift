@@ -37,5 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
         try await server.run(host: host, port: port) { bound in
             FileHandle.standardOutput.write(Data("Kith is serving \(loaded.workspace.name) at http://\(host):\(bound)/\n".utf8))
         }
+        // Stopped (SIGINT or SIGTERM): closing the database folds its write-ahead log back into the
+        // file, so the folder holds one file again.
+        do { try engine.store.close() } catch { logger.warning("the database did not close cleanly: \(error)") }
     }
 }

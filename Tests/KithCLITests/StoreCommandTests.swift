@@ -19,6 +19,32 @@ import Testing
         try CheckCommandTests.kith(arguments + ["--workspace", folder.path], in: folder, environment: environment)
     }
 
+    /// `kith serve` stops on SIGTERM and closes its database: no write-ahead log is left beside it.
+    @Test func serveStopsCleanlyAndClosesTheDatabase() throws {
+        let process = Process()
+        process.executableURL = CheckCommandTests.binary
+        process.arguments = ["serve", "--workspace", folder.path, "--port", "0"]
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("Kith is serving") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
+        #expect(String(decoding: seen, as: UTF8.self).contains("Kith is serving"))
+        let files = { (try? FileManager.default.subpathsOfDirectory(atPath: self.folder.path)) ?? [] }
+        #expect(files().contains { $0.hasSuffix(".sqlite-wal") }, "a running server writes ahead")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!files().contains { $0.hasSuffix(".sqlite-wal") }, "\(files())")
+    }
+
     @Test func migrateShowsThePlanThenAppliesIt() throws {
         let dryRun = try kith(["migrate", "--dry-run"])
         #expect(dryRun.status == 0)
