@@ -30,32 +30,25 @@ extension Pages {
             return (result, count, permissions, try Display(schema: schema, language: page.language, transaction: transaction), saved)
         }
         let access = permissions.filter
-        let visibleColumns = columns.filter { !access.hiddenFields.contains($0) }
+        let fields = columns.filter { !access.hiddenFields.contains($0) }.compactMap { entity.field($0) }
         let baseItems = parameters.items.filter { $0.0 != "cursor" && $0.0 != "sort" }
-        // The header, filters and views are built here with escaping, like the rows: the template
-        // engine's lookups cost more than the page's queries.
         var header = ""
-        var headerCount = 0
-        for name in visibleColumns {
-            guard let field = entity.field(name) else { continue }
-            let next = sortText == name ? "-" + name : name
-            let arrow = sortText == name ? " ▲" : (sortText == "-" + name ? " ▼" : "")
+        for field in fields {
+            let next = sortText == field.name ? "-" + field.name : field.name
+            let arrow = sortText == field.name ? " ▲" : (sortText == "-" + field.name ? " ▼" : "")
             let link = "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)])
             header += "<th><a href=\"\(HTML.escape(link))\">\(HTML.escape(display.label(field)))\(arrow)</a></th>"
-            headerCount += 1
         }
-        let fields = visibleColumns.compactMap { entity.field($0) }
         var filters = ""
-        for name in visibleColumns {
-            guard let field = entity.field(name), field.type != .multiref, field.type != .file else { continue }
-            let current = parameters.first("f." + name) ?? ""
+        for field in fields where field.type != .multiref && field.type != .file {
+            let current = parameters.first("f." + field.name) ?? ""
             filters += "<label>\(HTML.escape(display.label(field)))"
             if field.type.isChoice {
-                filters += "<select name=\"f.\(HTML.escape(name))\"><option value=\"\"></option>"
+                filters += "<select name=\"f.\(HTML.escape(field.name))\"><option value=\"\"></option>"
                 filters += HTML.options(display.choices(field).map { ($0.value, $0.label, $0.value == current) }) + "</select></label>"
             } else {
                 let type = field.type == .date ? "date" : "text"
-                filters += "<input name=\"f.\(HTML.escape(name))\" value=\"\(HTML.escape(current))\" type=\"\(type)\"></label>"
+                filters += "<input name=\"f.\(HTML.escape(field.name))\" value=\"\(HTML.escape(current))\" type=\"\(type)\"></label>"
             }
         }
         let owned = entity.ownership == .user && entity.detailOf == nil

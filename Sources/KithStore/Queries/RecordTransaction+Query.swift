@@ -59,15 +59,16 @@ extension RecordTransaction {
         let sql = "SELECT count(*) FROM (SELECT 1 FROM \(compiler.source) WHERE \(condition) LIMIT ?)"
         let arguments = compiler.arguments + [cap + 1]
         let counted = try storage(entityName) {
+            let count = { try Int.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0 }
             // A reader's `data_version` changes whenever anyone, in any process, commits: the same
             // count on the same connection and version is the same number, so it is counted once.
-            var key: CountCache.Key?
-            if db.configuration.readonly, let version = try Int.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version")) {
-                key = CountCache.Key(connection: db.description, version: version, sql: sql, arguments: arguments.map { $0?.databaseValue ?? .null })
-                if let known = store.counts[key!] { return known }
+            guard db.configuration.readonly, let version = try Int.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version")) else {
+                return try count()
             }
-            let counted = try Int.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
-            if let key { store.counts[key] = counted }
+            let key = CountCache.Key(connection: db.description, version: version, sql: sql, arguments: arguments.map { $0?.databaseValue ?? .null })
+            if let known = store.counts[key] { return known }
+            let counted = try count()
+            store.counts[key] = counted
             return counted
         }
         return counted > cap ? RecordCount(value: cap, isCapped: true) : RecordCount(value: counted, isCapped: false)
