@@ -585,7 +585,7 @@ extension Pages {
         let id = try page.recordID()
         let form = try await page.form()
         guard let userID = form.first("user").flatMap({ Int64($0) }) else { throw Problem(.badRequest, "choose the new owner") }
-        try engine.write(as: page.user.actor) { try engine.transfer(entity.name, id: id, toUser: userID, in: $0) }
+        _ = try engine.write(as: page.user.actor) { try engine.transfer(entity.name, id: id, toUser: userID, in: $0) }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 
@@ -696,7 +696,7 @@ extension Pages {
         let id = try page.recordID()
         _ = try await page.form()
         guard let version = page.context.parameters.get("version").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such change") }
-        try engine.write(as: page.user.actor) { try engine.restoreChange(entity.name, id: id, version: version, in: $0) }
+        _ = try engine.write(as: page.user.actor) { try engine.restoreChange(entity.name, id: id, version: version, in: $0) }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 
@@ -707,7 +707,7 @@ extension Pages {
         let form = try await page.form()
         let query = form.first("query") ?? ""
         let items = QueryItems(query).items.filter { $0.0 != "cursor" }
-        try engine.write(as: page.user.actor) { transaction in
+        _ = try engine.write(as: page.user.actor) { transaction in
             try transaction.saveView(user: page.user.id, entity: entity.name, name: form.first("name") ?? "", query: QueryItems.encode(items))
         }
         return .redirect(to: "/e/\(entity.name)?" + QueryItems.encode(items), type: .found)
