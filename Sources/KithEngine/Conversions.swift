@@ -1,4 +1,4 @@
-public import KithSchema
+import KithSchema
 public import KithStore
 
 /// Conversions (线索升迁, 报价→合同→订单): new records made from a source record's fields and

@@ -1,5 +1,5 @@
 import Foundation
-public import KithSchema
+import KithSchema
 public import KithStore
 
 /// Sample data for any schema (`kith demo`): a department tree, a user per role with reporting

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import HummingbirdBcrypt
-public import KithSchema
+import KithSchema
 public import KithStore
 
 /// Users and departments (用户, 部门): the directory the command line and the admin pages manage.

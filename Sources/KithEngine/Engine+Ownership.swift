@@ -1,5 +1,5 @@
 public import Foundation
-public import KithSchema
+import KithSchema
 public import KithStore
 
 /// Claiming from the public pool (领取), and transferring ownership (转移), with history.

@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import KithSchema
 import KithScript
-public import KithStore
+import KithStore
 public import Logging
 
 /// `kith test`: the rule tests of `scripts/tests/*_test.lua`, run against a throw-away copy of

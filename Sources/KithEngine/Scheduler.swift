@@ -1,5 +1,5 @@
 public import Foundation
-public import KithSchema
+import KithSchema
 public import KithStore
 
 /// The scheduler (提醒, 定时规则): runs each enabled schedule once per due cron slot in the

@@ -19,8 +19,8 @@ public final class RecordStore: Sendable {
     let inputs: FieldInputs
     /// Per table: the codec of each column and the select list, built once.
     let reading: [String: (codecs: [ColumnCodec], columns: String)]
-    /// Counts already made on an unchanged database (see `RecordTransaction.count`).
-    let counts = CountCache()
+    /// Counts already made on an unchanged database (see `CountKey`), up to 2,000.
+    let counts = LockedDictionary<CountKey, Int>(limit: 2_000)
 
     /// Why a store could not be opened or migrated.
     public enum OpenError: Error, Sendable, CustomStringConvertible {

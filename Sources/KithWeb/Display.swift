@@ -48,13 +48,18 @@ struct Display {
             case (.department, .integer(let id)): return departments[id] ?? "#\(id)"
             case (.ref, .integer(let id)): return titles?[id] ?? "#\(id)"
             case (.multiref, .list(let items)): return items.compactMap(\.integer).map { titles?[$0] ?? "#\($0)" }.joined(separator: ", ")
-            case (.datetime, .text(let text)):
-                let shown = text.prefix(16)
-                guard let separator = shown.firstIndex(of: "T") else { return String(shown) }
-                return shown[..<separator] + " " + shown[shown.index(after: separator)...]
+            case (.datetime, .text(let text)): return Self.time(text)
             default: return value.description
             }
         }
+    }
+
+    /// A stored time as the pages show it: "2026-11-23T07:34:10.000Z" → "2026-11-23 07:34" (with
+    /// `length` 19, the seconds too).
+    static func time(_ text: some StringProtocol, length: Int = 16) -> String {
+        let shown = text.prefix(length)
+        guard let separator = shown.firstIndex(of: "T") else { return String(shown) }
+        return shown[..<separator] + " " + shown[shown.index(after: separator)...]
     }
 
     func title(_ entity: Entity, _ record: Record) -> String {

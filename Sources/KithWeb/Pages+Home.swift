@@ -29,17 +29,17 @@ extension Pages {
             }
             // Views marked for the workbench ("my open opportunities"): their first ten records.
             var lists: [[String: Any]] = []
-            for entity in schema.entities where entity.detailOf == nil {
+            let variables = engine.store.variables(for: user.actor)
+            let display = try Display(schema: schema, language: page.language, transaction: transaction)
+            for entity in schema.entities where entity.detailOf == nil && entity.views.contains(where: \.isOnWorkbench) {
+                let access = try engine.access(entity.name, for: user.actor, in: transaction)
+                if access.readsNothing { continue }
                 for view in entity.views where view.isOnWorkbench {
-                    let access = try engine.access(entity.name, for: user.actor, in: transaction)
-                    if access.readsNothing { continue }
-                    let variables = engine.store.variables(for: user.actor)
                     let result = try transaction.query(
                         RecordQuery(
                             entity: entity.name, filter: RecordFilter(view.filter, variables: variables),
                             sort: view.sorts.map { RecordQuery.Sort($0.field, descending: $0.descending) }, limit: 10),
                         access: access)
-                    let display = try Display(schema: schema, language: page.language, transaction: transaction)
                     let details = view.columns.map(\.field).filter { $0 != entity.titleField && !access.hiddenFields.contains($0) }.prefix(2)
                         .compactMap { entity.field($0) }
                     lists.append([
@@ -212,7 +212,7 @@ extension Pages {
             guard let entity = schema.entity(item.entity), let record = try transaction.get(item.entity, id: item.record) else { return nil }
             let title = record[entity.titleField].description
             return [
-                "entity": item.entity, "id": item.record, "since": item.since.prefix(16).replacingOccurrences(of: "T", with: " "),
+                "entity": item.entity, "id": item.record, "since": Display.time(item.since),
                 "title": "\(label(entity, page.language)) · " + (title.isEmpty ? "#\(item.record)" : title),
             ]
         }
@@ -220,7 +220,7 @@ extension Pages {
 
     func messageItem(_ message: InboxMessage) -> [String: Any] {
         var item: [String: Any] = [
-            "text": message.text, "at": (message.dueAt ?? message.createdAt).prefix(16).replacingOccurrences(of: "T", with: " "),
+            "text": message.text, "at": Display.time(message.dueAt ?? message.createdAt),
             "unread": message.readAt == nil,
         ]
         if let entity = message.entity, let id = message.recordID { item["link"] = "/e/\(entity)/\(id)" }

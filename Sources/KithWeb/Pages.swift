@@ -151,7 +151,7 @@ struct Pages: Sendable {
         guard let user, context.session != nil else {
             if request.method == .get {
                 let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-                return .redirect(to: "/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+                return .redirect(to: "/login?" + QueryItems.encode([("next", next)]))
             }
             return message(nil, context, request, status: .unauthorized, heading: "Kith", text: PageText.texts(language(request))["csrf"] ?? "")
         }
@@ -360,15 +360,4 @@ struct FormData {
     func all(_ name: String) -> [String] { items.filter { $0.0 == name }.map(\.1) }
     /// The last value (a checkbox after its hidden default).
     func last(_ name: String) -> String? { items.last { $0.0 == name }?.1 }
-}
-
-/// A dictionary shared between requests, behind a lock.
-final class LockedDictionary<Key: Hashable, Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Key: Value] = [:]
-
-    subscript(key: Key) -> Value? {
-        get { lock.withLock { storage[key] } }
-        set { lock.withLock { storage[key] = newValue } }
-    }
 }

@@ -65,7 +65,7 @@ extension RecordTransaction {
             guard db.configuration.readonly, let version = try Int.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version")) else {
                 return try count()
             }
-            let key = CountCache.Key(connection: db.description, version: version, sql: sql, arguments: arguments.map { $0?.databaseValue ?? .null })
+            let key = CountKey(connection: db.description, version: version, sql: sql, arguments: arguments.map { $0?.databaseValue ?? .null })
             if let known = store.counts[key] { return known }
             let counted = try count()
             store.counts[key] = counted
