@@ -9,10 +9,13 @@ struct Display {
     let language: String
     let users: [Int64: DirectoryUser]
     let departments: [Int64: String]
+    /// The workspace's: stored times are shown and typed in it.
+    let timeZone: TimeZone
 
     init(schema: Schema, language: String, transaction: RecordTransaction) throws {
         self.schema = schema
         self.language = language
+        timeZone = transaction.timeZone
         users = Dictionary(try transaction.allUsers().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var names: [Int64: String] = [:]
         for user in users.values { if let id = user.departmentID, names[id] == nil, let department = try transaction.department(id: id) { names[id] = department.name } }
@@ -37,7 +40,7 @@ struct Display {
     func formatter(_ field: Field) -> (_ value: Value, _ titles: [Int64: String]?) -> String {
         let labels = field.type.isChoice ? Dictionary(choices(field).map { ($0.value, $0.label) }, uniquingKeysWith: { first, _ in first }) : [:]
         let (yes, no) = language == "zh" ? ("是", "否") : ("Yes", "No")
-        let (type, users, departments) = (field.type, users, departments)
+        let (type, users, departments, timeZone) = (field.type, users, departments, timeZone)
         return { value, titles in
             switch (type, value) {
             case (_, .null): return ""
@@ -48,16 +51,16 @@ struct Display {
             case (.department, .integer(let id)): return departments[id] ?? "#\(id)"
             case (.ref, .integer(let id)): return titles?[id] ?? "#\(id)"
             case (.multiref, .list(let items)): return items.compactMap(\.integer).map { titles?[$0] ?? "#\($0)" }.joined(separator: ", ")
-            case (.datetime, .text(let text)): return Self.time(text)
+            case (.datetime, .text(let text)): return Self.time(text, in: timeZone)
             default: return value.description
             }
         }
     }
 
-    /// A stored time as the pages show it: "2026-11-23T07:34:10.000Z" → "2026-11-23 07:34" (with
-    /// `length` 19, the seconds too).
-    static func time(_ text: some StringProtocol, length: Int = 16) -> String {
-        let shown = text.prefix(length)
+    /// A stored time as the pages show it, in the workspace's time zone: "2026-11-23T07:34:10.000Z"
+    /// in Asia/Shanghai → "2026-11-23 15:34" (with `length` 19, the seconds too).
+    static func time(_ text: some StringProtocol, in timeZone: TimeZone, length: Int = 16) -> String {
+        let shown = StoredTime.local(text, in: timeZone).prefix(length)
         guard let separator = shown.firstIndex(of: "T") else { return String(shown) }
         return shown[..<separator] + " " + shown[shown.index(after: separator)...]
     }
@@ -95,7 +98,7 @@ struct Display {
         -> [String: Any]
     {
         var item: [String: Any] = ["name": field.name, "isInput": false, "isSelect": false, "isTextarea": false, "isCheckbox": false]
-        let text = value?.text ?? ""
+        let text = value?.text(for: field, in: timeZone) ?? ""
         switch field.type {
         case .textarea:
             item["isTextarea"] = true
@@ -165,11 +168,16 @@ enum FormValue {
 
     var text: String {
         switch self {
-        case .value(let value):
-            if case .text(let text) = value, text.count > 16, text.contains("T") { return String(text.prefix(16)) }  // datetime-local
-            return value.description
-        case .typed(let items): return items.last ?? ""
+        case .value(let value): value.description
+        case .typed(let items): items.last ?? ""
         }
+    }
+
+    /// As the field's form input shows it: a stored time as wall-clock time in `timeZone`, to the
+    /// minute (`datetime-local`); anything else as it is.
+    func text(for field: Field, in timeZone: TimeZone) -> String {
+        guard field.type == .datetime, case .value(.text(let stored)) = self else { return text }
+        return String(StoredTime.local(stored, in: timeZone).prefix(16))
     }
 
     var texts: [String] {

@@ -73,9 +73,9 @@ extension Pages {
                 "roleChoices": roleNames.map { ["name": $0] },
                 "tokens": try transaction.tokens().map {
                     [
-                        "id": $0.id, "login": $0.login, "name": $0.name, "created": Display.time($0.createdAt),
-                        "used": Display.time($0.lastUsedAt ?? ""),
-                        "revoked": Display.time($0.revokedAt ?? ""), "live": $0.revokedAt == nil,
+                        "id": $0.id, "login": $0.login, "name": $0.name, "created": Display.time($0.createdAt, in: engine.store.timeZone),
+                        "used": Display.time($0.lastUsedAt ?? "", in: engine.store.timeZone),
+                        "revoked": Display.time($0.revokedAt ?? "", in: engine.store.timeZone), "live": $0.revokedAt == nil,
                     ] as [String: Any]
                 },
                 "dictionaries": schema.dictionaries.map { dictionary in
@@ -85,7 +85,7 @@ extension Pages {
                     ]
                 },
                 "events": try transaction.systemLog(limit: 100).map {
-                    ["at": Display.time($0.at, length: 19), "kind": $0.kind, "login": $0.login ?? "", "source": $0.source ?? "", "detail": $0.detail]
+                    ["at": Display.time($0.at, in: engine.store.timeZone, length: 19), "kind": $0.kind, "login": $0.login ?? "", "source": $0.source ?? "", "detail": $0.detail]
                 },
                 "rules": "\(engine.rules.pool.states) ready Lua states, \(engine.rules.pool.bytes / 1024) KB",
                 "ruleProblems": engine.rules.problems.map(\.description),
@@ -100,7 +100,7 @@ extension Pages {
                     let last = try transaction.scheduleRuns(schedule.name, limit: 1).first
                     return [
                         "name": schedule.labels.text(for: page.language, fallback: schedule.name), "cron": schedule.cron.text,
-                        "enabled": schedule.isEnabled ? "✓" : "—", "last": last.map { "\(Display.time($0.startedAt)) \($0.outcome)" } ?? "",
+                        "enabled": schedule.isEnabled ? "✓" : "—", "last": last.map { "\(Display.time($0.startedAt, in: engine.store.timeZone)) \($0.outcome)" } ?? "",
                         "error": last?.error ?? "",
                     ]
                 },

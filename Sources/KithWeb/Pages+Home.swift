@@ -212,7 +212,7 @@ extension Pages {
             guard let entity = schema.entity(item.entity), let record = try transaction.get(item.entity, id: item.record) else { return nil }
             let title = record[entity.titleField].description
             return [
-                "entity": item.entity, "id": item.record, "since": Display.time(item.since),
+                "entity": item.entity, "id": item.record, "since": Display.time(item.since, in: engine.store.timeZone),
                 "title": "\(label(entity, page.language)) · " + (title.isEmpty ? "#\(item.record)" : title),
             ]
         }
@@ -220,7 +220,7 @@ extension Pages {
 
     func messageItem(_ message: InboxMessage) -> [String: Any] {
         var item: [String: Any] = [
-            "text": message.text, "at": Display.time(message.dueAt ?? message.createdAt),
+            "text": message.text, "at": Display.time(message.dueAt ?? message.createdAt, in: engine.store.timeZone),
             "unread": message.readAt == nil,
         ]
         if let entity = message.entity, let id = message.recordID { item["link"] = "/e/\(entity)/\(id)" }

@@ -344,7 +344,7 @@ extension Pages {
             values["hasTrail"] = !trail.isEmpty
             values["history"] = try transaction.history(entity.name, id: id, access: access).reversed().prefix(50).map { entry -> [String: Any] in
                 [
-                    "action": entry.action, "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at), "comment": entry.comment ?? "",
+                    "action": entry.action, "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at, in: engine.store.timeZone), "comment": entry.comment ?? "",
                     "restore": values["mayEdit"] as? Bool == true && entry.action == "update" && !entry.changes.isEmpty ? "/e/\(entity.name)/\(id)/restore/\(entry.version)" : "",
                     "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
                         guard let field = entity.field(name), !access.hiddenFields.contains(name) else { return nil }

@@ -307,6 +307,39 @@ import Testing
         #expect(made.body.contains(#"value="Twin Co""#))
     }
 
+    /// Times are stored in UTC and read and typed in the workspace's time zone (the demo's is
+    /// Asia/Shanghai, UTC+8): saving an edit form unchanged changes nothing.
+    @Test func timesAreShownAndTypedInTheWorkspacesTimeZone() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        _ = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        let token = Self.csrf(in: try await server.request("GET", "/e/event/new", cookies: session).body)
+        let subject = "Tianjin Trading Talks, The Second Round"  // longer than a time, with a "T"
+        let created = try await server.request(
+            "POST", "/e/event", form: [("_csrf", token), ("subject", subject), ("starts_at", "2026-12-01T09:30")], cookies: session)
+        #expect(created.status == 302)
+        let id = try #require(created.header("location")?.split(separator: "/").last.flatMap { Int64($0) })
+        let stored = { try server.engine.read(as: .system) { try $0.get("event", id: id)?["starts_at"] } }
+        #expect(try stored() == .text("2026-12-01T01:30:00.000Z"))
+
+        let record = try await server.request("GET", "/e/event/\(id)", cookies: session)
+        #expect(record.body.contains("2026-12-01 09:30") && !record.body.contains("2026-12-01 01:30"))
+        let list = try await server.request("GET", "/e/event", cookies: session)
+        #expect(list.body.contains("2026-12-01 09:30"))
+        let form = try await server.request("GET", "/e/event/\(id)/edit", cookies: session)
+        #expect(form.body.contains(#"value="2026-12-01T09:30""#))
+        #expect(form.body.contains(#"value="\#(subject)""#))
+
+        // The form posted back as shown keeps the time and the subject.
+        let saved = try await server.request(
+            "POST", "/e/event/\(id)",
+            form: [("_csrf", Self.csrf(in: form.body)), ("_version", "1"), ("subject", subject), ("starts_at", "2026-12-01T09:30")], cookies: session)
+        #expect(saved.status == 302)
+        #expect(try stored() == .text("2026-12-01T01:30:00.000Z"))
+        #expect(try server.engine.read(as: .system) { try $0.get("event", id: id)?["subject"] } == .text(subject))
+    }
+
     @Test func aChangeIsPutBackFromTheHistory() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }

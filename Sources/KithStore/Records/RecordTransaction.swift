@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 public import KithSchema
 
@@ -15,6 +15,8 @@ public struct RecordTransaction {
     let unindexed: UnindexedRecords
     /// The rules watching this transaction's saves.
     public let hooks: (any RecordHooks)?
+    /// The workspace's, in which people read and type times.
+    public var timeZone: TimeZone { store.timeZone }
 
     /// `stamped`: writes need the transaction's time; reads skip computing it.
     init(store: RecordStore, db: Database, actor: Actor, stamped: Bool = true, hooks: (any RecordHooks)? = nil) {
