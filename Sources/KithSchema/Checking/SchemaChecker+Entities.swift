@@ -75,10 +75,12 @@ extension SchemaChecker {
             report(.invalidValue, entity.location, "entity", "entity '\(entity.name)' cannot be a detail of itself")
             return
         }
+        // Without a ref to the master, the builder adds one named after it, unless that name is taken.
         if !entity.fields.contains(where: { $0.type == .ref && $0.target == masterEntity.name }) {
+            let taken = entity.field(master)
             report(
-                .unknownReference, entity.location, "entity",
-                "entity '\(entity.name)' is detail-of '\(master)' but has no ref field to it; add <field name=\"\(master)\" type=\"ref\" entity=\"\(master)\" on-delete=\"cascade\"/>"
+                .invalidValue, taken?.location ?? entity.location, "field",
+                "entity '\(entity.name)' is detail-of '\(master)', but its field '\(master)' is not a ref to '\(master)'; make it <field name=\"\(master)\" type=\"ref\" entity=\"\(master)\" on-delete=\"cascade\"/>, or rename it"
             )
         }
         if entity.isPool {

@@ -41,11 +41,13 @@ struct SchemaBuilder {
         }
     }
 
-    /// Finishes what depends on the whole schema (record titles).
+    /// Finishes what depends on the whole schema (master references, record titles).
     mutating func finish() -> Schema {
         schema.indexDictionaries()
         for entity in schema.entities {
+            let master = entity.detailOf.flatMap { schema.entity($0) }
             schema.updateEntity(entity.name) { entity in
+                if let master { entity.addMasterReference(to: master) }
                 entity.indexFields()
                 if let title = entity.declaredTitle, entity.field(title) != nil {
                     entity.titleField = title

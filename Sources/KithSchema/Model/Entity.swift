@@ -42,6 +42,21 @@ public struct Entity: Sendable {
         fieldPositions[name].map { allFields[$0] }
     }
 
+    /// A line item's reference to its master, when the module declares none: a required `ref`
+    /// named after the master, deleted with it (as if the module said
+    /// `<field name="MASTER" type="ref" entity="MASTER" required="true" on-delete="cascade"/>`).
+    /// A field of that name that is something else is left for the checker to report.
+    mutating func addMasterReference(to master: Entity) {
+        guard !fields.contains(where: { $0.type == .ref && $0.target == master.name }), !fields.contains(where: { $0.name == master.name })
+        else { return }
+        var reference = Field(name: master.name, type: .ref, location: location)
+        reference.target = master.name
+        reference.isRequired = true
+        reference.onDelete = .cascade
+        reference.labels = master.labels
+        fields.insert(reference, at: 0)
+    }
+
     /// Recomputes the system fields and the field lookup once the entity's definition is final.
     mutating func indexFields() {
         systemFields = Field.systemFields(workflowStates: workflow.map { $0.states.map(\.name) }, location: location)
