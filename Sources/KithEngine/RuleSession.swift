@@ -82,6 +82,10 @@ final class RuleSession: RecordHooks {
     ) throws -> (changes: [String: Value], lines: [String: [[String: Value]]]?) {
         guard let chain = engine.hooks(entity.name, .beforeSave) else { return ([:], nil) }
         let schema = self.schema
+        // Every detail entity has its array, empty or not: a rule may fill one through
+        // `ctx.lines.DETAIL` or `ctx.record.DETAIL` (the same table).
+        var lines = lines
+        for detail in schema.details(of: entity.name) where lines[detail.name] == nil { lines[detail.name] = [] }
         let parts = recordParts(entity, record: record, old: old, in: transaction)
         let outcome = try run(
             chain, entity: entity.name, context: baseContext(entity, event: .beforeSave),

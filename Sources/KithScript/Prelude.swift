@@ -197,7 +197,7 @@ enum Prelude {
         local context_field = host._context
         local lazy = { record = true, old = true, lines = true, user = true }
         -- Private keys (tables no rule can name) hold the context's token and record snapshot.
-        local TOKEN, SNAPSHOT = {}, {}
+        local TOKEN, SNAPSHOT, LINES = {}, {}, {}
         local context_meta = {
           __index = function(ctx, key)
             if key == "changed" then
@@ -209,8 +209,21 @@ enum Prelude {
             if token == nil or not lazy[key] then return nil end
             local value = context_field(token, key)
             rawset(ctx, key, value)
-            if key == "record" and rawget(ctx, SNAPSHOT) == false and type(value) == "table" then
-              rawset(ctx, SNAPSHOT, snapshot(value))
+            if key == "record" and type(value) == "table" then
+              if rawget(ctx, SNAPSHOT) == false then rawset(ctx, SNAPSHOT, snapshot(value)) end
+              -- In before-save, the line items are in the record too, as the API sends them:
+              -- ctx.record.order_line is ctx.lines.order_line.
+              local lines = ctx.lines
+              if type(lines) == "table" then
+                local aliased = {}
+                for detail, rows in pairs(lines) do
+                  if rawget(value, detail) == nil then
+                    rawset(value, detail, rows)
+                    aliased[detail] = true
+                  end
+                end
+                rawset(ctx, LINES, aliased)
+              end
             end
             return value
           end,
@@ -239,6 +252,15 @@ enum Prelude {
           if not track then return result end
           local record = rawget(ctx, "record")
           if record == nil then return result end
+          -- Line items given through the record (ctx.record.DETAIL = {...}) are lines, not fields.
+          local lines, aliased = rawget(ctx, "lines"), rawget(ctx, LINES)
+          if type(lines) == "table" and aliased then
+            for detail in pairs(aliased) do
+              local given = rawget(record, detail)
+              if given ~= nil and given ~= lines[detail] then lines[detail] = given end
+              rawset(record, detail, nil)
+            end
+          end
           local before = rawget(ctx, SNAPSHOT)
           if not before then before = snapshot(token and context_field(token, "record") or {}) end
           local changes, removed = difference(before, record)

@@ -286,3 +286,59 @@ final class NoHost: RuleHost {
         }
     }
 }
+
+/// A master's before-save hook sees its line items as `ctx.lines.DETAIL` and, as the API sends
+/// them, as `ctx.record.DETAIL`: the same table, changed in place or replaced.
+@Suite struct LineItemHookTests {
+    static let module = """
+        <module xmlns="urn:kith:1" name="rental" version="1">
+          <entity name="rental" label="Rental">
+            <field name="discount" type="percent" default="0"/>
+            <field name="total" type="money" readonly="true"/>
+            <field name="note" type="text" max="40"/>
+            <hook event="before-save" function="rental.total"/>
+          </entity>
+          <entity name="rental_line" label="Rental line" detail-of="rental">
+            <field name="item" type="text" max="40" required="true"/>
+            <field name="days" type="integer" min="1" required="true"/>
+            <field name="rate" type="money"/>
+          </entity>
+        </module>
+        """
+
+    static let script = """
+        local M = {}
+        function M.total(ctx)
+          local r = ctx.record
+          if r.note == "replace" then
+            r.rental_line = { { item = "swapped", days = 1, rate = kith.decimal("5") } }
+          end
+          local sum = kith.decimal("0")
+          for _, line in ipairs(r.rental_line) do
+            if line.rate == nil then line.rate = kith.decimal("100") end
+            sum = sum + line.rate * line.days
+          end
+          r.total = sum * (100 - r.discount) / 100
+          r.note = (r.note or "") .. " " .. tostring(#ctx.lines.rental_line)
+        end
+        return M
+        """
+
+    @Test func hooksSeeAndChangeLinesThroughTheRecord() throws {
+        let test = try TestEngine(module: Self.module, scripts: ["rental": Self.script])
+        let lines: [String: [[String: Value]]] = ["rental_line": [["item": "crane", "days": .integer(4)], ["item": "lift", "days": .integer(2), "rate": "250"]]]
+        let created = try test.engine.write(as: .system) { try $0.create("rental", ["discount": "10"], lines: lines) }
+        #expect(created["total"] == .decimal(ExactDecimal(units: 81_000, scale: 2)))
+        #expect(created["note"] == .text(" 2"))
+        #expect(created.lines["rental_line"]?.first?["rate"] == .decimal(ExactDecimal(units: 10_000, scale: 2)))
+        #expect(created.lines["rental_line"]?.first?["rental"] == .integer(created.id))  // the ref the loader added
+
+        // An update without lines: the hook sees the stored ones.
+        let updated = try test.engine.write(as: .system) { try $0.update("rental", id: created.id, ["discount": "0"]) }
+        #expect(updated["total"] == .decimal(ExactDecimal(units: 90_000, scale: 2)))
+        // Lines replaced through the record are saved as lines, not as a field.
+        let replaced = try test.engine.write(as: .system) { try $0.update("rental", id: created.id, ["note": "replace"]) }
+        #expect(replaced["total"] == .decimal(ExactDecimal(units: 500, scale: 2)))
+        #expect(replaced.lines["rental_line"]?.map { $0["item"] } == [.text("swapped")])
+    }
+}
