@@ -34,6 +34,10 @@ extension Pages {
         let baseItems = parameters.items.filter { $0.0 != "cursor" && $0.0 != "sort" }
         var header = ""
         for field in fields {
+            guard field.type.isOrdered else {  // sets and files have no order
+                header += "<th>\(HTML.escape(display.label(field)))</th>"
+                continue
+            }
             let next = sortText == field.name ? "-" + field.name : field.name
             let arrow = sortText == field.name ? " ▲" : (sortText == "-" + field.name ? " ▼" : "")
             let link = "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)])
