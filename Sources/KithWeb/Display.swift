@@ -76,13 +76,19 @@ struct Display {
     }
 
     func titles(ofLines records: [Record], entity: Entity, in transaction: RecordTransaction) throws -> [String: [Int64: String]] {
+        try titles(ofValues: records.map(\.values), entity: entity, in: transaction)
+    }
+
+    /// The titles of the records that references among `values` (fields by name) point at.
+    func titles(ofValues values: [[String: Value]], entity: Entity, in transaction: RecordTransaction) throws -> [String: [Int64: String]] {
         var result: [String: [Int64: String]] = [:]
         for field in entity.fields where field.type == .ref || field.type == .multiref {
             guard let target = field.target.flatMap({ schema.entity($0) }) else { continue }
             var ids = Set<Int64>()
-            for record in records {
-                if let id = record[field.name].integer { ids.insert(id) }
-                for item in record[field.name].list ?? [] { if let id = item.integer { ids.insert(id) } }
+            for record in values {
+                guard let value = record[field.name] else { continue }
+                if let id = value.integer { ids.insert(id) }
+                for item in value.list ?? [] { if let id = item.integer { ids.insert(id) } }
             }
             var titles: [Int64: String] = [:]
             for id in ids { if let linked = try transaction.get(target.name, id: id) { titles[id] = title(target, linked) } }

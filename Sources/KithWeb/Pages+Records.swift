@@ -342,17 +342,21 @@ extension Pages {
             values["trail"] = trail.map { entry -> [String: Any] in
                 [
                     "round": entry.round, "step": entry.step, "approver": entry.approverID.map { display.userName($0) } ?? entry.rule,
-                    "status": entry.status.rawValue, "comment": entry.comment ?? "", "at": entry.decidedAt ?? "",
+                    "status": entry.status.rawValue, "comment": entry.comment ?? "", "at": Display.time(entry.decidedAt ?? "", in: engine.store.timeZone),
                 ]
             }
             values["hasTrail"] = !trail.isEmpty
-            values["history"] = try transaction.history(entity.name, id: id, access: access).reversed().prefix(50).map { entry -> [String: Any] in
+            let history = try transaction.history(entity.name, id: id, access: access).reversed().prefix(50)
+            let changed = history.flatMap { $0.changes.flatMap { name, change in [[name: change.old], [name: change.new]] } }
+            let historyTitles = try display.titles(ofValues: changed, entity: entity, in: transaction)
+            values["history"] = history.map { entry -> [String: Any] in
                 [
                     "action": entry.action, "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at, in: engine.store.timeZone), "comment": entry.comment ?? "",
                     "restore": values["mayEdit"] as? Bool == true && entry.action == "update" && !entry.changes.isEmpty ? "/e/\(entity.name)/\(id)/restore/\(entry.version)" : "",
                     "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
                         guard let field = entity.field(name), !access.hiddenFields.contains(name) else { return nil }
-                        return ["field": display.label(field), "old": display.text(change.old, field, titles: nil), "new": display.text(change.new, field, titles: nil)]
+                        let titles = historyTitles[name]
+                        return ["field": display.label(field), "old": display.text(change.old, field, titles: titles), "new": display.text(change.new, field, titles: titles)]
                     },
                 ]
             }

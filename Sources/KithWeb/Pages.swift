@@ -184,8 +184,26 @@ struct Pages: Sendable {
     ) -> Response {
         var all: [String: Any] = ["lang": language, "t": PageText.texts(language), "csrf": context.session?.csrf ?? ""]
         for (key, value) in values { all[key] = value }
-        let body = templates.render(all, withTemplate: template) ?? ""
+        let body = templates.render(Self.withoutEmptyText(all), withTemplate: template) ?? ""
         return html(frame(title: values["title"] as? String ?? "", body: body, user: user, context: context, language: language), status: status)
+    }
+
+    /// Template values without their empty texts. The template engine renders a section
+    /// (`{{#restore}}...{{/restore}}`) for any value but `false`, nil and an empty list, so an
+    /// empty text would show what it guards: a button for a restore that does not exist.
+    static func withoutEmptyText(_ values: [String: Any]) -> [String: Any] {
+        var kept: [String: Any] = [:]
+        kept.reserveCapacity(values.count)
+        for (key, value) in values {
+            switch value {
+            case let text as String where text.isEmpty: continue
+            case let texts as [String: String]: kept[key] = texts.filter { !$0.value.isEmpty }
+            case let object as [String: Any]: kept[key] = withoutEmptyText(object)
+            case let list as [[String: Any]]: kept[key] = list.map(withoutEmptyText)
+            default: kept[key] = value
+            }
+        }
+        return kept
     }
 
     /// The frame of every page (head, menus, the user's name, language switch and sign-out),

@@ -353,6 +353,9 @@ import Testing
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")
         let record = try await server.request("GET", "/e/customer/\(id)", cookies: session)
         #expect(record.body.contains(#"action="/e/customer/\#(id)/restore/2""#))
+        // Only changes are put back: the creation has no button (nor any form without an action).
+        #expect(!record.body.contains(#"action="/e/customer/\#(id)/restore/1""#) && !record.body.contains(#"action="""#))
+        #expect(!record.body.contains("</small> — "))  // no dash before an empty comment
         let restored = try await server.request("POST", "/e/customer/\(id)/restore/2", form: [("_csrf", Self.csrf(in: record.body))], cookies: session)
         #expect(restored.status == 302)
         let after = try await server.request("GET", "/api/v1/customer/\(id)", token: token).object
