@@ -302,7 +302,7 @@ extension Pages {
                     ]
                 },
             ]
-            values["mayEdit"] = try transaction.mayUpdate(entity.name, id: id, access: access)
+            values["mayEdit"] = try !Self.isLocked(entity, record) && transaction.mayUpdate(entity.name, id: id, access: access)
             values["hasOwner"] = entity.ownership == .user
             values["people"] = display.users.values.filter(\.isActive).sorted { $0.name < $1.name }.map { ["id": $0.id, "name": $0.name] }
             values["departments"] = display.departments.sorted { $0.value < $1.value }.map { ["id": $0.key, "name": $0.value] }
@@ -412,6 +412,11 @@ extension Pages {
 
     // MARK: Forms
 
+    /// In a `locked` workflow state: people change the record only through its transitions.
+    static func isLocked(_ entity: Entity, _ record: Record) -> Bool {
+        record["state"].text.flatMap { entity.workflow?.state($0)?.isLocked } ?? false
+    }
+
     func editForm(_ page: PageRequest, id: Int64?) throws -> Response {
         let entity = try page.entity()
         let (record, values) = try engine.read(as: page.user.actor) { transaction -> (Record?, [String: Any]) in
@@ -420,6 +425,10 @@ extension Pages {
             if let id {
                 guard let found = try transaction.get(entity.name, id: id, access: access) else {
                     throw RecordError(.notFound, entity: entity.name, "\(entity.name) #\(id) does not exist or you may not see it")
+                }
+                if Self.isLocked(entity, found) {
+                    let state = entity.workflow?.state(found["state"].text ?? "")?.labels.text(for: page.language, fallback: found["state"].description)
+                    throw RecordError(.locked, entity: entity.name, "\(entity.name) #\(id) is locked in state '\(state ?? "")'; it can only move through its workflow")
                 }
                 record = found
             } else if !access.mayCreate {

@@ -113,6 +113,10 @@ import Testing
         #expect(form.body.contains(#"<option value="cat""#))
         let record = try await server.request("GET", "/e/visit/\(visitID)", cookies: session)
         #expect(record.body.contains("Nail trim"))
+        // Billed is a locked state: no edit button, and the form explains why.
+        #expect(!record.body.contains("/e/visit/\(visitID)/edit"))
+        let locked = try await server.request("GET", "/e/visit/\(visitID)/edit", cookies: session)
+        #expect(locked.status == 409 && locked.body.contains("locked in state &#39;Billed&#39;"))
         #expect(record.body.contains("Mochi"))
 
         // This business's own duplicate rule, calendar field and workbench list, with no Swift change.
