@@ -53,6 +53,15 @@ import Testing
         #expect(try store.read(as: alice) { try $0.get("account", id: 1) } == nil)
     }
 
+    @Test func aRefusedRequiredValueIsOneProblemNotTwo() throws {
+        do {
+            _ = try store.create("account", ["name": .text(String(repeating: "x", count: 41))], as: alice, access: .unrestricted)
+            Issue.record("saved")
+        } catch {
+            #expect(error.problems.map(\.field) == ["name"] && error.problems.first?.message.contains("at most 40") == true, "\(error.problems)")
+        }
+    }
+
     @Test func textLengthCountsCharactersNotBytes() throws {
         let name = String(repeating: "客", count: 40)
         #expect(throws: Never.self) { try store.create("account", ["name": .text(name)], as: alice, access: .unrestricted) }

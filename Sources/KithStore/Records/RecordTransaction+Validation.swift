@@ -67,7 +67,8 @@ extension RecordTransaction {
 
     /// Required fields without a value in `values` (the whole record after the change).
     func checkRequired(_ entity: Entity, _ values: [String: Value], problems: inout [FieldProblem], prefix: String = "") {
-        for field in entity.fields where field.isRequired && field.type != .autonumber {
+        let refused = Set(problems.map(\.field))  // a value refused already says what is wrong
+        for field in entity.fields where field.isRequired && field.type != .autonumber && !refused.contains(prefix + field.name) {
             if (values[field.name] ?? .null).isEmpty {
                 problems.append(FieldProblem(field: prefix + field.name, message: "is required"))
             }
