@@ -34,6 +34,19 @@ extension Engine {
         }
     }
 
+    /// Returns a record of a pool entity to the public pool (退回公海): no owner, its department
+    /// kept. The acting user needs update rights on the record. History action `release`.
+    @discardableResult
+    public func release(_ entityName: String, id: Int64, in transaction: RecordTransaction) throws(RecordError) -> Record {
+        guard schema.entity(entityName)?.isPool == true else {
+            throw RecordError(.invalid, entity: entityName, "\(entityName) records have no public pool", problems: [FieldProblem(field: "owner", message: "is required")])
+        }
+        let access = try access(entityName, for: transaction.actor, in: transaction)
+        _ = try transaction.update(entityName, id: id, [:], access: access)  // refused unless the actor may update it
+        let engineActor = Actor(userID: transaction.actor.userID, departmentID: transaction.actor.departmentID, origin: .engine)
+        return try transaction.acting(as: engineActor).update(entityName, id: id, ["owner": .null], action: "release")
+    }
+
     /// Gives a record a new owner (and the owner's department).
     @discardableResult
     public func transfer(_ entityName: String, id: Int64, to user: DirectoryUser, as actor: Actor) throws(RecordError) -> Record {

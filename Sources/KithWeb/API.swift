@@ -43,6 +43,8 @@ struct API: Sendable {
         api.delete(":entity/:id") { request, context in try answer(context) { user in try delete(request, context, user) } }
         api.get(":entity/:id/history") { _, context in try answer(context) { user in try history(context, user) } }
         api.post(":entity/:id/history/:version/restore") { _, context in try answer(context) { user in try restore(context, user) } }
+        api.post(":entity/:id/claim") { _, context in try answer(context) { user in try claim(context, user) } }
+        api.post(":entity/:id/release") { _, context in try answer(context) { user in try release(context, user) } }
         api.post(":entity/:id/shares") { request, context in
             let body = try await json(request, context)
             return try answer(context) { user in try share(context, body, user) }
@@ -172,7 +174,9 @@ struct API: Sendable {
             var record = try transaction.update(
                 entity.name, id: id, decoded.values, lines: decoded.lines.isEmpty ? nil : decoded.lines, expectedVersion: expected,
                 access: access)
-            if let newOwner {
+            if newOwner == .null {  // back to the public pool
+                record = try engine.release(entity.name, id: id, in: transaction)
+            } else if let newOwner {
                 guard let ownerID = newOwner.integer else {
                     throw RecordError(
                         .invalid, entity: entity.name, "owner must be a user id", problems: [FieldProblem(field: "owner", message: "must be a user id")])
@@ -192,6 +196,21 @@ struct API: Sendable {
             _ = try transaction.delete(entity.name, id: id, expectedVersion: expected, access: try engine.access(entity.name, for: user, in: transaction))
         }
         return Response(status: .noContent)
+    }
+
+    /// Takes an ownerless record of a public pool (领取): the first claim wins.
+    func claim(_ context: WebContext, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let record = try engine.claim(entity.name, id: try recordID(context), as: user)
+        return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
+    }
+
+    /// Returns a record to its public pool (退回公海).
+    func release(_ context: WebContext, _ user: DirectoryUser) throws -> Response {
+        let entity = try resource(context)
+        let id = try recordID(context)
+        let record = try engine.write(as: user.actor) { try engine.release(entity.name, id: id, in: $0) }
+        return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
     /// Shares a record: `{"user": ID}` or `{"department": ID}`, with `"edit": true` to let them edit.

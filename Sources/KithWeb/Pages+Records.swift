@@ -304,6 +304,10 @@ extension Pages {
             ]
             values["mayEdit"] = try !Self.isLocked(entity, record) && transaction.mayUpdate(entity.name, id: id, access: access)
             values["hasOwner"] = entity.ownership == .user
+            if entity.isPool {  // the public pool: claim an ownerless record, return an owned one
+                values["mayClaim"] = try record["owner"] == .null && AccessPolicy.access(entity.name, for: page.user, in: transaction).mayClaim
+                values["mayRelease"] = record["owner"] != .null && values["mayEdit"] as? Bool == true
+            }
             values["people"] = display.users.values.filter(\.isActive).sorted { $0.name < $1.name }.map { ["id": $0.id, "name": $0.name] }
             values["departments"] = display.departments.sorted { $0.value < $1.value }.map { ["id": $0.key, "name": $0.value] }
             values["csrf"] = page.context.session?.csrf ?? ""
@@ -603,6 +607,26 @@ extension Pages {
         let form = try await page.form()
         guard let userID = form.first("user").flatMap({ Int64($0) }) else { throw Problem(.badRequest, "choose the new owner") }
         _ = try engine.write(as: page.user.actor) { try engine.transfer(entity.name, id: id, toUser: userID, in: $0) }
+        return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
+    }
+
+    /// Claims a record of the public pool (领取) for the user.
+    func claim(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let id = try page.recordID()
+        _ = try await page.form()
+        try engine.claim(entity.name, id: id, as: page.user)
+        return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
+    }
+
+    /// Returns a record to the public pool (退回公海).
+    func release(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let entity = try page.entity()
+        let id = try page.recordID()
+        _ = try await page.form()
+        _ = try engine.write(as: page.user.actor) { try engine.release(entity.name, id: id, in: $0) }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 

@@ -59,6 +59,8 @@ enum Templates {
         <div class="bar"><h1>{{title}}</h1>{{#state}}<span class="state">{{.}}</span>{{/state}}
         {{#mayEdit}}<a class="button" href="/e/{{entity}}/{{id}}/edit">{{t.edit}}</a>{{/mayEdit}}
         {{#transitions}}<form method="post" action="/e/{{entity}}/{{id}}/transition/{{name}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input name="comment" placeholder="{{t.comment}}"{{#commentRequired}} required{{/commentRequired}}><button class="secondary">{{label}}</button></form>{{/transitions}}
+        {{#mayClaim}}<form method="post" action="/e/{{entity}}/{{id}}/claim" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button>{{t.claim}}</button></form>{{/mayClaim}}
+        {{#mayRelease}}<form method="post" action="/e/{{entity}}/{{id}}/release" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="secondary">{{t.release}}</button></form>{{/mayRelease}}
         {{#conversions}}<form method="post" action="/e/{{entity}}/{{id}}/convert/{{name}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="secondary">{{label}}</button></form>{{/conversions}}
         </div>
         {{#approval}}<section class="approval"><h2>{{t.approvalPanel}}</h2>

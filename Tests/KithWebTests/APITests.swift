@@ -111,6 +111,43 @@ import Testing
         #expect(trail.first?["comment"] as? String == "ok")
     }
 
+    /// The public pool (公海): a record returned by its owner (a PATCH of `owner` to null, or
+    /// `release`) is claimed by the first rep who asks; the pages have the same two buttons.
+    @Test func recordsGoBackToThePoolAndAreClaimed() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let other = try server.user("other", roles: ["sales_rep"], department: "West", password: "Other-pass-1")
+        let id = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Pool Candidate Ltd"}"#).object["id"] as? Int ?? 0
+        #expect(try await server.request("GET", "/api/v1/customer/\(id)", token: other).status == 404)
+        #expect(try await server.request("POST", "/api/v1/customer/\(id)/claim", token: other).status == 404)
+
+        let released = try await server.request("PATCH", "/api/v1/customer/\(id)", token: rep, json: #"{"owner": null}"#)
+        #expect(released.status == 200 && released.object["owner"] is NSNull)
+        let history = try await server.request("GET", "/api/v1/customer/\(id)/history", token: rep).object["data"] as? [[String: Any]] ?? []
+        #expect(history.contains { $0["action"] as? String == "release" })
+        // Now in the pool: the other rep reads it, claims it first; a second claim is refused.
+        #expect(try await server.request("GET", "/api/v1/customer/\(id)", token: other).status == 200)
+        let session = try await PageTests.signIn(server, "other", "Other-pass-1")
+        let page = try await server.request("GET", "/e/customer/\(id)", cookies: session)
+        #expect(page.body.contains(#"action="/e/customer/\#(id)/claim""#) && !page.body.contains("/release\""))
+        let claimed = try await server.request("POST", "/e/customer/\(id)/claim", form: [("_csrf", PageTests.csrf(in: page.body))], cookies: session)
+        #expect(claimed.status == 302)
+        #expect(try await server.request("GET", "/api/v1/customer/\(id)", token: other).object["owner"] as? Int != nil)
+        #expect(try await server.request("POST", "/api/v1/customer/\(id)/claim", token: rep).status == 404)  // no longer in the pool
+        let owned = try await server.request("GET", "/e/customer/\(id)", cookies: session)
+        #expect(owned.body.contains(#"action="/e/customer/\#(id)/release""#) && !owned.body.contains("/claim\""))
+        // Returned through the API's own route, and claimed back through it.
+        #expect(try await server.request("POST", "/api/v1/customer/\(id)/release", token: rep).status == 404)
+        #expect(try await server.request("POST", "/api/v1/customer/\(id)/release", token: other).object["owner"] is NSNull)
+        #expect(try await server.request("POST", "/api/v1/customer/\(id)/claim", token: rep).status == 200)
+        #expect(try await server.request("POST", "/api/v1/customer/\(id)/claim", token: other).status == 404)
+        // An entity without a pool keeps its owners.
+        let deal = try await server.request("POST", "/api/v1/opportunity", token: rep, json: #"{"title": "Deal", "customer": \#(id)}"#)
+        let dealID = deal.object["id"] as? Int ?? 0
+        #expect(try await server.request("PATCH", "/api/v1/opportunity/\(dealID)", token: rep, json: #"{"owner": null}"#).status == 400)
+    }
+
     @Test func filtersSortAndPaging() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
