@@ -117,6 +117,20 @@ struct OpenAPIDocument {
                 ])
             ),
         ]
+        if entity.ownership == .user && entity.detailOf == nil {
+            let share = object([("user", type("integer")), ("department", type("integer")), ("edit", type("boolean"))])
+            paths.append(
+                (
+                    base + "/{id}/shares",
+                    .object([
+                        ("post", operation("share_\(entity.name)", "Share the record with a user or a department (and those below it); 'edit' lets them change it.", ok: nil, status: "204", parameters: [idParameter], body: share))
+                    ])
+                ))
+        }
+        if entity.isPool {
+            paths.append((base + "/{id}/claim", .object([("post", operation("claim_\(entity.name)", "Take an ownerless record of the public pool; the first claim wins.", ok: record, parameters: [idParameter]))])))
+            paths.append((base + "/{id}/release", .object([("post", operation("release_\(entity.name)", "Return the record to the public pool.", ok: record, parameters: [idParameter]))])))
+        }
         if let workflow = entity.workflow {
             let nameParameter = JSON.object([
                 ("name", .string("name")), ("in", .string("path")), ("required", .bool(true)),

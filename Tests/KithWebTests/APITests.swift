@@ -207,6 +207,8 @@ import Testing
         }
         #expect(paths["/api/v1/expense/{id}/approval"] != nil)
         #expect(paths["/api/v1/lead/{id}/convert/qualify"] != nil)
+        #expect(paths["/api/v1/customer/{id}/claim"] != nil && paths["/api/v1/customer/{id}/shares"] != nil)
+        #expect(paths["/api/v1/opportunity/{id}/claim"] == nil && paths["/api/v1/product/{id}/shares"] == nil)
         let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]
         let customer = schemas["customer"] as? [String: Any] ?? [:]
         let properties = customer["properties"] as? [String: Any] ?? [:]
