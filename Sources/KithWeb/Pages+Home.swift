@@ -133,27 +133,48 @@ extension Pages {
                 let timed = field.type == .datetime
                 let bounds: [Value] = timed ? [.text(RecordStore.timestamp(start)), .text(RecordStore.timestamp(end))] : [.text(dayText(start)), .text(dayText(end))]
                 let access = try engine.access(entity.name, for: page.user, in: transaction)
+                // What starts in the window, or started before it and ends in it or after it.
+                var within: RecordFilter = .condition(field: name, op: .gte, values: [bounds[0]])
+                if let endName = entity.calendarEndField {
+                    within = .any([within, .condition(field: endName, op: .gte, values: [bounds[0]])])
+                }
                 let records = try transaction.query(
                     RecordQuery(
                         entity: entity.name,
                         filter: .all([
-                            .condition(field: "owner", op: .eq, values: [.integer(page.user.id)]),
-                            .condition(field: name, op: .gte, values: [bounds[0]]), .condition(field: name, op: .lt, values: [bounds[1]]),
+                            .condition(field: "owner", op: .eq, values: [.integer(page.user.id)]), within,
+                            .condition(field: name, op: .lt, values: [bounds[1]]),
                         ]),
                         sort: [.init(name)], limit: 500),
                     access: access
                 ).records
+                func moment(_ value: Value) -> Date? {
+                    value.text.flatMap { timed ? ISO8601DateFormatter.kith.date(from: $0) : day($0) }
+                }
                 for record in records {
-                    guard let text = record[name].text, let date = timed ? ISO8601DateFormatter.kith.date(from: text) : day(text) else { continue }
-                    var at = timed ? timeText(date, calendar) : ""
-                    if timed, let endName = entity.calendarEndField, let endText = record[endName].text, let until = ISO8601DateFormatter.kith.date(from: endText) {
-                        at += "–" + timeText(until, calendar)
-                    }
+                    guard let date = moment(record[name]) else { continue }
                     let title = record[entity.titleField].description
-                    entries.append((date, [
+                    let item: [String: Any] = [
                         "text": "\(label(entity, page.language)): \(title.isEmpty ? "#\(record.id)" : title)", "link": "/e/\(entity.name)/\(record.id)",
-                        "at": at,
-                    ]))
+                    ]
+                    let until = entity.calendarEndField.flatMap { moment(record[$0]) }.flatMap { $0 > date ? $0 : nil }
+                    guard let until, dayText(until) != dayText(date) else {
+                        var at = timed ? timeText(date, calendar) : ""
+                        if timed, let until { at += "–" + timeText(until, calendar) }
+                        entries.append((date, item.merging(["at": at]) { $1 }))
+                        continue
+                    }
+                    // Over several days: on each of them in the window, its start and end where they fall.
+                    var each = max(calendar.startOfDay(for: date), start)
+                    let last = min(calendar.startOfDay(for: until), calendar.date(byAdding: .day, value: -1, to: end) ?? end)
+                    while each <= last {
+                        let first = dayText(each) == dayText(date)
+                        let final = dayText(each) == dayText(until)
+                        let at = (first && timed ? timeText(date, calendar) + " " : "") + "→" + (final && timed ? " " + timeText(until, calendar) : "")
+                        entries.append((first ? date : each, item.merging(["at": at]) { $1 }))
+                        guard let next = calendar.date(byAdding: .day, value: 1, to: each) else { break }
+                        each = next
+                    }
                 }
             }
             return entries.sorted { $0.0 < $1.0 }

@@ -312,12 +312,12 @@ import Testing
     @Test func timesAreShownAndTypedInTheWorkspacesTimeZone() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
-        _ = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let token = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")
-        let token = Self.csrf(in: try await server.request("GET", "/e/event/new", cookies: session).body)
+        let csrf = Self.csrf(in: try await server.request("GET", "/e/event/new", cookies: session).body)
         let subject = "Tianjin Trading Talks, The Second Round"  // longer than a time, with a "T"
         let created = try await server.request(
-            "POST", "/e/event", form: [("_csrf", token), ("subject", subject), ("starts_at", "2026-12-01T09:30")], cookies: session)
+            "POST", "/e/event", form: [("_csrf", csrf), ("subject", subject), ("starts_at", "2026-12-01T09:30")], cookies: session)
         #expect(created.status == 302)
         let id = try #require(created.header("location")?.split(separator: "/").last.flatMap { Int64($0) })
         let stored = { try server.engine.read(as: .system) { try $0.get("event", id: id)?["starts_at"] } }
@@ -338,6 +338,17 @@ import Testing
         #expect(saved.status == 302)
         #expect(try stored() == .text("2026-12-01T01:30:00.000Z"))
         #expect(try server.engine.read(as: .system) { try $0.get("event", id: id)?["subject"] } == .text(subject))
+
+        // An event over several days is on each of them, also in a month it started before.
+        let trip = try await server.request(
+            "POST", "/api/v1/event", token: token,
+            json: #"{"subject": "Trade fair", "starts_at": "2026-11-30T09:00:00+08:00", "ends_at": "2026-12-02T11:00:00+08:00"}"#)
+        #expect(trip.status == 201)
+        let december = try await server.request("GET", "/calendar?month=2026-12", cookies: session).body
+        #expect(december.components(separatedBy: "Trade fair").count == 3)  // the 1st and the 2nd
+        #expect(december.contains("→ 11:00") && !december.contains("09:00 →"))
+        let week = try await server.request("GET", "/calendar?week=2026-11-30", cookies: session).body
+        #expect(week.components(separatedBy: "Trade fair").count == 4 && week.contains("09:00 →"))
     }
 
     @Test func aChangeIsPutBackFromTheHistory() async throws {
