@@ -43,6 +43,7 @@ import Testing
             <field name="item" type="text" required="true" max="100" label="Item"/>
             <field name="price" type="money" min="0" label="Price"/>
           </entity>
+          <report name="visits_by_state" entity="visit" chart="bar" group="state" measure="count" label="Visits by state"/>
           <role name="vet" label="Vet">
             <grant entity="*" read="all" create="yes" update="all" delete="all" export="yes"/>
           </role>
@@ -113,6 +114,9 @@ import Testing
         #expect(form.body.contains(#"<option value="cat""#))
         let record = try await server.request("GET", "/e/visit/\(visitID)", cookies: session)
         #expect(record.body.contains("Nail trim"))
+        // A report by workflow state names the states by their labels.
+        let report = try await server.request("GET", "/reports/visits_by_state", cookies: session)
+        #expect(report.status == 200 && report.body.contains(">Billed<") && !report.body.contains(">billed<"))
         // Billed is a locked state: no edit button, and the form explains why.
         #expect(!record.body.contains("/e/visit/\(visitID)/edit"))
         let locked = try await server.request("GET", "/e/visit/\(visitID)/edit", cookies: session)

@@ -59,7 +59,7 @@ public struct Entity: Sendable {
 
     /// Recomputes the system fields and the field lookup once the entity's definition is final.
     mutating func indexFields() {
-        systemFields = Field.systemFields(workflowStates: workflow.map { $0.states.map(\.name) }, location: location)
+        systemFields = Field.systemFields(workflowStates: workflow.map { $0.states.map { ($0.name, $0.labels) } }, location: location)
         allFields = systemFields + fields
         fieldPositions = Dictionary(allFields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }

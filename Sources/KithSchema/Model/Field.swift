@@ -26,6 +26,8 @@ public struct Field: Sendable {
     public internal(set) var dictionary: String?
     /// Inline `values="a,b,c"` of an enum.
     public internal(set) var values: [String]?
+    /// Labels of inline `values`, by value, where the schema gives them (a workflow's states).
+    public internal(set) var valueLabels: [String: Labels]?
     /// The entity a `ref`/`multiref` points at.
     public internal(set) var target: String?
     public internal(set) var onDelete: DeleteRule = .restrict
@@ -55,7 +57,7 @@ public struct Field: Sendable {
 
 extension Field {
     /// The system fields every entity has, in column order.
-    static func systemFields(workflowStates: [String]?, location: SourceLocation) -> [Field] {
+    static func systemFields(workflowStates: [(name: String, labels: Labels)]?, location: SourceLocation) -> [Field] {
         func make(_ name: String, _ type: FieldType, _ en: String, _ zh: String) -> Field {
             var field = Field(name: name, type: type, location: location)
             field.labels = Labels(["": en, "zh": zh])
@@ -75,7 +77,8 @@ extension Field {
         ]
         if let workflowStates {
             var state = make("state", .enum, "State", "状态")
-            state.values = workflowStates
+            state.values = workflowStates.map(\.name)
+            state.valueLabels = Dictionary(workflowStates.map { ($0.name, $0.labels) }, uniquingKeysWith: { first, _ in first })
             fields.append(state)
         }
         return fields
