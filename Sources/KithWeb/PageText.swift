@@ -30,6 +30,11 @@ enum PageText {
         "likelyDuplicates": "This may already exist", "notYours": "A record you cannot open", "ownerIs": "owner:",
         "saveAnyway": "Check the records above. To create the new one anyway, save again.",
         "bulkTransferred": "Records transferred:", "bulkShared": "Records shared:", "bulkDone": "Done",
+        "action.create": "Created", "action.update": "Changed", "action.delete": "Deleted", "action.restore": "Put back",
+        "action.transfer": "Transferred", "action.claim": "Claimed from the pool", "action.release": "Returned to the pool",
+        "action.assign": "Assigned", "action.approval:approve": "Approved", "action.approval:reject": "Rejected", "action.set-state": "State set",
+        "status.waiting": "Not reached", "status.pending": "Awaiting decision", "status.approved": "Approved", "status.rejected": "Rejected",
+        "status.skipped": "Skipped", "status.closed": "Not needed",
     ]
 
     static let chinese: [String: String] = [
@@ -60,6 +65,11 @@ enum PageText {
         "likelyDuplicates": "可能已存在相同的记录", "notYours": "您无权查看的记录", "ownerIs": "负责人：",
         "saveAnyway": "请先核对上面的记录。如仍要新建，请再次保存。",
         "bulkTransferred": "已转移记录数：", "bulkShared": "已共享记录数：", "bulkDone": "完成",
+        "action.create": "创建", "action.update": "修改", "action.delete": "删除", "action.restore": "恢复",
+        "action.transfer": "转移", "action.claim": "从公海领取", "action.release": "退回公海",
+        "action.assign": "分配", "action.approval:approve": "审批通过", "action.approval:reject": "审批驳回", "action.set-state": "设置状态",
+        "status.waiting": "未到", "status.pending": "待审批", "status.approved": "已同意", "status.rejected": "已驳回",
+        "status.skipped": "已跳过", "status.closed": "无需审批",
     ]
 
     static func texts(_ language: String) -> [String: String] { language == "zh" ? chinese : english }

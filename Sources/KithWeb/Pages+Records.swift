@@ -346,7 +346,7 @@ extension Pages {
             values["trail"] = trail.map { entry -> [String: Any] in
                 [
                     "round": entry.round, "step": entry.step, "approver": entry.approverID.map { display.userName($0) } ?? entry.rule,
-                    "status": entry.status.rawValue, "comment": entry.comment ?? "", "at": Display.time(entry.decidedAt ?? "", in: engine.store.timeZone),
+                    "status": page.texts["status." + entry.status.rawValue] ?? entry.status.rawValue, "comment": entry.comment ?? "", "at": Display.time(entry.decidedAt ?? "", in: engine.store.timeZone),
                 ]
             }
             values["hasTrail"] = !trail.isEmpty
@@ -355,7 +355,7 @@ extension Pages {
             let historyTitles = try display.titles(ofValues: changed, entity: entity, in: transaction)
             values["history"] = history.map { entry -> [String: Any] in
                 [
-                    "action": entry.action, "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at, in: engine.store.timeZone), "comment": entry.comment ?? "",
+                    "action": historyAction(entry.action, entity, page), "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at, in: engine.store.timeZone), "comment": entry.comment ?? "",
                     "restore": values["mayEdit"] as? Bool == true && entry.action == "update" && !entry.changes.isEmpty ? "/e/\(entity.name)/\(id)/restore/\(entry.version)" : "",
                     "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
                         guard let field = entity.field(name), !access.hiddenFields.contains(name) else { return nil }
@@ -367,6 +367,21 @@ extension Pages {
             return values
         }
         return render("record", built, page: page)
+    }
+
+    /// A history entry's action as people read it: a transition or conversion by its label, the
+    /// engine's own actions in the page's language.
+    func historyAction(_ action: String, _ entity: Entity, _ page: PageRequest) -> String {
+        let (kind, name) = action.firstIndex(of: ":").map { (String(action[..<$0]), String(action[action.index(after: $0)...])) } ?? (action, "")
+        switch kind {
+        case "transition":
+            return entity.workflow?.transition(name).map { $0.labels.text(for: page.language, fallback: name.humanizedName) } ?? name.humanizedName
+        case "convert":
+            return schema.conversions.first { $0.name == name && $0.source == entity.name }.map { $0.labels.text(for: page.language, fallback: name.humanizedName) }
+                ?? name.humanizedName
+        default:
+            return page.texts["action." + action] ?? action
+        }
     }
 
     /// Related lists (主从): the form's, else every entity with a `ref` to this one, ten rows each.

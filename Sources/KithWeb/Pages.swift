@@ -35,9 +35,7 @@ struct Pages: Sendable {
         var groups: [MenuGroup] = []
         let entities = schema.entities.filter { $0.detailOf == nil }
         func entry(_ entity: Entity) -> (name: String, label: String) {
-            (entity.name, entity.pluralLabels.isEmpty
-                ? entity.labels.text(for: language, fallback: entity.name.humanizedName)
-                : entity.pluralLabels.text(for: language, fallback: entity.name.humanizedName))
+            (entity.name, entity.pluralLabel(for: language))
         }
         for menu in schema.menus.sorted(by: { $0.position < $1.position }) {
             let items = entities.filter { $0.menu == menu.name }.map(entry)
@@ -279,7 +277,7 @@ struct Pages: Sendable {
 
     func label(_ entity: Entity, _ language: String) -> String { entity.labels.text(for: language, fallback: entity.name.humanizedName) }
     func pluralLabel(_ entity: Entity, _ language: String) -> String {
-        entity.pluralLabels.isEmpty ? label(entity, language) : entity.pluralLabels.text(for: language, fallback: entity.name.humanizedName)
+        entity.pluralLabel(for: language)
     }
 
     // MARK: Sign-in

@@ -425,6 +425,10 @@ import Testing
         #expect(decided.status == 302)
         let after = try await server.request("GET", "/api/v1/expense/\(id)", token: rep)
         #expect(after.object["state"] as? String == "approved")
+        // The trail and the history in words: the decision, the transition's label, the creation.
+        let page = try await server.request("GET", "/e/expense/\(id)", cookies: session).body
+        #expect(page.contains("<td>Approved</td>") && page.contains("<b>Submit</b>") && page.contains("<b>Created</b>"))
+        #expect(!page.contains("transition:") && !page.contains("approval:approve") && !page.contains("<td>approved</td>"))
 
         // Reports: the approved expense in the category chart (SVG) and its table; the funnel on the workbench.
         let report = try await server.request("GET", "/reports/expenses_by_category", cookies: session)

@@ -64,6 +64,14 @@ public struct Entity: Sendable {
         fieldPositions = Dictionary(allFields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// What a list of these records is called in `language`: the plural in that language, else
+    /// the label in it (Chinese has no plural: `plural="Sites" label-zh="工地"` reads 工地), else
+    /// the default plural, the default label, the name.
+    public func pluralLabel(for language: String) -> String {
+        pluralLabels.texts[language] ?? labels.texts[language] ?? pluralLabels.texts[""] ?? pluralLabels.texts["en"]
+            ?? labels.text(for: language, fallback: name.humanizedName)
+    }
+
     public func form(_ name: String) -> Form? { forms.first { $0.name == name } }
     public func view(_ name: String) -> View? { views.first { $0.name == name } }
     public var defaultView: View? { views.first { $0.isDefault } ?? views.first }
