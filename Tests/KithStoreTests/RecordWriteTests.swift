@@ -62,6 +62,15 @@ import Testing
         }
     }
 
+    @Test func usersAndDepartmentsMustExist() throws {
+        do {
+            _ = try store.create("account", ["name": "Ghost Co", "manager": .integer(9_999)], as: alice, access: .unrestricted)
+            Issue.record("saved")
+        } catch {
+            #expect(error.problems.map(\.description) == ["manager: refers to user #9999, which does not exist"])
+        }
+    }
+
     @Test func textLengthCountsCharactersNotBytes() throws {
         let name = String(repeating: "客", count: 40)
         #expect(throws: Never.self) { try store.create("account", ["name": .text(name)], as: alice, access: .unrestricted) }

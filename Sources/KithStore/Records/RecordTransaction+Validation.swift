@@ -86,6 +86,13 @@ extension RecordTransaction {
                 for id in ids where try !exists(table.name, id) {
                     problems.append(FieldProblem(field: prefix + name, message: "refers to \(target) #\(id), which does not exist"))
                 }
+            case .user, .department:
+                // The actor's own stamps (owner, department) need no look-up.
+                guard let id = value.integer, id != (field.type == .user ? actor.userID : actor.departmentID) else { continue }
+                let (table, kind) = field.type == .user ? ("kith_user", "user") : ("kith_department", "department")
+                if try !exists(table, id) {
+                    problems.append(FieldProblem(field: prefix + name, message: "refers to \(kind) #\(id), which does not exist"))
+                }
             case .file:
                 guard let id = value.integer else { continue }
                 guard let size = try Int.fetchOne(try db.cachedStatement(sql: "SELECT size FROM kith_file WHERE id = ?"), arguments: [id])
