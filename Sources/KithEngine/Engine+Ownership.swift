@@ -153,6 +153,42 @@ extension Engine {
     }
 }
 
+/// Attachments (`file` fields): stored as uploaded, downloaded by whoever may read a record
+/// whose visible file field holds them, and by their uploader.
+extension Engine {
+    /// Stores an upload; the returned id is a `file` field's value. Records refer to it when saved.
+    public func storeFile(name: String, contentType: String, data: Data, as user: DirectoryUser) throws(RecordError) -> Int64 {
+        guard data.count <= requestBodyLimit else {
+            throw RecordError(.invalid, entity: "file", "the file is \(data.count) bytes; at most \(requestBodyLimit) are allowed")
+        }
+        let clean = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        return try store.storeFile(
+            name: clean.isEmpty ? "file" : String(clean.prefix(200)), contentType: contentType.isEmpty ? "application/octet-stream" : contentType,
+            data: data, as: user.actor)
+    }
+
+    /// An attachment `user` may download: theirs, or held by a record they may read (in a field
+    /// they may see). Anything else is "not found", as records are.
+    public func file(_ id: Int64, for user: DirectoryUser) throws(RecordError) -> StoredFile {
+        try read(as: user.actor) { transaction in
+            let missing = RecordError(.notFound, entity: "file", "file #\(id) does not exist or you may not see it")
+            guard let file = try transaction.file(id: id) else { throw missing }
+            if file.createdBy == user.id { return file }
+            for entity in schema.entities {
+                let fields = entity.fields.filter { $0.type == .file }
+                guard !fields.isEmpty else { continue }
+                let access = try access(entity.name, for: user, in: transaction)
+                for field in fields where !access.readsNothing && !access.hiddenFields.contains(field.name) {
+                    let holders = try transaction.count(
+                        entity.name, filter: .condition(field: field.name, op: .eq, values: [.integer(id)]), cap: 1, access: access)
+                    if holders.value > 0 { return file }
+                }
+            }
+            throw missing
+        }
+    }
+}
+
 /// Exports (导出) with the user's access: the rows they may read, without the fields they may not
 /// see; only for roles with `export`. Each export goes to the system log.
 extension Engine {

@@ -85,7 +85,32 @@ extension RecordStore {
     }
 }
 
+/// An attachment of a `file` field, as stored.
+public struct StoredFile: Sendable {
+    public let id: Int64
+    public let name: String
+    public let contentType: String
+    public let size: Int
+    public let data: Data
+    public let createdBy: Int64?
+}
+
 extension RecordTransaction {
+    /// An attachment by id (its bytes too), nil when there is none. Who may download it is the
+    /// engine's question: `Engine.file(_:for:)`.
+    public func file(id: Int64) throws(RecordError) -> StoredFile? {
+        try storage("file") {
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, name, content_type, size, data, created_by FROM kith_file WHERE id = ?", arguments: [id])
+            else { return nil }
+            return StoredFile(id: row[0], name: row[1], contentType: row[2], size: row[3], data: row[4] ?? Data(), createdBy: row[5])
+        }
+    }
+
+    /// An attachment's file name, without reading its bytes.
+    public func fileName(id: Int64) throws(RecordError) -> String? {
+        try storage("file") { try String.fetchOne(db, sql: "SELECT name FROM kith_file WHERE id = ?", arguments: [id]) }
+    }
+
     /// Sets a record back to its values at `version`; the restore is itself a new, audited version.
     public func restoreVersion(_ entityName: String, id: Int64, version: Int64, access: AccessFilter = .unrestricted) throws(RecordError)
         -> Record

@@ -26,6 +26,12 @@ struct API: Sendable {
         let api = router.group("api/v1").add(middleware: authenticator.api(throttle: throttle))
         api.get("me") { _, context in try answer(context) { user in try me(user) } }
         api.get("me/inbox") { _, context in try answer(context) { user in try inbox(user) } }
+        api.post("files") { request, context in
+            var request = request
+            let body = try await request.collectBody(upTo: engine.requestBodyLimit)
+            return try answer(context) { user in try upload(request, body, user) }
+        }
+        api.get("files/:id") { _, context in try answer(context) { user in try Self.download(engine, context, user) } }
         api.post("me/inbox/read") { request, context in
             let body = try await json(request, context, optional: true)
             return try answer(context) { user in try markRead(user, body) }
@@ -196,6 +202,34 @@ struct API: Sendable {
             _ = try transaction.delete(entity.name, id: id, expectedVersion: expected, access: try engine.access(entity.name, for: user, in: transaction))
         }
         return Response(status: .noContent)
+    }
+
+    /// Stores the body as an attachment (`?name=scan.pdf`, the body's `Content-Type`); its id is
+    /// then a `file` field's value.
+    func upload(_ request: Request, _ body: ByteBuffer, _ user: DirectoryUser) throws -> Response {
+        guard body.readableBytes > 0 else { throw Problem(.badRequest, "send the file's bytes as the body") }
+        let name = QueryItems(request.uri.query).first("name") ?? ""
+        let type = request.headers[.contentType] ?? ""
+        let id = try engine.storeFile(name: name, contentType: type, data: Data(body.readableBytesView), as: user)
+        let stored = try engine.file(id, for: user)
+        return .json(
+            .object([("id", .integer(id)), ("name", .string(stored.name)), ("content_type", .string(stored.contentType)), ("size", .integer(Int64(stored.size)))]),
+            status: .created, headers: [.location: "/api/v1/files/\(id)"])
+    }
+
+    /// An attachment's bytes, for whoever may read a record holding it (and its uploader).
+    static func download(_ engine: Engine, _ context: WebContext, _ user: DirectoryUser) throws -> Response {
+        guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else { throw Problem(.notFound, "there is no such file") }
+        let file = try engine.file(id, for: user)
+        let ascii = String(file.name.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 32 ? Character($0) : "_" })
+        let encoded = QueryItems.encode([("n", file.name)]).dropFirst(2)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: file.contentType, .contentDisposition: "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)",
+                .init("X-Content-Type-Options")!: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
     }
 
     /// Takes an ownerless record of a public pool (领取): the first claim wins.

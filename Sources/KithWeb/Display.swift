@@ -118,6 +118,13 @@ struct Display {
             item["isSelect"] = true
             item["multiple"] = field.type == .multienum
             item["optionsHTML"] = HTML.options(choices(field).map { ($0.value, $0.label, selected.contains($0.value)) })
+        case .file:
+            item["isFile"] = true
+            if case .value(.integer(let id)) = value {
+                item["current"] = try transaction.fileName(id: id) ?? "#\(id)"
+                item["link"] = "/files/\(id)"
+                item["clearLabel"] = language == "zh" ? "移除" : "remove"
+            }
         case .user:
             let selected = text
             item["isSelect"] = true
@@ -207,7 +214,8 @@ enum FormValue {
 enum FormInput {
     static func parse(_ form: FormData, entity: Entity, schema: Schema, editing: Bool) -> ([String: Value], [String: [[String: Value]]]) {
         var values: [String: Value] = [:]
-        for field in entity.fields where form.items.contains(where: { $0.0 == field.name }) {
+        // A file field's value is an upload, stored by the page (`Pages.save`), or its removal.
+        for field in entity.fields where field.type != .file && form.items.contains(where: { $0.0 == field.name }) {
             let value = value(form.all(field.name), field)
             if !editing && value.isEmpty { continue }  // a new record's empty field takes its default
             values[field.name] = value
@@ -221,7 +229,7 @@ enum FormInput {
                 for (name, typed) in row {
                     if name == "id" {
                         if let id = Int64(typed.text) { line["id"] = .integer(id) }
-                    } else if let field = detailEntity.field(name) {
+                    } else if let field = detailEntity.field(name), field.type != .file {
                         line[name] = value(typed.texts, field)
                     }
                 }

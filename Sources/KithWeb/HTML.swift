@@ -93,6 +93,14 @@ enum HTML {
             return "<select\(identity) name=\"\(name)\"\(flag("multiple") ? " multiple" : "")><option value=\"\"></option>"
                 + (item["optionsHTML"] as? String ?? "") + "</select>"
         }
+        if flag("isFile") {  // the current file, a new one to replace it, or none
+            var output = "<input\(identity) type=\"file\" name=\"\(name)\">"
+            if let current = text("current"), let link = text("link") {
+                output += " <a href=\"\(escape(link))\">\(escape(current))</a>"
+                output += " <label class=\"check\"><input type=\"checkbox\" name=\"\(name)._clear\" value=\"1\"> \(escape(text("clearLabel") ?? "×"))</label>"
+            }
+            return output
+        }
         if flag("isCheckbox") {
             return "<input type=\"hidden\" name=\"\(name)\" value=\"false\"><input\(identity) type=\"checkbox\" name=\"\(name)\" value=\"true\""
                 + (flag("checked") ? " checked" : "") + ">"

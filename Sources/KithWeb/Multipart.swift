@@ -4,6 +4,7 @@ enum Multipart {
     struct Part {
         let name: String
         let filename: String?
+        let contentType: String?
         let bytes: [UInt8]
     }
 
@@ -41,10 +42,12 @@ enum Multipart {
     }
 
     private static func part(headers: String, bytes: [UInt8]) -> Part? {
-        for line in headers.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" }) where line.lowercased().hasPrefix("content-disposition:") {
+        let lines = headers.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" })
+        let type = lines.first { $0.lowercased().hasPrefix("content-type:") }.map { $0.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces) }
+        for line in lines where line.lowercased().hasPrefix("content-disposition:") {
             let name = parameter("name", in: String(line))
             guard let name else { return nil }
-            return Part(name: name, filename: parameter("filename", in: String(line)), bytes: bytes)
+            return Part(name: name, filename: parameter("filename", in: String(line)), contentType: type, bytes: bytes)
         }
         return nil
     }

@@ -24,6 +24,28 @@ struct OpenAPIDocument {
                 "/api/v1/me/inbox",
                 .object([("get", operation("inbox", "The caller's messages and reminders due.", ok: listOf(ref("InboxMessage"), paged: false)))])
             ),
+            (
+                "/api/v1/files",
+                .object([
+                    (
+                        "post",
+                        operation(
+                            "upload_file", "Store the body (any Content-Type; ?name= the file name) as an attachment; its id is a file field's value.",
+                            ok: .object([]), status: "201")
+                    )
+                ])
+            ),
+            (
+                "/api/v1/files/{id}",
+                .object([
+                    (
+                        "get",
+                        operation(
+                            "download_file", "An attachment's bytes, for its uploader and whoever may read a record holding it.", ok: nil,
+                            parameters: [.object([("name", .string("id")), ("in", .string("path")), ("required", .bool(true)), ("schema", .object([("type", .string("integer"))]))])])
+                    )
+                ])
+            ),
         ]
         for entity in resources { paths += entityPaths(entity) }
         return .object([

@@ -285,15 +285,19 @@ extension Pages {
             let titles = try display.titles(of: record, entity: entity, in: transaction)
             var values: [String: Any] = [
                 "entity": entity.name, "id": id, "title": display.title(entity, record),
-                "sections": sections(entity).map { section -> [String: Any] in
+                "sections": try sections(entity).map { section -> [String: Any] in
                     [
                         "label": section.label(language),
-                        "fields": section.fields.compactMap { placement -> [String: Any]? in
+                        "fields": try section.fields.compactMap { placement -> [String: Any]? in
                             guard let field = entity.field(placement.0), record.values[field.name] != nil else { return nil }
                             var item: [String: Any] = [
                                 "label": display.label(field), "text": display.text(record[field.name], field, titles: titles[field.name]),
                                 "span": placement.1,
                             ]
+                            if field.type == .file, let file = record[field.name].integer {
+                                item["link"] = "/files/\(file)"
+                                item["text"] = try transaction.fileName(id: file) ?? "#\(file)"
+                            }
                             if field.type == .ref, let target = field.target, let linked = record[field.name].integer {
                                 item["link"] = "/e/\(target)/\(linked)"
                             }
@@ -470,7 +474,15 @@ extension Pages {
         let entity = try page.entity()
         let form = try await page.form()
         let version = form.first("_version").flatMap { Int64($0) }
-        let (values, lines) = FormInput.parse(form, entity: entity, schema: schema, editing: id != nil)
+        var (values, lines) = FormInput.parse(form, entity: entity, schema: schema, editing: id != nil)
+        for field in entity.fields where field.type == .file {  // a new file replaces the old; a ticked box removes it
+            if let upload = form.uploads[field.name] {
+                values[field.name] = .integer(
+                    try engine.storeFile(name: upload.filename ?? "", contentType: upload.contentType ?? "", data: Data(upload.bytes), as: page.user))
+            } else if form.first(field.name + "._clear") == "1" {
+                values[field.name] = .null
+            }
+        }
         // A new record that looks like stored ones: shown first; saving again creates it.
         if id == nil, form.first("_duplicates") != "ok" {
             let duplicates = try engine.likelyDuplicates(entity.name, of: values, for: page.user)
@@ -557,7 +569,7 @@ extension Pages {
         for section in self.sections(entity) {
             var fields: [[String: Any]] = []
             for (name, span, readonlyHere) in section.fields {
-                guard let field = entity.field(name), !field.isSystem || name == "owner", !access.hiddenFields.contains(name), field.type != .file else { continue }
+                guard let field = entity.field(name), !field.isSystem || name == "owner", !access.hiddenFields.contains(name) else { continue }
                 if name == "owner" && editing { continue }  // owners change by transfer
                 let locked = readonlyHere || field.isReadonly || field.type == .autonumber || access.readonlyFields.contains(name)
                 if locked && !editing { continue }
@@ -565,7 +577,7 @@ extension Pages {
                 item["span"] = span
                 item["label"] = display.label(field)
                 item["required"] = field.isRequired
-                if locked { item["readonly"] = true; item["isSelect"] = false; item["isInput"] = true; item["isTextarea"] = false; item["isCheckbox"] = false; item["inputType"] = "text"; item["value"] = display.text(given[name]?.stored ?? .null, field, titles: nil); item["name"] = "_ro_" + name }
+                if locked { item["readonly"] = true; item["isSelect"] = false; item["isInput"] = true; item["isTextarea"] = false; item["isCheckbox"] = false; item["inputType"] = "text"; item["value"] = item["current"] as? String ?? display.text(given[name]?.stored ?? .null, field, titles: nil); item["name"] = "_ro_" + name; item["isFile"] = false }
                 if let problem = problems[name] { item["problem"] = problem }
                 fields.append(item)
             }
@@ -597,6 +609,7 @@ extension Pages {
         let title = editing ? "\(page.texts["edit"] ?? "") · \(label(entity, page.language))" : "\(page.texts["new"] ?? "") · \(label(entity, page.language))"
         return [
             "title": title, "sections": sectionItems, "lines": lineSets, "action": id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
+            "multipart": entity.fields.contains { $0.type == .file },
             "cancel": id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
         ]
     }

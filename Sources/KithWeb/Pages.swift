@@ -105,6 +105,7 @@ struct Pages: Sendable {
         router.post("inbox/read") { request, context in try await page(request, context) { try await markAllRead($0) } }
         router.get("approvals") { request, context in try await page(request, context) { try approvals($0) } }
         router.get("calendar") { request, context in try await page(request, context) { try calendar($0) } }
+        router.get("files/:id") { request, context in try await page(request, context) { try API.download(engine, $0.context, $0.user) } }
         registerAdmin(on: router)
         router.get("reports") { request, context in try await page(request, context) { try reportIndex($0) } }
         router.get("reports/:name") { request, context in try await page(request, context) { try report($0) } }
@@ -352,12 +353,15 @@ struct PageRequest {
         let body = try await request.collectBody(upTo: pages.engine.requestBodyLimit)
         let form: FormData
         if let boundary = request.headers[.contentType].flatMap(Multipart.boundary) {
-            // Files arrive as text (an uploaded CSV), without a byte order mark.
+            // Files arrive as text (an uploaded CSV), without a byte order mark, and as uploads.
+            let parts = Multipart.parse(Array(buffer: body), boundary: boundary)
+            var uploads: [String: Multipart.Part] = [:]
+            for part in parts where part.filename?.isEmpty == false && !part.bytes.isEmpty { uploads[part.name] = part }
             form = FormData(
-                items: Multipart.parse(Array(buffer: body), boundary: boundary).map { part in
+                items: parts.map { part in
                     let bytes = part.bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(part.bytes.dropFirst(3)) : part.bytes
                     return (part.name, String(decoding: bytes, as: UTF8.self))
-                })
+                }, uploads: uploads)
         } else {
             form = FormData(String(buffer: body))
         }
@@ -372,8 +376,13 @@ struct PageRequest {
 /// An `application/x-www-form-urlencoded` body.
 struct FormData {
     let items: [(String, String)]
+    /// Files chosen in a multipart form, by field name.
+    var uploads: [String: Multipart.Part] = [:]
     init(_ text: String) { items = QueryItems(text).items }
-    init(items: [(String, String)]) { self.items = items }
+    init(items: [(String, String)], uploads: [String: Multipart.Part] = [:]) {
+        self.items = items
+        self.uploads = uploads
+    }
     func first(_ name: String) -> String? { items.first { $0.0 == name }?.1 }
     func all(_ name: String) -> [String] { items.filter { $0.0 == name }.map(\.1) }
     /// The last value (a checkbox after its hidden default).

@@ -46,7 +46,7 @@ enum Templates {
         {{#error}}<p class="error">{{.}}</p>{{/error}}
         {{#stale}}<p class="error">{{t.stale}} <a href="{{reload}}">{{t.reload}}</a></p>{{/stale}}
         {{#hasDuplicates}}<section class="warning"><h2>{{t.likelyDuplicates}}</h2><ul>{{#duplicates}}<li>{{#link}}<a href="{{link}}">{{title}}</a>{{/link}}{{^link}}{{t.notYours}}{{/link}} <small>{{fields}}{{#owner}} · {{t.ownerIs}} {{.}}{{/owner}}</small></li>{{/duplicates}}</ul><p>{{t.saveAnyway}}</p></section>{{/hasDuplicates}}
-        <form method="post" action="{{action}}" class="record">
+        <form method="post" action="{{action}}" class="record"{{#multipart}} enctype="multipart/form-data"{{/multipart}}>
         <input type="hidden" name="_csrf" value="{{csrf}}">{{#kept}}<input type="hidden" name="{{name}}" value="{{value}}">{{/kept}}{{#hasDuplicates}}<input type="hidden" name="_duplicates" value="ok">{{/hasDuplicates}}{{#version}}<input type="hidden" name="_version" value="{{.}}">{{/version}}
         {{#sections}}<fieldset><legend>{{label}}</legend><div class="grid">{{{fieldsHTML}}}</div></fieldset>{{/sections}}
         {{#lines}}<fieldset><legend>{{label}}</legend><table class="lines"><thead><tr>{{#columns}}<th>{{label}}</th>{{/columns}}<th>{{t.remove}}</th></tr></thead><tbody>

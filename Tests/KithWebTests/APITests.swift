@@ -148,6 +148,66 @@ import Testing
         #expect(try await server.request("PATCH", "/api/v1/opportunity/\(dealID)", token: rep, json: #"{"owner": null}"#).status == 400)
     }
 
+    /// Attachments: uploaded (API body or form file), held by a `file` field, downloaded by
+    /// whoever may read the record, replaced and removed in the form.
+    @Test func attachmentsAreUploadedHeldAndDownloadedWithTheRecordsAccess() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        _ = try server.user("boss", roles: ["sales_manager"], department: "East", password: "Boss-pass-1")
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", manager: "boss", password: "Rep-pass-1")
+        let stranger = try server.user("stranger", roles: ["sales_rep"], department: "West")
+        let boss = try server.engine.createToken(for: "boss")
+
+        let uploaded = try await server.request(
+            "POST", "/api/v1/files?name=taxi%20receipt%20%E7%A5%A8.txt", token: rep, json: "fare 120 yuan", headers: ["Content-Type": "text/plain"])
+        #expect(uploaded.status == 201 && uploaded.object["size"] as? Int == 13 && uploaded.object["name"] as? String == "taxi receipt 票.txt")
+        let file = uploaded.object["id"] as? Int ?? 0
+        let made = try await server.request(
+            "POST", "/api/v1/expense", token: rep, json: #"{"title": "Taxi", "category": "travel", "amount": "120.00", "receipt": \#(file)}"#)
+        #expect(made.status == 201 && made.object["receipt"] as? Int == file)
+        let id = made.object["id"] as? Int ?? 0
+
+        let download = try await server.request("GET", "/api/v1/files/\(file)", token: boss)
+        #expect(download.status == 200 && download.body == "fare 120 yuan" && download.header("content-type") == "text/plain")
+        #expect(download.header("content-disposition")?.contains("filename*=UTF-8''taxi%20receipt%20%E7%A5%A8.txt") == true)
+        #expect(try await server.request("GET", "/api/v1/files/\(file)", token: stranger).status == 404)
+        #expect(try await server.request("GET", "/api/v1/files/999", token: rep).status == 404)
+        // A field pointing at a file that does not exist is refused.
+        #expect(try await server.request("PATCH", "/api/v1/expense/\(id)", token: rep, json: #"{"receipt": 999}"#).status == 400)
+
+        // The pages: the record links the file by name; the form replaces it with an upload.
+        let session = try await PageTests.signIn(server, "rep", "Rep-pass-1")
+        let record = try await server.request("GET", "/e/expense/\(id)", cookies: session)
+        #expect(record.body.contains(#"<a href="/files/\#(file)">taxi receipt 票.txt</a>"#))
+        let form = try await server.request("GET", "/e/expense/\(id)/edit", cookies: session)
+        #expect(form.body.contains(#"enctype="multipart/form-data""#) && form.body.contains(#"type="file" name="receipt""#))
+        func multipart(_ parts: [(String, String, String?)]) -> String {
+            parts.map { name, value, filename in
+                "--kith-test\r\nContent-Disposition: form-data; name=\"\(name)\"" + (filename.map { "; filename=\"\($0)\"\r\nContent-Type: text/plain" } ?? "")
+                    + "\r\n\r\n\(value)\r\n"
+            }.joined() + "--kith-test--\r\n"
+        }
+        let csrf = PageTests.csrf(in: form.body)
+        let replaced = try await server.request(
+            "POST", "/e/expense/\(id)", json: multipart([("_csrf", csrf, nil), ("_version", "1", nil), ("title", "Taxi to the airport", nil), ("receipt", "new scan", "scan.txt")]),
+            headers: ["Content-Type": "multipart/form-data; boundary=kith-test"], cookies: session)
+        #expect(replaced.status == 302)
+        let after = try await server.request("GET", "/api/v1/expense/\(id)", token: rep).object
+        let newFile = after["receipt"] as? Int ?? 0
+        #expect(after["title"] as? String == "Taxi to the airport" && newFile != file && newFile != 0)
+        #expect(try await server.request("GET", "/files/\(newFile)", cookies: session).body == "new scan")
+        // Saved without a new file, the file stays; with the box ticked, it goes.
+        let kept = try await server.request(
+            "POST", "/e/expense/\(id)", json: multipart([("_csrf", csrf, nil), ("title", "Taxi", nil), ("receipt", "", "")]),
+            headers: ["Content-Type": "multipart/form-data; boundary=kith-test"], cookies: session)
+        #expect(kept.status == 302)
+        #expect(try await server.request("GET", "/api/v1/expense/\(id)", token: rep).object["receipt"] as? Int == newFile)
+        _ = try await server.request(
+            "POST", "/e/expense/\(id)", json: multipart([("_csrf", csrf, nil), ("receipt._clear", "1", nil)]),
+            headers: ["Content-Type": "multipart/form-data; boundary=kith-test"], cookies: session)
+        #expect(try await server.request("GET", "/api/v1/expense/\(id)", token: rep).object["receipt"] is NSNull)
+    }
+
     @Test func filtersSortAndPaging() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
