@@ -30,7 +30,7 @@ extension Pages {
             return (result, count, permissions, try Display(schema: schema, language: page.language, transaction: transaction), saved)
         }
         let access = permissions.filter
-        let fields = columns.filter { !access.hiddenFields.contains($0) }.compactMap { entity.field($0) }
+        let fields = columns.filter { !access.hiddenFields.contains($0) }.compactMap { entity.field($0) }.filter { !$0.isHidden }
         let baseItems = parameters.items.filter { $0.0 != "cursor" && $0.0 != "sort" }
         var header = ""
         for field in fields {
@@ -289,7 +289,7 @@ extension Pages {
                     [
                         "label": section.label(language),
                         "fields": try section.fields.compactMap { placement -> [String: Any]? in
-                            guard let field = entity.field(placement.0), record.values[field.name] != nil else { return nil }
+                            guard let field = entity.field(placement.0), !field.isHidden, record.values[field.name] != nil else { return nil }
                             var item: [String: Any] = [
                                 "label": display.label(field), "text": display.text(record[field.name], field, titles: titles[field.name]),
                                 "span": placement.1,
@@ -336,7 +336,7 @@ extension Pages {
             }
             values["lines"] = try schema.details(of: entity.name).map { detail -> [String: Any] in
                 let lineAccess = try engine.access(detail.name, for: page.user, in: transaction)
-                let columns = detail.fields.filter { $0.type != .ref || $0.target != entity.name }.filter { !lineAccess.hiddenFields.contains($0.name) }
+                let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isHidden }.filter { !lineAccess.hiddenFields.contains($0.name) }
                 let lineTitles = try display.titles(ofLines: record.lines[detail.name] ?? [], entity: detail, in: transaction)
                 return [
                     "label": pluralLabel(detail, language), "columns": columns.map { ["label": display.label($0)] },
@@ -362,7 +362,7 @@ extension Pages {
                     "action": historyAction(entry.action, entity, page), "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at, in: engine.store.timeZone), "comment": entry.comment ?? "",
                     "restore": values["mayEdit"] as? Bool == true && entry.action == "update" && !entry.changes.isEmpty ? "/e/\(entity.name)/\(id)/restore/\(entry.version)" : "",
                     "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
-                        guard let field = entity.field(name), !access.hiddenFields.contains(name) else { return nil }
+                        guard let field = entity.field(name), !field.isHidden, !access.hiddenFields.contains(name) else { return nil }
                         let titles = historyTitles[name]
                         return ["field": display.label(field), "old": display.text(change.old, field, titles: titles), "new": display.text(change.new, field, titles: titles)]
                     },
@@ -405,7 +405,7 @@ extension Pages {
             let found = try transaction.query(
                 RecordQuery(entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: 10), access: access)
             let columns = (list.entity.defaultView?.columns.map(\.field) ?? [list.entity.titleField]).prefix(4).compactMap { list.entity.field($0) }
-                .filter { !access.hiddenFields.contains($0.name) }
+                .filter { !access.hiddenFields.contains($0.name) && !$0.isHidden }
             let label = list.labels.flatMap { $0.isEmpty ? nil : $0.text(for: page.language, fallback: "") } ?? pluralLabel(list.entity, page.language)
             return [
                 "label": label,
@@ -569,7 +569,7 @@ extension Pages {
         for section in self.sections(entity) {
             var fields: [[String: Any]] = []
             for (name, span, readonlyHere) in section.fields {
-                guard let field = entity.field(name), !field.isSystem || name == "owner", !access.hiddenFields.contains(name) else { continue }
+                guard let field = entity.field(name), !field.isSystem || name == "owner", !field.isHidden, !access.hiddenFields.contains(name) else { continue }
                 if name == "owner" && editing { continue }  // owners change by transfer
                 let locked = readonlyHere || field.isReadonly || field.type == .autonumber || access.readonlyFields.contains(name)
                 if locked && !editing { continue }
@@ -577,6 +577,7 @@ extension Pages {
                 item["span"] = span
                 item["label"] = display.label(field)
                 item["required"] = field.isRequired
+                if !field.help.isEmpty { item["hint"] = field.help.text(for: page.language, fallback: "") }
                 if locked { item["readonly"] = true; item["isSelect"] = false; item["isInput"] = true; item["isTextarea"] = false; item["isCheckbox"] = false; item["inputType"] = "text"; item["value"] = item["current"] as? String ?? display.text(given[name]?.stored ?? .null, field, titles: nil); item["name"] = "_ro_" + name; item["isFile"] = false }
                 if let problem = problems[name] { item["problem"] = problem }
                 fields.append(item)
@@ -585,7 +586,7 @@ extension Pages {
         }
         var lineSets: [[String: Any]] = []
         for detail in schema.details(of: entity.name) {
-            let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isReadonly && $0.type != .autonumber && $0.type != .file }
+            let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isReadonly && !$0.isHidden && $0.type != .autonumber && $0.type != .file }
             var rows = lines[detail.name] ?? []
             rows += Array(repeating: [:], count: 2)
             lineSets.append([

@@ -16,10 +16,11 @@ import Testing
           <entity name="pet" label="Pet" label-zh="宠物" plural="Pets" title="name" menu="clinic">
             <field name="name" type="text" required="true" max="60" search="true" label="Name"/>
             <field name="species" type="enum" dictionary="species" required="true" label="Species"/>
-            <field name="weight_kg" type="decimal" scale="1" min="0" label="Weight (kg)"/>
+            <field name="weight_kg" type="decimal" scale="1" min="0" label="Weight (kg)" help="Weighed at the last visit"/>
+            <field name="chip" type="text" max="20" hidden="true" label="Microchip"/>
             <field name="traits" type="multienum" values="shy,bites,senior" label="Traits"/>
             <duplicate fields="name,species" match="normalized"/>
-            <view name="all" label="All pets" default="true"><column field="name"/><column field="species"/><column field="weight_kg"/><column field="traits"/></view>
+            <view name="all" label="All pets" default="true"><column field="name"/><column field="species"/><column field="weight_kg"/><column field="traits"/><column field="chip"/></view>
           </entity>
           <entity name="visit" label="Visit" label-zh="就诊" plural="Visits" title="reason" menu="clinic" calendar="booked_for">
             <field name="pet" type="ref" entity="pet" required="true" label="Pet"/>
@@ -67,7 +68,7 @@ import Testing
         defer { Task { await server.stop() } }
         let vet = try server.user("vet", roles: ["vet"], password: "Vet-pass-12")
 
-        let pet = try await server.request("POST", "/api/v1/pet", token: vet, json: #"{"name": "Mochi", "species": "cat", "weight_kg": "4.2"}"#)
+        let pet = try await server.request("POST", "/api/v1/pet", token: vet, json: #"{"name": "Mochi", "species": "cat", "weight_kg": "4.2", "chip": "CHIP-991"}"#)
         #expect(pet.status == 201)
         let petID = pet.object["id"] as? Int ?? 0
         #expect(try await server.request("POST", "/api/v1/pet", token: vet, json: #"{"name": "Rex", "species": "lizard"}"#).status == 400)
@@ -112,6 +113,11 @@ import Testing
         #expect(list.body.contains("sort=weight_kg") && !list.body.contains("sort=traits") && list.body.contains("<th>Traits</th>"))
         let form = try await server.request("GET", "/e/pet/new", cookies: session)
         #expect(form.body.contains(#"<option value="cat""#))
+        // A field's help is its input's hint; a hidden field is on no page, only in the API.
+        #expect(form.body.contains("<small>Weighed at the last visit</small>") && !form.body.contains(#"name="chip""#))
+        #expect(!list.body.contains("Microchip") && !list.body.contains("CHIP-991"))
+        #expect(try await server.request("GET", "/api/v1/pet/\(petID)", token: vet).object["chip"] as? String == "CHIP-991")
+        #expect(try await server.request("GET", "/e/pet/\(petID)", cookies: session).body.contains("CHIP-991") == false)
         let record = try await server.request("GET", "/e/visit/\(visitID)", cookies: session)
         #expect(record.body.contains("Nail trim"))
         // A report by workflow state names the states by their labels.

@@ -34,8 +34,8 @@ public enum RecordTransfer {
             throw RecordError(.invalidQuery, entity: entityName, "'\(entityName)' is not an entity that can be imported")
         }
         guard access.mayCreate else { throw RecordError(.forbidden, entity: entityName, "you may not create \(entityName) records") }
-        guard let stream = InputStream(fileAtPath: file.path) else {
-            throw RecordError(.invalidQuery, entity: entityName, "cannot read \(file.path)")
+        guard FileManager.default.isReadableFile(atPath: file.path), let stream = InputStream(fileAtPath: file.path) else {
+            throw RecordError(.invalidQuery, entity: entityName, "cannot read \(file.path): no such file, or not readable")
         }
         let reader: CSVReader
         do {
