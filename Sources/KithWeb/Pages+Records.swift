@@ -285,7 +285,7 @@ extension Pages {
             let titles = try display.titles(of: record, entity: entity, in: transaction)
             var values: [String: Any] = [
                 "entity": entity.name, "id": id, "title": display.title(entity, record),
-                "sections": try sections(entity).map { section -> [String: Any] in
+                "sections": try sections(entity, for: .view).map { section -> [String: Any] in
                     [
                         "label": section.label(language),
                         "fields": try section.fields.compactMap { placement -> [String: Any]? in
@@ -423,8 +423,10 @@ extension Pages {
     }
 
     /// The form's sections, or one section of every declared field.
-    func sections(_ entity: Entity) -> [PageSection] {
-        let form = entity.forms.first { $0.kind != .view } ?? entity.forms.first
+    /// The sections of the form for `use` (`.view`: the record page, `.edit`: the form): a form of
+    /// that kind, else one for both, else any; without forms, every field.
+    func sections(_ entity: Entity, for use: Form.Kind) -> [PageSection] {
+        let form = entity.forms.first { $0.kind == use } ?? entity.forms.first { $0.kind == .both } ?? entity.forms.first
         if let form, !form.sections.isEmpty {
             return form.sections.map { section in
                 PageSection(labels: section.labels, name: section.name, fields: section.fields.map { ($0.field, $0.span, $0.isReadonly) })
@@ -566,7 +568,7 @@ extension Pages {
         let editing = id != nil
         let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user, in: transaction) }
         var sectionItems: [[String: Any]] = []
-        for section in self.sections(entity) {
+        for section in self.sections(entity, for: .edit) {
             var fields: [[String: Any]] = []
             for (name, span, readonlyHere) in section.fields {
                 guard let field = entity.field(name), !field.isSystem || name == "owner", !field.isHidden, !access.hiddenFields.contains(name) else { continue }
