@@ -41,7 +41,13 @@ struct Pages: Sendable {
             let items = entities.filter { $0.menu == menu.name }.map(entry)
             if !items.isEmpty { groups.append(MenuGroup(label: menu.labels.text(for: language, fallback: menu.name.humanizedName), entries: items)) }
         }
-        let unplaced = entities.filter { entity in entity.menu == nil || !schema.menus.contains { $0.name == entity.menu } }
+        // A group no <menu> declares is named after itself ("fleet" → "Fleet"), in the order entities name it.
+        var undeclared: [String] = []
+        for entity in entities {
+            if let name = entity.menu, !schema.menus.contains(where: { $0.name == name }), !undeclared.contains(name) { undeclared.append(name) }
+        }
+        for name in undeclared { groups.append(MenuGroup(label: name.humanizedName, entries: entities.filter { $0.menu == name }.map(entry))) }
+        let unplaced = entities.filter { $0.menu == nil }
         if !unplaced.isEmpty { groups.append(MenuGroup(label: language == "zh" ? "其他" : "More", entries: unplaced.map(entry))) }
         return groups
     }

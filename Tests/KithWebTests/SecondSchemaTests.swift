@@ -46,6 +46,9 @@ import Testing
             <field name="item" type="text" required="true" max="100" label="Item"/>
             <field name="price" type="money" min="0" label="Price"/>
           </entity>
+          <entity name="supplier" label="Supplier" plural="Suppliers" menu="purchasing" ownership="none">
+            <field name="name" type="text" required="true" label="Name"/>
+          </entity>
           <report name="visits_by_state" entity="visit" chart="bar" group="state" measure="count" label="Visits by state"/>
           <role name="vet" label="Vet">
             <grant entity="*" read="all" create="yes" update="all" delete="all" export="yes"/>
@@ -109,6 +112,8 @@ import Testing
         let home = try await server.request("GET", "/", cookies: session)
         #expect(home.body.contains(#"href="/e/pet""#))
         #expect(home.body.contains(#"href="/e/visit""#))
+        // A menu group no <menu> declares is named after itself.
+        #expect(home.body.contains("Purchasing") && home.body.contains(#"href="/e/supplier""#) && !home.body.contains(">More<"))
         let list = try await server.request("GET", "/e/pet", cookies: session)
         #expect(list.body.contains("Mochi"))
         // Headers sort by a click, except a set's, which has no order.
