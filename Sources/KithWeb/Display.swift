@@ -70,17 +70,24 @@ struct Display {
         return title.isEmpty ? "\(entity.labels.text(for: language, fallback: entity.name.humanizedName)) #\(record.id)" : title
     }
 
-    /// The titles of the records a record's `ref` and `multiref` fields point at: field → id → title.
-    func titles(of record: Record, entity: Entity, in transaction: RecordTransaction) throws -> [String: [Int64: String]] {
-        try titles(ofLines: [record], entity: entity, in: transaction)
+    /// The titles of the records a record's `ref` and `multiref` fields point at: field → id → title,
+    /// for the records `access` lets the reader read (the others show as `#id`).
+    func titles(of record: Record, entity: Entity, in transaction: RecordTransaction, access: (String) throws -> AccessFilter) throws
+        -> [String: [Int64: String]]
+    {
+        try titles(ofLines: [record], entity: entity, in: transaction, access: access)
     }
 
-    func titles(ofLines records: [Record], entity: Entity, in transaction: RecordTransaction) throws -> [String: [Int64: String]] {
-        try titles(ofValues: records.map(\.values), entity: entity, in: transaction)
+    func titles(ofLines records: [Record], entity: Entity, in transaction: RecordTransaction, access: (String) throws -> AccessFilter) throws
+        -> [String: [Int64: String]]
+    {
+        try titles(ofValues: records.map(\.values), entity: entity, in: transaction, access: access)
     }
 
-    /// The titles of the records that references among `values` (fields by name) point at.
-    func titles(ofValues values: [[String: Value]], entity: Entity, in transaction: RecordTransaction) throws -> [String: [Int64: String]] {
+    /// The titles of the readable records that references among `values` (fields by name) point at.
+    func titles(ofValues values: [[String: Value]], entity: Entity, in transaction: RecordTransaction, access: (String) throws -> AccessFilter) throws
+        -> [String: [Int64: String]]
+    {
         var result: [String: [Int64: String]] = [:]
         for field in entity.fields where field.type == .ref || field.type == .multiref {
             guard let target = field.target.flatMap({ schema.entity($0) }) else { continue }
@@ -91,7 +98,9 @@ struct Display {
                 for item in value.list ?? [] { if let id = item.integer { ids.insert(id) } }
             }
             var titles: [Int64: String] = [:]
-            for id in ids { if let linked = try transaction.get(target.name, id: id) { titles[id] = title(target, linked) } }
+            guard !ids.isEmpty else { continue }
+            let readable = try access(target.name)
+            for id in ids { if let linked = try transaction.get(target.name, id: id, access: readable) { titles[id] = title(target, linked) } }
             result[field.name] = titles
         }
         return result

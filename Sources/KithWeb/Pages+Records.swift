@@ -282,7 +282,8 @@ extension Pages {
                 throw RecordError(.notFound, entity: entity.name, "\(entity.name) #\(id) does not exist or you may not see it")
             }
             let display = try Display(schema: schema, language: language, transaction: transaction)
-            let titles = try display.titles(of: record, entity: entity, in: transaction)
+            let readable = { (name: String) throws -> AccessFilter in try engine.access(name, for: page.user, in: transaction) }
+            let titles = try display.titles(of: record, entity: entity, in: transaction, access: readable)
             var values: [String: Any] = [
                 "entity": entity.name, "id": id, "title": display.title(entity, record),
                 "sections": try sections(entity, for: .view).map { section -> [String: Any] in
@@ -337,7 +338,7 @@ extension Pages {
             values["lines"] = try schema.details(of: entity.name).map { detail -> [String: Any] in
                 let lineAccess = try engine.access(detail.name, for: page.user, in: transaction)
                 let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isHidden }.filter { !lineAccess.hiddenFields.contains($0.name) }
-                let lineTitles = try display.titles(ofLines: record.lines[detail.name] ?? [], entity: detail, in: transaction)
+                let lineTitles = try display.titles(ofLines: record.lines[detail.name] ?? [], entity: detail, in: transaction, access: readable)
                 return [
                     "label": pluralLabel(detail, language), "columns": columns.map { ["label": display.label($0)] },
                     "rows": (record.lines[detail.name] ?? []).map { line in
@@ -356,7 +357,7 @@ extension Pages {
             values["hasTrail"] = !trail.isEmpty
             let history = try transaction.history(entity.name, id: id, access: access).reversed().prefix(50)
             let changed = history.flatMap { $0.changes.flatMap { name, change in [[name: change.old], [name: change.new]] } }
-            let historyTitles = try display.titles(ofValues: changed, entity: entity, in: transaction)
+            let historyTitles = try display.titles(ofValues: changed, entity: entity, in: transaction, access: readable)
             values["history"] = history.map { entry -> [String: Any] in
                 [
                     "action": historyAction(entry.action, entity, page), "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at, in: engine.store.timeZone), "comment": entry.comment ?? "",

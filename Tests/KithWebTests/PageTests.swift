@@ -351,6 +351,23 @@ import Testing
         #expect(week.components(separatedBy: "Trade fair").count == 4 && week.contains("09:00 →"))
     }
 
+    @Test func referencedRecordsAreNamedOnlyToThoseWhoMayReadThem() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East")
+        _ = try server.user("colleague", roles: ["sales_rep"], department: "West", password: "Colleague-pass-1")
+        let customer = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Secret Buyer Ltd"}"#).object["id"] as? Int ?? 0
+        let deal = try await server.request("POST", "/api/v1/opportunity", token: rep, json: #"{"title": "Big deal", "customer": \#(customer)}"#)
+        let dealID = deal.object["id"] as? Int ?? 0
+        let colleagueID = try #require(try server.engine.read(as: .system) { try $0.user(login: "colleague")?.id })
+        #expect(try await server.request("POST", "/api/v1/opportunity/\(dealID)/shares", token: rep, json: #"{"user": \#(colleagueID)}"#).status == 204)
+        // The colleague reads the shared deal, not its customer: the reference shows as a number.
+        let session = try await Self.signIn(server, "colleague", "Colleague-pass-1")
+        let page = try await server.request("GET", "/e/opportunity/\(dealID)", cookies: session)
+        #expect(page.status == 200 && page.body.contains("Big deal"))
+        #expect(!page.body.contains("Secret Buyer") && page.body.contains("#\(customer)"))
+    }
+
     @Test func aChangeIsPutBackFromTheHistory() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
