@@ -57,8 +57,7 @@ extension Engine {
             // The engine writes (mapped values may land in read-only fields, as computed lines do),
             // within the user's access to the target.
             let access = try access(target.name, for: actor, in: transaction)
-            let engineActor = Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .engine)
-            let new = try transaction.acting(as: engineActor).create(target.name, values, lines: lines, access: access)
+            let new = try transaction.asEngine.create(target.name, values, lines: lines, access: access)
             created.append(new)
             createdByEntity[target.name] = new.id
         }

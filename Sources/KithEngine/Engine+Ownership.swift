@@ -41,10 +41,8 @@ extension Engine {
         guard schema.entity(entityName)?.isPool == true else {
             throw RecordError(.invalid, entity: entityName, "\(entityName) records have no public pool", problems: [FieldProblem(field: "owner", message: "is required")])
         }
-        let access = try access(entityName, for: transaction.actor, in: transaction)
-        _ = try transaction.update(entityName, id: id, [:], access: access)  // refused unless the actor may update it
-        let engineActor = Actor(userID: transaction.actor.userID, departmentID: transaction.actor.departmentID, origin: .engine)
-        return try transaction.acting(as: engineActor).update(entityName, id: id, ["owner": .null], action: "release")
+        try requireUpdate(entityName, id: id, in: transaction)
+        return try transaction.asEngine.update(entityName, id: id, ["owner": .null], action: "release")
     }
 
     /// Gives a record a new owner (and the owner's department).
@@ -59,8 +57,7 @@ extension Engine {
     public func transfer(_ entityName: String, id: Int64, to user: DirectoryUser, in transaction: RecordTransaction) throws(RecordError)
         -> Record
     {
-        let access = try access(entityName, for: transaction.actor, in: transaction)
-        _ = try transaction.update(entityName, id: id, [:], access: access)  // refused unless the actor may update it
+        try requireUpdate(entityName, id: id, in: transaction)
         return try ownerChange(entityName, id: id, to: user, action: "transfer", in: transaction)
     }
 
@@ -82,8 +79,7 @@ extension Engine {
     public func share(
         _ entityName: String, id: Int64, user: Int64? = nil, department: Int64? = nil, canEdit: Bool, in transaction: RecordTransaction
     ) throws(RecordError) {
-        let access = try access(entityName, for: transaction.actor, in: transaction)
-        _ = try transaction.update(entityName, id: id, [:], access: access)  // refused unless the actor may update it
+        try requireUpdate(entityName, id: id, in: transaction)
         if let user, try transaction.user(id: user)?.isActive != true {
             throw RecordError(.invalid, entity: entityName, "there is no active user #\(user) to share with")
         }
@@ -139,6 +135,12 @@ extension Engine {
         }
     }
 
+    /// Refuses (as an update would: not found, forbidden, locked) unless the acting user may
+    /// change the record; ownership changes and shares need that.
+    private func requireUpdate(_ entityName: String, id: Int64, in transaction: RecordTransaction) throws(RecordError) {
+        _ = try transaction.update(entityName, id: id, [:], access: try access(entityName, for: transaction.actor, in: transaction))
+    }
+
     /// A refused action in the system log, in its own transaction, after the refused one rolled back.
     func logDenial(_ detail: String, user: DirectoryUser) throws(RecordError) {
         try store.write(as: .system) { try $0.logEvent("denied", user: user.id, login: user.login, detail: detail) }
@@ -147,8 +149,7 @@ extension Engine {
     private func ownerChange(_ entity: String, id: Int64, to user: DirectoryUser, action: String, in transaction: RecordTransaction)
         throws(RecordError) -> Record
     {
-        let engineActor = Actor(userID: transaction.actor.userID, departmentID: transaction.actor.departmentID, origin: .engine)
-        return try transaction.acting(as: engineActor).update(
+        return try transaction.asEngine.update(
             entity, id: id, ["owner": .integer(user.id), "department": user.departmentID.map(Value.integer) ?? .null], action: action)
     }
 }

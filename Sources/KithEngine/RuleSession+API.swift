@@ -199,8 +199,7 @@ extension RuleSession: RuleHost {
 
     /// Ownership changes are the engine's: the same user, with the engine's rights on those fields.
     private var engineTransaction: RecordTransaction {
-        let actor = transaction.actor
-        return transaction.acting(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .engine))
+        transaction.asEngine
     }
 
     private func users(_ arguments: Arguments) throws -> ScriptValue {

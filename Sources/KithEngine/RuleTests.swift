@@ -173,8 +173,7 @@ public final class RuleTestRun: @unchecked Sendable {
                 throw HostError.message("t.set_state: '\(entity.name)' has no state '\((try? arguments.text(2)) ?? "")'")
             }
             let transaction = session.transaction
-            let engineActor = Actor(userID: transaction.actor.userID, departmentID: transaction.actor.departmentID, origin: .engine)
-            let record = try transaction.acting(as: engineActor).update(
+            let record = try transaction.asEngine.update(
                 entity.name, id: try arguments.id(1), ["state": .text(state.name)], action: "set-state")
             return [ScriptValues.record(record, schema: engine.schema)]
         case .testApprove, .testReject:

@@ -78,9 +78,7 @@ extension Engine {
         in transaction: RecordTransaction
     ) throws(RecordError) -> Record {
         let session = try self.session(of: transaction)
-        let actor = transaction.actor
-        let engineActor = Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .engine)
-        let moved = try transaction.acting(as: engineActor).update(
+        let moved = try transaction.asEngine.update(
             entity.name, id: current.id, ["state": .text(state)], action: action, comment: comment)
         if let left = current["state"].text, left != state, entity.workflow?.approval(in: left) != nil {
             try closeApproval(entity.name, id: current.id, in: transaction)

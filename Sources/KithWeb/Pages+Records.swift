@@ -642,23 +642,17 @@ extension Pages {
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 
-    /// Claims a record of the public pool (领取) for the user.
-    func claim(_ page: PageRequest) async throws -> Response {
+    /// Claims a record of the public pool (领取) for the user, or returns it there (退回公海).
+    func pool(_ page: PageRequest, claim: Bool) async throws -> Response {
         var page = page
         let entity = try page.entity()
         let id = try page.recordID()
         _ = try await page.form()
-        try engine.claim(entity.name, id: id, as: page.user)
-        return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
-    }
-
-    /// Returns a record to the public pool (退回公海).
-    func release(_ page: PageRequest) async throws -> Response {
-        var page = page
-        let entity = try page.entity()
-        let id = try page.recordID()
-        _ = try await page.form()
-        _ = try engine.write(as: page.user.actor) { try engine.release(entity.name, id: id, in: $0) }
+        if claim {
+            try engine.claim(entity.name, id: id, as: page.user)
+        } else {
+            _ = try engine.write(as: page.user.actor) { try engine.release(entity.name, id: id, in: $0) }
+        }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 

@@ -135,8 +135,8 @@ struct Pages: Sendable {
         router.post("e/:entity/:id/restore/:version") { request, context in try await page(request, context) { try await restoreChange($0) } }
         router.get("e/:entity/import/:job") { request, context in try await page(request, context) { try importProgress($0) } }
         router.post("e/:entity/bulk") { request, context in try await page(request, context) { try await bulk($0) } }
-        router.post("e/:entity/:id/claim") { request, context in try await page(request, context) { try await claim($0) } }
-        router.post("e/:entity/:id/release") { request, context in try await page(request, context) { try await release($0) } }
+        router.post("e/:entity/:id/claim") { request, context in try await page(request, context) { try await pool($0, claim: true) } }
+        router.post("e/:entity/:id/release") { request, context in try await page(request, context) { try await pool($0, claim: false) } }
         router.post("e/:entity/:id/share") { request, context in try await page(request, context) { try await share($0) } }
         router.post("e/:entity/:id/approval") { request, context in try await page(request, context) { try await decide($0) } }
         router.post("e/:entity/:id/convert/:name") { request, context in try await page(request, context) { try await convert($0) } }

@@ -152,6 +152,10 @@ extension RecordTransaction {
         return asRule.normalize(entity, changes, access: .unrestricted, creating: true, problems: &problems)
     }
 
+    /// This transaction as the engine acting for its user (ownership changes, workflow moves,
+    /// conversions, restores): read-only and system fields may be written, the stamps are the user's.
+    public var asEngine: RecordTransaction { acting(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .engine)) }
+
     /// This transaction as a rule acting for its user: read-only fields may be written.
     var asRule: RecordTransaction {
         actor.origin == .user ? acting(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .rule)) : self
