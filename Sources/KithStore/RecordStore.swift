@@ -21,6 +21,8 @@ public final class RecordStore: Sendable {
     let reading: [String: (codecs: [ColumnCodec], columns: String)]
     /// Counts already made on an unchanged database (see `CountKey`), up to 2,000.
     let counts = LockedDictionary<CountKey, Int>(limit: 2_000)
+    /// The directory as of its revision (see `RecordTransaction.directory()`).
+    let directories = LockedDictionary<Int64, Directory>(limit: 4)
 
     /// Why a store could not be opened or migrated.
     public enum OpenError: Error, Sendable, CustomStringConvertible {

@@ -7,8 +7,8 @@ import KithStore
 struct Display {
     let schema: Schema
     let language: String
-    let users: [Int64: DirectoryUser]
-    let departments: [Int64: String]
+    /// Every user and department (kept by the store until either changes).
+    let directory: Directory
     /// The workspace's: stored times are shown and typed in it.
     let timeZone: TimeZone
 
@@ -16,11 +16,13 @@ struct Display {
         self.schema = schema
         self.language = language
         timeZone = transaction.timeZone
-        users = Dictionary(try transaction.allUsers().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var names: [Int64: String] = [:]
-        for user in users.values { if let id = user.departmentID, names[id] == nil, let department = try transaction.department(id: id) { names[id] = department.name } }
-        departments = names
+        directory = try transaction.directory()
     }
+
+    var users: [Int64: DirectoryUser] { directory.usersByID }
+
+    /// The users who may be picked (transfer, share, user fields), by name.
+    var activeUsers: [DirectoryUser] { directory.users.filter(\.isActive) }
 
     func label(_ field: Field) -> String { field.labels.text(for: language, fallback: field.name.humanizedName) }
 
@@ -40,7 +42,7 @@ struct Display {
     func formatter(_ field: Field) -> (_ value: Value, _ titles: [Int64: String]?) -> String {
         let labels = field.type.isChoice ? Dictionary(choices(field).map { ($0.value, $0.label) }, uniquingKeysWith: { first, _ in first }) : [:]
         let (yes, no) = language == "zh" ? ("是", "否") : ("Yes", "No")
-        let (type, users, departments, timeZone) = (field.type, users, departments, timeZone)
+        let (type, users, departments, timeZone) = (field.type, directory.usersByID, directory.departmentsByID, timeZone)
         return { value, titles in
             switch (type, value) {
             case (_, .null): return ""
@@ -48,7 +50,7 @@ struct Display {
             case (.enum, .text(let choice)): return labels[choice] ?? choice
             case (.multienum, .list(let items)): return items.map { labels[$0.description] ?? $0.description }.joined(separator: ", ")
             case (.user, .integer(let id)): return users[id]?.name ?? "#\(id)"
-            case (.department, .integer(let id)): return departments[id] ?? "#\(id)"
+            case (.department, .integer(let id)): return departments[id]?.name ?? "#\(id)"
             case (.ref, .integer(let id)): return titles?[id] ?? "#\(id)"
             case (.multiref, .list(let items)): return items.compactMap(\.integer).map { titles?[$0] ?? "#\($0)" }.joined(separator: ", ")
             case (.datetime, .text(let text)): return Self.time(text, in: timeZone)
@@ -137,7 +139,11 @@ struct Display {
         case .user:
             let selected = text
             item["isSelect"] = true
-            item["optionsHTML"] = HTML.options(users.values.filter(\.isActive).sorted { $0.name < $1.name }.map { (String($0.id), $0.name, String($0.id) == selected) })
+            item["optionsHTML"] = HTML.options(activeUsers.map { (String($0.id), $0.name, String($0.id) == selected) })
+        case .department:
+            let selected = text
+            item["isSelect"] = true
+            item["optionsHTML"] = HTML.options(directory.departments.map { (String($0.id), $0.name, String($0.id) == selected) })
         case .ref, .multiref:
             let selected = Set(value?.texts ?? [])
             if let target = field.target.flatMap({ schema.entity($0) }) {

@@ -75,7 +75,20 @@ public enum JSON: Sendable, Equatable {
 
     static func quote(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        var text = text
+        text.withUTF8 { bytes in
+            // Most texts need no escape: copied whole.
+            guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "<") }) else {
+                output.append(contentsOf: bytes)
+                return
+            }
+            escape(bytes, into: &output)
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
             case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
@@ -91,7 +104,6 @@ public enum JSON: Sendable, Equatable {
             default: output.append(byte)
             }
         }
-        output.append(UInt8(ascii: "\""))
     }
 
     // MARK: Reading

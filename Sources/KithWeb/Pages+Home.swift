@@ -35,13 +35,13 @@ extension Pages {
                 let access = try engine.access(entity.name, for: user.actor, in: transaction)
                 if access.readsNothing { continue }
                 for view in entity.views where view.isOnWorkbench {
-                    let result = try transaction.query(
-                        RecordQuery(
-                            entity: entity.name, filter: RecordFilter(view.filter, variables: variables),
-                            sort: view.sorts.map { RecordQuery.Sort($0.field, descending: $0.descending) }, limit: 10),
-                        access: access)
                     let details = view.columns.map(\.field).filter { $0 != entity.titleField && !access.hiddenFields.contains($0) }.prefix(2)
                         .compactMap { entity.field($0) }
+                    let query = RecordQuery(
+                        entity: entity.name, filter: RecordFilter(view.filter, variables: variables),
+                        sort: view.sorts.map { RecordQuery.Sort($0.field, descending: $0.descending) }, limit: 10)
+                    let result = try transaction.query(
+                        try withTitles(query, entity, fields: Array(details), for: user.actor, in: transaction), access: access)
                     lists.append([
                         "label": view.labels.text(for: page.language, fallback: view.name.humanizedName),
                         "link": "/e/\(entity.name)?view=\(view.name)",

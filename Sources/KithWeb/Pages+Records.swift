@@ -23,7 +23,8 @@ extension Pages {
         let sortText = parameters.first("sort") ?? ""
         let (result, count, permissions, display, saved) = try engine.read(as: page.user.actor) { transaction in
             let permissions = try AccessPolicy.access(entity.name, for: page.user, in: transaction)
-            let result = try transaction.query(query, access: permissions.filter)
+            let shown = columns.compactMap { entity.field($0) }
+            let result = try transaction.query(try withTitles(query, entity, fields: shown, for: page.user.actor, in: transaction), access: permissions.filter)
             // "2000+" past 2,000, as other CRMs do: counting further costs more than the page.
             let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 2_000, access: permissions.filter)
             let saved = try transaction.savedViews(user: page.user.id, entity: entity.name)
@@ -107,11 +108,11 @@ extension Pages {
             body += "<form method=\"post\" action=\"/e/\(name)/bulk\" id=\"bulk\" class=\"bulk\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
             body += "<input type=\"hidden\" name=\"back\" value=\"\(HTML.escape(back))\">\n<span>\(text("ticked"))</span>\n"
             if owned {
-                let people = display.users.values.filter(\.isActive).sorted { $0.name < $1.name }
-                let departments = display.departments.sorted { $0.value < $1.value }
+                let people = display.activeUsers
+                let departments = display.directory.departments
                 body += "<label>\(text("transferTo"))<select name=\"user\">" + HTML.options(people.map { (String($0.id), $0.name, false) }) + "</select></label>"
                 body += "<button name=\"action\" value=\"transfer\" class=\"secondary\">\(text("transfer"))</button>\n<label>\(text("shareWith"))<select name=\"target\">"
-                body += HTML.options(people.map { ("u\($0.id)", $0.name, false) } + departments.map { ("d\($0.key)", $0.value, false) }) + "</select></label>"
+                body += HTML.options(people.map { ("u\($0.id)", $0.name, false) } + departments.map { ("d\($0.id)", $0.name, false) }) + "</select></label>"
                 body += "<label><input type=\"checkbox\" name=\"edit\" value=\"1\"> \(text("mayEdit"))</label>"
                 body += "<button name=\"action\" value=\"share\" class=\"secondary\">\(text("share"))</button>"
             }
@@ -313,8 +314,8 @@ extension Pages {
                 values["mayClaim"] = try record["owner"] == .null && AccessPolicy.access(entity.name, for: page.user, in: transaction).mayClaim
                 values["mayRelease"] = record["owner"] != .null && values["mayEdit"] as? Bool == true
             }
-            values["people"] = display.users.values.filter(\.isActive).sorted { $0.name < $1.name }.map { ["id": $0.id, "name": $0.name] }
-            values["departments"] = display.departments.sorted { $0.value < $1.value }.map { ["id": $0.key, "name": $0.value] }
+            values["people"] = display.activeUsers.map { ["id": $0.id, "name": $0.name] }
+            values["departments"] = display.directory.departments.map { ["id": $0.id, "name": $0.name] }
             values["csrf"] = page.context.session?.csrf ?? ""
             if let state = record["state"].text, let workflow = entity.workflow {
                 values["state"] = workflow.state(state)?.labels.text(for: language, fallback: state) ?? state
@@ -403,10 +404,10 @@ extension Pages {
         return try lists.prefix(8).compactMap { list -> [String: Any]? in
             let access = try engine.access(list.entity.name, for: page.user, in: transaction)
             if access.readsNothing { return nil }
-            let found = try transaction.query(
-                RecordQuery(entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: 10), access: access)
             let columns = (list.entity.defaultView?.columns.map(\.field) ?? [list.entity.titleField]).prefix(4).compactMap { list.entity.field($0) }
                 .filter { !access.hiddenFields.contains($0.name) && !$0.isHidden }
+            let query = RecordQuery(entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: 10)
+            let found = try transaction.query(try withTitles(query, list.entity, fields: columns, for: page.user.actor, in: transaction), access: access)
             let label = list.labels.flatMap { $0.isEmpty ? nil : $0.text(for: page.language, fallback: "") } ?? pluralLabel(list.entity, page.language)
             return [
                 "label": label,

@@ -283,6 +283,16 @@ struct Pages: Sendable {
     }
 
     func label(_ entity: Entity, _ language: String) -> String { entity.labels.text(for: language, fallback: entity.name.humanizedName) }
+
+    /// A query of `entity` showing `fields`, with the titles of the records their references point
+    /// at, as far as `actor` may read them.
+    func withTitles(_ query: RecordQuery, _ entity: Entity, fields: [Field], for actor: Actor, in transaction: RecordTransaction) throws -> RecordQuery {
+        var query = query
+        for field in fields where field.type == .ref || field.type == .multiref {
+            if let target = field.target, query.titles[target] == nil { query.titles[target] = try engine.access(target, for: actor, in: transaction) }
+        }
+        return query
+    }
     func pluralLabel(_ entity: Entity, _ language: String) -> String {
         entity.pluralLabel(for: language)
     }

@@ -100,3 +100,35 @@ extension DirectoryTests {
         #expect(log.contains { $0.kind == "password-change" && !$0.detail.contains("New-pass") })
     }
 }
+
+extension DirectoryTests {
+    /// Pages name users from the directory the store keeps between reads: every change to users or
+    /// departments, also by another process on the same database, is seen by the next read.
+    @Test func theKeptDirectoryFollowsEveryChange() throws {
+        let test = try TestEngine()
+        let before = try test.engine.read(as: .system) { try $0.directory() }
+        #expect(before.users.contains { $0.login == "li.lei" } == false)
+
+        try test.engine.addDepartment(name: "East China")
+        try test.engine.addUser(login: "li.lei", roles: ["sales_rep"], department: "East China")
+        var now = try test.engine.read(as: .system) { try $0.directory() }
+        let user = try #require(now.users.first { $0.login == "li.lei" })
+        #expect(now.departmentsByID[user.departmentID ?? 0]?.name == "East China")
+        #expect(now.usersByID[user.id]?.isActive == true)
+
+        try test.engine.setActive(login: "li.lei", active: false)
+        now = try test.engine.read(as: .system) { try $0.directory() }
+        #expect(now.usersByID[user.id]?.isActive == false)
+
+        // Another process (the command line) makes the user the department's head.
+        let other = try RecordStore.open(
+            at: test.folder.appendingPathComponent("workspace/data/kith.sqlite").path, schema: test.engine.store.schema, timeZone: TestEngine.zone)
+        try other.write(as: .system) { transaction in
+            let department = try #require(try transaction.allDepartments().first { $0.name == "East China" })
+            try transaction.setDepartmentHead(department.id, head: user.id)
+        }
+        try other.close()
+        now = try test.engine.read(as: .system) { try $0.directory() }
+        #expect(now.departmentsByID[user.departmentID ?? 0]?.headID == user.id)
+    }
+}

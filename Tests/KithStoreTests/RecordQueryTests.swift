@@ -179,10 +179,15 @@ import Testing
 }
 
 extension RecordQueryTests {
-    @Test func pagesCarryTheTitlesOfReferencedRecords() throws {
+    @Test func pagesCarryTheTitlesOfReferencedRecordsTheReaderMayRead() throws {
         _ = try store.create("person", ["name": "P1", "account": 3], as: alice, access: .unrestricted)
-        let page = try store.query(RecordQuery(entity: "person"), as: alice, access: .unrestricted)
-        #expect(page.titles["account"] == [3: "Gamma 上海贸易"])
+        _ = try store.create("person", ["name": "P2", "account": 1], as: alice, access: .unrestricted)
+        var query = RecordQuery(entity: "person")
+        #expect(try store.query(query, as: alice, access: .unrestricted).titles.isEmpty, "titles only when asked for")
+        query.titles = ["account": .unrestricted]
+        #expect(try store.query(query, as: alice, access: .unrestricted).titles["account"] == [3: "Gamma 上海贸易", 1: "Acme 华为 Trading"])
+        query.titles = ["account": AccessFilter(read: AccessFilter.Condition(sql: "r.id = ?", arguments: [.integer(3)]))]
+        #expect(try store.query(query, as: alice, access: .unrestricted).titles["account"] == [3: "Gamma 上海贸易"])
     }
 }
 

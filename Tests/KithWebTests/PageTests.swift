@@ -354,7 +354,7 @@ import Testing
     @Test func referencedRecordsAreNamedOnlyToThoseWhoMayReadThem() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
-        let rep = try server.user("rep", roles: ["sales_rep"], department: "East")
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
         _ = try server.user("colleague", roles: ["sales_rep"], department: "West", password: "Colleague-pass-1")
         let customer = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Secret Buyer Ltd"}"#).object["id"] as? Int ?? 0
         let deal = try await server.request("POST", "/api/v1/opportunity", token: rep, json: #"{"title": "Big deal", "customer": \#(customer)}"#)
@@ -366,6 +366,12 @@ import Testing
         let page = try await server.request("GET", "/e/opportunity/\(dealID)", cookies: session)
         #expect(page.status == 200 && page.body.contains("Big deal"))
         #expect(!page.body.contains("Secret Buyer") && page.body.contains("#\(customer)"))
+        // So does the list of deals; their owner reads the customer's name there.
+        let list = try await server.request("GET", "/e/opportunity", cookies: session)
+        #expect(list.status == 200 && list.body.contains("Big deal"))
+        #expect(!list.body.contains("Secret Buyer") && list.body.contains("#\(customer)"))
+        let owner = try await Self.signIn(server, "rep", "Rep-pass-1")
+        #expect(try await server.request("GET", "/e/opportunity", cookies: owner).body.contains("Secret Buyer Ltd"))
     }
 
     @Test func aChangeIsPutBackFromTheHistory() async throws {

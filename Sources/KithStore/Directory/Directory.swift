@@ -38,6 +38,21 @@ public struct Department: Sendable, Equatable {
     public let headID: Int64?
 }
 
+/// Every user (by name) and department (by name), with both looked up by id.
+public struct Directory: Sendable {
+    public let users: [DirectoryUser]
+    public let departments: [Department]
+    public let usersByID: [Int64: DirectoryUser]
+    public let departmentsByID: [Int64: Department]
+
+    init(users: [DirectoryUser], departments: [Department]) {
+        self.users = users
+        self.departments = departments
+        usersByID = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        departmentsByID = Dictionary(departments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
 /// A message (消息) or, with a due time, a reminder (提醒) in a user's inbox.
 public struct InboxMessage: Sendable, Equatable {
     public let id: Int64
@@ -161,6 +176,19 @@ extension RecordTransaction {
         try storage("user") {
             try db.execute(sql: "UPDATE kith_user SET department = ?, manager = ? WHERE id = ?", arguments: [department, manager, user])
         }
+    }
+
+    /// Every user and department as of now. Readers keep it per revision of the directory (every
+    /// change to users or departments counts one), so a page that names users reads the directory
+    /// only after it changed. Inside a write it is read anew: the write may have changed it.
+    public func directory() throws(RecordError) -> Directory {
+        let revision = try storage("user") {
+            try db.configuration.readonly ? Int64.fetchOne(try db.cachedStatement(sql: "SELECT value FROM kith_revision WHERE name = 'directory'")) : nil
+        }
+        if let revision, let known = store.directories[revision] { return known }
+        let directory = Directory(users: try allUsers(), departments: try allDepartments())
+        if let revision { store.directories[revision] = directory }
+        return directory
     }
 
     /// Every department, by name.

@@ -103,6 +103,10 @@ public struct RecordQuery: Sendable {
     /// The fields to read (with `id`); nil reads every field. A list page showing a view's
     /// columns reads only those.
     public var fields: Set<String>?
+    /// The titles to look up for the page's `ref` and `multiref` fields, by target entity: the
+    /// reader's access to it, so a record the reader may not read gets no title. Targets not
+    /// named (by default, all) get none: the API sends ids only.
+    public var titles: [String: AccessFilter] = [:]
 
     public init(
         entity: String, filter: RecordFilter? = nil, search: String? = nil, sort: [Sort] = [], limit: Int = 50, after: String? = nil

@@ -45,7 +45,7 @@ extension RecordTransaction {
             }
             try attachLinks(&records, table, access: access, fields: query.fields)
             let next = more ? Self.encodeCursor(lastKeys) : nil
-            return RecordPage(records: records, nextCursor: next, titles: try referencedTitles(records, entity: entity, access: access))
+            return RecordPage(records: records, nextCursor: next, titles: try referencedTitles(records, entity: entity, access: access, targets: query.titles))
         }
     }
 
@@ -191,11 +191,14 @@ extension RecordTransaction {
     }
 
     /// Titles of the records a page refers to, one query per referenced entity.
-    func referencedTitles(_ records: [Record], entity: Entity, access: AccessFilter) throws -> [String: [Int64: String]] {
+    /// The titles of the records the page's references point at, for the targets named in
+    /// `targets` and only among the records the reader may read there.
+    func referencedTitles(_ records: [Record], entity: Entity, access: AccessFilter, targets: [String: AccessFilter]) throws -> [String: [Int64: String]] {
         var titles: [String: [Int64: String]] = [:]
-        guard !records.isEmpty else { return titles }
+        guard !records.isEmpty, !targets.isEmpty else { return titles }
         for field in entity.fields where (field.type == .ref || field.type == .multiref) && !access.hiddenFields.contains(field.name) {
-            guard let target = field.target, let targetEntity = schema.entity(target), let table = store.layout.table(target),
+            guard let target = field.target, let reader = targets[target], !reader.readsNothing, let targetEntity = schema.entity(target),
+                !reader.hiddenFields.contains(targetEntity.titleField), let table = store.layout.table(target),
                 let titleColumn = table.column(targetEntity.titleField)
             else { continue }
             let ids = Array(
@@ -206,9 +209,14 @@ extension RecordTransaction {
                     }))
             guard !ids.isEmpty else { continue }
             let codec = ColumnCodec(titleColumn)
-            let sql = "SELECT id, \(SQL.quote(titleColumn.name)) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
+            var sql = "SELECT r.id, r.\(SQL.quote(titleColumn.name)) FROM \(SQL.quote(table.name)) r WHERE r.id IN (SELECT value FROM json_each(?))"
+            var arguments: [(any DatabaseValueConvertible)?] = [Self.jsonList(ids)]
+            if let read = reader.read {
+                sql += " AND (\(read.sql))"
+                arguments += read.arguments.map(ColumnCodec.bind)
+            }
             var byID: [Int64: String] = [:]
-            for row in try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: [Self.jsonList(ids)]) {
+            for row in try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) {
                 byID[row[0]] = codec.decode(row[1] as DatabaseValue).description
             }
             titles[field.name] = byID

@@ -61,7 +61,20 @@ enum InternalTables {
                 CREATE TABLE IF NOT EXISTS kith_saved_view (
                     id INTEGER PRIMARY KEY, user INTEGER NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL,
                     query TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (user, entity, name));
+                CREATE TABLE IF NOT EXISTS kith_revision (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT OR IGNORE INTO kith_revision (name, value) VALUES ('directory', 0);
                 """)
+        // Every change to users or departments, by Kith or anyone else, counts in the directory's
+        // revision: readers keep the directory while it stays the same.
+        for table in ["kith_user", "kith_department"] {
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER IF NOT EXISTS \(table)__revision_\(event.lowercased()) AFTER \(event) ON \(table)
+                        BEGIN UPDATE kith_revision SET value = value + 1 WHERE name = 'directory'; END
+                        """)
+            }
+        }
     }
 
     static func recordedLayout(_ db: Database) throws -> StorageLayout? {
