@@ -18,7 +18,7 @@ public final class RecordStore: Sendable {
     let clock: StoreClock
     let inputs: FieldInputs
     /// Per table: the codec of each column and the select list, built once.
-    let reading: [String: (codecs: [ColumnCodec], columns: String)]
+    let reading: [String: TableReading]
     /// Counts already made on an unchanged database (see `CountKey`), up to 2,000.
     let counts = LockedDictionary<CountKey, Int>(limit: 2_000)
     /// The directory as of its revision (see `RecordTransaction.directory()`).
@@ -52,13 +52,7 @@ public final class RecordStore: Sendable {
         self.pool = pool
         self.clock = clock
         self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
-        var reading: [String: (codecs: [ColumnCodec], columns: String)] = [:]
-        for table in layout.tables {
-            reading[table.name] = (
-                table.columns.map(ColumnCodec.init), table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", ")
-            )
-        }
-        self.reading = reading
+        self.reading = Dictionary(layout.tables.map { ($0.name, TableReading($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Opens (creating if needed) the database at `path` and applies the additive part of the

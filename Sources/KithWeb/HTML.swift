@@ -119,10 +119,11 @@ enum HTML {
         return output
     }
 
-    /// Table rows; with `selectable` ids (one per row), each row starts with a checkbox `id`.
-    /// Table rows, `count` of them with `columns` cells each: a cell's text, linked when it has a link.
+    /// Table rows, `count` of them with `columns` cells each: a cell's text, linked to its row's
+    /// `link` when it says so. With `selectable` ids (one per row), each row starts with a checkbox `id`.
     static func rows(
-        count: Int, columns: Int, empty: String, selectable: [Int64]? = nil, cell: (_ row: Int, _ column: Int) -> (text: String, link: String?)
+        count: Int, columns: Int, empty: String, selectable: [Int64]? = nil, link: (_ row: Int) -> String,
+        cell: (_ row: Int, _ column: Int) -> (text: String, linked: Bool)
     ) -> String {
         guard count > 0 else {
             return "<tr><td colspan=\"\(max(1, columns) + (selectable == nil ? 0 : 1))\" class=\"empty\">\(escape(empty))</td></tr>"
@@ -131,16 +132,18 @@ enum HTML {
         var output: [UInt8] = []
         output.reserveCapacity(count * columns * 64)
         for row in 0..<count {
+            var href: [UInt8] = []
             output.append(contentsOf: "<tr>".utf8)
             if let selectable {
                 output.append(contentsOf: "<td class=\"pick\"><input type=\"checkbox\" name=\"id\" value=\"\(selectable[row])\" form=\"bulk\"></td>".utf8)
             }
             for column in 0..<columns {
-                let (text, link) = cell(row, column)
+                let (text, linked) = cell(row, column)
                 output.append(contentsOf: "<td>".utf8)
-                if let link {
+                if linked {
+                    if href.isEmpty { escape(link(row), into: &href) }
                     output.append(contentsOf: "<a href=\"".utf8)
-                    escape(link, into: &output)
+                    output.append(contentsOf: href)
                     output.append(contentsOf: "\">".utf8)
                     escape(text, into: &output)
                     output.append(contentsOf: "</a>".utf8)

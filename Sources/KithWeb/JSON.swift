@@ -9,6 +9,8 @@ public enum JSON: Sendable, Equatable {
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
+    /// A value already written as JSON text (a record, written straight from its values).
+    case written([UInt8])
 
     public static func == (lhs: JSON, rhs: JSON) -> Bool {
         switch (lhs, rhs) {
@@ -18,6 +20,7 @@ public enum JSON: Sendable, Equatable {
         case (.string(let a), .string(let b)): a == b
         case (.array(let a), .array(let b)): a == b
         case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.written(let a), .written(let b)): a == b
         default: false
         }
     }
@@ -53,6 +56,7 @@ public enum JSON: Sendable, Equatable {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
         case .number(let digits): output.append(contentsOf: digits.utf8)
+        case .written(let bytes): output.append(contentsOf: bytes)
         case .string(let text): Self.quote(text, into: &output)
         case .array(let items):
             output.append(UInt8(ascii: "["))

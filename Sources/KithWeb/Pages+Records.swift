@@ -63,9 +63,11 @@ extension Pages {
         }
         let rowsHTML = HTML.rows(
             count: result.records.count, columns: fields.count, empty: page.texts["noRecords"] ?? "", selectable: bulk ? result.records.map(\.id) : nil
-        ) { row, column in
-            let (record, shown) = (result.records[row], columnsShown[column])
-            return (shown.text(record[shown.name], shown.titles), shown.linked ? "/e/\(entity.name)/\(record.id)" : nil)
+        ) { row in
+            "/e/\(entity.name)/\(result.records[row].id)"
+        } cell: { row, column in
+            let shown = columnsShown[column]
+            return (shown.text(result.records[row][shown.name], shown.titles), shown.linked)
         }
         // The page is written here with escaping: through the template engine its lookups cost
         // more than its queries.

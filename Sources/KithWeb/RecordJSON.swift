@@ -10,6 +10,22 @@ struct RecordJSON: Sendable {
     struct FieldOrder: Sendable {
         let fields: [String]
         let details: [String]
+        /// Each field's and detail's `"name":`, written once.
+        let fieldKeys: [[UInt8]]
+        let detailKeys: [[UInt8]]
+
+        init(fields: [String], details: [String]) {
+            self.fields = fields
+            self.details = details
+            fieldKeys = fields.map(Self.key)
+            detailKeys = details.map(Self.key)
+        }
+
+        static func key(_ name: String) -> [UInt8] {
+            var bytes: [UInt8] = []
+            JSON.quote(name, into: &bytes)
+            return bytes + [UInt8(ascii: ":")]
+        }
     }
 
     let schema: Schema
@@ -24,19 +40,56 @@ struct RecordJSON: Sendable {
         self.orders = orders
     }
 
+    /// The record as a JSON object, written at once (building the object member by member cost
+    /// a list response more than its query).
     func encode(_ record: Record) -> JSON {
-        guard let order = orders[record.entity] else { return .null }
-        var members: [(String, JSON)] = []
-        members.reserveCapacity(order.fields.count + order.details.count)
-        for name in order.fields {
+        var output: [UInt8] = []
+        output.reserveCapacity(1_024)
+        write(record, into: &output)
+        return .written(output)
+    }
+
+    func write(_ record: Record, into output: inout [UInt8]) {
+        guard let order = orders[record.entity] else { return output.append(contentsOf: "null".utf8) }
+        output.append(UInt8(ascii: "{"))
+        var first = true
+        for (index, name) in order.fields.enumerated() {
             guard let value = record.values[name] else { continue }  // hidden from this user
-            members.append((name, Self.encode(value)))
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            output.append(contentsOf: order.fieldKeys[index])
+            Self.write(value, into: &output)
         }
-        for detail in order.details {
+        for (index, detail) in order.details.enumerated() {
             guard let lines = record.lines[detail] else { continue }
-            members.append((detail, .array(lines.map { encode($0) })))
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            output.append(contentsOf: order.detailKeys[index])
+            output.append(UInt8(ascii: "["))
+            for (position, line) in lines.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                write(line, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
         }
-        return .object(members)
+        output.append(UInt8(ascii: "}"))
+    }
+
+    static func write(_ value: Value, into output: inout [UInt8]) {
+        switch value {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .text(let text): JSON.quote(text, into: &output)
+        case .integer(let integer): output.append(contentsOf: String(integer).utf8)
+        case .decimal(let decimal): JSON.quote(decimal.description, into: &output)
+        case .boolean(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .list(let items):
+            output.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                write(item, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        }
     }
 
     static func encode(_ value: Value) -> JSON {
@@ -133,7 +186,7 @@ struct RecordJSON: Sendable {
                 values.append(try value(item, field: field))
             }
             return .list(values)
-        case .object:
+        case .object, .written:  // parsed requests hold no written values
             throw FieldProblem(field: field, message: "takes a value, not an object")
         }
     }

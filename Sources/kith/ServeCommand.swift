@@ -33,6 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "kith.web")
         logger.logLevel = ProcessInfo.processInfo.environment["KITH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         startScheduler(engine)
+        WebServer.prepareEventLoops()
         let server = WebServer(engine: engine, language: loaded.workspace.language, apiRate: apiRate, logger: logger)
         try await server.run(host: host, port: port) { bound in
             FileHandle.standardOutput.write(Data("Kith is serving \(loaded.workspace.name) at http://\(host):\(bound)/\n".utf8))

@@ -276,3 +276,24 @@ import Testing
         #expect(customer["additionalProperties"] as? Bool == false)
     }
 }
+
+extension APITests {
+    /// Records are written to JSON straight from their values: texts escaped (and `<` too, so the
+    /// JSON is safe inside HTML), numbers bare, decimals as strings, multi-values as arrays.
+    @Test func recordsAreWrittenAsExactJSON() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let token = try server.user("rep", roles: ["sales_rep"], department: "East")
+        let name = "Say \"hi\" \\ <b>\n\t\u{1} 华东贸易"
+        let body = try JSONSerialization.data(withJSONObject: ["name": name])
+        let created = try await server.request("POST", "/api/v1/customer", token: token, json: String(decoding: body, as: UTF8.self))
+        #expect(created.status == 201, "\(created.body)")
+        let id = created.object["id"] as? Int ?? 0
+        let read = try await server.request("GET", "/api/v1/customer/\(id)", token: token)
+        #expect(read.body.contains(#""name":"Say \"hi\" \\ \u003cb>\n\t\u0001 华东贸易""#))
+        #expect(read.body.contains(#""id":\#(id),"#) && read.body.contains(#""credit_limit":"0.00""#))
+        #expect(read.object["name"] as? String == name)
+        let list = try await server.request("GET", "/api/v1/customer?limit=5", token: token)
+        #expect((list.object["data"] as? [[String: Any]])?.first { $0["id"] as? Int == id }?["name"] as? String == name)
+    }
+}

@@ -25,7 +25,7 @@ extension RecordTransaction {
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
         let arguments = compiler.arguments + [limit + 1, max(0, query.offset)]
         return try storage(query.entity) {
-            let codecs = store.reading[table.name]?.codecs ?? table.columns.map(ColumnCodec.init)
+            let codecs = (store.reading[table.name] ?? TableReading(table)).codecs
             var records: [Record] = []
             records.reserveCapacity(limit)
             var lastKeys: [DatabaseValue] = []

@@ -114,25 +114,21 @@ public struct RecordTransaction {
 
     /// The stored values of one row (and its multiref links), or nil.
     func fetchValues(_ table: StorageLayout.Table, id: Int64, condition: AccessFilter.Condition? = nil) throws -> [String: Value]? {
-        let reading =
-            store.reading[table.name] ?? (
-                table.columns.map(ColumnCodec.init), table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", ")
-            )
-        let columns = reading.columns
-        var sql = "SELECT \(columns) FROM \(SQL.quote(table.name)) r WHERE r.id = ?"
-        var arguments: [(any DatabaseValueConvertible)?] = [id]
-        if let condition {
-            sql += " AND (\(condition.sql))"
-            arguments += condition.arguments.map { ColumnCodec.bind($0) }
-        }
+        let reading = store.reading[table.name] ?? TableReading(table)
         var found: [String: Value]?
-        try db.eachRow(sql, StatementArguments(arguments)) { row in
+        let read = { (row: SQLiteStatement) in
             var values: [String: Value] = [:]
             values.reserveCapacity(table.columns.count + table.links.count)
             for (index, column) in table.columns.enumerated() {
                 values[column.name] = reading.codecs[index].decode(Database.value(row, index))
             }
             found = values
+        }
+        if let condition {
+            let arguments: [(any DatabaseValueConvertible)?] = [id] + condition.arguments.map { ColumnCodec.bind($0) }
+            try db.eachRow(reading.byID + " AND (\(condition.sql))", StatementArguments(arguments), read)
+        } else {
+            try db.eachRow(reading.byID, id: id, read)
         }
         guard var values = found else { return nil }
         for (field, link) in table.links {

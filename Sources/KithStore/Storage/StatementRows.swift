@@ -21,9 +21,39 @@ extension Database {
         }
     }
 
+    /// `eachRow` for a statement whose one parameter is a record id, bound without building
+    /// arguments (a get by id runs one).
+    func eachRow(_ sql: String, id: Int64, _ row: (SQLiteStatement) throws -> Void) throws {
+        let statement = try cachedStatement(sql: sql)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        sqlite3_bind_int64(handle, 1, id)
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
+            }
+            try row(handle)
+        }
+    }
+
     /// Column `index` of the row a statement is on.
     @inline(__always)
     static func value(_ statement: SQLiteStatement, _ index: Int) -> DatabaseValue {
         DatabaseValue(sqliteStatement: statement, index: CInt(index))
+    }
+}
+
+/// How a table's rows are read: each column's codec and the statement reading one row by id
+/// (`r` is the table), worked out once per table.
+struct TableReading: Sendable {
+    let codecs: [ColumnCodec]
+    let byID: String
+
+    init(_ table: StorageLayout.Table) {
+        codecs = table.columns.map(ColumnCodec.init)
+        byID = "SELECT \(table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", ")) FROM \(SQL.quote(table.name)) r WHERE r.id = ?"
     }
 }
