@@ -1,5 +1,14 @@
 extension SchemaChecker {
+    /// Names the JSON API takes under `/api/v1/` for itself: an entity so named would lose its
+    /// resource to them.
+    static let namesTakenByTheAPI: Set<String> = ["me", "files"]
+
     mutating func check(_ entity: Entity) {
+        if Self.namesTakenByTheAPI.contains(entity.name) {
+            report(
+                .invalidValue, entity.location, "entity",
+                "entity name '\(entity.name)' is taken by the API (/api/v1/\(entity.name)); choose another name, for example '\(entity.name)_record'")
+        }
         if let title = entity.declaredTitle, entity.field(title) == nil {
             report(
                 .unknownReference, entity.location, "entity",
