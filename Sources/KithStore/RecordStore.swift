@@ -17,7 +17,7 @@ public final class RecordStore: Sendable {
     let readers: Readers
     let clock: StoreClock
     let inputs: FieldInputs
-    /// Per table: the codec of each column and the select list, built once.
+    /// Per table: the codec of each column and the statement reading a row by id, built once.
     let reading: [String: TableReading]
     /// Counts already made on an unchanged database (see `CountKey`), up to 2,000.
     let counts = LockedDictionary<CountKey, Int>(limit: 2_000)

@@ -293,6 +293,7 @@ struct Pages: Sendable {
         }
         return query
     }
+
     func pluralLabel(_ entity: Entity, _ language: String) -> String {
         entity.pluralLabel(for: language)
     }

@@ -190,9 +190,8 @@ extension RecordTransaction {
         return rows.map { AggregateRow(group: $0.group, label: $0.group.integer.flatMap { titles[$0] }, value: $0.value, count: $0.count) }
     }
 
-    /// Titles of the records a page refers to, one query per referenced entity.
-    /// The titles of the records the page's references point at, for the targets named in
-    /// `targets` and only among the records the reader may read there.
+    /// The titles of the records the page's references point at, one query per referenced entity:
+    /// for the targets named in `targets` and only among the records the reader may read there.
     func referencedTitles(_ records: [Record], entity: Entity, access: AccessFilter, targets: [String: AccessFilter]) throws -> [String: [Int64: String]] {
         var titles: [String: [Int64: String]] = [:]
         guard !records.isEmpty, !targets.isEmpty else { return titles }

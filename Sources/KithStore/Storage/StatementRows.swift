@@ -8,32 +8,27 @@ extension Database {
     func eachRow(_ sql: String, _ arguments: StatementArguments, _ row: (SQLiteStatement) throws -> Void) throws {
         let statement = try cachedStatement(sql: sql)
         try statement.setArguments(arguments)
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
-            }
-            try row(handle)
-        }
+        try step(statement, row)
     }
 
     /// `eachRow` for a statement whose one parameter is a record id, bound without building
     /// arguments (a get by id runs one).
     func eachRow(_ sql: String, id: Int64, _ row: (SQLiteStatement) throws -> Void) throws {
         let statement = try cachedStatement(sql: sql)
+        sqlite3_bind_int64(statement.sqliteStatement, 1, id)
+        try step(statement, row)
+    }
+
+    /// Steps through a bound statement's rows, then resets it for its next use.
+    private func step(_ statement: Statement, _ row: (SQLiteStatement) throws -> Void) throws {
         let handle = statement.sqliteStatement
         defer { sqlite3_reset(handle) }
-        sqlite3_bind_int64(handle, 1, id)
         while true {
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else {
                 throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
+                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: statement.sql)
             }
             try row(handle)
         }
