@@ -95,7 +95,11 @@ let package = Package(
             dependencies: ["KithEngine", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictness
         ),
-        .testTarget(name: "KithWebTests", dependencies: ["KithWeb", "KithEngine"], swiftSettings: strictness),
+        .testTarget(
+            name: "KithWebTests",
+            dependencies: ["KithWeb", "KithEngine", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: strictness
+        ),
         .testTarget(name: "KithCLITests", dependencies: ["kith"], swiftSettings: strictness),
     ]
 )

@@ -6,12 +6,14 @@ the same server in the same run. Prints a Markdown table (kept in Benchmarks/REA
 Usage (from the repository root):
   swift build -c release --product kith && swift build -c release --product kith-benchmarks
   python3 Benchmarks/web.py [CUSTOMERS] [--reuse FOLDER]   (FOLDER keeps the data for the next run)
+  KITH=/tmp/kith-before python3 Benchmarks/web.py ...     (another build of kith; wrk from Debian's `wrk`)
 """
 import os, re, subprocess, sys, tempfile, time, urllib.request, urllib.parse, http.cookiejar
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KITH = os.path.join(REPO, ".build/release/kith")
-BENCH = os.path.join(REPO, ".build/release/kith-benchmarks")
+# KITH and KITH_BENCHMARKS name other builds (an earlier one kept aside, to compare in one sitting).
+KITH = os.environ.get("KITH", os.path.join(REPO, ".build/release/kith"))
+BENCH = os.environ.get("KITH_BENCHMARKS", os.path.join(REPO, ".build/release/kith-benchmarks"))
 DURATION = os.environ.get("DURATION", "10s")
 
 args = [a for a in sys.argv[1:]]

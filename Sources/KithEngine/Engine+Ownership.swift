@@ -159,13 +159,19 @@ extension Engine {
 extension Engine {
     /// Stores an upload; the returned id is a `file` field's value. Records refer to it when saved.
     public func storeFile(name: String, contentType: String, data: Data, as user: DirectoryUser) throws(RecordError) -> Int64 {
+        try write(as: user.actor) { try storeFile(name: name, contentType: contentType, data: data, in: $0) }
+    }
+
+    /// `storeFile(name:contentType:data:as:)` inside a write: a form's upload is stored with the
+    /// record that holds it, or not at all.
+    public func storeFile(name: String, contentType: String, data: Data, in transaction: RecordTransaction) throws(RecordError) -> Int64 {
         guard data.count <= requestBodyLimit else {
             throw RecordError(.invalid, entity: "file", "the file is \(data.count) bytes; at most \(requestBodyLimit) are allowed")
         }
         let clean = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        return try store.storeFile(
+        return try transaction.storeFile(
             name: clean.isEmpty ? "file" : String(clean.prefix(200)), contentType: contentType.isEmpty ? "application/octet-stream" : contentType,
-            data: data, as: user.actor)
+            data: data)
     }
 
     /// An attachment `user` may download: theirs, or held by a record they may read (in a field

@@ -73,6 +73,26 @@ public final class Engine: Sendable {
         return result
     }
 
+    /// Runs `body` as one write like `write(as:_:)`, for callers that must not hold a thread while
+    /// they wait (the web server): it joins the store's next group commit, in a savepoint of its own.
+    public func perform<T>(as actor: Actor, _ body: @escaping (RecordTransaction) throws -> T) async throws(RecordError) -> T {
+        let session = RuleSession(engine: self)
+        let result = try await store.perform(as: actor, hooks: session) { transaction in
+            defer { session.finish() }  // the Lua state goes back to the pool on the writer's thread
+            return try session.enter(transaction) { try body(transaction) }
+        }
+        for hook in session.takeAfterCommit() {
+            do {
+                try await perform(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .rule)) { transaction in
+                    try self.afterCommit(hook, in: transaction)
+                }
+            } catch {
+                logger.error("after-commit hook \(hook.function) on \(hook.entity) failed: \(error)")
+            }
+        }
+        return result
+    }
+
     /// Imports a CSV file with every row through the entity's rules (see `RecordTransfer.importCSV`).
     public func importCSV(
         _ entity: String, from file: URL, dryRun: Bool, skipInvalid: Bool, as actor: Actor, mapping: [String: String?]? = nil,
@@ -101,13 +121,17 @@ public final class Engine: Sendable {
         for hook in pending {
             do {
                 try write(as: Actor(userID: actor.userID, departmentID: actor.departmentID, origin: .rule)) { transaction in
-                    guard let session = transaction.hooks as? RuleSession else { return }
-                    try session.invoke(hook.function, entity: hook.entity, context: hook.context)
+                    try afterCommit(hook, in: transaction)
                 }
             } catch {
                 logger.error("after-commit hook \(hook.function) on \(hook.entity) failed: \(error)")
             }
         }
+    }
+
+    private func afterCommit(_ hook: RuleSession.PendingHook, in transaction: RecordTransaction) throws {
+        guard let session = transaction.hooks as? RuleSession else { return }
+        try session.invoke(hook.function, entity: hook.entity, context: hook.context)
     }
 
     /// What `actor` may read and write of `entity`: the roles' scopes for a person, everything for

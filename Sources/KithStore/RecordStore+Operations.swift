@@ -20,6 +20,41 @@ extension RecordStore {
         }
     }
 
+    /// Runs `body` as one write like `write(as:hooks:_:)`, for callers that must not hold a thread
+    /// while they wait (the web server): it joins the next group commit, in a savepoint of its own
+    /// (see `GroupCommit`). All of it is stored or none of it, and it is stored when this returns.
+    public func perform<T>(as actor: Actor, hooks: (any RecordHooks)? = nil, _ body: @escaping (RecordTransaction) throws -> T) async throws(RecordError)
+        -> T
+    {
+        let work = Handover(value: (body, hooks))
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Handover<Result<T, RecordError>>, Never>) in
+            let result = Handover<T>.Box()
+            groupCommit.add(
+                GroupCommit.Job(
+                    run: { db in
+                        let transaction = RecordTransaction(store: self, db: db, actor: actor, hooks: work.value.1)
+                        result.value = try work.value.0(transaction)
+                        try transaction.indexNewRecords()
+                    },
+                    finish: { error in
+                        let outcome: Result<T, RecordError>
+                        if let error {
+                            outcome = .failure(Self.recordError(error))
+                        } else if let value = result.value {
+                            outcome = .success(value)
+                        } else {
+                            outcome = .failure(RecordError(.storage, entity: "", "the write ended without a result"))
+                        }
+                        continuation.resume(returning: Handover(value: outcome))
+                    }))
+        }
+        return try outcome.value.get()
+    }
+
+    static func recordError(_ error: any Error) -> RecordError {
+        (error as? RecordError) ?? RecordError(.storage, entity: "", "the database refused the operation: \(error)")
+    }
+
     /// Runs `body` in one read transaction: every read sees the same committed state.
     public func read<T>(as actor: Actor, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
         do {
@@ -76,12 +111,7 @@ extension RecordStore {
 
     /// Stores an attachment for a `file` field; the returned id is the field's value.
     public func storeFile(name: String, contentType: String, data: Data, as actor: Actor) throws(RecordError) -> Int64 {
-        try write(as: actor) { transaction in
-            try transaction.db.execute(
-                sql: "INSERT INTO kith_file (name, content_type, size, data, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [name, contentType, data.count, data, transaction.nowText, actor.userID])
-            return transaction.db.lastInsertedRowID
-        }
+        try write(as: actor) { try $0.storeFile(name: name, contentType: contentType, data: data) }
     }
 }
 
@@ -96,6 +126,17 @@ public struct StoredFile: Sendable {
 }
 
 extension RecordTransaction {
+    /// Stores an attachment in this transaction (it is gone again if the transaction fails); the
+    /// returned id is a `file` field's value.
+    public func storeFile(name: String, contentType: String, data: Data) throws(RecordError) -> Int64 {
+        try storage("file") {
+            try db.execute(
+                sql: "INSERT INTO kith_file (name, content_type, size, data, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [name, contentType, data.count, data, nowText, actor.userID])
+            return db.lastInsertedRowID
+        }
+    }
+
     /// An attachment by id (its bytes too), nil when there is none. Who may download it is the
     /// engine's question: `Engine.file(_:for:)`.
     public func file(id: Int64) throws(RecordError) -> StoredFile? {

@@ -15,6 +15,8 @@ public final class RecordStore: Sendable {
     public let timeZone: TimeZone
     let pool: DatabasePool
     let readers: Readers
+    /// The web's writes, committed together (see `perform(as:hooks:_:)`).
+    let groupCommit: GroupCommit
     let clock: StoreClock
     let inputs: FieldInputs
     /// Per table: the codec of each column and the statement reading a row by id, built once.
@@ -50,6 +52,7 @@ public final class RecordStore: Sendable {
         self.layout = StorageLayout(schema: schema)
         self.timeZone = timeZone
         self.pool = pool
+        self.groupCommit = GroupCommit(pool: pool)
         self.clock = clock
         self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
         self.reading = Dictionary(layout.tables.map { ($0.name, TableReading($0)) }, uniquingKeysWith: { first, _ in first })

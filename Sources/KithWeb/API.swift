@@ -24,49 +24,49 @@ struct API: Sendable {
 
     func register(on router: Router<WebContext>, authenticator: Authenticator) {
         let api = router.group("api/v1").add(middleware: authenticator.api(throttle: throttle))
-        api.get("me") { _, context in try answer(context) { user in try me(user) } }
-        api.get("me/inbox") { _, context in try answer(context) { user in try inbox(user) } }
+        api.get("me") { _, context in try await answer(context) { user in try me(user) } }
+        api.get("me/inbox") { _, context in try await answer(context) { user in try inbox(user) } }
         api.post("files") { request, context in
             var request = request
             let body = try await request.collectBody(upTo: engine.requestBodyLimit)
-            return try answer(context) { user in try upload(request, body, user) }
+            return try await answer(context) { user in try upload(request, body, user) }
         }
-        api.get("files/:id") { _, context in try answer(context) { user in try Self.download(engine, context, user) } }
+        api.get("files/:id") { _, context in try await answer(context) { user in try Self.download(engine, context, user) } }
         api.post("me/inbox/read") { request, context in
             let body = try await json(request, context, optional: true)
-            return try answer(context) { user in try markRead(user, body) }
+            return try await answer(context) { user in try await markRead(user, body) }
         }
-        api.get(":entity") { request, context in try answer(context) { user in try list(request, context, user) } }
+        api.get(":entity") { request, context in try await answer(context) { user in try list(request, context, user) } }
         api.post(":entity") { request, context in
             let body = try await json(request, context)
-            return try answer(context) { user in try create(context, body, user) }
+            return try await answer(context) { user in try await create(context, body, user) }
         }
-        api.get(":entity/:id") { _, context in try answer(context) { user in try get(context, user) } }
+        api.get(":entity/:id") { _, context in try await answer(context) { user in try get(context, user) } }
         api.patch(":entity/:id") { request, context in
             let body = try await json(request, context)
-            return try answer(context) { user in try update(request, context, body, user) }
+            return try await answer(context) { user in try await update(request, context, body, user) }
         }
-        api.delete(":entity/:id") { request, context in try answer(context) { user in try delete(request, context, user) } }
-        api.get(":entity/:id/history") { _, context in try answer(context) { user in try history(context, user) } }
-        api.post(":entity/:id/history/:version/restore") { _, context in try answer(context) { user in try restore(context, user) } }
-        api.post(":entity/:id/claim") { _, context in try answer(context) { user in try claim(context, user) } }
-        api.post(":entity/:id/release") { _, context in try answer(context) { user in try release(context, user) } }
+        api.delete(":entity/:id") { request, context in try await answer(context) { user in try await delete(request, context, user) } }
+        api.get(":entity/:id/history") { _, context in try await answer(context) { user in try history(context, user) } }
+        api.post(":entity/:id/history/:version/restore") { _, context in try await answer(context) { user in try await restore(context, user) } }
+        api.post(":entity/:id/claim") { _, context in try await answer(context) { user in try claim(context, user) } }
+        api.post(":entity/:id/release") { _, context in try await answer(context) { user in try await release(context, user) } }
         api.post(":entity/:id/shares") { request, context in
             let body = try await json(request, context)
-            return try answer(context) { user in try share(context, body, user) }
+            return try await answer(context) { user in try await share(context, body, user) }
         }
         api.post(":entity/:id/transitions/:name") { request, context in
             let body = try await json(request, context, optional: true)
-            return try answer(context) { user in try transition(context, body, user) }
+            return try await answer(context) { user in try await transition(context, body, user) }
         }
         api.post(":entity/:id/approval") { request, context in
             let body = try await json(request, context)
-            return try answer(context) { user in try approval(context, body, user) }
+            return try await answer(context) { user in try await approval(context, body, user) }
         }
-        api.get(":entity/:id/approval") { _, context in try answer(context) { user in try approvalTrail(context, user) } }
+        api.get(":entity/:id/approval") { _, context in try await answer(context) { user in try approvalTrail(context, user) } }
         api.post(":entity/:id/convert/:name") { request, context in
             let body = try await json(request, context, optional: true)
-            return try answer(context) { user in try convert(context, body, user) }
+            return try await answer(context) { user in try await convert(context, body, user) }
         }
     }
 
@@ -104,7 +104,7 @@ struct API: Sendable {
     }
 
     /// Marks messages read: `{"ids": [1, 2]}`, or every due message with an empty body.
-    func markRead(_ user: DirectoryUser, _ body: JSON) throws -> Response {
+    func markRead(_ user: DirectoryUser, _ body: JSON) async throws -> Response {
         var ids: [Int64]?
         if let items = body["ids"]?.items {
             ids = try items.map { item in
@@ -112,7 +112,7 @@ struct API: Sendable {
                 return id
             }
         }
-        try engine.write(as: user.actor) { try $0.markRead(user: user.id, ids: ids) }
+        try await engine.perform(as: user.actor) { try $0.markRead(user: user.id, ids: ids) }
         return Response(status: .noContent)
     }
 
@@ -155,11 +155,11 @@ struct API: Sendable {
         return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
-    func create(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+    func create(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let decoded = try RecordJSON.decode(body, entity: entity, schema: schema)
         if decoded.id != nil { throw Problem(.badRequest, "a new record gets its id from Kith; leave 'id' out") }
-        let record = try engine.write(as: user.actor) { transaction in
+        let record = try await engine.perform(as: user.actor) { transaction in
             try transaction.create(entity.name, decoded.values, lines: decoded.lines, access: try engine.access(entity.name, for: user, in: transaction))
         }
         return .json(
@@ -167,14 +167,14 @@ struct API: Sendable {
             headers: [.location: "/api/v1/\(entity.name)/\(record.id)", .eTag: "\"\(record.version)\""])
     }
 
-    func update(_ request: Request, _ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+    func update(_ request: Request, _ context: WebContext, _ body: JSON, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let id = try recordID(context)
         var decoded = try RecordJSON.decode(body, entity: entity, schema: schema)
         if let given = decoded.id, given != id { throw Problem(.badRequest, "the body's id \(given) is not the record's id \(id)") }
         let expected = try ifMatch(request) ?? decoded.version
         let newOwner = decoded.values.removeValue(forKey: "owner")
-        let record = try engine.write(as: user.actor) { transaction -> Record in
+        let record = try await engine.perform(as: user.actor) { transaction -> Record in
             let access = try engine.access(entity.name, for: user, in: transaction)
             // Version and access are checked even when only the owner changes (an update of nothing).
             var record = try transaction.update(
@@ -194,11 +194,11 @@ struct API: Sendable {
         return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
-    func delete(_ request: Request, _ context: WebContext, _ user: DirectoryUser) throws -> Response {
+    func delete(_ request: Request, _ context: WebContext, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let id = try recordID(context)
         let expected = try ifMatch(request)
-        try engine.write(as: user.actor) { transaction in
+        try await engine.perform(as: user.actor) { transaction in
             _ = try transaction.delete(entity.name, id: id, expectedVersion: expected, access: try engine.access(entity.name, for: user, in: transaction))
         }
         return Response(status: .noContent)
@@ -240,15 +240,15 @@ struct API: Sendable {
     }
 
     /// Returns a record to its public pool (退回公海).
-    func release(_ context: WebContext, _ user: DirectoryUser) throws -> Response {
+    func release(_ context: WebContext, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let id = try recordID(context)
-        let record = try engine.write(as: user.actor) { try engine.release(entity.name, id: id, in: $0) }
+        let record = try await engine.perform(as: user.actor) { try engine.release(entity.name, id: id, in: $0) }
         return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
     /// Shares a record: `{"user": ID}` or `{"department": ID}`, with `"edit": true` to let them edit.
-    func share(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+    func share(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let id = try recordID(context)
         func number(_ key: String) throws -> Int64? {
@@ -260,7 +260,7 @@ struct API: Sendable {
         guard (target.0 == nil) != (target.1 == nil) else { throw Problem(.badRequest, "give one of \"user\" or \"department\"") }
         var edit = false
         if case .bool(let flag)? = body["edit"] { edit = flag }
-        try engine.write(as: user.actor) { transaction in
+        try await engine.perform(as: user.actor) { transaction in
             try engine.share(entity.name, id: id, user: target.0, department: target.1, canEdit: edit, in: transaction)
         }
         return Response(status: .noContent)
@@ -295,33 +295,33 @@ struct API: Sendable {
             ]))
     }
 
-    func transition(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+    func transition(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let id = try recordID(context)
         let name = context.parameters.get("name") ?? ""
-        let record = try engine.write(as: user.actor) { transaction in
+        let record = try await engine.perform(as: user.actor) { transaction in
             try engine.transition(entity.name, id: id, name, comment: body["comment"]?.string, in: transaction)
         }
         return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
     /// Puts back the values a change replaced (an addition to the contract).
-    func restore(_ context: WebContext, _ user: DirectoryUser) throws -> Response {
+    func restore(_ context: WebContext, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let id = try recordID(context)
         guard let version = context.parameters.get("version").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such change") }
-        let record = try engine.write(as: user.actor) { try engine.restoreChange(entity.name, id: id, version: version, in: $0) }
+        let record = try await engine.perform(as: user.actor) { try engine.restoreChange(entity.name, id: id, version: version, in: $0) }
         return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
-    func approval(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+    func approval(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let id = try recordID(context)
         let decision = body["decision"]?.string
         guard decision == "approve" || decision == "reject" else {
             throw Problem(.badRequest, "decision must be \"approve\" or \"reject\"", errors: [FieldProblem(field: "decision", message: "must be approve or reject")])
         }
-        let record = try engine.write(as: user.actor) { transaction in
+        let record = try await engine.perform(as: user.actor) { transaction in
             try engine.decide(entity.name, id: id, approve: decision == "approve", comment: body["comment"]?.string, in: transaction)
         }
         return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
@@ -346,7 +346,7 @@ struct API: Sendable {
         ])
     }
 
-    func convert(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) throws -> Response {
+    func convert(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let id = try recordID(context)
         let name = context.parameters.get("name") ?? ""
@@ -360,7 +360,7 @@ struct API: Sendable {
             }
             given[target] = try RecordJSON.decode(fields, entity: targetEntity, schema: schema).values
         }
-        let created = try engine.write(as: user.actor) { transaction in
+        let created = try await engine.perform(as: user.actor) { transaction in
             try engine.convert(name, id: id, given: given, in: transaction)
         }
         return .json(
@@ -371,10 +371,10 @@ struct API: Sendable {
     // MARK: Helpers
 
     /// Runs a route's body for the signed-in caller, turning every failure into problem details.
-    func answer(_ context: WebContext, _ body: (DirectoryUser) throws -> Response) throws -> Response {
+    func answer(_ context: WebContext, _ body: (DirectoryUser) async throws -> Response) async throws -> Response {
         guard let user = context.caller else { return Problem(.unauthorized, "sign in with a bearer token").response }
         do {
-            return try body(user)
+            return try await body(user)
         } catch let problem as Problem {
             return problem.response
         } catch let error as RecordError {

@@ -64,6 +64,9 @@ struct ObserveMiddleware: RouterMiddleware {
             response = Problem(error.status, error.body ?? error.status.reasonPhrase).response
         } catch let problem as Problem {
             response = problem.response
+        } catch let error as any HTTPResponseError {  // a body over the limit (413), ...
+            let detail = error.status == .contentTooLarge ? "the request body is larger than this server accepts" : error.status.reasonPhrase
+            response = Problem(error.status, detail).response
         } catch {
             context.logger.error("unhandled error: \(error)")
             response = Problem(.internalServerError, "the server could not complete the request; it has been logged").response

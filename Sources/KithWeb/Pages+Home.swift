@@ -78,7 +78,7 @@ extension Pages {
     func markAllRead(_ page: PageRequest) async throws -> Response {
         var page = page
         _ = try await page.form()
-        try engine.write(as: page.user.actor) { try $0.markRead(user: page.user.id) }
+        try await engine.perform(as: page.user.actor) { try $0.markRead(user: page.user.id) }
         return .redirect(to: "/inbox", type: .found)
     }
 

@@ -481,10 +481,12 @@ extension Pages {
         let form = try await page.form()
         let version = form.first("_version").flatMap { Int64($0) }
         var (values, lines) = FormInput.parse(form, entity: entity, schema: schema, editing: id != nil)
-        for field in entity.fields where field.type == .file {  // a new file replaces the old; a ticked box removes it
+        // A new file replaces the old (stored with the record, so a refused save keeps no upload);
+        // a ticked box removes it.
+        var uploads: [(field: String, upload: Multipart.Part)] = []
+        for field in entity.fields where field.type == .file {
             if let upload = form.uploads[field.name] {
-                values[field.name] = .integer(
-                    try engine.storeFile(name: upload.filename ?? "", contentType: upload.contentType ?? "", data: Data(upload.bytes), as: page.user))
+                uploads.append((field.name, upload))
             } else if form.first(field.name + "._clear") == "1" {
                 values[field.name] = .null
             }
@@ -516,10 +518,15 @@ extension Pages {
         let outcome: Result<Record, RecordError>
         do {
             outcome = .success(
-                try engine.write(as: page.user.actor) { transaction -> Record in
+                try await engine.perform(as: page.user.actor) { transaction -> Record in
                     let access = try engine.access(entity.name, for: page.user, in: transaction)
                     var values = values
                     var lines = lines
+                    for (field, upload) in uploads {
+                        values[field] = .integer(
+                            try engine.storeFile(
+                                name: upload.filename ?? "", contentType: upload.contentType ?? "", data: Data(upload.bytes), in: transaction))
+                    }
                     var problems: [FieldProblem] = []
                     try resolveTitles(entity, &values, problemKey: { $0 }, problems: &problems, user: page.user, in: transaction)
                     for (detail, rows) in lines {
@@ -629,7 +636,7 @@ extension Pages {
         let id = try page.recordID()
         let form = try await page.form()
         let comment = form.first("comment").flatMap { $0.isEmpty ? nil : $0 }
-        _ = try engine.write(as: page.user.actor) { transaction in
+        _ = try await engine.perform(as: page.user.actor) { transaction in
             try engine.transition(entity.name, id: id, page.context.parameters.get("name") ?? "", comment: comment, in: transaction)
         }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
@@ -641,7 +648,7 @@ extension Pages {
         let id = try page.recordID()
         let form = try await page.form()
         guard let userID = form.first("user").flatMap({ Int64($0) }) else { throw Problem(.badRequest, "choose the new owner") }
-        _ = try engine.write(as: page.user.actor) { try engine.transfer(entity.name, id: id, toUser: userID, in: $0) }
+        _ = try await engine.perform(as: page.user.actor) { try engine.transfer(entity.name, id: id, toUser: userID, in: $0) }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 
@@ -654,7 +661,7 @@ extension Pages {
         if claim {
             try engine.claim(entity.name, id: id, as: page.user)
         } else {
-            _ = try engine.write(as: page.user.actor) { try engine.release(entity.name, id: id, in: $0) }
+            _ = try await engine.perform(as: page.user.actor) { try engine.release(entity.name, id: id, in: $0) }
         }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
@@ -667,7 +674,7 @@ extension Pages {
         let target = form.first("target") ?? ""
         let number = Int64(target.dropFirst())
         guard let number, target.hasPrefix("u") || target.hasPrefix("d") else { throw Problem(.badRequest, "choose whom to share with") }
-        try engine.write(as: page.user.actor) { transaction in
+        try await engine.perform(as: page.user.actor) { transaction in
             try engine.share(
                 entity.name, id: id, user: target.hasPrefix("u") ? number : nil, department: target.hasPrefix("d") ? number : nil,
                 canEdit: form.first("edit") == "1", in: transaction)
@@ -690,14 +697,14 @@ extension Pages {
         switch form.first("action") {
         case "transfer":
             guard let userID = form.first("user").flatMap({ Int64($0) }) else { throw Problem(.badRequest, "choose the new owner") }
-            try engine.write(as: page.user.actor) { try engine.transfer(entity.name, ids: ids, toUser: userID, in: $0) }
+            try await engine.perform(as: page.user.actor) { try engine.transfer(entity.name, ids: ids, toUser: userID, in: $0) }
             done = page.texts["bulkTransferred"] ?? ""
         case "share":
             let target = form.first("target") ?? ""
             guard let number = Int64(target.dropFirst()), target.hasPrefix("u") || target.hasPrefix("d") else {
                 throw Problem(.badRequest, "choose whom to share with")
             }
-            try engine.write(as: page.user.actor) { transaction in
+            try await engine.perform(as: page.user.actor) { transaction in
                 try engine.share(
                     entity.name, ids: ids, user: target.hasPrefix("u") ? number : nil, department: target.hasPrefix("d") ? number : nil,
                     canEdit: form.first("edit") == "1", in: transaction)
@@ -766,7 +773,7 @@ extension Pages {
         let id = try page.recordID()
         _ = try await page.form()
         guard let version = page.context.parameters.get("version").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such change") }
-        _ = try engine.write(as: page.user.actor) { try engine.restoreChange(entity.name, id: id, version: version, in: $0) }
+        _ = try await engine.perform(as: page.user.actor) { try engine.restoreChange(entity.name, id: id, version: version, in: $0) }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 
@@ -777,7 +784,7 @@ extension Pages {
         let form = try await page.form()
         let query = form.first("query") ?? ""
         let items = QueryItems(query).items.filter { $0.0 != "cursor" }
-        _ = try engine.write(as: page.user.actor) { transaction in
+        _ = try await engine.perform(as: page.user.actor) { transaction in
             try transaction.saveView(user: page.user.id, entity: entity.name, name: form.first("name") ?? "", query: QueryItems.encode(items))
         }
         return .redirect(to: "/e/\(entity.name)?" + QueryItems.encode(items), type: .found)
@@ -788,7 +795,7 @@ extension Pages {
         let entity = try page.entity()
         _ = try await page.form()
         guard let id = page.context.parameters.get("view").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such view") }
-        guard try engine.write(as: page.user.actor, { try $0.deleteSavedView(id, user: page.user.id) }) else {
+        guard try await engine.perform(as: page.user.actor, { try $0.deleteSavedView(id, user: page.user.id) }) else {
             throw Problem(.notFound, "no such view")
         }
         return .redirect(to: "/e/\(entity.name)", type: .found)
@@ -801,7 +808,7 @@ extension Pages {
         let form = try await page.form()
         let approve = form.first("decision") == "approve"
         let comment = form.first("comment").flatMap { $0.isEmpty ? nil : $0 }
-        _ = try engine.write(as: page.user.actor) { transaction in
+        _ = try await engine.perform(as: page.user.actor) { transaction in
             try engine.decide(entity.name, id: id, approve: approve, comment: comment, in: transaction)
         }
         return .redirect(to: "/approvals", type: .found)
@@ -823,8 +830,12 @@ extension Pages {
             guard parts.count == 2, targets.contains(parts[0]), let field = schema.entity(parts[0])?.field(parts[1]), !field.isSystem else { continue }
             given[parts[0], default: [:]][parts[1]] = FormInput.value(form.all(key), field)
         }
-        let outcome = Result { () throws(RecordError) -> [Record] in
-            try engine.write(as: page.user.actor) { transaction in try engine.convert(name, id: id, given: given, in: transaction) }
+        let outcome: Result<[Record], RecordError>
+        do {
+            outcome = .success(
+                try await engine.perform(as: page.user.actor) { transaction in try engine.convert(name, id: id, given: given, in: transaction) })
+        } catch {
+            outcome = .failure(error)
         }
         switch outcome {
         case .success(let created):

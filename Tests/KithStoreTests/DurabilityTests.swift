@@ -175,3 +175,101 @@ final class LockedProblems: @unchecked Sendable {
     func add(_ problem: String) { lock.withLock { items.append(problem) } }
     var all: [String] { lock.withLock { items } }
 }
+
+/// The web's writes (`RecordStore.perform`): many callers share a transaction, each in its own
+/// savepoint, and each gets its own outcome.
+@Suite struct GroupCommitTests {
+    /// Holds the store's writer until `release` is signalled, so that writes queue up behind it.
+    static func holdWriter(_ store: RecordStore) -> DispatchSemaphore {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? store.write(as: TestStore.alice) { _ in
+                entered.signal()
+                release.wait()
+            }
+        }.start()
+        entered.wait()
+        return release
+    }
+
+    /// Waits (at most ten seconds) until `count` writes are queued or in the transaction under way.
+    static func waitUntilQueued(_ store: RecordStore, _ count: Int) async throws {
+        try await waitUntil { store.groupCommit.unfinished >= count }
+    }
+
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    @Test func writesOfManyCallersCommitTogetherAndFailAlone() async throws {
+        let test = try TestStore()
+        let store = test.store
+        let release = Self.holdWriter(store)
+        let before = store.groupCommit.transactionsBegun
+        let outcomes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for index in 0..<120 {
+                group.addTask {
+                    do {
+                        // Every fifth has no name, which is required: refused, its number given back.
+                        let values: [String: Value] = index % 5 == 0 ? ["tier": "gold"] : ["name": .text("Caller \(index)")]
+                        let account = try await store.perform(as: TestStore.alice) { try $0.create("account", values) }
+                        return (index, account["code"].description)
+                    } catch let error as KithStore.RecordError {
+                        #expect(error.code == .invalid && index % 5 == 0, "\(index): \(error)")
+                        return (index, nil)
+                    }
+                }
+            }
+            // The first batch waits for the writer; the others queue behind it.
+            try await Self.waitUntilQueued(store, 120)
+            release.signal()
+            var outcomes: [Int: String?] = [:]
+            for try await (index, code) in group { outcomes[index] = code }
+            return outcomes
+        }
+        let codes = outcomes.values.compactMap { $0 }
+        #expect(codes.count == 96)
+        #expect(codes.sorted() == (1...96).map { String(format: "A2026-%03d", $0) }, "gap-free: the refused writes gave their numbers back")
+        #expect(try store.read(as: TestStore.alice) { try $0.count("account").value } == 96)
+        // Batches of at most 64: one waiting for the writer, then the rest.
+        #expect(store.groupCommit.transactionsBegun - before <= 3)
+    }
+
+    /// A failure that ends the whole transaction (as a full disk does) fails every write of the
+    /// batch, those before it too, and stores none of them.
+    @Test func aBatchWhoseTransactionEndsStoresNothing() async throws {
+        let test = try TestStore()
+        let store = test.store
+        let release = Self.holdWriter(store)
+        let results = try await withThrowingTaskGroup(of: String.self) { group in
+            group.addTask {  // the first batch: one write, waiting for the writer
+                _ = try await store.perform(as: TestStore.alice) { try $0.create("account", ["name": "First"]) }
+                return "first stored"
+            }
+            try await Self.waitUntil { store.groupCommit.transactionsBegun == 1 }
+            for name in ["Before", "Ender", "After"] {
+                group.addTask {
+                    do {
+                        _ = try await store.perform(as: TestStore.alice) { transaction in
+                            if name == "Ender" { try transaction.db.execute(sql: "ROLLBACK") }
+                            return try transaction.create("account", ["name": .text(name)])
+                        }
+                        return "\(name) stored"
+                    } catch {
+                        return "\(name) failed"
+                    }
+                }
+                try await Self.waitUntilQueued(store, name == "Before" ? 2 : name == "Ender" ? 3 : 4)
+            }
+            release.signal()
+            var results: [String] = []
+            for try await result in group { results.append(result) }
+            return results.sorted()
+        }
+        #expect(results == ["After failed", "Before failed", "Ender failed", "first stored"])
+        let names = try store.read(as: TestStore.alice) { try $0.query(RecordQuery(entity: "account")).records.map { $0["name"].description } }
+        #expect(names == ["First"])
+    }
+}

@@ -9,18 +9,16 @@ import Logging
     import Glibc
 #endif
 
-/// A real Kith server on a free port of 127.0.0.1, over a fresh workspace, for end-to-end tests.
-final class LiveServer: @unchecked Sendable {
+/// A fresh workspace in a temporary folder and its engine: the demo workspace (core CRM), or a
+/// workspace of the given modules and scripts only.
+struct TestWorkspace: Sendable {
     let folder: URL
     let engine: Engine
-    let port: Int
-    private let task: Task<Void, any Error>
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// The demo workspace (core CRM), or a workspace of the given modules and scripts only.
-    init(modules: [String: String] = [:], scripts: [String: String] = [:], apiRate: Double = 1000) async throws {
+    init(modules: [String: String] = [:], scripts: [String: String] = [:]) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-web-\(UUID().uuidString)")
         let workspace = folder.appendingPathComponent("workspace")
         try WorkspaceTemplate.createDemo(at: workspace)
@@ -38,11 +36,44 @@ final class LiveServer: @unchecked Sendable {
         for (name, text) in modules { try Data(text.utf8).write(to: workspace.appendingPathComponent("modules/\(name).xml")) }
         for (name, text) in scripts { try Data(text.utf8).write(to: workspace.appendingPathComponent("scripts/\(name).lua")) }
         let loaded = try WorkspaceLoader(installation: Installation(root: Self.repository)).load(workspaceAt: workspace)
+        engine = try Engine.open(loaded, logger: Self.quietLogger)
+    }
+
+    static var quietLogger: Logger {
         var logger = Logger(label: "kith-test")
         logger.logLevel = .critical
-        let engine = try Engine.open(loaded, logger: logger)
-        self.engine = engine
-        let server = WebServer(engine: engine, language: "en", apiRate: apiRate, logger: logger)
+        return logger
+    }
+
+    /// A user with roles (and a password for the UI) and an API token of theirs.
+    func user(_ login: String, roles: [String], department: String? = nil, manager: String? = nil, password: String? = nil) throws -> String {
+        if let department, try engine.read(as: .system, { try $0.department(named: department) }) == nil {
+            try engine.addDepartment(name: department)
+        }
+        try engine.addUser(login: login, roles: roles, department: department, manager: manager, password: password)
+        return try engine.createToken(for: login)
+    }
+
+    func close() {
+        try? engine.store.close()
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+/// A real Kith server on a free port of 127.0.0.1, over a fresh workspace, for end-to-end tests.
+final class LiveServer: @unchecked Sendable {
+    let workspace: TestWorkspace
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    var engine: Engine { workspace.engine }
+    static var repository: URL { TestWorkspace.repository }
+
+    /// The demo workspace (core CRM), or a workspace of the given modules and scripts only.
+    init(modules: [String: String] = [:], scripts: [String: String] = [:], apiRate: Double = 1000) async throws {
+        let workspace = try TestWorkspace(modules: modules, scripts: scripts)
+        self.workspace = workspace
+        let server = WebServer(engine: workspace.engine, language: "en", apiRate: apiRate, logger: TestWorkspace.quietLogger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         task = Task {
             defer { continuation.finish() }
@@ -63,17 +94,12 @@ final class LiveServer: @unchecked Sendable {
     func stop() async {
         task.cancel()
         _ = await task.result
-        try? engine.store.close()
-        try? FileManager.default.removeItem(at: folder)
+        workspace.close()
     }
 
     /// A user with roles (and a password for the UI) and an API token of theirs.
     func user(_ login: String, roles: [String], department: String? = nil, manager: String? = nil, password: String? = nil) throws -> String {
-        if let department, try engine.read(as: .system, { try $0.department(named: department) }) == nil {
-            try engine.addDepartment(name: department)
-        }
-        try engine.addUser(login: login, roles: roles, department: department, manager: manager, password: password)
-        return try engine.createToken(for: login)
+        try workspace.user(login, roles: roles, department: department, manager: manager, password: password)
     }
 
     // MARK: HTTP

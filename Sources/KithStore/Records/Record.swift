@@ -126,6 +126,12 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
         self.currentVersion = currentVersion
     }
 
+    /// A record that was not saved because of `problems`: `duplicate` when each is a value another
+    /// record holds (a conflict, `http.md`'s 409), else `invalid`.
+    static func notSaved(_ entity: String, _ problems: [FieldProblem]) -> RecordError {
+        RecordError(problems.allSatisfy(\.isConflict) ? .duplicate : .invalid, entity: entity, "the \(entity) was not saved", problems: problems)
+    }
+
     public var description: String {
         problems.isEmpty ? message : message + ": " + problems.map(\.description).joined(separator: "; ")
     }

@@ -78,7 +78,7 @@ extension RecordTransaction {
             }
         }
         guard problems.isEmpty else {
-            throw RecordError(.invalid, entity: entityName, "the \(entityName) was not saved", problems: problems)
+            throw RecordError.notSaved(entityName, problems)
         }
         let id = try insert(entity, table, values)
         try writeHistory(entity, id: id, version: 1, action: "create", changes: values.mapValues { (.null, $0) })

@@ -47,7 +47,7 @@ extension RecordTransaction {
             try checkUnique(entity, table, merged, changed: Set(changed.keys), excluding: id, problems: &problems)
             let lineWork = try lineWriter.prepareLines(entity, masterID: id, lines: lines, problems: &problems)
             guard problems.isEmpty else {
-                throw RecordError(.invalid, entity: entityName, "the \(entityName) was not saved", problems: problems)
+                throw RecordError.notSaved(entityName, problems)
             }
             guard !changed.isEmpty || lineWork.contains(where: \.changes) else {
                 return try record(entity, current, access: access)

@@ -135,7 +135,7 @@ extension RecordTransaction {
                 problems.append(
                     FieldProblem(
                         field: prefix + index.columns.joined(separator: ","),
-                        message: "'\(shown)' is already used by \(entity.name) #\(other)"))
+                        message: "'\(shown)' is already used by \(entity.name) #\(other)", isConflict: true))
             }
         }
     }

@@ -5,10 +5,13 @@ import KithSchema
 public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
     public let field: String
     public let message: String
+    /// The value is fine but another record already holds it (a unique field): a conflict, not a mistake.
+    public let isConflict: Bool
 
-    public init(field: String, message: String) {
+    public init(field: String, message: String, isConflict: Bool = false) {
         self.field = field
         self.message = message
+        self.isConflict = isConflict
     }
 
     public var description: String { "\(field): \(message)" }

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+
+/// Writes of many callers committed together: each caller's write runs in a savepoint of one
+/// transaction, and the transaction commits (one `fsync` of the log) for all of them.
+///
+/// Callers wait without holding a thread: their writes run on the store's writer queue, which
+/// takes every write waiting when it starts a transaction. A write that fails is rolled back to its
+/// savepoint alone and its caller gets the error; the others commit. If the commit itself fails,
+/// every caller of the batch gets that error and nothing of the batch is stored.
+final class GroupCommit: @unchecked Sendable {
+    /// One caller's write: `run` does the work inside its savepoint, `finish` hears how it ended.
+    struct Job {
+        let run: (Database) throws -> Void
+        let finish: ((any Error)?) -> Void
+    }
+
+    /// At most this many writes share one transaction, so that a long queue still commits often.
+    static let batchLimit = 64
+
+    private let pool: DatabasePool
+    private let queue = DispatchQueue(label: "kith.writer", qos: .userInitiated)
+    private let lock = NSLock()
+    private var pending: [Job] = []
+    private var draining = false
+    private var inHand = 0
+    private var transactions = 0
+
+    /// Writes not finished yet (waiting, or in the transaction under way), and the transactions
+    /// begun so far: for tests and metrics.
+    var unfinished: Int { lock.withLock { pending.count + inHand } }
+    var transactionsBegun: Int { lock.withLock { transactions } }
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Queues a write; `job.finish` is called on the writer queue once its batch is over.
+    func add(_ job: Job) {
+        let start = lock.withLock {
+            pending.append(job)
+            if draining { return false }
+            draining = true
+            return true
+        }
+        if start { queue.async { self.drain() } }
+    }
+
+    private func drain() {
+        while true {
+            let batch: [Job] = lock.withLock {
+                let taken = Array(pending.prefix(Self.batchLimit))
+                pending.removeFirst(taken.count)
+                if taken.isEmpty { draining = false } else { transactions += 1 }
+                inHand = taken.count
+                return taken
+            }
+            if batch.isEmpty { return }
+            commit(batch)
+            lock.withLock { inHand = 0 }
+        }
+    }
+
+    private func commit(_ batch: [Job]) {
+        var outcomes = [(any Error)?](repeating: nil, count: batch.count)
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    for (index, job) in batch.enumerated() {
+                        do {
+                            try db.inSavepoint {
+                                try job.run(db)
+                                return .commit
+                            }
+                        } catch {
+                            outcomes[index] = error
+                        }
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            // The commit failed, or a failure (a full disk, an I/O error) ended the whole
+            // transaction, after which GRDB refuses every statement and the commit: no write of
+            // the batch is stored, and each caller hears so.
+            for index in outcomes.indices where outcomes[index] == nil { outcomes[index] = error }
+        }
+        for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+    }
+}
+
+/// A value handed to the writer queue and back while its owner waits: it is used by one thread at
+/// a time, so it need not be `Sendable` itself.
+struct Handover<Value>: @unchecked Sendable {
+    var value: Value
+
+    /// A place the writer queue fills in for its owner.
+    final class Box: @unchecked Sendable {
+        var value: Value?
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KithEngine
+import NIOCore
+import Testing
+
+@testable import KithWeb
+
+/// The server's routes called in process (HummingbirdTesting's router framework, no socket): every
+/// status code of `http.md`, each error as problem details, on a small help-desk schema whose
+/// rule, unique field and locked state give each error a cause.
+@Suite struct RouteTests {
+    static let module = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <module xmlns="urn:kith:1" name="desk" version="1" label="Help desk">
+          <entity name="ticket" label="Ticket" plural="Tickets" title="subject" menu="desk">
+            <field name="code" type="text" unique="true" max="20" label="Code"/>
+            <field name="subject" type="text" required="true" max="80" label="Subject"/>
+            <field name="hours" type="decimal" scale="1" min="0" label="Hours"/>
+            <hook event="before-save" function="desk.check_hours"/>
+            <workflow initial="open">
+              <state name="open" label="Open"/>
+              <state name="closed" label="Closed" locked="true"/>
+              <transition name="close" from="open" to="closed" label="Close"/>
+            </workflow>
+          </entity>
+          <role name="agent" label="Agent"><grant entity="ticket" read="own" create="yes" update="own" delete="no"/></role>
+          <role name="lead" label="Team lead"><grant entity="ticket" read="all" create="yes" update="all" delete="all"/></role>
+        </module>
+        """
+
+    static let script = """
+        local M = {}
+        function M.check_hours(ctx)
+          if ctx.record.hours and ctx.record.hours > 100 then kith.reject("hours", "more than 100 hours needs a project") end
+        end
+        return M
+        """
+
+    /// A request's reply: status, headers and the body as text and JSON.
+    struct Reply {
+        let response: TestResponse
+        var status: Int { Int(response.status.code) }
+        var text: String { String(buffer: response.body) }
+        var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
+        func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { response.headers[$0] } }
+
+        /// The problem details of an error reply, checked against RFC 9457's members.
+        func problem(_ status: Int, sourceLocation: SourceLocation = #_sourceLocation) -> [String: Any] {
+            #expect(self.status == status, "\(text)", sourceLocation: sourceLocation)
+            #expect(header("Content-Type") == "application/problem+json", sourceLocation: sourceLocation)
+            let problem = object
+            #expect(problem["status"] as? Int == status, sourceLocation: sourceLocation)
+            #expect(problem["type"] as? String == "about:blank", sourceLocation: sourceLocation)
+            #expect(!(problem["title"] as? String ?? "").isEmpty && !(problem["detail"] as? String ?? "").isEmpty, sourceLocation: sourceLocation)
+            return problem
+        }
+    }
+
+    /// Runs `body` with a client of the server's router over a fresh desk workspace.
+    static func withDesk(apiRate: Double = 1000, _ body: @Sendable (TestWorkspace, any TestClientProtocol) async throws -> Void) async throws {
+        let workspace = try TestWorkspace(modules: ["desk": module], scripts: ["desk": script])
+        defer { workspace.close() }
+        let server = WebServer(engine: workspace.engine, language: "en", apiRate: apiRate, logger: TestWorkspace.quietLogger)
+        try await Application(router: server.router(), logger: TestWorkspace.quietLogger).test(.router) { client in
+            try await body(workspace, client)
+        }
+    }
+
+    static func call(
+        _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        return Reply(response: try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }))
+    }
+
+    @Test func everyStatusOfTheAPIIsAnsweredWithProblemDetails() async throws {
+        try await Self.withDesk { workspace, client in
+            let agent = try workspace.user("agent", roles: ["agent"])
+            let other = try workspace.user("other", roles: ["agent"])
+            let lead = try workspace.user("lead", roles: ["lead"])
+
+            // 201 with Location and ETag, the record as stored.
+            let created = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"code": "T-1", "subject": "Printer jams", "hours": "1.5"}"#)
+            #expect(created.status == 201)
+            let id = try #require(created.object["id"] as? Int)
+            #expect(created.header("Location") == "/api/v1/ticket/\(id)" && created.header("ETag") == "\"1\"")
+            #expect(created.object["hours"] as? String == "1.5" && created.object["state"] as? String == "open")
+
+            // 200 for a get and a list.
+            #expect(try await Self.call(client, .get, "/api/v1/ticket/\(id)", token: agent).status == 200)
+            let list = try await Self.call(client, .get, "/api/v1/ticket?sort=-code", token: agent)
+            #expect(list.status == 200 && list.object["total"] as? Int == 1 && list.object["total_exact"] as? Bool == true)
+
+            // 401 without a token or with a wrong one, with the scheme to use.
+            let anonymous = try await Self.call(client, .get, "/api/v1/ticket")
+            _ = anonymous.problem(401)
+            #expect(anonymous.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
+            _ = try await Self.call(client, .get, "/api/v1/me", token: "kith_1_wrong").problem(401)
+
+            // 400: an unknown field, a wrong type, bad JSON, an unknown filter; each field named.
+            let unknown = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "x", "colour": "red"}"#).problem(400)
+            #expect((unknown["errors"] as? [[String: Any]])?.first?["field"] as? String == "colour")
+            let wrongType = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "x", "hours": "many"}"#).problem(400)
+            #expect((wrongType["errors"] as? [[String: Any]])?.first?["field"] as? String == "hours")
+            let missing = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"code": "T-9"}"#).problem(400)
+            #expect((missing["errors"] as? [[String: Any]])?.first?["field"] as? String == "subject")
+            _ = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "#).problem(400)
+            _ = try await Self.call(client, .get, "/api/v1/ticket?colour=red", token: agent).problem(400)
+
+            // 403: the agent may not delete; 404: an unknown entity, a missing record, another's record.
+            _ = try await Self.call(client, .delete, "/api/v1/ticket/\(id)", token: agent).problem(403)
+            _ = try await Self.call(client, .get, "/api/v1/spaceship", token: agent).problem(404)
+            _ = try await Self.call(client, .get, "/api/v1/ticket/987654", token: agent).problem(404)
+            _ = try await Self.call(client, .get, "/api/v1/ticket/\(id)", token: other).problem(404)
+
+            // 409: a unique value taken; the record's problem names the field.
+            let taken = try await Self.call(client, .post, "/api/v1/ticket", token: other, json: #"{"code": "T-1", "subject": "Also jams"}"#).problem(409)
+            #expect((taken["errors"] as? [[String: Any]])?.first?["field"] as? String == "code")
+
+            // 422: the rule refuses, next to its field; nothing is stored.
+            let refused = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "Migration", "hours": "120"}"#).problem(422)
+            #expect((refused["errors"] as? [[String: Any]])?.first?["message"] as? String == "more than 100 hours needs a project")
+            #expect(try workspace.engine.read(as: .system) { try $0.count("ticket").value } == 1)
+
+            // 412: If-Match with an old version; the current one is said. Then 200 with the right one.
+            let stale = try await Self.call(client, .patch, "/api/v1/ticket/\(id)", token: agent, json: #"{"hours": "2"}"#, headers: [.ifMatch: "\"0\""])
+            #expect(stale.problem(412)["current_version"] as? Int == 1)
+            let updated = try await Self.call(client, .patch, "/api/v1/ticket/\(id)", token: agent, json: #"{"hours": "2"}"#, headers: [.ifMatch: "\"1\""])
+            #expect(updated.status == 200 && updated.header("ETag") == "\"2\"")
+
+            // 409 again: a closed ticket is locked.
+            #expect(try await Self.call(client, .post, "/api/v1/ticket/\(id)/transitions/close", token: agent).status == 200)
+            _ = try await Self.call(client, .patch, "/api/v1/ticket/\(id)", token: agent, json: #"{"hours": "3"}"#).problem(409)
+
+            // 413: a body over the workspace's limit is refused before it is read.
+            let huge = "{\"subject\": \"" + String(repeating: "x", count: workspace.engine.requestBodyLimit) + "\"}"
+            _ = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: huge).problem(413)
+
+            // 409 for a delete too while it is locked; 204 for an open one, which is then gone.
+            _ = try await Self.call(client, .delete, "/api/v1/ticket/\(id)", token: lead).problem(409)
+            let open = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "Mouse"}"#)
+            let openID = try #require(open.object["id"] as? Int)
+            #expect(try await Self.call(client, .delete, "/api/v1/ticket/\(openID)", token: lead).status == 204)
+            _ = try await Self.call(client, .get, "/api/v1/ticket/\(openID)", token: lead).problem(404)
+        }
+    }
+
+    @Test func aCallerOverTheRateGets429WithRetryAfter() async throws {
+        // Half a request a second, a burst of one: the first passes, and of eight sent at once
+        // (however slow the machine) most find the budget spent.
+        try await Self.withDesk(apiRate: 0.5) { workspace, client in
+            let agent = try workspace.user("agent", roles: ["agent"])
+            #expect(try await Self.call(client, .get, "/api/v1/me", token: agent).status == 200)
+            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for _ in 0..<8 { group.addTask { try await Self.call(client, .get, "/api/v1/me", token: agent) } }
+                var replies: [Reply] = []
+                for try await reply in group { replies.append(reply) }
+                return replies
+            }
+            let throttled = try #require(replies.first { $0.status == 429 })
+            _ = throttled.problem(429)
+            #expect(Int(throttled.header("Retry-After") ?? "") ?? 0 >= 1)
+        }
+    }
+
+    @Test func serviceRoutesAndPagesAnswerWithoutASocket() async throws {
+        try await Self.withDesk { _, client in
+            let health = try await Self.call(client, .get, "/healthz")
+            #expect(health.status == 200 && health.object["database"] as? String == "ok")
+            let metrics = try await Self.call(client, .get, "/metrics")
+            #expect(metrics.status == 200 && metrics.text.contains("kith_up 1"))
+            let openAPI = try await Self.call(client, .get, "/api/openapi.json")
+            #expect(openAPI.object["openapi"] as? String == "3.1.0")
+            #expect(((openAPI.object["paths"] as? [String: Any])?.keys.contains("/api/v1/ticket")) == true)
+
+            // Pages: anonymous visitors are sent to sign in; the sign-in form carries its CSRF token,
+            // and a post without it is refused.
+            let home = try await Self.call(client, .get, "/e/ticket")
+            #expect(home.status == 303 && home.header("Location") == "/login?next=%2Fe%2Fticket")
+            let login = try await Self.call(client, .get, "/login")
+            #expect(login.status == 200 && login.text.contains(#"name="_csrf""#))
+            #expect(login.header("Content-Security-Policy")?.contains("script-src 'self'") == true)
+            let forged = try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "login=agent&password=whatever"))
+            #expect(forged.status == .forbidden)
+        }
+    }
+}
