@@ -206,6 +206,15 @@ import Testing
             "POST", "/e/expense/\(id)", json: multipart([("_csrf", csrf, nil), ("receipt._clear", "1", nil)]),
             headers: ["Content-Type": "multipart/form-data; boundary=kith-test"], cookies: session)
         #expect(try await server.request("GET", "/api/v1/expense/\(id)", token: rep).object["receipt"] is NSNull)
+
+        // A new expense whose save is refused (no title) keeps no upload behind: the next file
+        // stored takes the id after the last one kept.
+        let refused = try await server.request(
+            "POST", "/e/expense", json: multipart([("_csrf", csrf, nil), ("amount", "12", nil), ("receipt", "orphan", "orphan.txt")]),
+            headers: ["Content-Type": "multipart/form-data; boundary=kith-test"], cookies: session)
+        #expect(refused.status == 422)
+        let next = try await server.request("POST", "/api/v1/files?name=next.txt", token: rep, json: "next", headers: ["Content-Type": "text/plain"])
+        #expect(next.object["id"] as? Int == newFile + 1)
     }
 
     @Test func filtersSortAndPaging() async throws {
