@@ -9,9 +9,10 @@ import GRDB
 /// savepoint alone and its caller gets the error; the others commit. If the commit itself fails,
 /// every caller of the batch gets that error and nothing of the batch is stored.
 final class GroupCommit: @unchecked Sendable {
-    /// One caller's write: `run` does the work inside its savepoint, `finish` hears how it ended.
+    /// One caller's write: `run` does the work inside its savepoint (its new records go to the
+    /// batch's full-text backlog), `finish` hears how it ended.
     struct Job {
-        let run: (Database) throws -> Void
+        let run: (Database, UnindexedRecords) throws -> Void
         let finish: ((any Error)?) -> Void
     }
 
@@ -19,6 +20,7 @@ final class GroupCommit: @unchecked Sendable {
     static let batchLimit = 64
 
     private let pool: DatabasePool
+    private let layout: StorageLayout
     private let queue = DispatchQueue(label: "kith.writer", qos: .userInitiated)
     private let lock = NSLock()
     private var pending: [Job] = []
@@ -31,8 +33,9 @@ final class GroupCommit: @unchecked Sendable {
     var unfinished: Int { lock.withLock { pending.count + inHand } }
     var transactionsBegun: Int { lock.withLock { transactions } }
 
-    init(pool: DatabasePool) {
+    init(pool: DatabasePool, layout: StorageLayout) {
         self.pool = pool
+        self.layout = layout
     }
 
     /// Queues a write; `job.finish` is called on the writer queue once its batch is over.
@@ -66,16 +69,23 @@ final class GroupCommit: @unchecked Sendable {
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
+                    let unindexed = UnindexedRecords()
                     for (index, job) in batch.enumerated() {
+                        // The savepoint's statements are cached (GRDB's `inSavepoint` prepares them
+                        // anew each time, a sixth of a small write).
+                        let backlog = unindexed.ids  // an update may index the backlog early
                         do {
-                            try db.inSavepoint {
-                                try job.run(db)
-                                return .commit
-                            }
+                            try db.run("SAVEPOINT kith_write")
+                            try job.run(db, unindexed)
+                            try db.run("RELEASE kith_write")
                         } catch {
                             outcomes[index] = error
+                            try? db.run("ROLLBACK TO kith_write")
+                            try? db.run("RELEASE kith_write")
+                            unindexed.ids = backlog
                         }
                     }
+                    try unindexed.index(db, layout: layout)
                     return .commit
                 }
             }

@@ -31,10 +31,9 @@ extension RecordStore {
             let result = Handover<T>.Box()
             groupCommit.add(
                 GroupCommit.Job(
-                    run: { db in
-                        let transaction = RecordTransaction(store: self, db: db, actor: actor, hooks: work.value.1)
+                    run: { db, unindexed in
+                        let transaction = RecordTransaction(store: self, db: db, actor: actor, hooks: work.value.1, unindexed: unindexed)
                         result.value = try work.value.0(transaction)
-                        try transaction.indexNewRecords()
                     },
                     finish: { error in
                         let outcome: Result<T, RecordError>

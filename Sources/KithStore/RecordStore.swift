@@ -52,9 +52,10 @@ public final class RecordStore: Sendable {
         self.layout = StorageLayout(schema: schema)
         self.timeZone = timeZone
         self.pool = pool
-        self.groupCommit = GroupCommit(pool: pool)
+
         self.clock = clock
         self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
+        self.groupCommit = GroupCommit(pool: pool, layout: layout)
         self.reading = Dictionary(layout.tables.map { ($0.name, TableReading($0)) }, uniquingKeysWith: { first, _ in first })
     }
 

@@ -237,6 +237,36 @@ final class LockedProblems: @unchecked Sendable {
         #expect(store.groupCommit.transactionsBegun - before <= 3)
     }
 
+    /// A batch indexes its new records for search once, before it commits. A write that indexes
+    /// the backlog early (an update needs its record indexed) and then fails gives the backlog
+    /// back: the records of the writes that stand are all found.
+    @Test func recordsOfABatchAreSearchableThoughAWriteAfterThemFails() async throws {
+        let test = try TestStore()
+        let store = test.store
+        let release = Self.holdWriter(store)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try await store.perform(as: TestStore.alice) { try $0.create("account", ["name": "Alpha Trading"]) } }
+            try await Self.waitUntil { store.groupCommit.transactionsBegun == 1 }
+            for (position, name) in ["Bravo Trading", "Charlie Trading", "Delta Trading"].enumerated() {
+                group.addTask {
+                    _ = try? await store.perform(as: TestStore.alice) { transaction in
+                        let account = try transaction.create("account", ["name": .text(name)])
+                        guard name.hasPrefix("Charlie") else { return account }
+                        _ = try transaction.update("account", id: account.id, ["name": "Charlie Trading Co"])
+                        throw RecordError(.rejected, entity: "account", "refused after its update")
+                    }
+                }
+                try await Self.waitUntilQueued(store, position + 2)
+            }
+            release.signal()
+            try await group.waitForAll()
+        }
+        let found = try store.read(as: TestStore.alice) { transaction in
+            try transaction.query(RecordQuery(entity: "account", search: "Trading")).records.map { $0["name"].description }.sorted()
+        }
+        #expect(found == ["Alpha Trading", "Bravo Trading", "Delta Trading"])
+    }
+
     /// A failure that ends the whole transaction (as a full disk does) fails every write of the
     /// batch, those before it too, and stores none of them.
     @Test func aBatchWhoseTransactionEndsStoresNothing() async throws {

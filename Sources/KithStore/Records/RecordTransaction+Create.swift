@@ -212,10 +212,9 @@ extension RecordTransaction {
     }
 
     func writeLinks(_ link: String, record: Int64, targets: [Value]) throws {
-        try db.execute(sql: "DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [record])
+        try db.run("DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [record])
         for (position, target) in targets.enumerated() {
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO \(SQL.quote(link)) (record, target, position) VALUES (?, ?, ?)",
+            try db.run("INSERT OR IGNORE INTO \(SQL.quote(link)) (record, target, position) VALUES (?, ?, ?)",
                 arguments: [record, target.integer, position])
         }
     }

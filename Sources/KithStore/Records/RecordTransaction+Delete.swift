@@ -133,9 +133,9 @@ extension RecordTransaction {
             for lineID in ids {
                 guard let line = try fetchValues(detailTable, id: lineID) else { continue }
                 rows.append(line.mapValues(HistoryCoding.json))
-                try db.execute(sql: "DELETE FROM \(SQL.quote(detailTable.name)) WHERE id = ?", arguments: [lineID])
+                try db.run("DELETE FROM \(SQL.quote(detailTable.name)) WHERE id = ?", arguments: [lineID])
                 for (_, link) in detailTable.links {
-                    try db.execute(sql: "DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [lineID])
+                    try db.run("DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [lineID])
                 }
             }
             lines[detail.name] = rows
@@ -145,23 +145,21 @@ extension RecordTransaction {
             for (field, link) in other.links where schema.entity(other.entity)?.field(field)?.target == entityName {
                 let records = try Int64.fetchAll(db, sql: "SELECT record FROM \(SQL.quote(link)) WHERE target = ?", arguments: [id])
                 for record in records { incoming.append(["link": link, "record": NSNumber(value: record)]) }
-                try db.execute(sql: "DELETE FROM \(SQL.quote(link)) WHERE target = ?", arguments: [id])
+                try db.run("DELETE FROM \(SQL.quote(link)) WHERE target = ?", arguments: [id])
             }
         }
         for (_, link) in table.links {
-            try db.execute(sql: "DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [id])
+            try db.run("DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [id])
         }
         let data: [String: Any] = ["values": values.mapValues(HistoryCoding.json), "lines": lines, "incoming": incoming]
-        try db.execute(
-            sql: "INSERT INTO kith_recycle (batch, entity, record, data, deleted_by, deleted_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [
+        try db.run("INSERT INTO kith_recycle (batch, entity, record, data, deleted_by, deleted_at) VALUES (?, ?, ?, ?, ?, ?)", arguments: [
                 batch, entityName, id,
                 String(decoding: try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys]), as: UTF8.self),
                 actor.userID, nowText,
             ])
         try writeHistory(
             entity, id: id, version: (values["version"]?.integer ?? 1) + 1, action: "delete", changes: values.mapValues { ($0, .null) })
-        try db.execute(sql: "DELETE FROM \(SQL.quote(table.name)) WHERE id = ?", arguments: [id])
+        try db.run("DELETE FROM \(SQL.quote(table.name)) WHERE id = ?", arguments: [id])
     }
 
     /// The recycle bin, newest first; `entity` narrows it to one entity.
@@ -216,11 +214,10 @@ extension RecordTransaction {
                     comment: "restored from the recycle bin")
             }
             for (link, record, target) in incomingLinks {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO \(SQL.quote(link)) (record, target, position) VALUES (?, ?, 0)",
+                try db.run("INSERT OR IGNORE INTO \(SQL.quote(link)) (record, target, position) VALUES (?, ?, 0)",
                     arguments: [record, target])
             }
-            try db.execute(sql: "DELETE FROM kith_recycle WHERE batch = ?", arguments: [batch])
+            try db.run("DELETE FROM kith_recycle WHERE batch = ?", arguments: [batch])
         }
     }
 

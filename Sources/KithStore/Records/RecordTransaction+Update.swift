@@ -100,8 +100,7 @@ extension RecordTransaction {
         }
         assignments += ["\"updated_at\" = ?", "\"updated_by\" = ?", "\"version\" = ?"]
         arguments += [nowText, actor.userID, version, id, expected]
-        try db.execute(
-            sql: "UPDATE \(SQL.quote(table.name)) SET \(assignments.joined(separator: ", ")) WHERE id = ? AND version = ?",
+        try db.run("UPDATE \(SQL.quote(table.name)) SET \(assignments.joined(separator: ", ")) WHERE id = ? AND version = ?",
             arguments: StatementArguments(arguments))
         guard db.changesCount == 1 else {
             throw RecordError(.stale, entity: table.entity, "\(table.entity) #\(id) was changed by someone else; reload it")
@@ -141,9 +140,9 @@ extension RecordTransaction {
                     changes: changes.reduce(into: [:]) { $0[$1.key] = (old[$1.key] ?? .null, $1.value) })
             case .delete(let id, let old):
                 try transaction.indexNewRecords()
-                try transaction.db.execute(sql: "DELETE FROM \(SQL.quote(table.name)) WHERE id = ?", arguments: [id])
+                try transaction.db.run("DELETE FROM \(SQL.quote(table.name)) WHERE id = ?", arguments: [id])
                 for (_, link) in table.links {
-                    try transaction.db.execute(sql: "DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [id])
+                    try transaction.db.run("DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [id])
                 }
                 try transaction.writeHistory(
                     detail, id: id, version: (old["version"]?.integer ?? 1) + 1, action: "delete", changes: old.mapValues { ($0, .null) })

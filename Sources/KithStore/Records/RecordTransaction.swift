@@ -19,12 +19,16 @@ public struct RecordTransaction {
     public var timeZone: TimeZone { store.timeZone }
 
     /// `stamped`: writes need the transaction's time; reads skip computing it.
-    init(store: RecordStore, db: Database, actor: Actor, stamped: Bool = true, hooks: (any RecordHooks)? = nil) {
+    /// `unindexed`: shared by the writes of a group commit, which index their records together.
+    init(
+        store: RecordStore, db: Database, actor: Actor, stamped: Bool = true, hooks: (any RecordHooks)? = nil,
+        unindexed: UnindexedRecords = UnindexedRecords()
+    ) {
         self.store = store
         self.db = db
         self.actor = actor
         self.hooks = hooks
-        self.unindexed = UnindexedRecords()
+        self.unindexed = unindexed
         if stamped {
             let variables = store.variables(for: actor)
             self.stamps = (variables.now, variables.today)
@@ -100,14 +104,7 @@ public struct RecordTransaction {
     /// Adds the records this transaction inserted to their entities' full-text indexes; the
     /// store calls it before every commit.
     func indexNewRecords() throws {
-        for (entity, ids) in unindexed.take() {
-            guard let table = store.layout.table(entity), !table.searchColumns.isEmpty, !ids.isEmpty else { continue }
-            let names = table.searchColumns.map(SQL.quote).joined(separator: ", ")
-            try db.cachedStatement(
-                sql:
-                    "INSERT INTO \(SQL.quote(table.searchTable))(rowid, \(names)) SELECT id, \(names) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
-            ).execute(arguments: [Self.jsonList(ids)])
-        }
+        try unindexed.index(db, layout: store.layout)
     }
 
     // MARK: - Reading rows
@@ -191,14 +188,27 @@ extension ColumnCodec {
     }
 }
 
-/// Ids a transaction inserted and has not yet indexed for search.
+/// Ids a transaction inserted and has not yet indexed for search. A group commit shares one among
+/// its writes and indexes them together before it commits: FTS5 writes its pending terms out
+/// whenever a savepoint around them ends, so each write indexing its own records made a segment
+/// per record.
 final class UnindexedRecords {
-    private var ids: [String: [Int64]] = [:]
+    /// Read and set back by a group commit around a write that fails (see `GroupCommit`).
+    var ids: [String: [Int64]] = [:]
 
     func add(_ entity: String, _ id: Int64) { ids[entity, default: []].append(id) }
 
-    func take() -> [String: [Int64]] {
-        defer { ids = [:] }
-        return ids
+    /// Adds the records to their entities' full-text indexes. Ids no longer stored (a write
+    /// rolled back) are skipped, and one given twice is indexed once.
+    func index(_ db: Database, layout: StorageLayout) throws {
+        let pending = ids
+        ids = [:]
+        for (entity, ids) in pending {
+            guard let table = layout.table(entity), !table.searchColumns.isEmpty, !ids.isEmpty else { continue }
+            let names = table.searchColumns.map(SQL.quote).joined(separator: ", ")
+            try db.run(
+                "INSERT INTO \(SQL.quote(table.searchTable))(rowid, \(names)) SELECT id, \(names) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))",
+                arguments: [RecordTransaction.jsonList(ids)])
+        }
     }
 }
