@@ -187,7 +187,7 @@ public struct DemoData {
     /// A random existing record of `entity` (among the most recent thousand).
     private mutating func pick(_ entity: String) throws(RecordError) -> Int64? {
         let page = try engine.read(as: .system) { try $0.query(RecordQuery(entity: entity, limit: 1000)) }
-        return page.records.isEmpty ? nil : page.records[random.next(page.records.count)].id
+        return page.rows.count == 0 ? nil : page.rows.id(random.next(page.rows.count))
     }
 
     static func company(_ random: inout SeededRandom) -> String {

@@ -58,16 +58,20 @@ extension Pages {
         }
         let owned = entity.ownership == .user && entity.detailOf == nil
         let bulk = owned || permissions.mayExport
+        let rows = result.rows
         let columnsShown = fields.enumerated().map { index, field in
-            (name: field.name, text: display.formatter(field), titles: result.titles[field.name], linked: index == 0 || field.name == entity.titleField)
+            (
+                position: rows.position(of: field.name), text: display.formatter(field), titles: result.titles[field.name],
+                linked: index == 0 || field.name == entity.titleField
+            )
         }
         let rowsHTML = HTML.rows(
-            count: result.records.count, columns: fields.count, empty: page.texts["noRecords"] ?? "", selectable: bulk ? result.records.map(\.id) : nil
+            count: rows.count, columns: fields.count, empty: page.texts["noRecords"] ?? "", selectable: bulk ? (0..<rows.count).map(rows.id) : nil
         ) { row in
-            "/e/\(entity.name)/\(result.records[row].id)"
+            "/e/\(entity.name)/\(rows.id(row))"
         } cell: { row, column in
             let shown = columnsShown[column]
-            return (shown.text(result.records[row][shown.name], shown.titles), shown.linked)
+            return (shown.text(shown.position.map { rows[row, $0] } ?? .null, shown.titles), shown.linked)
         }
         // The page is written here with escaping: through the template engine its lookups cost
         // more than its queries.
@@ -105,7 +109,7 @@ extension Pages {
         if bulk { body += "<th class=\"pick\"><span class=\"hidden\">\(text("select"))</span></th>" }
         body += header + "</tr></thead>\n<tbody>" + rowsHTML + "</tbody></table>\n"
         // Bulk actions on the ticked rows: transfer and share records with owners, export.
-        if bulk, !result.records.isEmpty {
+        if bulk, rows.count > 0 {
             let back = page.request.uri.path + (page.request.uri.query.map { "?" + $0 } ?? "")
             body += "<form method=\"post\" action=\"/e/\(name)/bulk\" id=\"bulk\" class=\"bulk\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
             body += "<input type=\"hidden\" name=\"back\" value=\"\(HTML.escape(back))\">\n<span>\(text("ticked"))</span>\n"

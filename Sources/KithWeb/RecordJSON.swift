@@ -49,6 +49,27 @@ struct RecordJSON: Sendable {
         return .written(output)
     }
 
+    /// Each row of a page as a JSON object, fields in the entity's order (as `encode(_:)` writes
+    /// a record), read by position.
+    func encode(_ rows: RecordRows) -> [JSON] {
+        guard let order = orders[rows.entity] else { return [] }
+        let positions = order.fields.map { rows.position(of: $0) }
+        return (0..<rows.count).map { row in
+            var output: [UInt8] = [UInt8(ascii: "{")]
+            output.reserveCapacity(1_024)
+            var first = true
+            for (index, position) in positions.enumerated() {
+                guard let position else { continue }  // hidden from this user
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                output.append(contentsOf: order.fieldKeys[index])
+                Self.write(rows[row, position], into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+            return .written(output)
+        }
+    }
+
     func write(_ record: Record, into output: inout [UInt8]) {
         guard let order = orders[record.entity] else { return output.append(contentsOf: "null".utf8) }
         output.append(UInt8(ascii: "{"))

@@ -121,11 +121,66 @@ public struct RecordQuery: Sendable {
 }
 
 public struct RecordPage: Sendable {
-    public let records: [Record]
+    /// The page's records as read: values by row and position, without a dictionary per record
+    /// (building those was most of a list page's query). Lists and the API read these.
+    public let rows: RecordRows
     /// Pass as `after` for the next page; nil on the last page.
     public let nextCursor: String?
     /// The titles of the records the page's `ref` fields point at: field → id → title.
     public let titles: [String: [Int64: String]]
+
+    /// The page's records with their values by name (built on each use).
+    public var records: [Record] { rows.records }
+}
+
+/// Records of one entity as rows of values in the order of `fields`.
+///
+///     let name = page.rows.position(of: "name")
+///     for row in 0..<page.rows.count { print(page.rows.id(row), page.rows[row, name ?? 0]) }
+public struct RecordRows: Sendable {
+    public let entity: String
+    /// The fields read, `id` among them; hidden and unread fields are not.
+    public private(set) var fields: [String]
+    public private(set) var count: Int
+    private var values: [Value]
+    private var idPosition: Int?
+
+    init(entity: String, fields: [String], values: [Value]) {
+        self.entity = entity
+        self.fields = fields
+        self.values = values
+        count = fields.isEmpty ? 0 : values.count / fields.count
+        idPosition = fields.firstIndex(of: "id")
+    }
+
+    /// Where a field's values are, nil when it was not read.
+    public func position(of field: String) -> Int? { fields.firstIndex(of: field) }
+
+    public subscript(row: Int, position: Int) -> Value { values[row * fields.count + position] }
+
+    public func id(_ row: Int) -> Int64 { idPosition.flatMap { self[row, $0].integer } ?? 0 }
+
+    public func record(_ row: Int) -> Record {
+        var byName: [String: Value] = [:]
+        byName.reserveCapacity(fields.count)
+        for (position, field) in fields.enumerated() { byName[field] = self[row, position] }
+        return Record(entity: entity, values: byName, lines: [:])
+    }
+
+    public var records: [Record] { (0..<count).map(record) }
+
+    /// Adds a field read separately (a multiref's links): `column` holds one value per row.
+    mutating func append(field: String, _ column: [Value]) {
+        let width = fields.count
+        var widened: [Value] = []
+        widened.reserveCapacity(values.count + count)
+        for row in 0..<count {
+            widened.append(contentsOf: values[row * width..<(row + 1) * width])
+            widened.append(column[row])
+        }
+        fields.append(field)
+        values = widened
+    }
 }
 
 /// A count that stops at a cap on big tables, and says so.

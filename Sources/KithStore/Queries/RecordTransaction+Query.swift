@@ -25,27 +25,26 @@ extension RecordTransaction {
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
         let arguments = compiler.arguments + [limit + 1, max(0, query.offset)]
         return try storage(query.entity) {
-            let codecs = (store.reading[table.name] ?? TableReading(table)).codecs
-            var records: [Record] = []
-            records.reserveCapacity(limit)
+            let tableCodecs = (store.reading[table.name] ?? TableReading(table)).codecs
+            let codecs = shown.map { tableCodecs[$0.offset] }
+            var values: [Value] = []
+            values.reserveCapacity(limit * shown.count)
+            var count = 0
             var lastKeys: [DatabaseValue] = []
             var more = false
             try db.eachRow(sql, StatementArguments(arguments)) { row in
-                guard records.count < limit else {
+                guard count < limit else {
                     more = true
                     return
                 }
-                var values: [String: Value] = [:]
-                values.reserveCapacity(shown.count + table.links.count)
-                for (position, (index, column)) in shown.enumerated() {
-                    values[column.name] = codecs[index].decode(Database.value(row, position))
-                }
-                records.append(Record(entity: entity.name, values: values, lines: [:]))
-                if records.count == limit { lastKeys = (0..<keys.count).map { Database.value(row, shown.count + $0) } }
+                for (position, codec) in codecs.enumerated() { values.append(codec.decode(Database.value(row, position))) }
+                count += 1
+                if count == limit { lastKeys = (0..<keys.count).map { Database.value(row, shown.count + $0) } }
             }
-            try attachLinks(&records, table, access: access, fields: query.fields)
+            var rows = RecordRows(entity: entity.name, fields: shown.map(\.element.name), values: values)
+            try attachLinks(&rows, table, access: access, fields: query.fields)
             let next = more ? Self.encodeCursor(lastKeys) : nil
-            return RecordPage(records: records, nextCursor: next, titles: try referencedTitles(records, entity: entity, access: access, targets: query.titles))
+            return RecordPage(rows: rows, nextCursor: next, titles: try referencedTitles(rows, entity: entity, access: access, targets: query.titles))
         }
     }
 
@@ -192,18 +191,18 @@ extension RecordTransaction {
 
     /// The titles of the records the page's references point at, one query per referenced entity:
     /// for the targets named in `targets` and only among the records the reader may read there.
-    func referencedTitles(_ records: [Record], entity: Entity, access: AccessFilter, targets: [String: AccessFilter]) throws -> [String: [Int64: String]] {
+    func referencedTitles(_ rows: RecordRows, entity: Entity, access: AccessFilter, targets: [String: AccessFilter]) throws -> [String: [Int64: String]] {
         var titles: [String: [Int64: String]] = [:]
-        guard !records.isEmpty, !targets.isEmpty else { return titles }
+        guard rows.count > 0, !targets.isEmpty else { return titles }
         for field in entity.fields where (field.type == .ref || field.type == .multiref) && !access.hiddenFields.contains(field.name) {
             guard let target = field.target, let reader = targets[target], !reader.readsNothing, let targetEntity = schema.entity(target),
                 !reader.hiddenFields.contains(targetEntity.titleField), let table = store.layout.table(target),
-                let titleColumn = table.column(targetEntity.titleField)
+                let titleColumn = table.column(targetEntity.titleField), let position = rows.position(of: field.name)
             else { continue }
             let ids = Array(
                 Set(
-                    records.flatMap { record -> [Int64] in
-                        let value = record[field.name]
+                    (0..<rows.count).flatMap { row -> [Int64] in
+                        let value = rows[row, position]
                         return (value.list ?? [value]).compactMap(\.integer)
                     }))
             guard !ids.isEmpty else { continue }
@@ -224,17 +223,18 @@ extension RecordTransaction {
     }
 
     /// Fills multiref values of a page with one query per link table.
-    private func attachLinks(_ records: inout [Record], _ table: StorageLayout.Table, access: AccessFilter, fields: Set<String>?) throws {
-        guard !records.isEmpty else { return }
-        let ids = records.map(\.id)
-        for (field, link) in table.links where !access.hiddenFields.contains(field) && fields?.contains(field) != false {
+    private func attachLinks(_ rows: inout RecordRows, _ table: StorageLayout.Table, access: AccessFilter, fields: Set<String>?) throws {
+        guard rows.count > 0 else { return }
+        let ids = (0..<rows.count).map(rows.id)
+        for (field, link) in table.links.sorted(by: { $0.key < $1.key })
+        where !access.hiddenFields.contains(field) && fields?.contains(field) != false {
             var targets: [Int64: [Value]] = [:]
             let sql =
                 "SELECT record, target FROM \(SQL.quote(link)) WHERE record IN (SELECT value FROM json_each(?)) ORDER BY record, position"
             for row in try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: [Self.jsonList(ids)]) {
                 targets[row[0], default: []].append(.integer(row[1]))
             }
-            for index in records.indices { records[index].values[field] = .list(targets[records[index].id] ?? []) }
+            rows.append(field: field, ids.map { .list(targets[$0] ?? []) })
         }
     }
 
