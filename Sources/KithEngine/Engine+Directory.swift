@@ -90,6 +90,28 @@ extension Engine {
         }
     }
 
+    /// Renames the department called `current`, places it under `parent` (a department's name;
+    /// nil: at the top) and makes `head` (a login; nil: nobody) its head. In the system log.
+    @discardableResult
+    public func updateDepartment(_ current: String, name: String, parent: String?, head: String?, by actor: DirectoryUser? = nil) throws(RecordError)
+        -> Department
+    {
+        try write(as: .system) { transaction in
+            guard let department = try transaction.department(named: current) else {
+                throw RecordError(.notFound, entity: "department", "there is no department '\(current)'")
+            }
+            let name = name.trimmingCharacters(in: .whitespaces)
+            try transaction.updateDepartment(
+                department.id, name: name, parent: try transaction.departmentID(named: parent), head: try transaction.userID(login: head))
+            let detail = current == name ? name : "\(current) → \(name)"
+            try transaction.logEvent("department-changed", user: actor?.id, login: actor?.login ?? "kith", detail: detail)
+            guard let updated = try transaction.department(id: department.id) else {
+                throw RecordError(.storage, entity: "department", "the department could not be read back")
+            }
+            return updated
+        }
+    }
+
     /// The active user with this login and password, or nil. Both outcomes go to the system log,
     /// with `source` (the client's address).
     public func signIn(login: String, password: String, source: String? = nil) throws(RecordError) -> DirectoryUser? {

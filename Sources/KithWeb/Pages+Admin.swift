@@ -13,6 +13,8 @@ extension Pages {
         router.post("admin/users") { request, context in try await page(request, context) { try await addUser($0) } }
         router.post("admin/users/:login/:change") { request, context in try await page(request, context) { try await changeUser($0) } }
         router.post("admin/departments") { request, context in try await page(request, context) { try await addDepartment($0) } }
+        router.get("admin/departments/:id") { request, context in try await page(request, context) { try adminDepartment($0) } }
+        router.post("admin/departments/:id") { request, context in try await page(request, context) { try await changeDepartment($0) } }
         router.post("admin/tokens") { request, context in try await page(request, context) { try await createToken($0) } }
         router.post("admin/tokens/:id/revoke") { request, context in try await page(request, context) { try await revokeToken($0) } }
     }
@@ -47,7 +49,7 @@ extension Pages {
             func walk(_ parent: Int64?, _ depth: Int) {
                 for department in departments where department.parentID == parent {
                     tree.append([
-                        "name": department.name, "indent": String(repeating: "　", count: depth),
+                        "id": department.id, "name": department.name, "indent": String(repeating: "　", count: depth),
                         "head": department.headID.flatMap { logins[$0] } ?? "",
                         "people": users.filter { $0.departmentID == department.id }.count,
                     ])
@@ -167,6 +169,38 @@ extension Pages {
         let name = (form.first("name") ?? "").trimmingCharacters(in: .whitespaces)
         let department = try engine.addDepartment(name: name, parent: nonEmpty(form.first("parent")), head: nonEmpty(form.first("head")))
         try logChange("department-added", detail: department.name, page)
+        return .redirect(to: "/admin#departments", type: .found)
+    }
+
+    /// One department: its name, where it sits in the tree, its head.
+    func adminDepartment(_ page: PageRequest) throws -> Response {
+        try requireAdministrator(page)
+        let id = page.context.parameters.get("id").flatMap { Int64($0) } ?? 0
+        let values = try engine.read(as: page.user.actor) { transaction -> [String: Any] in
+            guard let department = try transaction.department(id: id) else { throw Problem(.notFound, "there is no department #\(id)") }
+            let below = Set(try transaction.departmentTree(id))  // it cannot go under these
+            let users = try transaction.allUsers()
+            return [
+                "title": department.name, "id": department.id, "name": department.name,
+                "people": users.filter { $0.departmentID == id }.count,
+                "parentChoices": try transaction.allDepartments().filter { !below.contains($0.id) }.map {
+                    ["name": $0.name, "selected": $0.id == department.parentID]
+                },
+                "headChoices": users.filter(\.isActive).map { ["login": $0.login, "name": $0.name, "selected": $0.id == department.headID] },
+            ]
+        }
+        return render("adminDepartment", values, page: page)
+    }
+
+    func changeDepartment(_ page: PageRequest) async throws -> Response {
+        var page = page
+        let form = try await administratorsForm(&page)
+        let id = page.context.parameters.get("id").flatMap { Int64($0) } ?? 0
+        guard let current = try engine.read(as: .system, { try $0.department(id: id) }) else {
+            throw Problem(.notFound, "there is no department #\(id)")
+        }
+        try engine.updateDepartment(
+            current.name, name: form.first("name") ?? "", parent: nonEmpty(form.first("parent")), head: nonEmpty(form.first("head")), by: page.user)
         return .redirect(to: "/admin#departments", type: .found)
     }
 

@@ -12,7 +12,7 @@ enum Templates {
     static let all: [(String, String)] = [
         ("login", login), ("workbench", workbench), ("form", form), ("record", record),
         ("inbox", inbox), ("approvals", approvals), ("message", message), ("admin", admin), ("report", report),
-        ("messageItem", messageItem), ("adminUser", adminUser), ("reports", reports), ("import", importPage), ("calendar", calendar),
+        ("messageItem", messageItem), ("adminUser", adminUser), ("adminDepartment", adminDepartment), ("reports", reports), ("import", importPage), ("calendar", calendar),
     ]
 
     static let login = """
@@ -107,7 +107,7 @@ enum Templates {
         <label>{{t.manager}}<select name="manager"><option value=""></option>{{#userChoices}}<option value="{{login}}">{{name}} ({{login}})</option>{{/userChoices}}</select></label>
         <fieldset class="span2"><legend>{{t.roles}}</legend>{{#roleChoices}}<label class="check"><input type="checkbox" name="role" value="{{name}}"> {{name}}</label>{{/roleChoices}}</fieldset>
         </div><button>{{t.addUser}}</button></form></details></section>
-        <section id="departments"><h2>{{t.departments}}</h2><ul class="tree">{{#departments}}<li>{{indent}}{{name}} <small>{{people}} · {{head}}</small></li>{{/departments}}</ul>
+        <section id="departments"><h2>{{t.departments}}</h2><ul class="tree">{{#departments}}<li>{{indent}}<a href="/admin/departments/{{id}}">{{name}}</a> <small>{{people}} · {{head}}</small></li>{{/departments}}</ul>
         <details><summary>{{t.addDepartment}}</summary><form method="post" action="/admin/departments" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}">
         <input name="name" required maxlength="100" placeholder="{{t.name}}"><select name="parent"><option value="">{{t.topLevel}}</option>{{#departmentChoices}}<option>{{name}}</option>{{/departmentChoices}}</select>
         <select name="head"><option value="">{{t.head}}</option>{{#userChoices}}<option value="{{login}}">{{name}}</option>{{/userChoices}}</select><button>{{t.addDepartment}}</button></form></details></section>
@@ -136,6 +136,15 @@ enum Templates {
         </div>
         """
 
+
+    static let adminDepartment = """
+        <p><a href="/admin#departments">← {{t.admin}}</a></p><h1>{{name}} <small>{{people}} {{t.people}}</small></h1>
+        <form method="post" action="/admin/departments/{{id}}"><input type="hidden" name="_csrf" value="{{csrf}}"><div class="grid">
+        <label>{{t.name}} *<input name="name" value="{{name}}" required maxlength="100"></label>
+        <label>{{t.parentDepartment}}<select name="parent"><option value="">{{t.topLevel}}</option>{{#parentChoices}}<option{{#selected}} selected{{/selected}}>{{name}}</option>{{/parentChoices}}</select></label>
+        <label>{{t.head}}<select name="head"><option value=""></option>{{#headChoices}}<option value="{{login}}"{{#selected}} selected{{/selected}}>{{name}} ({{login}})</option>{{/headChoices}}</select></label>
+        </div><button>{{t.save}}</button></form>
+        """
 
     static let importPage = """
         <h1>{{title}}</h1>

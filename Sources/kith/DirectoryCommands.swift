@@ -120,7 +120,7 @@ struct UserCommand: ParsableCommand {
 /// `kith department add`: create a department in the tree.
 struct DepartmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "department", abstract: "Manage the department tree.", subcommands: [Add.self])
+        commandName: "department", abstract: "Manage the department tree.", subcommands: [Add.self, Edit.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a department.")
@@ -135,6 +135,43 @@ struct DepartmentCommand: ParsableCommand {
             do {
                 let department = try engine.addDepartment(name: name, parent: parent, head: head)
                 print("created department \(department.name) (#\(department.id))" + (parent.map { " under \($0)" } ?? ""))
+            } catch {
+                printError("kith: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "edit", abstract: "Rename a department, move it in the tree or change its head (what is not given stays).")
+
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "The department's current name.") var department: String
+        @Option(help: "Its new name.") var name: String?
+        @Option(help: "The department to put it under.") var parent: String?
+        @Flag(help: "Put it at the top of the tree.") var top = false
+        @Option(help: "The login of its new head.") var head: String?
+
+        func validate() throws {
+            if top && parent != nil { throw ValidationError("give --parent or --top, not both") }
+        }
+
+        func run() throws {
+            let engine = try openEngine(try loadWorkspace(options))
+            do {
+                let (current, parentName, headLogin) = try engine.read(as: .system) { transaction in
+                    guard let current = try transaction.department(named: department) else {
+                        throw RecordError(.notFound, entity: "department", "there is no department '\(department)'")
+                    }
+                    return (
+                        current, try current.parentID.flatMap { try transaction.department(id: $0)?.name },
+                        try current.headID.flatMap { try transaction.user(id: $0)?.login }
+                    )
+                }
+                let updated = try engine.updateDepartment(
+                    current.name, name: name ?? current.name, parent: top ? nil : parent ?? parentName, head: head ?? headLogin)
+                print("department \(updated.name) (#\(updated.id)) saved")
             } catch {
                 printError("kith: \(error)")
                 throw ExitCode(1)

@@ -128,5 +128,24 @@ extension RuleCommandTests {
         #expect(moved.output.contains("1 records moved from zhao.lei to wang.fang"), "\(moved.output)\(moved.errors)")
         #expect(try CheckCommandTests.kith(["user", "transfer", "nobody", "--to", "wang.fang"], in: folder).status == 1)
         #expect(try CheckCommandTests.kith(["user", "disable", "zhao.lei"], in: folder).output.contains("zhao.lei: disabled"))
+
+        // Departments renamed and moved: what is not given stays.
+        #expect(try CheckCommandTests.kith(["department", "add", "Shanghai", "--head", "wang.fang"], in: folder).status == 0)
+        let renamed = try CheckCommandTests.kith(["department", "edit", "Shanghai", "--name", "Shanghai Branch", "--parent", "East China"], in: folder)
+        #expect(renamed.status == 0 && renamed.output.contains("department Shanghai Branch"), "\(renamed.output)\(renamed.errors)")
+        let looped = try CheckCommandTests.kith(["department", "edit", "East China", "--parent", "Shanghai Branch"], in: folder)
+        #expect(looped.status == 1 && looped.errors.contains("under itself"), "\(looped.errors)")
+        #expect(try CheckCommandTests.kith(["department", "edit", "Shanghai Branch", "--top", "--parent", "East China"], in: folder).status == 2)
+        #expect(try CheckCommandTests.kith(["department", "edit", "Nowhere", "--name", "X"], in: folder).status == 1)
+        let check = """
+            local t = require("kith.test")
+            t.case("the tree", function()
+              t.eq(#kith.users("Shanghai Branch"), 0)
+              t.eq(kith.users("East China")[1].name, "wang.fang")
+            end)
+            """
+        try Data(check.utf8).write(to: folder.appendingPathComponent("workspace/scripts/tests/tree_test.lua"))
+        let tree = try CheckCommandTests.kith(["test", "tree"], in: folder)
+        #expect(tree.status == 0, "\(tree.output)\(tree.errors)")
     }
 }

@@ -132,3 +132,34 @@ extension DirectoryTests {
         #expect(now.departmentsByID[user.departmentID ?? 0]?.headID == user.id)
     }
 }
+
+extension DirectoryTests {
+    /// Departments are renamed and moved in the tree (never under themselves), and a manager's
+    /// department scope follows the tree as it is now.
+    @Test func departmentsAreRenamedAndMovedAndScopesFollow() throws {
+        let test = try TestEngine()
+        try test.engine.addDepartment(name: "HQ")
+        try test.engine.addDepartment(name: "East", parent: "HQ")
+        try test.engine.addDepartment(name: "Shanghai")
+        let boss = try test.engine.addUser(login: "boss", roles: ["sales_manager"], department: "East")
+        let rep = try test.engine.addUser(login: "rep", roles: ["sales_rep"], department: "Shanghai")
+        let customer = try test.engine.write(as: rep.actor) { try $0.create("customer", ["name": "Pudong Trading"]) }
+        let visible = { try test.engine.read(as: boss.actor) { try $0.get("customer", id: customer.id, access: try test.engine.access("customer", for: boss, in: $0)) } }
+        #expect(try visible() == nil, "Shanghai is not under East yet")
+
+        let moved = try test.engine.updateDepartment("Shanghai", name: "Shanghai Branch", parent: "East", head: "rep", by: boss)
+        #expect(moved.name == "Shanghai Branch" && moved.headID == rep.id)
+        #expect(try visible() != nil, "now it is")
+        #expect(try test.engine.read(as: .system) { try $0.user(id: rep.id)?.departmentID } == moved.id, "its people stay in it")
+
+        // Not under itself or below itself; not a name another department has; not an unknown one.
+        #expect(throws: RecordError.self) { try test.engine.updateDepartment("HQ", name: "HQ", parent: "Shanghai Branch", head: nil) }
+        #expect(throws: RecordError.self) { try test.engine.updateDepartment("HQ", name: "HQ", parent: "HQ", head: nil) }
+        #expect(throws: RecordError.self) { try test.engine.updateDepartment("East", name: "HQ", parent: nil, head: nil) }
+        #expect(throws: RecordError.self) { try test.engine.updateDepartment("Nowhere", name: "X", parent: nil, head: nil) }
+        #expect(throws: RecordError.self) { try test.engine.updateDepartment("East", name: " ", parent: nil, head: nil) }
+
+        let log = try test.engine.read(as: .system) { try $0.systemLog() }
+        #expect(log.first?.kind == "department-changed" && log.first?.detail == "Shanghai → Shanghai Branch" && log.first?.login == "boss")
+    }
+}

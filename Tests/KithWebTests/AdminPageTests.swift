@@ -67,3 +67,40 @@ import Testing
         #expect(try server.engine.read(as: .system) { try $0.user(login: "rep")?.roles } == ["sales_rep"])
     }
 }
+
+extension AdminPageTests {
+    /// A department's page renames it, moves it and sets its head; it offers no place under
+    /// itself, and only administrators with the form's token may post it.
+    @Test func administratorsRenameAndMoveDepartments() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        _ = try server.user("root", roles: ["admin"], department: "HQ", password: "Root-pass-1")
+        _ = try server.user("rep", roles: ["sales_rep"], department: "HQ", password: "Rep-pass-1")
+        let east = try server.engine.addDepartment(name: "East", parent: "HQ")
+        try server.engine.addDepartment(name: "Suzhou", parent: "East")
+        let session = try await PageTests.signIn(server, "root", "Root-pass-1")
+        #expect(try await server.request("GET", "/admin", cookies: session).body.contains(#"<a href="/admin/departments/\#(east.id)">East</a>"#))
+        let page = try await server.request("GET", "/admin/departments/\(east.id)", cookies: session)
+        #expect(page.status == 200 && page.body.contains(#"value="East""#) && page.body.contains("<option selected>HQ</option>"))
+        #expect(!page.body.contains("<option>Suzhou</option>") && !page.body.contains("<option>East</option>"), "not under itself or below")
+        let csrf = PageTests.csrf(in: page.body)
+
+        let saved = try await server.request(
+            "POST", "/admin/departments/\(east.id)", form: [("_csrf", csrf), ("name", "East China <华东>"), ("parent", ""), ("head", "rep")], cookies: session)
+        #expect(saved.status == 302)
+        let stored = try #require(try server.engine.read(as: .system) { try $0.department(id: east.id) })
+        #expect(stored.name == "East China <华东>" && stored.parentID == nil && stored.headID != nil)
+        #expect(try await server.request("GET", "/admin", cookies: session).body.contains("East China &lt;华东&gt;"))
+        let cycle = try await server.request(
+            "POST", "/admin/departments/\(east.id)", form: [("_csrf", csrf), ("name", "East"), ("parent", "Suzhou")], cookies: session)
+        #expect(cycle.status == 400)
+
+        // Without the token, or as a rep: refused, nothing changed.
+        #expect(try await server.request("POST", "/admin/departments/\(east.id)", form: [("name", "Forged")], cookies: session).status == 403)
+        let repSession = try await PageTests.signIn(server, "rep", "Rep-pass-1")
+        let repCSRF = PageTests.csrf(in: try await server.request("GET", "/", cookies: repSession).body)
+        #expect(try await server.request("GET", "/admin/departments/\(east.id)", cookies: repSession).status == 403)
+        #expect(try await server.request("POST", "/admin/departments/\(east.id)", form: [("_csrf", repCSRF), ("name", "Mine")], cookies: repSession).status == 403)
+        #expect(try server.engine.read(as: .system) { try $0.department(id: east.id)?.name } == "East China <华东>")
+    }
+}

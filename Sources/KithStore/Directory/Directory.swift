@@ -84,6 +84,24 @@ extension RecordTransaction {
         }
     }
 
+    /// Renames a department, puts it under another (nil: at the top) and sets its head. A
+    /// department cannot go under itself or a department below it.
+    public func updateDepartment(_ id: Int64, name: String, parent: Int64?, head: Int64?) throws(RecordError) {
+        try storage("department") {
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
+                throw RecordError(.invalid, entity: "department", "a department needs a name of up to 100 characters")
+            }
+            if let other = try department(named: name), other.id != id {
+                throw RecordError(.duplicate, entity: "department", "a department named '\(name)' already exists")
+            }
+            if let parent, try departmentTree(id).contains(parent) {
+                throw RecordError(.invalid, entity: "department", "a department cannot be placed under itself or a department below it")
+            }
+            try db.run("UPDATE kith_department SET name = ?, parent = ?, head = ? WHERE id = ?", arguments: [name, parent, head, id])
+            guard db.changesCount == 1 else { throw RecordError(.notFound, entity: "department", "department #\(id) does not exist") }
+        }
+    }
+
     public func setDepartmentHead(_ department: Int64, head: Int64?) throws(RecordError) {
         try storage("department") { try db.execute(sql: "UPDATE kith_department SET head = ? WHERE id = ?", arguments: [head, department]) }
     }
