@@ -42,12 +42,10 @@ extension Engine {
         }
         try transaction.decideApproval(mine.id, status: approve ? .approved : .rejected, comment: comment)
         let owner = current["owner"].integer
-        let title = recordTitle(entity, current)
         if !approve {
             try transaction.moveApprovals(entityName, record: id, round: round, from: [.pending, .waiting], to: .closed)
             if let owner {
-                try transaction.postMessage(
-                    to: owner, text: "Rejected: \(title)" + (comment.map { " — \($0)" } ?? ""), entity: entityName, record: id)
+                try InboxText(kind: .rejected(comment: comment), entity: entity, record: current).post(to: owner, engine: self, in: transaction)
             }
             return try moveState(
                 entity, current, to: approval.rejectState, transition: "reject", action: "approval:reject", comment: comment, in: transaction)
@@ -122,7 +120,6 @@ extension Engine {
         in transaction: RecordTransaction
     ) throws(RecordError) -> Record {
         let entries = try transaction.approvals(entity.name, record: record.id, round: round)
-        let title = recordTitle(entity, record)
         for next in Set(entries.map(\.step)).sorted() where next > step {
             let waiting = entries.filter { $0.step == next && $0.status == .waiting }
             guard !waiting.isEmpty else { continue }  // everyone skipped
@@ -130,12 +127,12 @@ extension Engine {
             for approver in Set(waiting.compactMap(\.approverID)) {
                 // The approver must see the record to decide: a read share, and a message.
                 try transaction.share(entity.name, record: record.id, user: approver, canEdit: false)
-                try transaction.postMessage(to: approver, text: "Approval needed: \(title)", entity: entity.name, record: record.id)
+                try InboxText(kind: .approvalNeeded, entity: entity, record: record).post(to: approver, engine: self, in: transaction)
             }
             return try transaction.get(entity.name, id: record.id) ?? record
         }
         if let owner = record["owner"].integer {
-            try transaction.postMessage(to: owner, text: "Approved: \(title)", entity: entity.name, record: record.id)
+            try InboxText(kind: .approved, entity: entity, record: record).post(to: owner, engine: self, in: transaction)
         }
         let current = try transaction.get(entity.name, id: record.id) ?? record
         return try moveState(
@@ -197,10 +194,9 @@ extension Engine {
     private func reportMissingApprovers(_ entity: Entity, _ record: Record, rules: [String], step: Int, in transaction: RecordTransaction)
         throws(RecordError)
     {
-        let text = "No approver for step \(step) (\(rules.joined(separator: ", "))) of \(recordTitle(entity, record)): it waits for an administrator"
-        for admin in try transaction.users(withRole: Role.administrator) {
-            try transaction.postMessage(to: admin.id, text: text, entity: entity.name, record: record.id)
-        }
+        let missing = InboxText(kind: .noApprover(step: step, rules: rules), entity: entity, record: record)
+        let text = missing.text(in: "en", engine: self)  // for the log
+        for admin in try transaction.users(withRole: Role.administrator) { try missing.post(to: admin.id, engine: self, in: transaction) }
         try transaction.logEvent("approval-missing", user: transaction.actor.userID, detail: "\(entity.name) #\(record.id): \(text)")
         logger.warning("\(text)")
     }
@@ -229,9 +225,9 @@ extension Engine {
     }
 
     /// A record's title for messages: its title field, else `entity #id`.
-    public func recordTitle(_ entity: Entity, _ record: Record) -> String {
+    public func recordTitle(_ entity: Entity, _ record: Record, language: String = "en") -> String {
         let title = record[entity.titleField].description
-        let label = entity.labels.text(for: "en", fallback: entity.name.humanizedName)
+        let label = entity.labels.text(for: language, fallback: entity.name.humanizedName)
         return title.isEmpty || entity.titleField == "id" ? "\(label) #\(record.id)" : "\(label) \(title)"
     }
 }

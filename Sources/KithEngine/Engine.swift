@@ -16,6 +16,9 @@ public final class Engine: Sendable {
     public let logger: Logger
     /// An approver who owns the record is skipped (`<approvals skip-owner>` of the workspace).
     public let approvalsSkipOwner: Bool
+    /// The workspace's language (`zh`, `en`): messages the engine writes are in the reader's own
+    /// language, else in this one.
+    public let language: String
 
     /// Each entity's hook functions per event, with their names joined as the rules state takes them.
     let hookChains: [String: [Hook.Event: HookChain]]
@@ -23,9 +26,12 @@ public final class Engine: Sendable {
     /// The latest rule faults of this process, for the admin page's rules status.
     public let ruleFaults = RuleFaults()
 
-    public init(store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith"), approvalsSkipOwner: Bool = true) {
+    public init(
+        store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith"), approvalsSkipOwner: Bool = true, language: String = "en"
+    ) {
         self.schema = store.schema
         self.approvalsSkipOwner = approvalsSkipOwner
+        self.language = language
         self.store = store
         self.rules = rules
         self.logger = logger
@@ -57,7 +63,8 @@ public final class Engine: Sendable {
             for failure in state.loadFailures { logger.error("script fails to load, its rules will fail: \(failure)") }
             rules.release(state)
         }
-        return Engine(store: store, rules: rules, logger: logger, approvalsSkipOwner: workspace.approvalsSkipOwner)
+        return Engine(
+            store: store, rules: rules, logger: logger, approvalsSkipOwner: workspace.approvalsSkipOwner, language: workspace.language)
     }
 
     /// Runs `body` in one write transaction as `actor` with the rules watching every save:

@@ -9,7 +9,7 @@ import Testing
 @Suite struct WorkflowTests {
     static let module = """
         <module xmlns="urn:kith:1" name="claims" version="1">
-          <entity name="claim" title="title">
+          <entity name="claim" title="title" label="Claim" label-zh="报销单">
             <field name="title" type="text" required="true"/>
             <field name="plan" type="text" max="200"/>
             <field name="mode" type="text" max="10"/>
@@ -250,5 +250,21 @@ import Testing
             }
         }
         #expect(try test.count("customer") == before)
+    }
+}
+
+extension WorkflowTests {
+    /// What the engine writes to an inbox is in the reader's language: their own, else the workspace's.
+    @Test func approvalMessagesAreInTheReadersLanguage() throws {
+        let (test, people) = try Self.company()
+        let rep = try #require(people["rep"]?.userID)
+        try test.engine.write(as: .system) { try $0.setLanguage(rep, "zh") }
+        let id = try Self.submitted(test, people, plan: "manager")
+        try Self.decide(test, people["lead"], id, approve: false, comment: "no receipts")
+        let texts = { (user: Int64?) in try test.engine.read(as: .system) { try $0.inbox(of: user ?? 0, dueBy: "9999").map(\.text) } }
+        let lead = try texts(people["lead"]?.userID)
+        let owner = try texts(rep)
+        #expect(lead == ["Approval needed: Claim Trip"], "the workspace's language (English here): \(lead)")
+        #expect(owner == ["已驳回：报销单 Trip — no receipts"], "\(owner)")
     }
 }
