@@ -17,6 +17,8 @@ public final class RecordStore: Sendable {
     let readers: Readers
     /// The web's writes, committed together (see `perform(as:hooks:_:)`).
     let groupCommit: GroupCommit
+    /// Checkpoints beside the writer instead of in its commits.
+    let checkpointer: Checkpointer
     let clock: StoreClock
     let inputs: FieldInputs
     /// Per table: the codec of each column and the statement reading a row by id, built once.
@@ -46,13 +48,13 @@ public final class RecordStore: Sendable {
         }
     }
 
-    init(schema: Schema, timeZone: TimeZone, pool: DatabasePool, readers: Readers, clock: StoreClock) {
+    init(schema: Schema, timeZone: TimeZone, pool: DatabasePool, readers: Readers, checkpointer: Checkpointer, clock: StoreClock) {
         self.schema = schema
         self.readers = readers
         self.layout = StorageLayout(schema: schema)
         self.timeZone = timeZone
         self.pool = pool
-
+        self.checkpointer = checkpointer
         self.clock = clock
         self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
         self.groupCommit = GroupCommit(pool: pool, layout: layout)
@@ -79,9 +81,12 @@ public final class RecordStore: Sendable {
                 try db.execute(sql: "PRAGMA cache_size = -32000")
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
+            let checkpointer = Checkpointer(path: path, configuration: configuration)
+            try pool.writeWithoutTransaction { db in checkpointer.install(on: db) }
             try pool.write { db in try InternalTables.create(db) }
             store = RecordStore(
-                schema: schema, timeZone: timeZone, pool: pool, readers: Readers(path: path, configuration: configuration, maximum: 8), clock: clock)
+                schema: schema, timeZone: timeZone, pool: pool, readers: Readers(path: path, configuration: configuration, maximum: 8),
+                checkpointer: checkpointer, clock: clock)
         } catch {
             throw .database("cannot open the database \(path): \(error)")
         }
@@ -183,6 +188,7 @@ public final class RecordStore: Sendable {
     /// Closes the database; the store cannot be used afterwards.
     public func close() throws {
         let path = pool.path
+        try checkpointer.close()
         try readers.close()
         try pool.close()
         // GRDB closes its writer before its readers, and the last connection to close a WAL database

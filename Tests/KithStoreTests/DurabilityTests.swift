@@ -267,6 +267,23 @@ final class LockedProblems: @unchecked Sendable {
         #expect(found == ["Alpha Trading", "Bravo Trading", "Delta Trading"])
     }
 
+    /// The log is folded back into the file beside the writer, not in its commits, and stays
+    /// bounded; nothing written is lost.
+    @Test func theLogIsCheckpointedBesideTheWriter() async throws {
+        let test = try TestStore()
+        let store = test.store
+        for batch in 0..<40 {
+            try await store.perform(as: TestStore.alice) { transaction in
+                for index in 0..<100 { _ = try transaction.create("account", ["name": .text("Account \(batch)-\(index)")]) }
+            }
+        }
+        try await Self.waitUntil { store.checkpointer.checkpointsRun > 0 }
+        #expect(store.checkpointer.checkpointsRun > 0)
+        let log = try FileManager.default.attributesOfItem(atPath: test.path + "-wal")[.size] as? Int ?? 0
+        #expect(log < Int(Checkpointer.threshold) * 4096 * 4, "\(log) bytes of log")
+        #expect(try store.read(as: TestStore.alice) { try $0.count("account").value } == 4_000)
+    }
+
     /// A failure that ends the whole transaction (as a full disk does) fails every write of the
     /// batch, those before it too, and stores none of them.
     @Test func aBatchWhoseTransactionEndsStoresNothing() async throws {

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Folds the write-ahead log back into the database file on a connection and thread of its own.
+///
+/// SQLite checkpoints inside the commit that takes the log past 1,000 pages: that write then also
+/// copies the pages into the file and waits for its `fsync`, and every write queued behind it
+/// waits too (the long tail of write latencies). Here the writer's commit only notes the log's
+/// size (`sqlite3_wal_hook`, which replaces SQLite's own checkpointing on that connection), and a
+/// passive checkpoint runs beside the writer. Should the log still reach `limit` pages (readers
+/// holding old pages), the writer checkpoints itself, as SQLite would.
+final class Checkpointer: @unchecked Sendable {
+    /// A checkpoint starts when the log holds this many pages (SQLite's own default).
+    static let threshold: Int32 = 1_000
+    /// The writer checkpoints in its commit past this many (about 80 MB of 4 KiB pages).
+    static let limit: Int32 = 20_000
+
+    private let path: String
+    private let configuration: Configuration
+    private let queue = DispatchQueue(label: "kith.checkpoint", qos: .utility)
+    private let lock = NSLock()
+    private var scheduled = false
+    private var closed = false
+    private var connection: DatabaseQueue?
+    private var checkpoints = 0
+
+    init(path: String, configuration: Configuration) {
+        self.path = path
+        self.configuration = configuration
+    }
+
+    /// Checkpoints run so far beside the writer (for tests).
+    var checkpointsRun: Int { lock.withLock { checkpoints } }
+
+    /// Takes over checkpointing from SQLite on the writer's connection.
+    func install(on db: Database) {
+        sqlite3_wal_hook(
+            db.sqliteConnection,
+            { context, connection, _, pages in
+                guard let context else { return SQLITE_OK }
+                let checkpointer = Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue()
+                if pages >= Checkpointer.limit {
+                    sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                } else if pages >= Checkpointer.threshold {
+                    checkpointer.schedule()
+                }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    private func schedule() {
+        let start = lock.withLock {
+            guard !scheduled, !closed else { return false }
+            scheduled = true
+            return true
+        }
+        guard start else { return }
+        queue.async {
+            defer { self.lock.withLock { self.scheduled = false } }
+            do {
+                let connection = try self.lock.withLock { () throws -> DatabaseQueue? in
+                    guard !self.closed else { return nil }
+                    if self.connection == nil { self.connection = try DatabaseQueue(path: self.path, configuration: self.configuration) }
+                    return self.connection
+                }
+                try connection?.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+                self.lock.withLock { self.checkpoints += 1 }
+            } catch {
+                // Nothing is lost: the log keeps the pages, and the next commit asks again.
+            }
+        }
+    }
+
+    /// Waits for a checkpoint under way and closes the checkpointer's connection.
+    func close() throws {
+        lock.withLock { closed = true }
+        queue.sync {}
+        try lock.withLock {
+            try connection?.close()
+            connection = nil
+        }
+    }
+}
