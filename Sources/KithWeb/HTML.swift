@@ -122,15 +122,15 @@ enum HTML {
     /// Table rows, `count` of them with `columns` cells each: a cell's text, linked to its row's
     /// `link` when it says so. With `selectable` ids (one per row), each row starts with a checkbox `id`.
     static func rows(
-        count: Int, columns: Int, empty: String, selectable: [Int64]? = nil, link: (_ row: Int) -> String,
+        into output: inout [UInt8], count: Int, columns: Int, empty: String, selectable: [Int64]? = nil, link: (_ row: Int) -> String,
         cell: (_ row: Int, _ column: Int) -> (text: String, linked: Bool)
-    ) -> String {
+    ) {
         guard count > 0 else {
-            return "<tr><td colspan=\"\(max(1, columns) + (selectable == nil ? 0 : 1))\" class=\"empty\">\(escape(empty))</td></tr>"
+            output.append(contentsOf: "<tr><td colspan=\"\(max(1, columns) + (selectable == nil ? 0 : 1))\" class=\"empty\">\(escape(empty))</td></tr>".utf8)
+            return
         }
         // Written as bytes: appending to a string cost more than the cells' values.
-        var output: [UInt8] = []
-        output.reserveCapacity(count * columns * 64)
+        output.reserveCapacity(output.count + count * columns * 64)
         for row in 0..<count {
             var href: [UInt8] = []
             output.append(contentsOf: "<tr>".utf8)
@@ -154,6 +154,5 @@ enum HTML {
             }
             output.append(contentsOf: "</tr>\n".utf8)
         }
-        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -216,10 +216,17 @@ struct Pages: Sendable {
     /// The frame of every page (head, menus, the user's name, language switch and sign-out),
     /// written here with escaping: through the template engine it cost a tenth of a list page.
     func frame(title: String, body: String, user: DirectoryUser?, context: WebContext, language: String) -> String {
+        frameStart(title: title, user: user, context: context, language: language) + body + Self.frameEnd
+    }
+
+    static let frameEnd = "\n</main></body></html>"
+
+    /// The frame up to the page's body (`<main>`).
+    func frameStart(title: String, user: DirectoryUser?, context: WebContext, language: String) -> String {
         let texts = PageText.texts(language)
         let text = { (key: String) in HTML.escape(texts[key] ?? "") }
         var output = "<!DOCTYPE html>\n<html lang=\"\(language == "en" ? "en" : "zh")\"><head><meta charset=\"utf-8\">"
-        output.reserveCapacity(body.utf8.count + 2_048)
+        output.reserveCapacity(4_096)
         output += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>\(HTML.escape(title)) · Kith</title>"
         output += "<link rel=\"stylesheet\" href=\"/static/kith.css\"><script src=\"/static/kith.js\" defer></script></head>\n<body>\n"
         if let user {
@@ -233,17 +240,21 @@ struct Pages: Sendable {
             output += "<form method=\"post\" action=\"/lang/\(other.0)\" class=\"inline language\">\(csrf)<button class=\"link\">\(other.1)</button></form>\n"
             output += "<form method=\"post\" action=\"/logout\" class=\"inline\">\(csrf)<button class=\"link\">\(text("signOut"))</button></form></span>\n</header>\n"
         }
-        return output + "<main>\n" + body + "\n</main></body></html>"
+        return output + "<main>\n"
     }
 
     func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        html(ByteBuffer(string: text), status: status)
+    }
+
+    func html(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentSecurityPolicy] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// The menus of the user's roles in a language, as HTML: only the entities the roles let them
