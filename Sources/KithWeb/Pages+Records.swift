@@ -15,7 +15,7 @@ extension Pages {
         let parameters = QueryItems(page.request.uri.query)
         let view = parameters.first("view").flatMap { entity.view($0) } ?? entity.defaultView
         let columns = (view?.columns.map(\.field) ?? [entity.titleField]).filter { entity.field($0) != nil }
-        var items = listParameters(parameters, entity: entity).items
+        var items = try listParameters(parameters, entity: entity, user: page.user).items
         if let view, parameters.first("view") == nil { items.append(("view", view.name)) }
         var query = try ListQuery.build(entity, QueryItems(items: items), variables: engine.store.variables(for: page.user.actor))
         query.limit = 50
@@ -44,15 +44,25 @@ extension Pages {
             let link = "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)])
             header += "<th><a href=\"\(HTML.escape(link))\">\(HTML.escape(display.label(field)))\(arrow)</a></th>"
         }
+        // A filter per column: a choice of values where there is one (dictionaries, people,
+        // departments, yes and no), a day for dates and times, else text.
         var filters = ""
         for field in fields where field.type != .multiref && field.type != .file {
             let current = parameters.first("f." + field.name) ?? ""
             filters += "<label>\(HTML.escape(display.label(field)))"
-            if field.type.isChoice {
+            let choices: [(value: String, label: String)]? =
+                switch field.type {
+                case .enum, .multienum: display.choices(field).map { ($0.value, $0.label) }
+                case .user: display.activeUsers.map { (String($0.id), $0.name) }
+                case .department: display.directory.departments.map { (String($0.id), $0.name) }
+                case .boolean: [("true", page.texts["yes"] ?? "Yes"), ("false", page.texts["no"] ?? "No")]
+                default: nil
+                }
+            if let choices {
                 filters += "<select name=\"f.\(HTML.escape(field.name))\"><option value=\"\"></option>"
-                filters += HTML.options(display.choices(field).map { ($0.value, $0.label, $0.value == current) }) + "</select></label>"
+                filters += HTML.options(choices.map { ($0.value, $0.label, $0.value == current) }) + "</select></label>"
             } else {
-                let type = field.type == .date ? "date" : "text"
+                let type = field.type.isTemporal ? "date" : "text"
                 filters += "<input name=\"f.\(HTML.escape(field.name))\" value=\"\(HTML.escape(current))\" type=\"\(type)\"></label>"
             }
         }
@@ -146,14 +156,20 @@ extension Pages {
     }
 
     /// The list page's own parameters (`f.FIELD` filters) as the API's: text fields match by
-    /// `contains`, others by equality.
-    func listParameters(_ parameters: QueryItems, entity: Entity) -> QueryItems {
+    /// `contains`, a reference by its record's title (among the records `user` may read), others
+    /// by equality (a date-time by the day typed).
+    func listParameters(_ parameters: QueryItems, entity: Entity, user: DirectoryUser) throws -> QueryItems {
         var items: [(String, String)] = []
         for (key, value) in parameters.items {
             if key.hasPrefix("f.") {
                 let name = String(key.dropFirst(2))
                 guard !value.isEmpty, let field = entity.field(name) else { continue }
-                items.append((field.type.isString ? "\(name)[contains]" : name, value))
+                if field.type == .ref, let target = field.target.flatMap({ schema.entity($0) }) {
+                    let ids = try recordIDs(target, titleContaining: value, for: user)
+                    items.append(("\(name)[in]", ids.isEmpty ? "0" : ids.map(String.init).joined(separator: ",")))
+                } else {
+                    items.append((field.type.isString ? "\(name)[contains]" : name, value))
+                }
             } else if ["q", "sort", "cursor", "view"].contains(key) {
                 items.append((key, value))
             }
@@ -161,10 +177,29 @@ extension Pages {
         return QueryItems(items: items)
     }
 
+    /// The ids of the records of `target` whose title contains `text` (or whose id it is, as
+    /// `#12`), that `user` may read: at most 1,000.
+    func recordIDs(_ target: Entity, titleContaining text: String, for user: DirectoryUser) throws -> [Int64] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let byID = trimmed.hasPrefix("#") ? Int64(trimmed.dropFirst()) : nil
+        let title = target.field(target.titleField)
+        let filter: RecordFilter =
+            if let byID { .condition(field: "id", op: .eq, values: [.integer(byID)]) } else if title?.type.isString == true {
+                .condition(field: target.titleField, op: .contains, values: [.text(trimmed)])
+            } else { .condition(field: target.titleField, op: .eq, values: [.text(trimmed)]) }
+        return try engine.read(as: user.actor) { transaction in
+            var query = RecordQuery(entity: target.name, filter: filter, limit: 1_000)
+            query.fields = ["id"]
+            let page = try transaction.query(query, access: try engine.access(target.name, for: user, in: transaction))
+            return (0..<page.rows.count).map(page.rows.id)
+        }
+    }
+
     func export(_ page: PageRequest) throws -> Response {
         let entity = try page.entity()
         let parameters = QueryItems(page.request.uri.query)
-        var query = try ListQuery.build(entity, listParameters(parameters, entity: entity), variables: engine.store.variables(for: page.user.actor))
+        var query = try ListQuery.build(
+            entity, try listParameters(parameters, entity: entity, user: page.user), variables: engine.store.variables(for: page.user.actor))
         query.after = nil
         return try csv(entity, query: query, user: page.user)
     }

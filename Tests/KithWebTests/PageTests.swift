@@ -376,6 +376,38 @@ import Testing
         #expect(try await server.request("GET", "/e/opportunity", cookies: owner).body.contains("Secret Buyer Ltd"))
     }
 
+    /// The filter bar: a reference is found by its record's title (only among records the reader
+    /// may read), people and departments are chosen from a list, date-times by the day.
+    @Test func listFiltersTakeTitlesPeopleAndDays() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let other = try server.user("other", roles: ["sales_rep"], department: "West", password: "Other-pass-1")
+        for (token, customer, contacts) in [(rep, "Acme Trading", ["Zhang Wei", "Li Na"]), (rep, "Bolt Works", ["Wang Fang"]), (other, "Acme Hidden", ["Chen Jie"])] {
+            let id = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "\#(customer)"}"#).object["id"] as? Int ?? 0
+            for contact in contacts {
+                #expect(try await server.request("POST", "/api/v1/contact", token: token, json: #"{"name": "\#(contact)", "customer": \#(id)}"#).status == 201)
+            }
+        }
+        let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        let names = { (query: String) async throws -> [String] in
+            let body = try await server.request("GET", "/e/contact?" + query, cookies: session).body
+            return ["Zhang Wei", "Li Na", "Wang Fang", "Chen Jie"].filter { body.contains($0) }
+        }
+        #expect(try await names("f.customer=acme") == ["Zhang Wei", "Li Na"], "by title, not the colleague's Acme Hidden")
+        #expect(try await names("f.customer=Nobody") == [])
+        #expect(try await names("f.customer=%23999999") == [])
+
+        // The owner is chosen from the people; a date-time is filtered by the day typed.
+        let repID = try #require(try server.engine.read(as: .system) { try $0.user(login: "rep")?.id })
+        let customers = try await server.request("GET", "/e/customer", cookies: session).body
+        #expect(customers.contains(#"<select name="f.owner"><option value=""></option>"#) && customers.contains(#"<option value="\#(repID)">rep</option>"#))
+        #expect(customers.contains(#"<input name="f.last_contact_at" value="" type="date">"#))
+        let mine = try await server.request("GET", "/e/customer?f.owner=\(repID)", cookies: session).body
+        #expect(mine.contains("Acme Trading") && mine.contains(#"<option value="\#(repID)" selected>"#))
+        _ = other
+    }
+
     @Test func aChangeIsPutBackFromTheHistory() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
