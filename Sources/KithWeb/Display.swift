@@ -54,9 +54,25 @@ struct Display {
             case (.ref, .integer(let id)): return titles?[id] ?? "#\(id)"
             case (.multiref, .list(let items)): return items.compactMap(\.integer).map { titles?[$0] ?? "#\($0)" }.joined(separator: ", ")
             case (.datetime, .text(let text)): return Self.time(text, in: timeZone)
+            case (.money, _): return Self.grouped(value.description)
             default: return value.description
             }
         }
+    }
+
+    /// An amount with its thousands grouped, as pages show money: "-1234567.50" → "-1,234,567.50".
+    static func grouped(_ amount: String) -> String {
+        let negative = amount.hasPrefix("-")
+        let unsigned = negative ? amount.dropFirst() : Substring(amount)
+        let point = unsigned.firstIndex(of: ".") ?? unsigned.endIndex
+        let whole = unsigned[..<point]
+        guard whole.count > 3, whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber) else { return amount }
+        var output = ""
+        for (index, digit) in whole.enumerated() {
+            if index > 0, (whole.count - index) % 3 == 0 { output.append(",") }
+            output.append(digit)
+        }
+        return (negative ? "-" : "") + output + unsigned[point...]
     }
 
     /// A stored time as the pages show it, in the workspace's time zone: "2026-11-23T07:34:10.000Z"

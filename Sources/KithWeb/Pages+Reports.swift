@@ -37,6 +37,7 @@ extension Pages {
             access: access)
         let display = try Display(schema: schema, language: page.language, transaction: transaction)
         let field = report.groupField.flatMap { schema.entity(report.entity)?.field($0) }
+        let money = report.measureField.flatMap { schema.entity(report.entity)?.field($0) }?.type == .money
         var points = rows.map { row -> Charts.Point in
             let label = row.label ?? field.map { display.text(row.group, $0, titles: nil) } ?? row.group.description
             let value: Double =
@@ -45,7 +46,8 @@ extension Pages {
                 case .decimal(let decimal): Double(decimal.description) ?? 0
                 default: Double(row.value.description) ?? 0
                 }
-            return Charts.Point(label: label.isEmpty ? "—" : label, value: value, display: row.value.description)
+            let shown = money ? Display.grouped(row.value.description) : row.value.description
+            return Charts.Point(label: label.isEmpty ? "—" : label, value: value, display: shown)
         }
         if let field, field.type.isChoice {
             let order = display.choices(field).map(\.value)

@@ -193,3 +193,28 @@ import Testing
         }
     }
 }
+
+/// Money on pages has its thousands grouped; forms, the API and CSV keep the plain amount.
+@Suite struct MoneyDisplayTests {
+    @Test func amountsAreGroupedByThousands() {
+        #expect(Display.grouped("1234567.50") == "1,234,567.50")
+        #expect(Display.grouped("-1234.00") == "-1,234.00")
+        #expect(Display.grouped("999.99") == "999.99")
+        #expect(Display.grouped("100000") == "100,000")
+        #expect(Display.grouped("") == "")
+    }
+
+    @Test func pagesGroupMoneyAndTheAPIDoesNot() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let customer = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Heat Co"}"#).object["id"] as? Int ?? 0
+        let made = try await server.request(
+            "POST", "/api/v1/opportunity", token: rep, json: #"{"title": "Boilers", "amount": "1250000.00", "customer": \#(customer)}"#)
+        #expect(made.object["amount"] as? String == "1250000.00", "\(made.body)")
+        let id = made.object["id"] as? Int ?? 0
+        let session = try await PageTests.signIn(server, "rep", "Rep-pass-1")
+        #expect(try await server.request("GET", "/e/opportunity/\(id)", cookies: session).body.contains("1,250,000.00"))
+        #expect(try await server.request("GET", "/e/opportunity/\(id)/edit", cookies: session).body.contains(#"value="1250000.00""#))
+    }
+}
