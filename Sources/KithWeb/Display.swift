@@ -243,7 +243,21 @@ enum FormValue {
 /// A posted record form as store input: empty means null, multi-selects become lists,
 /// `lines.DETAIL.N.FIELD` become line items (empty rows and rows marked for removal left out).
 enum FormInput {
-    static func parse(_ form: FormData, entity: Entity, schema: Schema, editing: Bool) -> ([String: Value], [String: [[String: Value]]]) {
+    /// A file chosen for a line's `file` field: the page stores it with the record.
+    struct LineUpload {
+        let detail: String
+        /// The line's place among the parsed lines of `detail`.
+        let line: Int
+        let field: String
+        let part: Multipart.Part
+    }
+
+    /// The form's values, its lines by detail entity, and the files chosen for lines. A master's
+    /// files are the page's to store (`Pages.save`); a line's file field is set from its upload or
+    /// its ticked removal box (`FIELD._clear`), and left out otherwise (the stored file stays).
+    static func parse(_ form: FormData, entity: Entity, schema: Schema, editing: Bool)
+        -> ([String: Value], [String: [[String: Value]]], [LineUpload])
+    {
         var values: [String: Value] = [:]
         // A file field's value is an upload, stored by the page (`Pages.save`), or its removal.
         for field in entity.fields where field.type != .file && form.items.contains(where: { $0.0 == field.name }) {
@@ -253,22 +267,36 @@ enum FormInput {
         }
         if !editing, let owner = form.last("owner"), !owner.isEmpty, let id = Int64(owner) { values["owner"] = .integer(id) }
         var lines: [String: [[String: Value]]] = [:]
+        var uploads: [LineUpload] = []
         for (detail, rows) in rawLines(form, entity: entity, schema: schema) {
             guard let detailEntity = schema.entity(detail) else { continue }
-            lines[detail] = rows.map { row in
+            lines[detail] = rows.enumerated().map { position, row in
                 var line: [String: Value] = [:]
                 for (name, typed) in row {
                     if name == "id" {
                         if let id = Int64(typed.text) { line["id"] = .integer(id) }
-                    } else if let field = detailEntity.field(name), field.type != .file {
-                        line[name] = value(typed.texts, field)
+                    } else if name.hasSuffix("._clear"), typed.text == "1", let field = detailEntity.field(String(name.dropLast(7))),
+                        field.type == .file, line[field.name] == nil
+                    {
+                        line[field.name] = .null
+                    } else if let field = detailEntity.field(name) {
+                        guard field.type == .file else {
+                            line[name] = value(typed.texts, field)
+                            continue
+                        }
+                        if let number = row[rowKey]?.text, let part = form.uploads["lines.\(detail).\(number).\(name)"] {
+                            uploads.append(LineUpload(detail: detail, line: position, field: name, part: part))
+                        }
                     }
                 }
                 return line
             }
         }
-        return (values, lines)
+        return (values, lines, uploads)
     }
+
+    /// The key under which `rawLines` keeps a row's number in the form (`lines.DETAIL.N.FIELD`).
+    static let rowKey = "_row"
 
     static func value(_ texts: [String], _ field: Field) -> Value {
         let items = texts.filter { !$0.isEmpty }
@@ -303,7 +331,9 @@ enum FormInput {
                 if row["_remove"] != nil { return nil }
                 let filled = row.filter { $0.key != "id" && $0.value.contains { !$0.isEmpty && $0 != "false" } }
                 if filled.isEmpty { return nil }
-                return row.filter { $0.key != "_remove" }.mapValues { FormValue.typed($0) }
+                var kept = row.filter { $0.key != "_remove" }.mapValues { FormValue.typed($0) }
+                kept[rowKey] = .typed([String(index)])
+                return kept
             }
         }
         return result

@@ -391,8 +391,16 @@ extension Pages {
                 let lineTitles = try display.titles(ofLines: record.lines[detail.name] ?? [], entity: detail, in: transaction, access: readable)
                 return [
                     "label": pluralLabel(detail, language), "columns": columns.map { ["label": display.label($0)] },
-                    "rows": (record.lines[detail.name] ?? []).map { line in
-                        ["cells": columns.map { ["text": display.text(line[$0.name], $0, titles: lineTitles[$0.name])] }]
+                    "rows": try (record.lines[detail.name] ?? []).map { line in
+                        [
+                            "cells": try columns.map { field -> [String: Any] in
+                                // A file: its name, linked to the download.
+                                if field.type == .file, let file = line[field.name].integer {
+                                    return ["text": try transaction.fileName(id: file) ?? "#\(file)", "link": "/files/\(file)"]
+                                }
+                                return ["text": display.text(line[field.name], field, titles: lineTitles[field.name])]
+                            }
+                        ]
                     },
                 ]
             }
@@ -527,7 +535,7 @@ extension Pages {
         let entity = try page.entity()
         let form = try await page.form()
         let version = form.first("_version").flatMap { Int64($0) }
-        var (values, lines) = FormInput.parse(form, entity: entity, schema: schema, editing: id != nil)
+        var (values, lines, lineUploads) = FormInput.parse(form, entity: entity, schema: schema, editing: id != nil)
         // A new file replaces the old (stored with the record, so a refused save keeps no upload);
         // a ticked box removes it.
         var uploads: [(field: String, upload: Multipart.Part)] = []
@@ -569,11 +577,13 @@ extension Pages {
                     let access = try engine.access(entity.name, for: page.user, in: transaction)
                     var values = values
                     var lines = lines
-                    for (field, upload) in uploads {
-                        values[field] = .integer(
+                    let store = { (upload: Multipart.Part) throws -> Value in
+                        .integer(
                             try engine.storeFile(
                                 name: upload.filename ?? "", contentType: upload.contentType ?? "", data: Data(upload.bytes), in: transaction))
                     }
+                    for (field, upload) in uploads { values[field] = try store(upload) }
+                    for upload in lineUploads { lines[upload.detail]?[upload.line][upload.field] = try store(upload.part) }
                     var problems: [FieldProblem] = []
                     try resolveTitles(entity, &values, problemKey: { $0 }, problems: &problems, user: page.user, in: transaction)
                     for (detail, rows) in lines {
@@ -646,7 +656,7 @@ extension Pages {
         }
         var lineSets: [[String: Any]] = []
         for detail in schema.details(of: entity.name) {
-            let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isReadonly && !$0.isHidden && $0.type != .autonumber && $0.type != .file }
+            let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isReadonly && !$0.isHidden && $0.type != .autonumber }
             var rows = lines[detail.name] ?? []
             rows += Array(repeating: [:], count: 2)
             lineSets.append([
@@ -670,7 +680,7 @@ extension Pages {
         let title = editing ? "\(page.texts["edit"] ?? "") · \(label(entity, page.language))" : "\(page.texts["new"] ?? "") · \(label(entity, page.language))"
         return [
             "title": title, "sections": sectionItems, "lines": lineSets, "action": id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
-            "multipart": entity.fields.contains { $0.type == .file },
+            "multipart": ([entity] + schema.details(of: entity.name)).contains { $0.fields.contains { $0.type == .file } },
             "cancel": id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
         ]
     }

@@ -45,6 +45,7 @@ import Testing
             <field name="visit" type="ref" entity="visit" required="true" on-delete="cascade"/>
             <field name="item" type="text" required="true" max="100" label="Item"/>
             <field name="price" type="money" min="0" label="Price"/>
+            <field name="xray" type="file" label="X-ray"/>
           </entity>
           <entity name="supplier" label="Supplier" plural="Suppliers" menu="purchasing" ownership="none">
             <field name="name" type="text" required="true" label="Name"/>
@@ -157,5 +158,60 @@ import Testing
         let paths = document["paths"] as? [String: Any] ?? [:]
         #expect(paths["/api/v1/visit/{id}/transitions/{name}"] != nil)
         #expect(paths["/api/v1/treatment"] == nil)
+    }
+
+    /// A line item's file field: chosen in the master's form, stored with the record, linked on
+    /// its page, downloaded with the record's access, kept when the form is saved again, removed
+    /// with its box.
+    @Test func lineItemsTakeFilesInTheForm() async throws {
+        let server = try await LiveServer(modules: ["clinic": Self.module], scripts: ["clinic": Self.script])
+        defer { Task { await server.stop() } }
+        let vet = try server.user("vet", roles: ["vet"], password: "Vet-pass-12")
+        _ = try server.user("visitor", roles: [], password: "Visitor-pass-1")
+        #expect(try await server.request("POST", "/api/v1/pet", token: vet, json: #"{"name": "Mochi", "species": "cat"}"#).status == 201)
+        let session = try await PageTests.signIn(server, "vet", "Vet-pass-12")
+        let form = try await server.request("GET", "/e/visit/new", cookies: session)
+        #expect(form.body.contains(#"enctype="multipart/form-data""#) && form.body.contains(#"type="file" name="lines.treatment.0.xray""#))
+        func multipart(_ parts: [(String, String, String?)]) -> String {
+            parts.map { name, value, filename in
+                "--kith-test\r\nContent-Disposition: form-data; name=\"\(name)\"" + (filename.map { "; filename=\"\($0)\"\r\nContent-Type: image/png" } ?? "")
+                    + "\r\n\r\n\(value)\r\n"
+            }.joined() + "--kith-test--\r\n"
+        }
+        let post = { (path: String, parts: [(String, String, String?)]) in
+            try await server.request("POST", path, json: multipart(parts), headers: ["Content-Type": "multipart/form-data; boundary=kith-test"], cookies: session)
+        }
+        let csrf = PageTests.csrf(in: form.body)
+        let created = try await post(
+            "/e/visit",
+            [("_csrf", csrf, nil), ("pet", "Mochi", nil), ("reason", "Limping", nil), ("lines.treatment.0.item", "X-ray", nil),
+             ("lines.treatment.0.price", "300", nil), ("lines.treatment.0.xray", "paw scan", "paw.png"),
+             ("lines.treatment.1.item", "", nil), ("lines.treatment.1.xray", "", "")])
+        #expect(created.status == 302, "\(created.body)")
+        let id = try #require(created.header("location")?.split(separator: "/").last.flatMap { Int($0) })
+        let stored = { try await server.request("GET", "/api/v1/visit/\(id)", token: vet).object["treatment"] as? [[String: Any]] ?? [] }
+        let lines = try await stored()
+        let file = try #require(lines.first?["xray"] as? Int)
+        #expect(lines.count == 1 && lines.first?["item"] as? String == "X-ray")
+        #expect(try await server.request("GET", "/e/visit/\(id)", cookies: session).body.contains(#"<a href="/files/\#(file)">paw.png</a>"#))
+        #expect(try await server.request("GET", "/files/\(file)", cookies: session).body == "paw scan")
+        #expect(try await server.request("GET", "/files/\(file)", cookies: try await PageTests.signIn(server, "visitor", "Visitor-pass-1")).status == 404)
+
+        // Saved again without a new file, the line keeps it; with the box ticked, it goes.
+        let edit = try await server.request("GET", "/e/visit/\(id)/edit", cookies: session)
+        #expect(edit.body.contains(#"name="lines.treatment.0.xray._clear""#))
+        let lineID = String(lines.first?["id"] as? Int ?? 0)
+        let kept = try await post(
+            "/e/visit/\(id)",
+            [("_csrf", csrf, nil), ("reason", "Limping, left paw", nil), ("lines.treatment.0.id", lineID, nil), ("lines.treatment.0.item", "X-ray", nil),
+             ("lines.treatment.0.price", "300", nil), ("lines.treatment.0.xray", "", "")])
+        #expect(kept.status == 302, "\(kept.body)")
+        #expect(try await stored().first?["xray"] as? Int == file)
+        let cleared = try await post(
+            "/e/visit/\(id)",
+            [("_csrf", csrf, nil), ("lines.treatment.0.id", lineID, nil), ("lines.treatment.0.item", "X-ray", nil), ("lines.treatment.0.price", "300", nil),
+             ("lines.treatment.0.xray._clear", "1", nil)])
+        #expect(cleared.status == 302, "\(cleared.body)")
+        #expect(try await stored().first?["xray"] is NSNull)
     }
 }
