@@ -134,19 +134,22 @@ public struct DemoData {
         case .text:
             let name = field.name
             var text: String
-            if entity.titleField == name && name == "name" {
+            if !field.samples.isEmpty {
+                text = field.samples[random.next(field.samples.count)] + (entity.titleField == name ? " \(index)" : "")
+            } else if entity.titleField == name && name == "name" {
                 text = Self.company(&random)
             } else if name.hasSuffix("_name") || name.contains("person") || name.contains("signatory") || name == "name" {
                 text = Self.person(&random)
             } else if name.contains("address") {
                 text = ["上海市浦东新区张江路 88 号", "北京市朝阳区建国路 1 号", "广州市天河区体育西路 10 号", "杭州市西湖区文三路 200 号"][random.next(4)]
             } else {
-                text = ["年度采购 Annual purchase", "新品推广 Product launch", "售后回访 After-sales visit", "渠道拓展 Channel expansion",
-                        "设备升级 Equipment upgrade", "续约洽谈 Renewal talks"][random.next(6)] + " \(index)"
+                // The field's label in Chinese and English (as the schema gives them), and a number.
+                text = Self.label(field) + (unique.isEmpty ? " \(index)" : "")
             }
             text += unique
             return .text(String(text.prefix(field.maxLength ?? 255)))
-        case .textarea: return .text("客户关注交付周期与价格。The customer cares about lead time and price.")
+        case .textarea:
+            return .text(field.samples.isEmpty ? Self.label(field) + " \(index)" : field.samples[random.next(field.samples.count)])
         case .email: return .text("contact\(index)\(random.next(10_000))@example.com")
         case .phone: return .text("13\(random.next(10))\(String(format: "%08d", random.next(100_000_000)))")
         case .url: return .text("https://example.com/\(index)")
@@ -188,6 +191,13 @@ public struct DemoData {
     private mutating func pick(_ entity: String) throws(RecordError) -> Int64? {
         let page = try engine.read(as: .system) { try $0.query(RecordQuery(entity: entity, limit: 1000)) }
         return page.rows.count == 0 ? nil : page.rows.id(random.next(page.rows.count))
+    }
+
+    /// A field's label in Chinese and English, as far as the schema gives them: "序列号 Serial no.".
+    static func label(_ field: Field) -> String {
+        let zh = field.labels.text(for: "zh", fallback: "")
+        let en = field.labels.text(for: "en", fallback: field.name.humanizedName)
+        return zh.isEmpty || zh == en ? en : zh + " " + en
     }
 
     static func company(_ random: inout SeededRandom) -> String {

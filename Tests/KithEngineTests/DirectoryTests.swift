@@ -163,3 +163,30 @@ extension DirectoryTests {
         #expect(log.first?.kind == "department-changed" && log.first?.detail == "Shanghai → Shanghai Branch" && log.first?.login == "boss")
     }
 }
+
+/// `kith demo` on a business nobody coded for: a field's samples where the schema gives them,
+/// else its labels and a number; never another business's words.
+@Suite struct DemoDataTests {
+    @Test func demoValuesComeFromTheSchema() throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="fleet" version="1">
+              <entity name="machine" label="Machine" title="serial">
+                <field name="serial" type="text" required="true" unique="true" max="30" label="Serial no." label-zh="序列号"/>
+                <field name="model" type="text" required="true" sample="Excavator E20|Loader L7" label="Model"/>
+                <field name="remarks" type="textarea" required="true" label="Remarks"/>
+              </entity>
+              <role name="dispatcher"><grant entity="*" read="own" create="yes" update="own"/></role>
+            </module>
+            """
+        let test = try TestEngine(module: module, scripts: [:])
+        var demo = DemoData(engine: test.engine)
+        let summary = try demo.fill(records: 4)
+        #expect(summary.records["machine"] == 4 && summary.refused == 0)
+        let machines = try test.engine.read(as: .system) { try $0.query(RecordQuery(entity: "machine")).records }
+        for machine in machines {
+            #expect(machine["serial"].description.hasPrefix("序列号 Serial no. "), "\(machine["serial"])")
+            #expect(["Excavator E20", "Loader L7"].contains(machine["model"].description), "\(machine["model"])")
+            #expect(machine["remarks"].description.hasPrefix("Remarks "), "\(machine["remarks"])")
+        }
+    }
+}

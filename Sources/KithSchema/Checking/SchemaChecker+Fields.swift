@@ -27,6 +27,10 @@ extension SchemaChecker {
             misplaced("unique", "single-valued fields other than boolean, textarea and file")
         }
         if field.isIndexed && !type.isOrdered { misplaced("index", "single-valued fields") }
+        if !field.samples.isEmpty && !(type == .text || type == .textarea) { misplaced("sample", "text and textarea") }
+        if let longest = field.maxLength, let sample = field.samples.first(where: { $0.count > longest }) {
+            report(.invalidValue, field.location, "field", "\(subject): sample '\(sample)' is longer than the field's \(longest) characters")
+        }
 
         checkBounds(field, subject: subject)
 

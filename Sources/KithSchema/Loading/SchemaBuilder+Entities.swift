@@ -107,6 +107,7 @@ extension SchemaBuilder {
         field.target = element.attribute("entity")
         field.onDelete = Field.DeleteRule(rawValue: element.attribute("on-delete") ?? "") ?? .restrict
         field.reset = Field.NumberReset(rawValue: element.attribute("reset") ?? "") ?? .never
+        field.samples = (element.attribute("sample") ?? "").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return field
     }
 

@@ -32,6 +32,9 @@ public struct Field: Sendable {
     public internal(set) var target: String?
     public internal(set) var onDelete: DeleteRule = .restrict
     public internal(set) var reset: NumberReset = .never
+    /// `sample="A|B|C"`: values `kith demo` picks from for this field (an addition to the
+    /// language); without them it writes the field's label and a number.
+    public internal(set) var samples: [String] = []
     /// True for the columns the engine maintains (`id`, `owner`, `state`, ...).
     public internal(set) var isSystem = false
     public internal(set) var location: SourceLocation
