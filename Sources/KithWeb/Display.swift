@@ -124,72 +124,58 @@ struct Display {
         return result
     }
 
-    /// A form input for the field: its kind, name, value and, for choices, the options.
+    /// A form input for the field: its control, name, value and, for choices, the options.
     /// `access` gives the user's read access to another entity: reference choices list only
     /// records the user may read.
     func input(_ field: Field, value: FormValue?, access: (String) throws -> AccessFilter, in transaction: RecordTransaction) throws
-        -> [String: Any]
+        -> FormField
     {
-        var item: [String: Any] = ["name": field.name, "isInput": false, "isSelect": false, "isTextarea": false, "isCheckbox": false]
         let text = value?.text(for: field, in: timeZone) ?? ""
+        var input = FormField(name: field.name, control: .input(type: "text", maxLength: nil, lookup: nil))
         switch field.type {
         case .textarea:
-            item["isTextarea"] = true
-            item["value"] = text
-            item["maxLength"] = field.maxLength ?? 65_535
+            input.control = .textarea(maxLength: field.maxLength ?? 65_535)
+            input.value = text
         case .boolean:
-            item["isCheckbox"] = true
-            item["checked"] = text == "true"
+            input.control = .checkbox(checked: text == "true")
         case .enum, .multienum:
             let selected = Set(value?.texts ?? [])
-            item["isSelect"] = true
-            item["multiple"] = field.type == .multienum
-            item["optionsHTML"] = HTML.options(choices(field).map { ($0.value, $0.label, selected.contains($0.value)) })
+            input.control = .select(
+                options: HTML.options(choices(field).map { ($0.value, $0.label, selected.contains($0.value)) }), multiple: field.type == .multienum)
         case .file:
-            item["isFile"] = true
             if case .value(.integer(let id)) = value {
-                item["current"] = try transaction.fileName(id: id) ?? "#\(id)"
-                item["link"] = "/files/\(id)"
-                item["clearLabel"] = language == "zh" ? "移除" : "remove"
+                input.control = .file(
+                    current: try transaction.fileName(id: id) ?? "#\(id)", link: "/files/\(id)", clearLabel: language == "zh" ? "移除" : "remove")
+            } else {
+                input.control = .file(current: nil, link: nil, clearLabel: "")
             }
         case .user:
-            let selected = text
-            item["isSelect"] = true
-            item["optionsHTML"] = HTML.options(activeUsers.map { (String($0.id), $0.name, String($0.id) == selected) })
+            input.control = .select(options: HTML.options(activeUsers.map { (String($0.id), $0.name, String($0.id) == text) }), multiple: false)
         case .department:
-            let selected = text
-            item["isSelect"] = true
-            item["optionsHTML"] = HTML.options(directory.departments.map { (String($0.id), $0.name, String($0.id) == selected) })
+            input.control = .select(options: HTML.options(directory.departments.map { (String($0.id), $0.name, String($0.id) == text) }), multiple: false)
         case .ref, .multiref:
             let selected = Set(value?.texts ?? [])
             if let target = field.target.flatMap({ schema.entity($0) }) {
                 let readable = try access(target.name)
-                let few = try transaction.count(target.name, cap: 200, access: readable).isCapped == false
-                let page = few
-                    ? try transaction.query(RecordQuery(entity: target.name, sort: [RecordQuery.Sort(target.titleField)], limit: 200), access: readable)
-                    : nil
-                if let page {
-                    item["isSelect"] = true
-                    item["multiple"] = field.type == .multiref
-                    item["optionsHTML"] = HTML.options(page.records.map { (String($0.id), title(target, $0), selected.contains(String($0.id))) })
-                    return item
+                if try transaction.count(target.name, cap: 200, access: readable).isCapped == false {
+                    let page = try transaction.query(
+                        RecordQuery(entity: target.name, sort: [RecordQuery.Sort(target.titleField)], limit: 200), access: readable)
+                    input.control = .select(
+                        options: HTML.options(page.records.map { (String($0.id), title(target, $0), selected.contains(String($0.id))) }),
+                        multiple: field.type == .multiref)
+                    return input
                 }
             }
             // Too many to list: the record's title, typed (a lookup suggests titles with JavaScript).
-            item["isInput"] = true
-            item["inputType"] = "text"
-            item["value"] = text
+            input.value = text
             if field.type == .ref, let target = field.target.flatMap({ schema.entity($0) }) {
-                item["lookup"] = "/e/\(target.name)/lookup"
+                input.control = .input(type: "text", maxLength: nil, lookup: "/e/\(target.name)/lookup")
                 if case .value(.integer(let id)) = value, let record = try transaction.get(target.name, id: id, access: try access(target.name)) {
-                    item["value"] = title(target, record)
+                    input.value = title(target, record)
                 }
             }
         default:
-            item["isInput"] = true
-            item["value"] = text
-            item["maxLength"] = field.maxLength
-            item["inputType"] =
+            let type =
                 switch field.type {
                 case .email: "email"
                 case .url: "url"
@@ -199,9 +185,45 @@ struct Display {
                 case .integer: "number"
                 default: "text"
                 }
-            if field.type.isDecimal { item["hint"] = field.effectiveScale > 0 ? "0." + String(repeating: "0", count: field.effectiveScale) : nil }
+            input.control = .input(type: type, maxLength: field.maxLength, lookup: nil)
+            input.value = text
+            if field.type.isDecimal && field.effectiveScale > 0 { input.hint = "0." + String(repeating: "0", count: field.effectiveScale) }
         }
-        return item
+        return input
+    }
+}
+
+/// A form field as a page writes it (`HTML.field`, `HTML.cell`): what `Display.input` works out
+/// from the field and its value, and what the page adds (label, span, problem).
+struct FormField {
+    enum Control {
+        case input(type: String, maxLength: Int?, lookup: String?)
+        case textarea(maxLength: Int)
+        /// `options`: the `<option>`s, escaped.
+        case select(options: String, multiple: Bool)
+        case checkbox(checked: Bool)
+        /// The current file (its name and download), a new one to replace it, or none.
+        case file(current: String?, link: String?, clearLabel: String)
+    }
+
+    var name: String
+    var control: Control
+    var value = ""
+    var label = ""
+    var span = 1
+    var isRequired = false
+    var isReadonly = false
+    var hint: String?
+    var problem: String?
+
+    /// A field shown but not written: its value as text in a read-only input of another name.
+    func readonly(showing text: String) -> FormField {
+        var shown = self
+        shown.name = "_ro_" + name
+        shown.control = .input(type: "text", maxLength: nil, lookup: nil)
+        shown.isReadonly = true
+        if case .file(let current?, _, _) = control { shown.value = current } else { shown.value = text }
+        return shown
     }
 }
 

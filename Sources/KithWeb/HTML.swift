@@ -44,79 +44,59 @@ enum HTML {
         return output
     }
 
-    /// A form field from `Display.input`'s description (with `label`, `span`, `required`, `problem`):
-    /// its label, input and problem, escaped. Built here rather than by the template engine, whose
-    /// lookups were most of a form's time.
-    static func field(_ item: [String: Any]) -> String {
-        let text = { (key: String) in describe(item[key]) }
-        let flag = { (key: String) in item[key] as? Bool ?? false }
-        let name = escape(text("name") ?? "")
-        let problem = text("problem")
-        var output = "<div class=\"field span\(text("span") ?? "1")\(problem != nil ? " invalid" : "")\">"
-        output += "<label for=\"f-\(name)\">\(escape(text("label") ?? ""))\(flag("required") ? " *" : "")</label>"
-        output += input(item, id: "f-" + name)
-        if let hint = text("hint") { output += "<small>\(escape(hint))</small>" }
-        if let problem { output += "<span class=\"problem\">\(escape(problem))</span>" }
+    /// A form field: its label, input and problem, escaped. Built here rather than by the template
+    /// engine, whose lookups were most of a form's time.
+    static func field(_ field: FormField) -> String {
+        let name = escape(field.name)
+        var output = "<div class=\"field span\(field.span)\(field.problem != nil ? " invalid" : "")\">"
+        output += "<label for=\"f-\(name)\">\(escape(field.label))\(field.isRequired ? " *" : "")</label>"
+        output += control(field, id: "f-" + name)
+        if let hint = field.hint { output += "<small>\(escape(hint))</small>" }
+        if let problem = field.problem { output += "<span class=\"problem\">\(escape(problem))</span>" }
         return output + "</div>"
     }
 
     /// A line item's cell: its input and problem.
-    static func cell(_ item: [String: Any]) -> String {
-        let problem = item["problem"] as? String
-        var output = problem != nil ? "<td class=\"invalid\">" : "<td>"
-        output += input(item, id: nil)
-        if let problem { output += "<span class=\"problem\">\(escape(problem))</span>" }
+    static func cell(_ field: FormField) -> String {
+        var output = field.problem != nil ? "<td class=\"invalid\">" : "<td>"
+        output += control(field, id: nil)
+        if let problem = field.problem { output += "<span class=\"problem\">\(escape(problem))</span>" }
         return output + "</td>"
     }
 
-    /// A description's value as text: strings and numbers (nil and other types: none).
-    private static func describe(_ value: Any?) -> String? {
-        switch value {
-        case let text as String: text
-        case let number as Int: String(number)
-        case let number as Int64: String(number)
-        default: nil
-        }
-    }
-
-    /// The input element of a field's description.
-    private static func input(_ item: [String: Any], id: String?) -> String {
-        let text = { (key: String) in describe(item[key]) }
-        let flag = { (key: String) in item[key] as? Bool ?? false }
-        let name = escape(text("name") ?? "")
+    /// The input element of a form field.
+    private static func control(_ field: FormField, id: String?) -> String {
+        let name = escape(field.name)
         let identity = id.map { " id=\"\($0)\"" } ?? ""
-        let value = escape(text("value") ?? "")
-        if flag("isTextarea") {
-            return "<textarea\(identity) name=\"\(name)\" maxlength=\"\(text("maxLength") ?? "")\">\(value)</textarea>"
-        }
-        if flag("isSelect") {
-            return "<select\(identity) name=\"\(name)\"\(flag("multiple") ? " multiple" : "")><option value=\"\"></option>"
-                + (item["optionsHTML"] as? String ?? "") + "</select>"
-        }
-        if flag("isFile") {  // the current file, a new one to replace it, or none
+        let value = escape(field.value)
+        switch field.control {
+        case .textarea(let maxLength):
+            return "<textarea\(identity) name=\"\(name)\" maxlength=\"\(maxLength)\">\(value)</textarea>"
+        case .select(let options, let multiple):
+            return "<select\(identity) name=\"\(name)\"\(multiple ? " multiple" : "")><option value=\"\"></option>" + options + "</select>"
+        case .file(let current, let link, let clearLabel):
             var output = "<input\(identity) type=\"file\" name=\"\(name)\">"
-            if let current = text("current"), let link = text("link") {
+            if let current, let link {
                 output += " <a href=\"\(escape(link))\">\(escape(current))</a>"
-                output += " <label class=\"check\"><input type=\"checkbox\" name=\"\(name)._clear\" value=\"1\"> \(escape(text("clearLabel") ?? "×"))</label>"
+                output += " <label class=\"check\"><input type=\"checkbox\" name=\"\(name)._clear\" value=\"1\"> \(escape(clearLabel))</label>"
+            }
+            return output
+        case .checkbox(let checked):
+            return "<input type=\"hidden\" name=\"\(name)\" value=\"false\"><input\(identity) type=\"checkbox\" name=\"\(name)\" value=\"true\""
+                + (checked ? " checked" : "") + ">"
+        case .input(let type, let maxLength, let lookup):
+            var output = "<input\(identity) name=\"\(name)\" type=\"\(escape(type))\" value=\"\(value)\""
+            if id != nil {
+                if let maxLength { output += " maxlength=\"\(maxLength)\"" }
+                if field.isReadonly { output += " readonly" }
+            }
+            if let lookup {
+                output += " list=\"dl-\(name)\" data-lookup=\"\(escape(lookup))\" autocomplete=\"off\"><datalist id=\"dl-\(name)\"></datalist>"
+            } else {
+                output += ">"
             }
             return output
         }
-        if flag("isCheckbox") {
-            return "<input type=\"hidden\" name=\"\(name)\" value=\"false\"><input\(identity) type=\"checkbox\" name=\"\(name)\" value=\"true\""
-                + (flag("checked") ? " checked" : "") + ">"
-        }
-        var output = "<input\(identity) name=\"\(name)\" type=\"\(escape(text("inputType") ?? "text"))\" value=\"\(value)\""
-        if id != nil {
-            if let maxLength = text("maxLength") { output += " maxlength=\"\(maxLength)\"" }
-            if let step = text("step") { output += " step=\"\(escape(step))\"" }
-            if flag("readonly") { output += " readonly" }
-        }
-        if let lookup = text("lookup") {
-            output += " list=\"dl-\(name)\" data-lookup=\"\(escape(lookup))\" autocomplete=\"off\"><datalist id=\"dl-\(name)\"></datalist>"
-        } else {
-            output += ">"
-        }
-        return output
     }
 
     /// Table rows, `count` of them with `columns` cells each: a cell's text, linked to its row's

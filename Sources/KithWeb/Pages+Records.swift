@@ -637,19 +637,19 @@ extension Pages {
         let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user, in: transaction) }
         var sectionItems: [[String: Any]] = []
         for section in self.sections(entity, for: .edit) {
-            var fields: [[String: Any]] = []
+            var fields: [FormField] = []
             for (name, span, readonlyHere) in section.fields {
                 guard let field = entity.field(name), !field.isSystem || name == "owner", !field.isHidden, !access.hiddenFields.contains(name) else { continue }
                 if name == "owner" && editing { continue }  // owners change by transfer
                 let locked = readonlyHere || field.isReadonly || field.type == .autonumber || access.readonlyFields.contains(name)
                 if locked && !editing { continue }
                 var item = try display.input(field, value: given[name], access: readable, in: transaction)
-                item["span"] = span
-                item["label"] = display.label(field)
-                item["required"] = field.isRequired
-                if !field.help.isEmpty { item["hint"] = field.help.text(for: page.language, fallback: "") }
-                if locked { item["readonly"] = true; item["isSelect"] = false; item["isInput"] = true; item["isTextarea"] = false; item["isCheckbox"] = false; item["inputType"] = "text"; item["value"] = item["current"] as? String ?? display.text(given[name]?.stored ?? .null, field, titles: nil); item["name"] = "_ro_" + name; item["isFile"] = false }
-                if let problem = problems[name] { item["problem"] = problem }
+                item.span = span
+                item.label = display.label(field)
+                item.isRequired = field.isRequired
+                if !field.help.isEmpty { item.hint = field.help.text(for: page.language, fallback: "") }
+                if locked { item = item.readonly(showing: display.text(given[name]?.stored ?? .null, field, titles: nil)) }
+                item.problem = problems[name]
                 fields.append(item)
             }
             if !fields.isEmpty { sectionItems.append(["label": section.label(page.language), "fieldsHTML": fields.map(HTML.field).joined()]) }
@@ -667,8 +667,8 @@ extension Pages {
                         "prefix": prefix,
                         "cellsHTML": try columns.map { field -> String in
                             var cell = try display.input(field, value: row[field.name], access: readable, in: transaction)
-                            cell["name"] = "\(prefix).\(field.name)"
-                            if let problem = problems["\(detail.name)[\(index)].\(field.name)"] { cell["problem"] = problem }
+                            cell.name = "\(prefix).\(field.name)"
+                            cell.problem = problems["\(detail.name)[\(index)].\(field.name)"]
                             return HTML.cell(cell)
                         }.joined(),
                     ]
@@ -905,13 +905,12 @@ extension Pages {
             let fields = try engine.read(as: page.user.actor) { transaction in
                 let display = try Display(schema: schema, language: page.language, transaction: transaction)
                 let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user, in: transaction) }
-                return try asked.map { field, message -> [String: Any] in
+                return try asked.map { field, message -> FormField in
                     var item = try display.input(field, value: given[target.name]?[field.name].map { FormValue.value($0) }, access: readable, in: transaction)
-                    item["name"] = "\(target.name).\(field.name)"
-                    item["label"] = display.label(field)
-                    item["required"] = field.isRequired
-                    item["problem"] = message
-                    item["span"] = 1
+                    item.name = "\(target.name).\(field.name)"
+                    item.label = display.label(field)
+                    item.isRequired = field.isRequired
+                    item.problem = message
                     return item
                 }
             }

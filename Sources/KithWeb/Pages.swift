@@ -189,9 +189,11 @@ struct Pages: Sendable {
     func render(
         _ template: String, _ values: [String: Any], user: DirectoryUser?, context: WebContext, language: String, status: HTTPResponse.Status = .ok
     ) -> Response {
-        var all: [String: Any] = ["lang": language, "t": PageText.texts(language), "csrf": context.session?.csrf ?? ""]
+        var all: [String: Any] = ["lang": language, "csrf": context.session?.csrf ?? ""]
         for (key, value) in values { all[key] = value }
-        let body = templates.render(Self.withoutEmptyText(all), withTemplate: template) ?? ""
+        all = Self.withoutEmptyText(all)
+        all["t"] = PageText.texts(language)  // none is empty: filtering them cost every page
+        let body = templates.render(all, withTemplate: template) ?? ""
         return html(frame(title: values["title"] as? String ?? "", body: body, user: user, context: context, language: language), status: status)
     }
 

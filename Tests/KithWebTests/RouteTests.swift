@@ -218,3 +218,13 @@ import Testing
         #expect(try await server.request("GET", "/e/opportunity/\(id)/edit", cookies: session).body.contains(#"value="1250000.00""#))
     }
 }
+
+/// The pages' texts: every one in both languages, none empty (templates take them unfiltered).
+@Suite struct PageTextTests {
+    @Test func everyTextIsInBothLanguagesAndNoneIsEmpty() {
+        let zh = PageText.texts("zh")
+        let en = PageText.texts("en")
+        #expect(Set(zh.keys) == Set(en.keys), "\(Set(zh.keys).symmetricDifference(en.keys))")
+        #expect(zh.filter(\.value.isEmpty).isEmpty && en.filter(\.value.isEmpty).isEmpty)
+    }
+}
