@@ -228,3 +228,15 @@ import Testing
         #expect(zh.filter(\.value.isEmpty).isEmpty && en.filter(\.value.isEmpty).isEmpty)
     }
 }
+
+/// Query strings decoded as browsers and clients encode them.
+@Suite struct QueryStringTests {
+    @Test func namesAndValuesArePercentDecoded() {
+        #expect(QueryItems.decode("a+b%20c%E4%B8%AD") == "a b c中")
+        #expect(QueryItems.decode("amount%5Bgte%5D") == "amount[gte]")
+        #expect(QueryItems.decode("100%") == "100%" && QueryItems.decode("%zz1") == "%zz1" && QueryItems.decode("%4") == "%4")
+        #expect(QueryItems.decode("plain") == "plain")
+        let items = QueryItems("f.name=%E5%8D%8E%E4%B8%9C+Trading&sort=-name&q=&flag").items
+        #expect(items.map(\.0) == ["f.name", "sort", "q", "flag"] && items.map(\.1) == ["华东 Trading", "-name", "", ""])
+    }
+}

@@ -37,7 +37,7 @@ extension RecordTransaction {
                     more = true
                     return
                 }
-                for (position, codec) in codecs.enumerated() { values.append(codec.decode(Database.value(row, position))) }
+                for (position, codec) in codecs.enumerated() { values.append(codec.decode(row, position)) }
                 count += 1
                 if count == limit { lastKeys = (0..<keys.count).map { Database.value(row, shown.count + $0) } }
             }

@@ -117,7 +117,7 @@ public struct RecordTransaction {
             var values: [String: Value] = [:]
             values.reserveCapacity(table.columns.count + table.links.count)
             for (index, column) in table.columns.enumerated() {
-                values[column.name] = reading.codecs[index].decode(Database.value(row, index))
+                values[column.name] = reading.codecs[index].decode(row, index)
             }
             found = values
         }
