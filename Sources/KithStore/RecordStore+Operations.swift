@@ -13,10 +13,8 @@ extension RecordStore {
                 try transaction.indexNewRecords()
                 return result
             }
-        } catch let error as RecordError {
-            throw error
         } catch {
-            throw RecordError(.storage, entity: "", "the database refused the operation: \(error)")
+            throw Self.recordError(error)
         }
     }
 
@@ -50,6 +48,7 @@ extension RecordStore {
         return try outcome.value.get()
     }
 
+    /// A write's failure as the store reports it: its own, else the database's as a storage error.
     static func recordError(_ error: any Error) -> RecordError {
         (error as? RecordError) ?? RecordError(.storage, entity: "", "the database refused the operation: \(error)")
     }

@@ -76,8 +76,8 @@ extension Pages {
             )
         }
         // The page is written here with escaping, into the response's bytes (the table rows
-        // straight from their cells): through the template engine its lookups cost more than its
-        // queries, and strings copied into strings were a sixth of it.
+        // straight from their cells, not copied from string to string): through the template
+        // engine its lookups cost more than its queries.
         let title = pluralLabel(entity, page.language)
         var output = Array(frameStart(title: title, user: page.user, context: page.context, language: page.language).utf8)
         output.reserveCapacity(32_768)
