@@ -408,7 +408,10 @@ extension Pages {
             let trail = try transaction.approvals(entity.name, record: id)
             values["trail"] = trail.map { entry -> [String: Any] in
                 [
-                    "round": entry.round, "step": entry.step, "approver": entry.approverID.map { display.userName($0) } ?? entry.rule,
+                    // "Step 2", or "Round 2 · step 1" once the record was submitted again.
+                    "step": entry.round > 1
+                        ? String(format: page.texts["roundStep"] ?? "%d.%d", entry.round, entry.step) : String(format: page.texts["step"] ?? "%d", entry.step),
+                    "approver": entry.approverID.map { display.userName($0) } ?? entry.rule,
                     "status": page.texts["status." + entry.status.rawValue] ?? entry.status.rawValue, "comment": entry.comment ?? "", "at": Display.time(entry.decidedAt ?? "", in: engine.store.timeZone),
                 ]
             }

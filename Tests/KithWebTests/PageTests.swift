@@ -485,6 +485,7 @@ import Testing
         // The trail and the history in words: the decision, the transition's label, the creation.
         let page = try await server.request("GET", "/e/expense/\(id)", cookies: session).body
         #expect(page.contains("<td>Approved</td>") && page.contains("<b>Submit</b>") && page.contains("<b>Created</b>"))
+        #expect(page.contains("<th>Step</th><th>Approver</th><th>Decision</th>") && page.contains("<td>Step 1</td>"), "the trail says what its columns are")
         #expect(!page.contains("transition:") && !page.contains("approval:approve") && !page.contains("<td>approved</td>"))
 
         // Reports: the approved expense in the category chart (SVG) and its table; the funnel on the workbench.
