@@ -79,6 +79,10 @@ public final class RecordStore: Sendable {
                 // page cache per connection: random record reads are most of a web request's I/O.
                 try db.execute(sql: "PRAGMA mmap_size = 1073741824")
                 try db.execute(sql: "PRAGMA cache_size = -32000")
+                // Every statement with its time, on standard error (operations.md).
+                if ProcessInfo.processInfo.environment["KITH_SQL_TRACE"] != nil {
+                    db.trace(options: .profile) { event in FileHandle.standardError.write(Data("sql \(event)\n".utf8)) }
+                }
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
             let checkpointer = Checkpointer(path: path, configuration: configuration)

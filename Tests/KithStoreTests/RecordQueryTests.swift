@@ -125,6 +125,22 @@ import Testing
         }
     }
 
+    /// A page ordered by an indexed field is read in index order, for any reader's scope: no
+    /// sort of the rows (or of runs of equal values) before the first row comes back.
+    @Test func pagesOrderedByAnIndexedFieldNeedNoSort() throws {
+        let own = AccessFilter(read: .init(sql: "r.owner = ?", arguments: [7]))
+        for access in [AccessFilter.unrestricted, own] {
+            for sort in [RecordQuery.Sort("name"), .init("name", descending: true)] {
+                let plan = try store.read(as: alice) { transaction in
+                    let select = try transaction.select(RecordQuery(entity: "account", sort: [sort], limit: 50), access: access)
+                    return try Row.fetchAll(transaction.db, sql: "EXPLAIN QUERY PLAN " + select.sql, arguments: StatementArguments(select.arguments))
+                        .map { $0["detail"] as String }
+                }
+                #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(sort.field): \(plan)")
+            }
+        }
+    }
+
     @Test func countsAreCappedAndSaySo() throws {
         #expect(try store.count("account", as: alice, access: .unrestricted) == RecordCount(value: 5, isCapped: false))
         #expect(try store.count("account", cap: 3, as: alice, access: .unrestricted) == RecordCount(value: 3, isCapped: true))

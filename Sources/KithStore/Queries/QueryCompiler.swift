@@ -204,16 +204,9 @@ struct QueryCompiler {
                 expressions.append(("r.\(SQL.quote(field.name))", sort.descending))
             }
         }
-        // The id breaks ties in the direction of the last key, so one index can serve the whole order.
+        // The id breaks ties in the direction of the last key, so one index can serve the whole order
+        // (indexes hold the id right after their columns: see `StorageLayout`).
         let idDescending = sorts.first { $0.field == "id" }?.descending ?? (expressions.last?.1 ?? false)
-        // Indexes of owned records end with the owner and department (see `StorageLayout`): ordering
-        // by them before the id lets such an index serve the whole order.
-        if entity.ownership == .user, !expressions.isEmpty {
-            for name in ["owner", "department"] where !access.hiddenFields.contains(name) {
-                let sql = "r.\(SQL.quote(name))"
-                if !expressions.contains(where: { $0.0 == sql }) { expressions.append((sql, idDescending)) }
-            }
-        }
         expressions.append(("r.id", idDescending))
         return expressions
     }

@@ -7,23 +7,8 @@ extension RecordTransaction {
     /// line items; multiref values are included.
     public func query(_ query: RecordQuery, access: AccessFilter = .unrestricted) throws(RecordError) -> RecordPage {
         let (entity, table) = try self.entity(query.entity)
-        var compiler = QueryCompiler(self, entity: entity, table: table, access: access)
-        let keys = try compiler.sortExpressions(query.sort)
-        var condition = try compiler.whereClause(filter: query.filter, search: query.search)
-        if let cursor = query.after {
-            guard let values = Self.decodeCursor(cursor), values.count == keys.count else {
-                throw RecordError(.invalidQuery, entity: query.entity, "the page cursor is not valid; start again from the first page")
-            }
-            condition += " AND " + compiler.keyset(keys, after: values)
-        }
+        let (sql, arguments, shown, keys) = try select(query, access: access)
         let limit = max(1, min(query.limit, 1000))
-        let shown = table.columns.enumerated().filter { _, column in
-            !access.hiddenFields.contains(column.name) && (query.fields.map { $0.contains(column.name) || column.name == "id" } ?? true)
-        }
-        let columns = shown.map { "r." + SQL.quote($0.element.name) } + keys.map(\.sql)
-        let order = keys.map { "\($0.sql) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
-        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
-        let arguments = compiler.arguments + [limit + 1, max(0, query.offset)]
         return try storage(query.entity) {
             let tableCodecs = (store.reading[table.name] ?? TableReading(table)).codecs
             let codecs = shown.map { tableCodecs[$0.offset] }
@@ -46,6 +31,33 @@ extension RecordTransaction {
             let next = more ? Self.encodeCursor(lastKeys) : nil
             return RecordPage(rows: rows, nextCursor: next, titles: try referencedTitles(rows, entity: entity, access: access, targets: query.titles))
         }
+    }
+
+    /// The statement of a page of `query`: the shown columns (by position in the table), then
+    /// the sort keys, one more row than the page to know whether another follows.
+    func select(_ query: RecordQuery, access: AccessFilter) throws(RecordError) -> (
+        sql: String, arguments: [(any DatabaseValueConvertible)?], shown: [(offset: Int, element: StorageLayout.Column)],
+        keys: [(sql: String, descending: Bool)]
+    ) {
+        let (entity, table) = try self.entity(query.entity)
+        var compiler = QueryCompiler(self, entity: entity, table: table, access: access)
+        let keys = try compiler.sortExpressions(query.sort)
+        var condition = try compiler.whereClause(filter: query.filter, search: query.search)
+        if let cursor = query.after {
+            guard let values = Self.decodeCursor(cursor), values.count == keys.count else {
+                throw RecordError(.invalidQuery, entity: query.entity, "the page cursor is not valid; start again from the first page")
+            }
+            condition += " AND " + compiler.keyset(keys, after: values)
+        }
+        let limit = max(1, min(query.limit, 1000))
+        let shown = Array(
+            table.columns.enumerated().filter { _, column in
+                !access.hiddenFields.contains(column.name) && (query.fields.map { $0.contains(column.name) || column.name == "id" } ?? true)
+            })
+        let columns = shown.map { "r." + SQL.quote($0.element.name) } + keys.map(\.sql)
+        let order = keys.map { "\($0.sql) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
+        return (sql, compiler.arguments + [limit + 1, max(0, query.offset)], shown, keys)
     }
 
     /// The number of matching records, counting at most `cap` (then `isCapped` is true).
