@@ -131,7 +131,7 @@ struct API: Sendable {
             return (page, count)
         }
         var members: [(String, JSON)] = [
-            ("data", .array(records.encode(built.0.rows))),
+            ("data", records.encode(built.0.rows)),
             ("total", .integer(built.1.value)), ("total_exact", .bool(!built.1.isCapped)),
         ]
         if let cursor = built.0.nextCursor {

@@ -25,11 +25,11 @@ enum HTML {
                 case UInt8(ascii: "'"): replacement = "&#39;"
                 default: continue
                 }
-                output.append(contentsOf: bytes[start..<index])
-                replacement.withUTF8Buffer { output.append(contentsOf: $0) }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                output.append(replacement)
                 start = index + 1
             }
-            output.append(contentsOf: bytes[start...])
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
     }
 
@@ -42,6 +42,17 @@ enum HTML {
             output += "<option value=\"\(escape(item.value))\"\(item.selected ? " selected" : "")>\(escape(item.label))</option>"
         }
         return output
+    }
+
+    /// `<option>`s, escaped, appended to `output`.
+    static func options(_ items: [(value: String, label: String, selected: Bool)], into output: inout [UInt8]) {
+        for item in items {
+            output.append("<option value=\"")
+            escape(item.value, into: &output)
+            output.append(item.selected ? "\" selected>" : "\">")
+            escape(item.label, into: &output)
+            output.append("</option>")
+        }
     }
 
     /// A form field: its label, input and problem, escaped. Built here rather than by the template
@@ -99,40 +110,88 @@ enum HTML {
         }
     }
 
-    /// Table rows, `count` of them with `columns` cells each: a cell's text, linked to its row's
-    /// `link` when it says so. With `selectable` ids (one per row), each row starts with a checkbox `id`.
+    /// Table rows, `count` of them with `columns` cells each: a cell's text, linked to its row's page
+    /// (`link` then the row's `id`) when it says so. With `selectable`, each row starts with a
+    /// checkbox `id` of the bulk form.
     static func rows(
-        into output: inout [UInt8], count: Int, columns: Int, empty: String, selectable: [Int64]? = nil, link: (_ row: Int) -> String,
+        into output: inout [UInt8], count: Int, columns: Int, empty: String, selectable: Bool, id: (_ row: Int) -> Int64, link: String,
         cell: (_ row: Int, _ column: Int) -> (text: String, linked: Bool)
     ) {
         guard count > 0 else {
-            output.append(contentsOf: "<tr><td colspan=\"\(max(1, columns) + (selectable == nil ? 0 : 1))\" class=\"empty\">\(escape(empty))</td></tr>".utf8)
+            output.append(contentsOf: "<tr><td colspan=\"\(max(1, columns) + (selectable ? 1 : 0))\" class=\"empty\">\(escape(empty))</td></tr>".utf8)
             return
         }
-        // Written as bytes: appending to a string cost more than the cells' values.
+        // Written as bytes, the fixed parts from static strings: appending to a string, or a
+        // string's bytes, cost more than the cells' values.
         output.reserveCapacity(output.count + count * columns * 64)
+        var prefix: [UInt8] = []
+        escape(link, into: &prefix)
         for row in 0..<count {
-            var href: [UInt8] = []
-            output.append(contentsOf: "<tr>".utf8)
-            if let selectable {
-                output.append(contentsOf: "<td class=\"pick\"><input type=\"checkbox\" name=\"id\" value=\"\(selectable[row])\" form=\"bulk\"></td>".utf8)
+            let id = id(row)
+            output.append("<tr>")
+            if selectable {
+                output.append("<td class=\"pick\"><input type=\"checkbox\" name=\"id\" value=\"")
+                output.append(decimal: id)
+                output.append("\" form=\"bulk\"></td>")
             }
             for column in 0..<columns {
                 let (text, linked) = cell(row, column)
-                output.append(contentsOf: "<td>".utf8)
                 if linked {
-                    if href.isEmpty { escape(link(row), into: &href) }
-                    output.append(contentsOf: "<a href=\"".utf8)
-                    output.append(contentsOf: href)
-                    output.append(contentsOf: "\">".utf8)
+                    output.append("<td><a href=\"")
+                    output.append(contentsOf: prefix)
+                    output.append(decimal: id)
+                    output.append("\">")
                     escape(text, into: &output)
-                    output.append(contentsOf: "</a>".utf8)
+                    output.append("</a></td>")
                 } else {
+                    output.append("<td>")
                     escape(text, into: &output)
+                    output.append("</td>")
                 }
-                output.append(contentsOf: "</td>".utf8)
             }
-            output.append(contentsOf: "</tr>\n".utf8)
+            output.append("</tr>\n")
+        }
+    }
+}
+
+/// Pages written as bytes: static text, text as it is (`raw`: only where it needs no escaping) and
+/// text escaped.
+extension [UInt8] {
+    /// Appends a static string's bytes (one copy, no string in between).
+    mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { append(contentsOf: $0) }
+    }
+
+    /// Appends `text` as it is: HTML, or text that holds nothing to escape.
+    mutating func append(raw text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    /// Appends `text` escaped.
+    mutating func append(escaped text: String) {
+        HTML.escape(text, into: &self)
+    }
+
+    /// Appends a form's hidden CSRF field.
+    mutating func append(csrf token: String) {
+        append("<input type=\"hidden\" name=\"_csrf\" value=\"")
+        HTML.escape(token, into: &self)
+        append("\">")
+    }
+
+    /// Appends a number's decimal digits.
+    mutating func append(decimal number: Int64) {
+        if number < 0 { append(UInt8(ascii: "-")) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = number.magnitude
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 }

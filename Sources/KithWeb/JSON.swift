@@ -53,9 +53,9 @@ public enum JSON: Sendable, Equatable {
 
     public func write(to output: inout [UInt8]) {
         switch self {
-        case .null: output.append(contentsOf: "null".utf8)
-        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .number(let digits): output.append(contentsOf: digits.utf8)
+        case .null: output.append("null")
+        case .bool(let flag): output.append(flag ? "true" : "false")
+        case .number(let digits): output.append(raw: digits)
         case .written(let bytes): output.append(contentsOf: bytes)
         case .string(let text): Self.quote(text, into: &output)
         case .array(let items):
@@ -94,15 +94,15 @@ public enum JSON: Sendable, Equatable {
     private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
         for byte in bytes {
             switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
-            case UInt8(ascii: "\n"): output.append(contentsOf: "\\n".utf8)
-            case UInt8(ascii: "\r"): output.append(contentsOf: "\\r".utf8)
-            case UInt8(ascii: "\t"): output.append(contentsOf: "\\t".utf8)
-            case UInt8(ascii: "<"): output.append(contentsOf: "\\u003c".utf8)  // safe inside HTML, too
+            case UInt8(ascii: "\""): output.append("\\\"")
+            case UInt8(ascii: "\\"): output.append("\\\\")
+            case UInt8(ascii: "\n"): output.append("\\n")
+            case UInt8(ascii: "\r"): output.append("\\r")
+            case UInt8(ascii: "\t"): output.append("\\t")
+            case UInt8(ascii: "<"): output.append("\\u003c")  // safe inside HTML, too
             case 0..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: "\\u00".utf8)
+                output.append("\\u00")
                 output.append(hex[Int(byte >> 4)])
                 output.append(hex[Int(byte & 0x0F)])
             default: output.append(byte)

@@ -32,126 +32,197 @@ extension Pages {
         }
         let access = permissions.filter
         let fields = columns.filter { !access.hiddenFields.contains($0) }.compactMap { entity.field($0) }.filter { !$0.isHidden }
-        let baseItems = parameters.items.filter { $0.0 != "cursor" && $0.0 != "sort" }
-        var header = ""
-        for field in fields {
-            guard field.type.isOrdered else {  // sets and files have no order
-                header += "<th>\(HTML.escape(display.label(field)))</th>"
-                continue
-            }
-            let next = sortText == field.name ? "-" + field.name : field.name
-            let arrow = sortText == field.name ? " ▲" : (sortText == "-" + field.name ? " ▼" : "")
-            let link = "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)])
-            header += "<th><a href=\"\(HTML.escape(link))\">\(HTML.escape(display.label(field)))\(arrow)</a></th>"
+        let owned = entity.ownership == .user && entity.detailOf == nil
+        let bulk = owned || permissions.mayExport
+        let rows = result.rows
+        // The page is written here, escaped, straight into the response's bytes: through the
+        // template engine its lookups cost more than its queries, and building strings to copy
+        // them after cost a tenth of the page.
+        let title = pluralLabel(entity, page.language)
+        var output: [UInt8] = []
+        output.reserveCapacity(32_768)
+        output.append(raw: frameStart(title: title, user: page.user, context: page.context, language: page.language))
+        let texts = page.texts
+        let text = { (output: inout [UInt8], key: String) in output.append(escaped: texts[key] ?? "") }
+        let name = HTML.escape(entity.name)
+        let csrf = page.context.session?.csrf ?? ""
+        let currentQuery = QueryItems.encode(parameters.items.filter { $0.0 != "cursor" })
+        output.append("<div class=\"bar\"><h1>")
+        output.append(escaped: title)
+        output.append("</h1>\n")
+        if access.mayCreate {
+            output.append(raw: "<a class=\"button\" href=\"/e/\(name)/new\">")
+            text(&output, "new")
+            output.append("</a>\n")
         }
-        // A filter per column: a choice of values where there is one (dictionaries, people,
-        // departments, yes and no), a day for dates and times, else text.
-        var filters = ""
+        if permissions.mayExport {
+            output.append(raw: "<a class=\"button secondary\" href=\"/e/\(name)/export.csv?")
+            output.append(escaped: currentQuery)
+            output.append("\">")
+            text(&output, "export")
+            output.append("</a>\n")
+        }
+        if access.mayCreate {
+            output.append(raw: "<a class=\"button secondary\" href=\"/e/\(name)/import\">")
+            text(&output, "import")
+            output.append("</a>")
+        }
+        // The schema's views, then the user's own (each with its delete button).
+        output.append("</div>\n<div class=\"views\">")
+        for item in entity.views {
+            output.append(raw: "<a href=\"/e/\(name)?view=\(HTML.escape(item.name))\" class=\"\(item.name == view?.name ? "current" : "")\">")
+            output.append(escaped: item.labels.text(for: page.language, fallback: item.name.humanizedName))
+            output.append("</a>")
+        }
+        for saved in saved {
+            output.append("<span class=\"saved\"><a href=\"")
+            output.append(escaped: "/e/\(entity.name)?" + saved.query)
+            output.append(saved.query == currentQuery ? "\" class=\"current\">" : "\" class=\"\">")
+            output.append(escaped: saved.name)
+            output.append(raw: "</a><form method=\"post\" action=\"/e/\(name)/views/\(saved.id)/delete\" class=\"inline\">")
+            output.append(csrf: csrf)
+            output.append("<button class=\"link\" title=\"")
+            text(&output, "deleteView")
+            output.append("\">×</button></form></span>")
+        }
+        output.append("\n<details class=\"save-view\"><summary>")
+        text(&output, "saveView")
+        output.append(raw: "</summary><form method=\"post\" action=\"/e/\(name)/views\" class=\"inline\">")
+        output.append(csrf: csrf)
+        output.append("<input type=\"hidden\" name=\"query\" value=\"")
+        output.append(escaped: currentQuery)
+        output.append("\"><input name=\"name\" maxlength=\"60\" required placeholder=\"")
+        text(&output, "viewName")
+        output.append("\"><button class=\"secondary\">")
+        text(&output, "save")
+        output.append("</button></form></details></div>\n")
+        // Quick search and a filter per column: a choice of values where there is one
+        // (dictionaries, people, departments, yes and no), a day for dates and times, else text.
+        output.append(raw: "<form method=\"get\" action=\"/e/\(name)\" class=\"filters\">\n")
+        if let view { output.append(raw: "<input type=\"hidden\" name=\"view\" value=\"\(HTML.escape(view.name))\">") }
+        output.append("<input type=\"search\" name=\"q\" value=\"")
+        output.append(escaped: parameters.first("q") ?? "")
+        output.append("\" placeholder=\"")
+        text(&output, "search")
+        output.append("\">\n")
         for field in fields where field.type != .multiref && field.type != .file {
             let current = parameters.first("f." + field.name) ?? ""
-            filters += "<label>\(HTML.escape(display.label(field)))"
+            output.append("<label>")
+            output.append(escaped: display.label(field))
             let choices: [(value: String, label: String)]? =
                 switch field.type {
                 case .enum, .multienum: display.choices(field).map { ($0.value, $0.label) }
                 case .user: display.activeUsers.map { (String($0.id), $0.name) }
                 case .department: display.directory.departments.map { (String($0.id), $0.name) }
-                case .boolean: [("true", page.texts["yes"] ?? "Yes"), ("false", page.texts["no"] ?? "No")]
+                case .boolean: [("true", texts["yes"] ?? "Yes"), ("false", texts["no"] ?? "No")]
                 default: nil
                 }
             if let choices {
-                filters += "<select name=\"f.\(HTML.escape(field.name))\"><option value=\"\"></option>"
-                filters += HTML.options(choices.map { ($0.value, $0.label, $0.value == current) }) + "</select></label>"
+                output.append(raw: "<select name=\"f.\(HTML.escape(field.name))\"><option value=\"\"></option>")
+                HTML.options(choices.map { ($0.value, $0.label, $0.value == current) }, into: &output)
+                output.append("</select></label>")
             } else {
-                let type = field.type.isTemporal ? "date" : "text"
-                filters += "<input name=\"f.\(HTML.escape(field.name))\" value=\"\(HTML.escape(current))\" type=\"\(type)\"></label>"
+                output.append(raw: "<input name=\"f.\(HTML.escape(field.name))\" value=\"")
+                output.append(escaped: current)
+                output.append(field.type.isTemporal ? "\" type=\"date\"></label>" : "\" type=\"text\"></label>")
             }
         }
-        let owned = entity.ownership == .user && entity.detailOf == nil
-        let bulk = owned || permissions.mayExport
-        let rows = result.rows
+        output.append("\n<button>")
+        text(&output, "filter")
+        output.append("</button></form>\n<p class=\"count\">")
+        output.append(decimal: Int64(count.value))
+        output.append(count.isCapped ? "+ " : " ")
+        text(&output, "records")
+        output.append("</p>\n<table class=\"list\"><thead><tr>")
+        if bulk {
+            output.append("<th class=\"pick\"><span class=\"hidden\">")
+            text(&output, "select")
+            output.append("</span></th>")
+        }
+        // Headers sort by their column (a second click, the other way).
+        let baseItems = parameters.items.filter { $0.0 != "cursor" && $0.0 != "sort" }
+        for field in fields {
+            guard field.type.isOrdered else {  // sets and files have no order
+                output.append("<th>")
+                output.append(escaped: display.label(field))
+                output.append("</th>")
+                continue
+            }
+            let next = sortText == field.name ? "-" + field.name : field.name
+            output.append("<th><a href=\"")
+            output.append(escaped: "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)]))
+            output.append("\">")
+            output.append(escaped: display.label(field))
+            if sortText == field.name { output.append(" ▲") } else if sortText == "-" + field.name { output.append(" ▼") }
+            output.append("</a></th>")
+        }
+        output.append("</tr></thead>\n<tbody>")
         let columnsShown = fields.enumerated().map { index, field in
             (
                 position: rows.position(of: field.name), text: display.formatter(field), titles: result.titles[field.name],
                 linked: index == 0 || field.name == entity.titleField
             )
         }
-        // The page is written here with escaping, into the response's bytes (the table rows
-        // straight from their cells, not copied from string to string): through the template
-        // engine its lookups cost more than its queries.
-        let title = pluralLabel(entity, page.language)
-        var output = Array(frameStart(title: title, user: page.user, context: page.context, language: page.language).utf8)
-        output.reserveCapacity(32_768)
-        let text = { (key: String) in HTML.escape(page.texts[key] ?? "") }
-        let name = HTML.escape(entity.name)
-        let csrf = HTML.escape(page.context.session?.csrf ?? "")
-        let currentQuery = QueryItems.encode(parameters.items.filter { $0.0 != "cursor" })
-        var body = "<div class=\"bar\"><h1>\(HTML.escape(title))</h1>\n"
-        body.reserveCapacity(8_192)
-        if access.mayCreate { body += "<a class=\"button\" href=\"/e/\(name)/new\">\(text("new"))</a>\n" }
-        if permissions.mayExport {
-            body += "<a class=\"button secondary\" href=\"/e/\(name)/export.csv?\(HTML.escape(currentQuery))\">\(text("export"))</a>\n"
-        }
-        if access.mayCreate { body += "<a class=\"button secondary\" href=\"/e/\(name)/import\">\(text("import"))</a>" }
-        // The schema's views, then the user's own (each with its delete button).
-        body += "</div>\n<div class=\"views\">"
-        for item in entity.views {
-            let label = item.labels.text(for: page.language, fallback: item.name.humanizedName)
-            body += "<a href=\"/e/\(name)?view=\(HTML.escape(item.name))\" class=\"\(item.name == view?.name ? "current" : "")\">\(HTML.escape(label))</a>"
-        }
-        for saved in saved {
-            let link = "/e/\(entity.name)?" + saved.query
-            body += "<span class=\"saved\"><a href=\"\(HTML.escape(link))\" class=\"\(saved.query == currentQuery ? "current" : "")\">\(HTML.escape(saved.name))</a>"
-                + "<form method=\"post\" action=\"/e/\(name)/views/\(saved.id)/delete\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
-                + "<button class=\"link\" title=\"\(text("deleteView"))\">×</button></form></span>"
-        }
-        body += "\n<details class=\"save-view\"><summary>\(text("saveView"))</summary><form method=\"post\" action=\"/e/\(name)/views\" class=\"inline\">"
-        body += "<input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"query\" value=\"\(HTML.escape(currentQuery))\">"
-        body += "<input name=\"name\" maxlength=\"60\" required placeholder=\"\(text("viewName"))\"><button class=\"secondary\">\(text("save"))</button></form></details></div>\n"
-        body += "<form method=\"get\" action=\"/e/\(name)\" class=\"filters\">\n"
-        if let view { body += "<input type=\"hidden\" name=\"view\" value=\"\(HTML.escape(view.name))\">" }
-        body += "<input type=\"search\" name=\"q\" value=\"\(HTML.escape(parameters.first("q") ?? ""))\" placeholder=\"\(text("search"))\">\n"
-        body += filters + "\n<button>\(text("filter"))</button></form>\n"
-        body += "<p class=\"count\">\(count.value)\(count.isCapped ? "+" : "") \(text("records"))</p>\n<table class=\"list\"><thead><tr>"
-        if bulk { body += "<th class=\"pick\"><span class=\"hidden\">\(text("select"))</span></th>" }
-        body += header + "</tr></thead>\n<tbody>"
-        output.append(contentsOf: body.utf8)
         HTML.rows(
-            into: &output, count: rows.count, columns: fields.count, empty: page.texts["noRecords"] ?? "",
-            selectable: bulk ? (0..<rows.count).map(rows.id) : nil
-        ) { row in
-            "/e/\(entity.name)/\(rows.id(row))"
-        } cell: { row, column in
+            into: &output, count: rows.count, columns: fields.count, empty: texts["noRecords"] ?? "", selectable: bulk, id: rows.id,
+            link: "/e/\(entity.name)/"
+        ) { row, column in
             let shown = columnsShown[column]
             return (shown.text(shown.position.map { rows[row, $0] } ?? .null, shown.titles), shown.linked)
         }
-        body = "</tbody></table>\n"
+        output.append("</tbody></table>\n")
         // Bulk actions on the ticked rows: transfer and share records with owners, export.
         if bulk, rows.count > 0 {
-            let back = page.request.uri.path + (page.request.uri.query.map { "?" + $0 } ?? "")
-            body += "<form method=\"post\" action=\"/e/\(name)/bulk\" id=\"bulk\" class=\"bulk\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
-            body += "<input type=\"hidden\" name=\"back\" value=\"\(HTML.escape(back))\">\n<span>\(text("ticked"))</span>\n"
+            output.append(raw: "<form method=\"post\" action=\"/e/\(name)/bulk\" id=\"bulk\" class=\"bulk\">")
+            output.append(csrf: csrf)
+            output.append("<input type=\"hidden\" name=\"back\" value=\"")
+            output.append(escaped: page.request.uri.path + (page.request.uri.query.map { "?" + $0 } ?? ""))
+            output.append("\">\n<span>")
+            text(&output, "ticked")
+            output.append("</span>\n")
             if owned {
                 let people = display.activeUsers
                 let departments = display.directory.departments
-                body += "<label>\(text("transferTo"))<select name=\"user\">" + HTML.options(people.map { (String($0.id), $0.name, false) }) + "</select></label>"
-                body += "<button name=\"action\" value=\"transfer\" class=\"secondary\">\(text("transfer"))</button>\n<label>\(text("shareWith"))<select name=\"target\">"
-                body += HTML.options(people.map { ("u\($0.id)", $0.name, false) } + departments.map { ("d\($0.id)", $0.name, false) }) + "</select></label>"
-                body += "<label><input type=\"checkbox\" name=\"edit\" value=\"1\"> \(text("mayEdit"))</label>"
-                body += "<button name=\"action\" value=\"share\" class=\"secondary\">\(text("share"))</button>"
+                output.append("<label>")
+                text(&output, "transferTo")
+                output.append("<select name=\"user\">")
+                HTML.options(people.map { (String($0.id), $0.name, false) }, into: &output)
+                output.append("</select></label><button name=\"action\" value=\"transfer\" class=\"secondary\">")
+                text(&output, "transfer")
+                output.append("</button>\n<label>")
+                text(&output, "shareWith")
+                output.append("<select name=\"target\">")
+                HTML.options(people.map { ("u\($0.id)", $0.name, false) } + departments.map { ("d\($0.id)", $0.name, false) }, into: &output)
+                output.append("</select></label><label><input type=\"checkbox\" name=\"edit\" value=\"1\"> ")
+                text(&output, "mayEdit")
+                output.append("</label><button name=\"action\" value=\"share\" class=\"secondary\">")
+                text(&output, "share")
+                output.append("</button>")
             }
-            if permissions.mayExport { body += "\n<button name=\"action\" value=\"export\" class=\"secondary\">\(text("exportTicked"))</button>" }
-            body += "</form>\n"
+            if permissions.mayExport {
+                output.append("\n<button name=\"action\" value=\"export\" class=\"secondary\">")
+                text(&output, "exportTicked")
+                output.append("</button>")
+            }
+            output.append("</form>\n")
         }
-        body += "<p class=\"paging\">"
+        output.append("<p class=\"paging\">")
         if parameters.first("cursor") != nil {
-            body += "<a href=\"\(HTML.escape("/e/\(entity.name)?" + currentQuery))\">\(text("firstPage"))</a>"
+            output.append("<a href=\"")
+            output.append(escaped: "/e/\(entity.name)?" + currentQuery)
+            output.append("\">")
+            text(&output, "firstPage")
+            output.append("</a>")
         }
         if let cursor = result.nextCursor {
-            let next = "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" } + [("cursor", cursor)])
-            body += " <a href=\"\(HTML.escape(next))\">\(text("nextPage")) →</a>"
+            output.append(" <a href=\"")
+            output.append(escaped: "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" } + [("cursor", cursor)]))
+            output.append("\">")
+            text(&output, "nextPage")
+            output.append(" →</a>")
         }
-        body += "</p>" + Self.frameEnd
-        output.append(contentsOf: body.utf8)
+        output.append("</p>")
+        output.append(raw: Self.frameEnd)
         return html(ByteBuffer(bytes: output))
     }
 

@@ -290,7 +290,7 @@ struct Pages: Sendable {
     }
 
     func language(_ request: Request) -> String {
-        if let chosen = request.cookies[Self.languageCookie]?.value { return chosen == "en" ? "en" : "zh" }
+        if let chosen = request.cookie(Self.languageCookie) { return chosen == "en" ? "en" : "zh" }
         if let accept = request.headers[.acceptLanguage], accept.lowercased().hasPrefix("en") { return "en" }
         return defaultLanguage
     }
@@ -330,7 +330,7 @@ struct Pages: Sendable {
         let body = try await request.collectBody(upTo: 64 * 1024)
         let form = FormData(String(buffer: body))
         let texts = PageText.texts(language(request))
-        guard let token = request.cookies[Self.loginCSRFCookie]?.value, form.first("_csrf") == token else {
+        guard let token = request.cookie(Self.loginCSRFCookie), form.first("_csrf") == token else {
             return message(nil, context, request, status: .forbidden, heading: "Kith", text: texts["csrf"] ?? "")
         }
         let login = form.first("login") ?? ""

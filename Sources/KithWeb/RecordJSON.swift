@@ -49,14 +49,16 @@ struct RecordJSON: Sendable {
         return .written(output)
     }
 
-    /// Each row of a page as a JSON object, fields in the entity's order (as `encode(_:)` writes
-    /// a record), read by position.
-    func encode(_ rows: RecordRows) -> [JSON] {
-        guard let order = orders[rows.entity] else { return [] }
+    /// The rows of a page as a JSON array of objects, fields in the entity's order (as
+    /// `encode(_:)` writes a record), read by position and written into one buffer.
+    func encode(_ rows: RecordRows) -> JSON {
+        guard let order = orders[rows.entity] else { return .array([]) }
         let positions = order.fields.map { rows.position(of: $0) }
-        return (0..<rows.count).map { row in
-            var output: [UInt8] = [UInt8(ascii: "{")]
-            output.reserveCapacity(1_024)
+        var output: [UInt8] = [UInt8(ascii: "[")]
+        output.reserveCapacity(rows.count * 1_024)
+        for row in 0..<rows.count {
+            if row > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(UInt8(ascii: "{"))
             var first = true
             for (index, position) in positions.enumerated() {
                 guard let position else { continue }  // hidden from this user
@@ -66,12 +68,13 @@ struct RecordJSON: Sendable {
                 Self.write(rows[row, position], into: &output)
             }
             output.append(UInt8(ascii: "}"))
-            return .written(output)
         }
+        output.append(UInt8(ascii: "]"))
+        return .written(output)
     }
 
     func write(_ record: Record, into output: inout [UInt8]) {
-        guard let order = orders[record.entity] else { return output.append(contentsOf: "null".utf8) }
+        guard let order = orders[record.entity] else { return output.append("null") }
         output.append(UInt8(ascii: "{"))
         var first = true
         for (index, name) in order.fields.enumerated() {
@@ -98,11 +101,11 @@ struct RecordJSON: Sendable {
 
     static func write(_ value: Value, into output: inout [UInt8]) {
         switch value {
-        case .null: output.append(contentsOf: "null".utf8)
+        case .null: output.append("null")
         case .text(let text): JSON.quote(text, into: &output)
-        case .integer(let integer): output.append(contentsOf: String(integer).utf8)
+        case .integer(let integer): output.append(decimal: integer)
         case .decimal(let decimal): JSON.quote(decimal.description, into: &output)
-        case .boolean(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .boolean(let flag): output.append(flag ? "true" : "false")
         case .list(let items):
             output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {

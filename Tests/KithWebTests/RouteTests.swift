@@ -240,3 +240,18 @@ import Testing
         #expect(items.map(\.0) == ["f.name", "sort", "q", "flag"] && items.map(\.1) == ["华东 Trading", "-name", "", ""])
     }
 }
+
+/// Cookies found as Hummingbird finds them, in any of several `Cookie` headers.
+@Suite struct CookieTests {
+    @Test func aCookieIsFoundByItsWholeName() {
+        var headers = HTTPFields()
+        headers.append(HTTPField(name: .cookie, value: "kith_lang=en;  kith_session=abc=def; x=1"))
+        headers.append(HTTPField(name: .cookie, value: "late=2"))
+        let request = Request(
+            head: HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/", headerFields: headers), body: RequestBody(buffer: ByteBuffer()))
+        for name in ["kith_lang", "kith_session", "x", "late", "kith", "session", "missing"] {
+            #expect(request.cookie(name) == request.cookies[name]?.value, "\(name)")
+        }
+        #expect(request.cookie("kith_session") == "abc=def" && request.cookie("late") == "2" && request.cookie("kith") == nil)
+    }
+}

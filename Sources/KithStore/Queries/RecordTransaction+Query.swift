@@ -54,7 +54,8 @@ extension RecordTransaction {
             table.columns.enumerated().filter { _, column in
                 !access.hiddenFields.contains(column.name) && (query.fields.map { $0.contains(column.name) || column.name == "id" } ?? true)
             })
-        let columns = shown.map { "r." + SQL.quote($0.element.name) } + keys.map(\.sql)
+        let named = (store.reading[table.name] ?? TableReading(table)).columns
+        let columns = shown.map { named[$0.offset] } + keys.map(\.sql)
         let order = keys.map { "\($0.sql) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
         return (sql, compiler.arguments + [limit + 1, max(0, query.offset)], shown, keys)

@@ -51,10 +51,13 @@ extension Database {
 /// (`r` is the table), worked out once per table.
 struct TableReading: Sendable {
     let codecs: [ColumnCodec]
+    /// Each column as a query names it (`r."name"`).
+    let columns: [String]
     let byID: String
 
     init(_ table: StorageLayout.Table) {
         codecs = table.columns.map(ColumnCodec.init)
-        byID = "SELECT \(table.columns.map { "r." + SQL.quote($0.name) }.joined(separator: ", ")) FROM \(SQL.quote(table.name)) r WHERE r.id = ?"
+        columns = table.columns.map { "r." + SQL.quote($0.name) }
+        byID = "SELECT \(columns.joined(separator: ", ")) FROM \(SQL.quote(table.name)) r WHERE r.id = ?"
     }
 }
