@@ -77,12 +77,28 @@ public struct ExactDecimal: Hashable, Sendable, Comparable, CustomStringConverti
 
     /// "-1234.50": exactly `scale` digits after the point.
     public var description: String {
-        let magnitude = String(units.magnitude)
-        let sign = units < 0 ? "-" : ""
-        guard scale > 0 else { return sign + magnitude }
-        let padded = String(repeating: "0", count: max(0, scale + 1 - magnitude.count)) + magnitude
-        let split = padded.index(padded.endIndex, offsetBy: -scale)
-        return sign + padded[..<split] + "." + padded[split...]
+        // Written from the last digit back into one buffer (every amount of every list and API
+        // page passes here; building it from strings was a twentieth of an API list).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(48, scale + 24)) { buffer in
+            var magnitude = units.magnitude
+            var position = buffer.count
+            var digits = 0
+            repeat {
+                if digits == scale, scale > 0 {
+                    position -= 1
+                    buffer[position] = UInt8(ascii: ".")
+                }
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                digits += 1
+            } while magnitude > 0 || digits <= scale
+            if units < 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: "-")
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[position...]), as: UTF8.self)
+        }
     }
 
     public static func < (lhs: ExactDecimal, rhs: ExactDecimal) -> Bool {
