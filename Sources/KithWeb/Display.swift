@@ -12,9 +12,14 @@ struct Display {
     /// The workspace's: stored times are shown and typed in it.
     let timeZone: TimeZone
 
-    init(schema: Schema, language: String, transaction: RecordTransaction) throws {
+    /// Choice labels by dictionary and language, kept by the server (the schema's dictionaries do
+    /// not change while it serves).
+    let labelCache: LockedDictionary<String, [String: String]>?
+
+    init(schema: Schema, language: String, transaction: RecordTransaction, labelCache: LockedDictionary<String, [String: String]>? = nil) throws {
         self.schema = schema
         self.language = language
+        self.labelCache = labelCache
         timeZone = transaction.timeZone
         directory = try transaction.directory()
     }
@@ -37,10 +42,19 @@ struct Display {
 
     func text(_ value: Value, _ field: Field, titles: [Int64: String]?) -> String { formatter(field)(value, titles) }
 
+    /// A choice field's labels by value.
+    private func choiceLabels(_ field: Field) -> [String: String] {
+        let key = field.dictionary.map { $0 + ":" + language }
+        if let key, let known = labelCache?[key] { return known }
+        let labels = Dictionary(choices(field).map { ($0.value, $0.label) }, uniquingKeysWith: { first, _ in first })
+        if let key { labelCache?[key] = labels }
+        return labels
+    }
+
     /// How a field's values read, with its choices looked up once (a list formats a column's
     /// values with one formatter).
     func formatter(_ field: Field) -> (_ value: Value, _ titles: [Int64: String]?) -> String {
-        let labels = field.type.isChoice ? Dictionary(choices(field).map { ($0.value, $0.label) }, uniquingKeysWith: { first, _ in first }) : [:]
+        let labels = field.type.isChoice ? choiceLabels(field) : [:]
         let (yes, no) = language == "zh" ? ("是", "否") : ("Yes", "No")
         let (type, users, departments, timeZone) = (field.type, directory.usersByID, directory.departmentsByID, timeZone)
         return { value, titles in

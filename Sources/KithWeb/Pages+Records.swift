@@ -28,7 +28,7 @@ extension Pages {
             // "2000+" past 2,000, as other CRMs do: counting further costs more than the page.
             let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 2_000, access: permissions.filter)
             let saved = try transaction.savedViews(user: page.user.id, entity: entity.name)
-            return (result, count, permissions, try Display(schema: schema, language: page.language, transaction: transaction), saved)
+            return (result, count, permissions, try Display(schema: schema, language: page.language, transaction: transaction, labelCache: labelCache), saved)
         }
         let access = permissions.filter
         let fields = columns.filter { !access.hiddenFields.contains($0) }.compactMap { entity.field($0) }.filter { !$0.isHidden }
@@ -577,7 +577,7 @@ extension Pages {
 
     func editForm(_ page: PageRequest, id: Int64?) throws -> Response {
         let entity = try page.entity()
-        let (record, values) = try engine.read(as: page.user.actor) { transaction -> (Record?, [String: Any]) in
+        let (record, form) = try engine.read(as: page.user.actor) { transaction -> (Record?, FormPage) in
             let access = try engine.access(entity.name, for: page.user, in: transaction)
             var record: Record?
             if let id {
@@ -599,9 +599,9 @@ extension Pages {
             let lines = record.map { $0.lines.mapValues { $0.map(\.values) } } ?? [:]
             return (record, try formValues(entity, page: page, id: id, given: given.mapValues { FormValue.value($0) }, lines: lines.mapValues { $0.map { $0.mapValues { FormValue.value($0) } } }, problems: [:], access: access, in: transaction))
         }
-        var all = values
-        if let record { all["version"] = record.version }
-        return render("form", all, page: page)
+        var all = form
+        all.version = record?.version
+        return formPage(all, page: page)
     }
 
     func save(_ page: PageRequest, id: Int64?) async throws -> Response {
@@ -629,19 +629,14 @@ extension Pages {
                         entity, page: page, id: nil, given: FormInput.raw(form, entity: entity), lines: FormInput.rawLines(form, entity: entity, schema: schema),
                         problems: [:], access: try engine.access(entity.name, for: page.user, in: transaction), in: transaction)
                 }
-                rendered["duplicates"] = duplicates.map { duplicate -> [String: Any] in
-                    var item: [String: Any] = [
-                        "fields": duplicate.fields.compactMap { entity.field($0).map { $0.labels.text(for: page.language, fallback: $0.name.humanizedName) } }.joined(separator: ", "),
-                        "owner": duplicate.ownerName ?? "",
-                    ]
-                    if let title = duplicate.title {
-                        item["title"] = title
-                        item["link"] = "/e/\(entity.name)/\(duplicate.id)"
-                    }
-                    return item
+                rendered.duplicates = duplicates.map { duplicate in
+                    FormPage.Duplicate(
+                        title: duplicate.title, link: duplicate.title == nil ? nil : "/e/\(entity.name)/\(duplicate.id)",
+                        fields: duplicate.fields.compactMap { entity.field($0).map { $0.labels.text(for: page.language, fallback: $0.name.humanizedName) } }
+                            .joined(separator: ", "),
+                        owner: duplicate.ownerName)
                 }
-                rendered["hasDuplicates"] = true
-                return render("form", rendered, page: page)
+                return formPage(rendered, page: page)
             }
         }
         let outcome: Result<Record, RecordError>
@@ -691,13 +686,12 @@ extension Pages {
                     problems: problems, access: try engine.access(entity.name, for: page.user, in: transaction), in: transaction)
             }
             if error.code == .stale, let id {
-                rendered["stale"] = true
-                rendered["reload"] = "/e/\(entity.name)/\(id)/edit"
+                rendered.reload = "/e/\(entity.name)/\(id)/edit"
             } else {
-                rendered["error"] = problems.isEmpty ? error.message : (page.texts["invalidForm"] ?? "") + (error.problems.isEmpty ? "" : "")
+                rendered.error = problems.isEmpty ? error.message : page.texts["invalidForm"]
             }
-            if let version { rendered["version"] = version }
-            return render("form", rendered, page: page, status: error.code == .stale ? .conflict : .unprocessableContent)
+            rendered.version = version
+            return formPage(rendered, page: page, status: error.code == .stale ? .conflict : .unprocessableContent)
         }
     }
 
@@ -705,11 +699,11 @@ extension Pages {
     func formValues(
         _ entity: Entity, page: PageRequest, id: Int64?, given: [String: FormValue], lines: [String: [[String: FormValue]]], problems: [String: String],
         access: AccessFilter, in transaction: RecordTransaction
-    ) throws -> [String: Any] {
+    ) throws -> FormPage {
         let display = try Display(schema: schema, language: page.language, transaction: transaction)
         let editing = id != nil
         let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user, in: transaction) }
-        var sectionItems: [[String: Any]] = []
+        var sectionItems: [(label: String, fieldsHTML: String)] = []
         for section in self.sections(entity, for: .edit) {
             var fields: [FormField] = []
             for (name, span, readonlyHere) in section.fields {
@@ -726,37 +720,32 @@ extension Pages {
                 item.problem = problems[name]
                 fields.append(item)
             }
-            if !fields.isEmpty { sectionItems.append(["label": section.label(page.language), "fieldsHTML": fields.map(HTML.field).joined()]) }
+            if !fields.isEmpty { sectionItems.append((section.label(page.language), fields.map(HTML.field).joined())) }
         }
-        var lineSets: [[String: Any]] = []
+        var lineSets: [FormPage.LineSet] = []
         for detail in schema.details(of: entity.name) {
             let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isReadonly && !$0.isHidden && $0.type != .autonumber }
             var rows = lines[detail.name] ?? []
             rows += Array(repeating: [:], count: 2)
-            lineSets.append([
-                "label": pluralLabel(detail, page.language), "columns": columns.map { ["label": display.label($0)] },
-                "rows": try rows.enumerated().map { index, row -> [String: Any] in
-                    let prefix = "lines.\(detail.name).\(index)"
-                    var item: [String: Any] = [
-                        "prefix": prefix,
-                        "cellsHTML": try columns.map { field -> String in
+            lineSets.append(
+                FormPage.LineSet(
+                    label: pluralLabel(detail, page.language), columns: columns.map { display.label($0) },
+                    rows: try rows.enumerated().map { index, row in
+                        let prefix = "lines.\(detail.name).\(index)"
+                        let cells = try columns.map { field -> String in
                             var cell = try display.input(field, value: row[field.name], access: readable, in: transaction)
                             cell.name = "\(prefix).\(field.name)"
                             cell.problem = problems["\(detail.name)[\(index)].\(field.name)"]
                             return HTML.cell(cell)
-                        }.joined(),
-                    ]
-                    if let lineID = row["id"]?.text, !lineID.isEmpty { item["id"] = lineID }
-                    return item
-                },
-            ])
+                        }
+                        return (prefix, row["id"].map(\.text).flatMap { $0.isEmpty ? nil : $0 }, cells.joined())
+                    }))
         }
         let title = editing ? "\(page.texts["edit"] ?? "") · \(label(entity, page.language))" : "\(page.texts["new"] ?? "") · \(label(entity, page.language))"
-        return [
-            "title": title, "sections": sectionItems, "lines": lineSets, "action": id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
-            "multipart": ([entity] + schema.details(of: entity.name)).contains { $0.fields.contains { $0.type == .file } },
-            "cancel": id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
-        ]
+        return FormPage(
+            title: title, action: id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)", cancel: id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
+            multipart: ([entity] + schema.details(of: entity.name)).contains { $0.fields.contains { $0.type == .file } }, sections: sectionItems,
+            lines: lineSets)
     }
 
     // MARK: Actions
@@ -989,15 +978,12 @@ extension Pages {
                 }
             }
             let askedNames = Set(asked.map { "\(target.name).\($0.0.name)" })
-            let kept = form.items.filter { $0.0.contains(".") && !askedNames.contains($0.0) && $0.0 != "_csrf" }.map { ["name": $0.0, "value": $0.1] }
-            return render(
-                "form",
-                [
-                    "title": conversion.labels.text(for: page.language, fallback: name.humanizedName), "error": page.texts["convertAsk"] ?? "",
-                    "action": "/e/\(entity.name)/\(id)/convert/\(name)", "cancel": "/e/\(entity.name)/\(id)",
-                    "sections": [["label": label(target, page.language), "fieldsHTML": fields.map(HTML.field).joined()]], "kept": kept,
-                ],
-                page: page, status: .unprocessableContent)
+            var asking = FormPage(
+                title: conversion.labels.text(for: page.language, fallback: name.humanizedName), action: "/e/\(entity.name)/\(id)/convert/\(name)",
+                cancel: "/e/\(entity.name)/\(id)", sections: [(label(target, page.language), fields.map(HTML.field).joined())])
+            asking.error = page.texts["convertAsk"]
+            asking.kept = form.items.filter { $0.0.contains(".") && !askedNames.contains($0.0) && $0.0 != "_csrf" }
+            return formPage(asking, page: page, status: .unprocessableContent)
         }
     }
 }

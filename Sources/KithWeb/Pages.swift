@@ -25,6 +25,8 @@ struct Pages: Sendable {
     let imports = ImportJobs()
     /// Menus by language and roles (see `menus`).
     let menuCache = LockedDictionary<String, String>()
+    /// Choice labels by dictionary and language (see `Display`).
+    let labelCache = LockedDictionary<String, [String: String]>()
 
     struct MenuGroup: Sendable {
         let label: String

@@ -10,7 +10,7 @@ enum Templates {
     }
 
     static let all: [(String, String)] = [
-        ("login", login), ("workbench", workbench), ("form", form), ("record", record),
+        ("login", login), ("workbench", workbench), ("record", record),
         ("inbox", inbox), ("approvals", approvals), ("message", message), ("admin", admin), ("report", report),
         ("messageItem", messageItem), ("adminUser", adminUser), ("adminDepartment", adminDepartment), ("reports", reports), ("import", importPage), ("calendar", calendar),
     ]
@@ -39,20 +39,6 @@ enum Templates {
 
     static let messageItem = """
         {{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}} <small>{{at}}</small>
-        """
-
-    static let form = """
-        <h1>{{title}}</h1>
-        {{#error}}<p class="error">{{.}}</p>{{/error}}
-        {{#stale}}<p class="error">{{t.stale}} <a href="{{reload}}">{{t.reload}}</a></p>{{/stale}}
-        {{#hasDuplicates}}<section class="warning"><h2>{{t.likelyDuplicates}}</h2><ul>{{#duplicates}}<li>{{#link}}<a href="{{link}}">{{title}}</a>{{/link}}{{^link}}{{t.notYours}}{{/link}} <small>{{fields}}{{#owner}} · {{t.ownerIs}} {{.}}{{/owner}}</small></li>{{/duplicates}}</ul><p>{{t.saveAnyway}}</p></section>{{/hasDuplicates}}
-        <form method="post" action="{{action}}" class="record"{{#multipart}} enctype="multipart/form-data"{{/multipart}}>
-        <input type="hidden" name="_csrf" value="{{csrf}}">{{#kept}}<input type="hidden" name="{{name}}" value="{{value}}">{{/kept}}{{#hasDuplicates}}<input type="hidden" name="_duplicates" value="ok">{{/hasDuplicates}}{{#version}}<input type="hidden" name="_version" value="{{.}}">{{/version}}
-        {{#sections}}<fieldset><legend>{{label}}</legend><div class="grid">{{{fieldsHTML}}}</div></fieldset>{{/sections}}
-        {{#lines}}<fieldset><legend>{{label}}</legend><table class="lines"><thead><tr>{{#columns}}<th>{{label}}</th>{{/columns}}<th>{{t.remove}}</th></tr></thead><tbody>
-        {{#rows}}<tr>{{#id}}<input type="hidden" name="{{prefix}}.id" value="{{.}}">{{/id}}{{{cellsHTML}}}<td><input type="checkbox" name="{{prefix}}._remove" value="1"></td></tr>{{/rows}}
-        </tbody></table></fieldset>{{/lines}}
-        <p><button>{{t.save}}</button> <a href="{{cancel}}">{{t.cancel}}</a></p></form>
         """
 
     static let record = """
