@@ -42,7 +42,6 @@ extension Pages {
     /// lookups were a fifth of an edit page).
     func formPage(_ form: FormPage, page: PageRequest, status: HTTPResponse.Status = .ok) -> Response {
         let texts = page.texts
-        let text = { (output: inout [UInt8], key: String) in output.append(escaped: texts[key] ?? "") }
         var output: [UInt8] = []
         output.reserveCapacity(32_768)
         output.append(raw: frameStart(title: form.title, user: page.user, context: page.context, language: page.language))
@@ -56,59 +55,39 @@ extension Pages {
         }
         if let reload = form.reload {
             output.append("<p class=\"error\">")
-            text(&output, "stale")
-            output.append(" <a href=\"")
-            output.append(escaped: reload)
-            output.append("\">")
-            text(&output, "reload")
-            output.append("</a></p>\n")
+            output.append(escaped: texts["stale"])
+            output.append(" ")
+            output.append(link: reload, text: texts["reload"])
+            output.append("</p>\n")
         }
         if !form.duplicates.isEmpty {
             output.append("<section class=\"warning\"><h2>")
-            text(&output, "likelyDuplicates")
+            output.append(escaped: texts["likelyDuplicates"])
             output.append("</h2><ul>")
             for duplicate in form.duplicates {
                 output.append("<li>")
-                if let link = duplicate.link {
-                    output.append("<a href=\"")
-                    output.append(escaped: link)
-                    output.append("\">")
-                    output.append(escaped: duplicate.title ?? "")
-                    output.append("</a>")
-                } else {
-                    text(&output, "notYours")
-                }
+                if let link = duplicate.link { output.append(link: link, text: duplicate.title) } else { output.append(escaped: texts["notYours"]) }
                 output.append(" <small>")
                 output.append(escaped: duplicate.fields)
                 if let owner = duplicate.owner, !owner.isEmpty {
                     output.append(" · ")
-                    text(&output, "ownerIs")
+                    output.append(escaped: texts["ownerIs"])
                     output.append(" ")
                     output.append(escaped: owner)
                 }
                 output.append("</small></li>")
             }
             output.append("</ul><p>")
-            text(&output, "saveAnyway")
+            output.append(escaped: texts["saveAnyway"])
             output.append("</p></section>\n")
         }
         output.append("<form method=\"post\" action=\"")
         output.append(escaped: form.action)
         output.append(form.multipart ? "\" class=\"record\" enctype=\"multipart/form-data\">\n" : "\" class=\"record\">\n")
         output.append(csrf: page.context.session?.csrf ?? "")
-        for (name, value) in form.kept {
-            output.append("<input type=\"hidden\" name=\"")
-            output.append(escaped: name)
-            output.append("\" value=\"")
-            output.append(escaped: value)
-            output.append("\">")
-        }
-        if !form.duplicates.isEmpty { output.append("<input type=\"hidden\" name=\"_duplicates\" value=\"ok\">") }
-        if let version = form.version {
-            output.append("<input type=\"hidden\" name=\"_version\" value=\"")
-            output.append(decimal: version)
-            output.append("\">")
-        }
+        for (name, value) in form.kept { output.append(hidden: name, value: value) }
+        if !form.duplicates.isEmpty { output.append(hidden: "_duplicates", value: "ok") }
+        if let version = form.version { output.append(hidden: "_version", value: String(version)) }
         output.append("\n")
         for section in form.sections {
             output.append("<fieldset><legend>")
@@ -121,23 +100,15 @@ extension Pages {
             output.append("\n<fieldset><legend>")
             output.append(escaped: lines.label)
             output.append("</legend><table class=\"lines\"><thead><tr>")
-            for column in lines.columns {
+            for column in lines.columns + [texts["remove"] ?? ""] {
                 output.append("<th>")
                 output.append(escaped: column)
                 output.append("</th>")
             }
-            output.append("<th>")
-            text(&output, "remove")
-            output.append("</th></tr></thead><tbody>\n")
+            output.append("</tr></thead><tbody>\n")
             for row in lines.rows {
                 output.append("<tr>")
-                if let id = row.id {
-                    output.append("<input type=\"hidden\" name=\"")
-                    output.append(escaped: row.prefix)
-                    output.append(".id\" value=\"")
-                    output.append(escaped: id)
-                    output.append("\">")
-                }
+                if let id = row.id { output.append(hidden: row.prefix + ".id", value: id) }
                 output.append(raw: row.cellsHTML)
                 output.append("<td><input type=\"checkbox\" name=\"")
                 output.append(escaped: row.prefix)
@@ -146,12 +117,10 @@ extension Pages {
             output.append("\n</tbody></table></fieldset>")
         }
         output.append("\n<p><button>")
-        text(&output, "save")
-        output.append("</button> <a href=\"")
-        output.append(escaped: form.cancel)
-        output.append("\">")
-        text(&output, "cancel")
-        output.append("</a></p></form>")
+        output.append(escaped: texts["save"])
+        output.append("</button> ")
+        output.append(link: form.cancel, text: texts["cancel"])
+        output.append("</p></form>")
         output.append(raw: Self.frameEnd)
         return html(ByteBuffer(bytes: output), status: status)
     }

@@ -36,12 +36,10 @@ enum HTML {
     /// `<option>`s, escaped (long lists are rendered here rather than by the template engine,
     /// whose lookups cost more than the page's queries).
     static func options(_ items: [(value: String, label: String, selected: Bool)]) -> String {
-        var output = ""
+        var output: [UInt8] = []
         output.reserveCapacity(items.count * 40)
-        for item in items {
-            output += "<option value=\"\(escape(item.value))\"\(item.selected ? " selected" : "")>\(escape(item.label))</option>"
-        }
-        return output
+        options(items, into: &output)
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// `<option>`s, escaped, appended to `output`.
@@ -168,16 +166,32 @@ extension [UInt8] {
         text.withUTF8 { append(contentsOf: $0) }
     }
 
-    /// Appends `text` escaped.
-    mutating func append(escaped text: String) {
-        HTML.escape(text, into: &self)
+    /// Appends `text` escaped (nothing for nil: a page text that is missing).
+    mutating func append(escaped text: String?) {
+        if let text { HTML.escape(text, into: &self) }
+    }
+
+    /// Appends a link to `href` reading `text`, both escaped.
+    mutating func append(link href: String, text: String?) {
+        append("<a href=\"")
+        append(escaped: href)
+        append("\">")
+        append(escaped: text)
+        append("</a>")
+    }
+
+    /// Appends a hidden form field, escaped.
+    mutating func append(hidden name: String, value: String) {
+        append("<input type=\"hidden\" name=\"")
+        append(escaped: name)
+        append("\" value=\"")
+        append(escaped: value)
+        append("\">")
     }
 
     /// Appends a form's hidden CSRF field.
     mutating func append(csrf token: String) {
-        append("<input type=\"hidden\" name=\"_csrf\" value=\"")
-        HTML.escape(token, into: &self)
-        append("\">")
+        append(hidden: "_csrf", value: token)
     }
 
     /// Appends a number's decimal digits.

@@ -43,7 +43,6 @@ extension Pages {
         output.reserveCapacity(32_768)
         output.append(raw: frameStart(title: title, user: page.user, context: page.context, language: page.language))
         let texts = page.texts
-        let text = { (output: inout [UInt8], key: String) in output.append(escaped: texts[key] ?? "") }
         let name = HTML.escape(entity.name)
         let csrf = page.context.session?.csrf ?? ""
         let currentQuery = QueryItems.encode(parameters.items.filter { $0.0 != "cursor" })
@@ -52,19 +51,19 @@ extension Pages {
         output.append("</h1>\n")
         if access.mayCreate {
             output.append(raw: "<a class=\"button\" href=\"/e/\(name)/new\">")
-            text(&output, "new")
+            output.append(escaped: texts["new"])
             output.append("</a>\n")
         }
         if permissions.mayExport {
             output.append(raw: "<a class=\"button secondary\" href=\"/e/\(name)/export.csv?")
             output.append(escaped: currentQuery)
             output.append("\">")
-            text(&output, "export")
+            output.append(escaped: texts["export"])
             output.append("</a>\n")
         }
         if access.mayCreate {
             output.append(raw: "<a class=\"button secondary\" href=\"/e/\(name)/import\">")
-            text(&output, "import")
+            output.append(escaped: texts["import"])
             output.append("</a>")
         }
         // The schema's views, then the user's own (each with its delete button).
@@ -82,28 +81,27 @@ extension Pages {
             output.append(raw: "</a><form method=\"post\" action=\"/e/\(name)/views/\(saved.id)/delete\" class=\"inline\">")
             output.append(csrf: csrf)
             output.append("<button class=\"link\" title=\"")
-            text(&output, "deleteView")
+            output.append(escaped: texts["deleteView"])
             output.append("\">×</button></form></span>")
         }
         output.append("\n<details class=\"save-view\"><summary>")
-        text(&output, "saveView")
+        output.append(escaped: texts["saveView"])
         output.append(raw: "</summary><form method=\"post\" action=\"/e/\(name)/views\" class=\"inline\">")
         output.append(csrf: csrf)
-        output.append("<input type=\"hidden\" name=\"query\" value=\"")
-        output.append(escaped: currentQuery)
-        output.append("\"><input name=\"name\" maxlength=\"60\" required placeholder=\"")
-        text(&output, "viewName")
+        output.append(hidden: "query", value: currentQuery)
+        output.append("<input name=\"name\" maxlength=\"60\" required placeholder=\"")
+        output.append(escaped: texts["viewName"])
         output.append("\"><button class=\"secondary\">")
-        text(&output, "save")
+        output.append(escaped: texts["save"])
         output.append("</button></form></details></div>\n")
         // Quick search and a filter per column: a choice of values where there is one
         // (dictionaries, people, departments, yes and no), a day for dates and times, else text.
         output.append(raw: "<form method=\"get\" action=\"/e/\(name)\" class=\"filters\">\n")
-        if let view { output.append(raw: "<input type=\"hidden\" name=\"view\" value=\"\(HTML.escape(view.name))\">") }
+        if let view { output.append(hidden: "view", value: view.name) }
         output.append("<input type=\"search\" name=\"q\" value=\"")
         output.append(escaped: parameters.first("q") ?? "")
         output.append("\" placeholder=\"")
-        text(&output, "search")
+        output.append(escaped: texts["search"])
         output.append("\">\n")
         for field in fields where field.type != .multiref && field.type != .file {
             let current = parameters.first("f." + field.name) ?? ""
@@ -128,33 +126,29 @@ extension Pages {
             }
         }
         output.append("\n<button>")
-        text(&output, "filter")
+        output.append(escaped: texts["filter"])
         output.append("</button></form>\n<p class=\"count\">")
         output.append(decimal: Int64(count.value))
         output.append(count.isCapped ? "+ " : " ")
-        text(&output, "records")
+        output.append(escaped: texts["records"])
         output.append("</p>\n<table class=\"list\"><thead><tr>")
         if bulk {
             output.append("<th class=\"pick\"><span class=\"hidden\">")
-            text(&output, "select")
+            output.append(escaped: texts["select"])
             output.append("</span></th>")
         }
         // Headers sort by their column (a second click, the other way).
         let baseItems = parameters.items.filter { $0.0 != "cursor" && $0.0 != "sort" }
         for field in fields {
-            guard field.type.isOrdered else {  // sets and files have no order
-                output.append("<th>")
+            output.append("<th>")
+            if field.type.isOrdered {  // sets and files have no order
+                let next = sortText == field.name ? "-" + field.name : field.name
+                let arrow = sortText == field.name ? " ▲" : (sortText == "-" + field.name ? " ▼" : "")
+                output.append(link: "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)]), text: display.label(field) + arrow)
+            } else {
                 output.append(escaped: display.label(field))
-                output.append("</th>")
-                continue
             }
-            let next = sortText == field.name ? "-" + field.name : field.name
-            output.append("<th><a href=\"")
-            output.append(escaped: "/e/\(entity.name)?" + QueryItems.encode(baseItems + [("sort", next)]))
-            output.append("\">")
-            output.append(escaped: display.label(field))
-            if sortText == field.name { output.append(" ▲") } else if sortText == "-" + field.name { output.append(" ▼") }
-            output.append("</a></th>")
+            output.append("</th>")
         }
         output.append("</tr></thead>\n<tbody>")
         let columnsShown = fields.enumerated().map { index, field in
@@ -175,51 +169,43 @@ extension Pages {
         if bulk, rows.count > 0 {
             output.append(raw: "<form method=\"post\" action=\"/e/\(name)/bulk\" id=\"bulk\" class=\"bulk\">")
             output.append(csrf: csrf)
-            output.append("<input type=\"hidden\" name=\"back\" value=\"")
-            output.append(escaped: page.request.uri.path + (page.request.uri.query.map { "?" + $0 } ?? ""))
-            output.append("\">\n<span>")
-            text(&output, "ticked")
+            output.append(hidden: "back", value: page.request.uri.path + (page.request.uri.query.map { "?" + $0 } ?? ""))
+            output.append("\n<span>")
+            output.append(escaped: texts["ticked"])
             output.append("</span>\n")
             if owned {
                 let people = display.activeUsers
                 let departments = display.directory.departments
                 output.append("<label>")
-                text(&output, "transferTo")
+                output.append(escaped: texts["transferTo"])
                 output.append("<select name=\"user\">")
                 HTML.options(people.map { (String($0.id), $0.name, false) }, into: &output)
                 output.append("</select></label><button name=\"action\" value=\"transfer\" class=\"secondary\">")
-                text(&output, "transfer")
+                output.append(escaped: texts["transfer"])
                 output.append("</button>\n<label>")
-                text(&output, "shareWith")
+                output.append(escaped: texts["shareWith"])
                 output.append("<select name=\"target\">")
                 HTML.options(people.map { ("u\($0.id)", $0.name, false) } + departments.map { ("d\($0.id)", $0.name, false) }, into: &output)
                 output.append("</select></label><label><input type=\"checkbox\" name=\"edit\" value=\"1\"> ")
-                text(&output, "mayEdit")
+                output.append(escaped: texts["mayEdit"])
                 output.append("</label><button name=\"action\" value=\"share\" class=\"secondary\">")
-                text(&output, "share")
+                output.append(escaped: texts["share"])
                 output.append("</button>")
             }
             if permissions.mayExport {
                 output.append("\n<button name=\"action\" value=\"export\" class=\"secondary\">")
-                text(&output, "exportTicked")
+                output.append(escaped: texts["exportTicked"])
                 output.append("</button>")
             }
             output.append("</form>\n")
         }
         output.append("<p class=\"paging\">")
-        if parameters.first("cursor") != nil {
-            output.append("<a href=\"")
-            output.append(escaped: "/e/\(entity.name)?" + currentQuery)
-            output.append("\">")
-            text(&output, "firstPage")
-            output.append("</a>")
-        }
+        if parameters.first("cursor") != nil { output.append(link: "/e/\(entity.name)?" + currentQuery, text: texts["firstPage"]) }
         if let cursor = result.nextCursor {
-            output.append(" <a href=\"")
-            output.append(escaped: "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" } + [("cursor", cursor)]))
-            output.append("\">")
-            text(&output, "nextPage")
-            output.append(" →</a>")
+            output.append(" ")
+            output.append(
+                link: "/e/\(entity.name)?" + QueryItems.encode(parameters.items.filter { $0.0 != "cursor" } + [("cursor", cursor)]),
+                text: (texts["nextPage"] ?? "") + " →")
         }
         output.append("</p>")
         output.append(raw: Self.frameEnd)

@@ -7,8 +7,7 @@ extension RecordTransaction {
     /// line items; multiref values are included.
     public func query(_ query: RecordQuery, access: AccessFilter = .unrestricted) throws(RecordError) -> RecordPage {
         let (entity, table) = try self.entity(query.entity)
-        let (sql, arguments, shown, keys) = try select(query, access: access)
-        let limit = max(1, min(query.limit, 1000))
+        let (sql, arguments, limit, shown, keys) = try select(query, access: access)
         return try storage(query.entity) {
             let tableCodecs = (store.reading[table.name] ?? TableReading(table)).codecs
             let codecs = shown.map { tableCodecs[$0.offset] }
@@ -34,9 +33,9 @@ extension RecordTransaction {
     }
 
     /// The statement of a page of `query`: the shown columns (by position in the table), then
-    /// the sort keys, one more row than the page to know whether another follows.
+    /// the sort keys, one more row than the page's `limit` to know whether another follows.
     func select(_ query: RecordQuery, access: AccessFilter) throws(RecordError) -> (
-        sql: String, arguments: [(any DatabaseValueConvertible)?], shown: [(offset: Int, element: StorageLayout.Column)],
+        sql: String, arguments: [(any DatabaseValueConvertible)?], limit: Int, shown: [(offset: Int, element: StorageLayout.Column)],
         keys: [(sql: String, descending: Bool)]
     ) {
         let (entity, table) = try self.entity(query.entity)
@@ -58,7 +57,7 @@ extension RecordTransaction {
         let columns = shown.map { named[$0.offset] } + keys.map(\.sql)
         let order = keys.map { "\($0.sql) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(compiler.source) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
-        return (sql, compiler.arguments + [limit + 1, max(0, query.offset)], shown, keys)
+        return (sql, compiler.arguments + [limit + 1, max(0, query.offset)], limit, shown, keys)
     }
 
     /// The number of matching records, counting at most `cap` (then `isCapped` is true).
