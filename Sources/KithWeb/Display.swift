@@ -55,7 +55,8 @@ struct Display {
     /// values with one formatter).
     func formatter(_ field: Field) -> (_ value: Value, _ titles: [Int64: String]?) -> String {
         let labels = field.type.isChoice ? choiceLabels(field) : [:]
-        let (yes, no) = language == "zh" ? ("是", "否") : ("Yes", "No")
+        let texts = PageText.texts(language)
+        let (yes, no) = (texts["yes"] ?? "Yes", texts["no"] ?? "No")
         let (type, users, departments, timeZone) = (field.type, directory.usersByID, directory.departmentsByID, timeZone)
         return { value, titles in
             switch (type, value) {
