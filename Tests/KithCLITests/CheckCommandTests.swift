@@ -32,14 +32,20 @@ import Testing
         env.removeValue(forKey: "KITH_HOME")
         for (key, value) in environment { env[key] = value }
         process.environment = env
+        // Standard error goes to a file: a second pipe read only after the first could fill up
+        // and stop the command (a traced command writes a lot there).
         let output = Pipe()
-        let errors = Pipe()
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("kith-cli-errors-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        let errors = try FileHandle(forWritingTo: errorFile)
         process.standardOutput = output
         process.standardError = errors
         try process.run()
         let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try errors.close()
+        let err = try Data(contentsOf: errorFile)
         return Run(
             status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
     }

@@ -45,6 +45,19 @@ import Testing
         #expect(!files().contains { $0.hasSuffix(".sqlite-wal") }, "\(files())")
     }
 
+    /// `KITH_SQL_TRACE=1` writes every statement with its time to standard error (operations.md);
+    /// without it, none.
+    @Test func statementsAreTracedOnRequest() throws {
+        let traced = try CheckCommandTests.kith(
+            ["migrate", "--workspace", folder.path], in: folder, environment: environment.merging(["KITH_SQL_TRACE": "1"]) { _, new in new })
+        #expect(traced.status == 0)
+        let lines = traced.errors.split(separator: "\n").filter { $0.hasPrefix("sql ") }
+        #expect(lines.contains { $0.contains("CREATE TABLE \"e_customer\"") }, "\(traced.errors.prefix(500))")
+        #expect(lines.allSatisfy { $0.dropFirst(4).first?.isNumber == true }, "each with its time")
+        let quiet = try kith(["migrate"])
+        #expect(quiet.status == 0 && !quiet.errors.split(separator: "\n").contains { $0.hasPrefix("sql ") })
+    }
+
     @Test func migrateShowsThePlanThenAppliesIt() throws {
         let dryRun = try kith(["migrate", "--dry-run"])
         #expect(dryRun.status == 0)
