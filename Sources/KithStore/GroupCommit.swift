@@ -27,11 +27,13 @@ final class GroupCommit: @unchecked Sendable {
     private var draining = false
     private var inHand = 0
     private var transactions = 0
+    private var writes = 0
 
-    /// Writes not finished yet (waiting, or in the transaction under way), and the transactions
-    /// begun so far: for tests and metrics.
+    /// Writes not finished yet (waiting, or in the transaction under way), the transactions begun
+    /// and the writes taken into them so far: for tests and metrics.
     var unfinished: Int { lock.withLock { pending.count + inHand } }
     var transactionsBegun: Int { lock.withLock { transactions } }
+    var writesBegun: Int { lock.withLock { writes } }
 
     init(pool: DatabasePool, layout: StorageLayout) {
         self.pool = pool
@@ -55,6 +57,7 @@ final class GroupCommit: @unchecked Sendable {
                 let taken = Array(pending.prefix(Self.batchLimit))
                 pending.removeFirst(taken.count)
                 if taken.isEmpty { draining = false } else { transactions += 1 }
+                writes += taken.count
                 inHand = taken.count
                 return taken
             }

@@ -189,6 +189,12 @@ public final class RecordStore: Sendable {
         }
     }
 
+    /// The writes taken into a transaction so far, the transactions that held them (their ratio is
+    /// the group commit's batch size) and the writes waiting or under way now: for `/metrics`.
+    public var writeCounts: (writes: Int, transactions: Int, unfinished: Int) {
+        (groupCommit.writesBegun, groupCommit.transactionsBegun, groupCommit.unfinished)
+    }
+
     /// Closes the database; the store cannot be used afterwards.
     public func close() throws {
         let path = pool.path

@@ -42,7 +42,8 @@ final class Metrics: @unchecked Sendable {
             lines.append("kith_http_request_duration_seconds_sum \(durationSum)")
             lines.append("kith_http_request_duration_seconds_count \(durationCount)")
             for metric in extra {
-                lines += ["# HELP \(metric.name) \(metric.help)", "# TYPE \(metric.name) gauge", "\(metric.name) \(metric.value)"]
+                let type = metric.name.hasSuffix("_total") ? "counter" : "gauge"  // Prometheus's naming convention
+                lines += ["# HELP \(metric.name) \(metric.help)", "# TYPE \(metric.name) \(type)", "\(metric.name) \(metric.value)"]
             }
             return lines.joined(separator: "\n") + "\n"
         }

@@ -54,10 +54,14 @@ public struct WebServer: Sendable {
         router.get("ping") { _, _ in "pong" }  // liveness without the database
         router.get("metrics") { _, _ in
             let states = engine.rules.pool
+            let writes = engine.store.writeCounts
             let text = metrics.text(extra: [
                 ("kith_up", "1 while the server runs.", 1),
                 ("kith_rule_states_idle", "Ready Lua states in the pool.", Double(states.states)),
                 ("kith_rule_states_bytes", "Memory held by the ready Lua states.", Double(states.bytes)),
+                ("kith_store_writes_total", "Writes of requests taken into a transaction since the server started (committed or refused).", Double(writes.writes)),
+                ("kith_store_write_transactions_total", "Transactions that held those writes (group commit).", Double(writes.transactions)),
+                ("kith_store_writes_unfinished", "Writes waiting for the writer or under way.", Double(writes.unfinished)),
             ])
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -78,3 +82,4 @@ public struct WebServer: Sendable {
         }
     }
 }
+

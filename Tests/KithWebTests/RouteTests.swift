@@ -170,11 +170,20 @@ import Testing
     }
 
     @Test func serviceRoutesAndPagesAnswerWithoutASocket() async throws {
-        try await Self.withDesk { _, client in
+        try await Self.withDesk { workspace, client in
             let health = try await Self.call(client, .get, "/healthz")
             #expect(health.status == 200 && health.object["database"] as? String == "ok")
             let metrics = try await Self.call(client, .get, "/metrics")
             #expect(metrics.status == 200 && metrics.text.contains("kith_up 1"))
+            // Writes of requests are counted with the transactions that committed them.
+            let agent = try workspace.user("agent", roles: ["agent"])
+            let created = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "Counted"}"#)
+            #expect(created.status == 201)
+            let counted = try await Self.call(client, .get, "/metrics").text
+            let value = { (name: String) in counted.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) } }
+            #expect(counted.contains("# TYPE kith_store_writes_total counter"))
+            #expect(value("kith_store_writes_total") == 1 && value("kith_store_write_transactions_total") == 1)
+            #expect(value("kith_store_writes_unfinished") == 0)
             let openAPI = try await Self.call(client, .get, "/api/openapi.json")
             #expect(openAPI.object["openapi"] as? String == "3.1.0")
             #expect(((openAPI.object["paths"] as? [String: Any])?.keys.contains("/api/v1/ticket")) == true)
