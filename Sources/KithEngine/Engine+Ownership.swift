@@ -39,7 +39,7 @@ extension Engine {
     @discardableResult
     public func release(_ entityName: String, id: Int64, in transaction: RecordTransaction) throws(RecordError) -> Record {
         guard schema.entity(entityName)?.isPool == true else {
-            throw RecordError(.invalid, entity: entityName, "\(entityName) records have no public pool", problems: [FieldProblem(field: "owner", message: "is required")])
+            throw RecordError(.invalid, entity: entityName, "\(entityName) records have no public pool", problems: [FieldProblem(field: "owner", .required)])
         }
         try requireUpdate(entityName, id: id, in: transaction)
         return try transaction.asEngine.update(entityName, id: id, ["owner": .null], action: "release")
@@ -69,7 +69,7 @@ extension Engine {
         guard let owner = try transaction.user(id: userID), owner.isActive else {
             throw RecordError(
                 .invalid, entity: entityName, "the new owner must be an active user",
-                problems: [FieldProblem(field: "owner", message: "#\(userID) is not an active user")])
+                problems: [FieldProblem(field: "owner", .inactiveUser(userID))])
         }
         return try transfer(entityName, id: id, to: owner, in: transaction)
     }

@@ -26,7 +26,7 @@ extension Engine {
         let user = actor.origin == .user ? try actor.userID.flatMap { id throws(RecordError) in try transaction.user(id: id) } : nil
         if let refusal = Self.refusal(transition, of: entityName, record: current, by: user) { throw refusal }
         if transition.comment == .required && (comment ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw RecordError(.invalid, entity: entityName, "'\(name)' needs a comment", problems: [FieldProblem(field: "comment", message: "is required")])
+            throw RecordError(.invalid, entity: entityName, "'\(name)' needs a comment", problems: [FieldProblem(field: "comment", .required)])
         }
         if let guardFunction = transition.guardFunction {
             var context = session.baseContext(entity, event: .onTransition)

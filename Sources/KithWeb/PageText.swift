@@ -1,3 +1,5 @@
+import KithStore
+
 /// The UI's own words in English and Chinese (labels of entities and fields come from the schema).
 enum PageText {
     static let english: [String: String] = [
@@ -75,4 +77,48 @@ enum PageText {
     ]
 
     static func texts(_ language: String) -> [String: String] { language == "zh" ? chinese : english }
+
+    /// What is wrong with a field's value, in `language`: Kith's own problems in Chinese on
+    /// Chinese pages, a rule's message as the rule wrote it. `label` names an entity for the user.
+    static func problem(_ problem: FieldProblem, language: String, label: (String) -> String) -> String {
+        guard language == "zh", let reason = problem.reason else { return problem.message }
+        switch reason {
+        case .required: return "必填"
+        case .readOnly: return "只读，不能修改"
+        case .assignedAutomatically: return "由系统自动编号"
+        case .maintainedByKith: return "由系统维护，不能设置"
+        case .workflowOnly: return "只能通过流程操作改变"
+        case .transferOnly: return "只能通过转移改变"
+        case .notYours: return "您无权修改此字段"
+        case .notAField(let entity): return "不是「\(label(entity))」的字段"
+        case .notALineItem(let entity): return "不是「\(label(entity))」的明细"
+        case .notALine(let id, let entity): return "明细 #\(id) 不属于这条\(label(entity))"
+        case .missingRecord(let kind, let id):
+            let named = ["user": "用户", "department": "部门", "file": "文件"][kind] ?? label(kind)
+            return "引用的\(named) #\(id) 不存在"
+        case .inactiveUser(let id): return "#\(id) 不是启用的用户"
+        case .fileTooLarge(let size, let max): return "文件大小为 \(size) 字节，最多允许 \(max) 字节"
+        case .alreadyUsed(let value, let entity, let id): return "「\(value)」已被\(label(entity)) #\(id) 使用"
+        case .notBoolean: return "必须为是或否"
+        case .notDate: return "必须是日期，例如 2026-01-31"
+        case .notDateTime: return "必须是日期和时间，例如 2026-01-31T09:30:00+08:00"
+        case .notChoice(let value, let choices): return "「\(value)」不是可选值（\(choices.joined(separator: "、"))）之一"
+        case .notText: return "必须是文本，不能是列表"
+        case .tooLong(let length, let max): return "长度为 \(length) 个字符，最多允许 \(max) 个"
+        case .tooShort(let min): return "至少需要 \(min) 个字符"
+        case .nulCharacter: return "不能包含 NUL 字符"
+        case .notEmail(let text): return "「\(text)」不是有效的电子邮件地址"
+        case .notPhone(let text): return "「\(text)」不是有效的电话号码"
+        case .notWebAddress(let text): return "「\(text)」不是有效的网址（http:// 或 https://）"
+        case .notPattern(let text, let pattern): return "「\(text)」不符合要求的格式 \(pattern)"
+        case .notNumber(let text?): return "「\(text)」不是数字"
+        case .notNumber(nil): return "必须是数字"
+        case .tooLarge(let number): return "\(number) 超出允许的范围"
+        case .notPercent: return "必须在 0 到 100 之间"
+        case .belowMinimum(let min): return "不能小于 \(min)"
+        case .aboveMaximum(let max): return "不能大于 \(max)"
+        case .notWholeNumber: return "必须是整数"
+        case .notRecordID: return "必须是记录的 id"
+        }
+    }
 }

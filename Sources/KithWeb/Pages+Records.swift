@@ -349,6 +349,16 @@ extension Pages {
         return render("import", values, page: page)
     }
 
+    /// A row's trouble for the import page: field by field in the page's language when the
+    /// row's values were refused, else as the store said it.
+    func importProblem(_ problem: ImportReport.Problem, entity: Entity, page: PageRequest) -> String {
+        guard page.language == "zh", !problem.fields.isEmpty else { return problem.message }
+        return problem.fields.map { field in
+            let label = entity.field(field.field).map { $0.labels.text(for: page.language, fallback: $0.name.humanizedName) } ?? field.field
+            return "\(label)：\(page.problem(field))"
+        }.joined(separator: "；")
+    }
+
     func importValues(_ entity: Entity, page: PageRequest, csv: String, mapping: [String: String?]?, report: ImportReport?, applied: Bool) -> [String: Any] {
         let importable = RecordTransfer.importable(in: entity)
         let fieldChoices = importable.compactMap { entity.field($0) }.map { field in
@@ -371,7 +381,7 @@ extension Pages {
         if let report {
             values["report"] = [
                 "rows": report.rows, "good": report.rows - Set(report.problems.map(\.line)).count, "imported": report.imported, "applied": applied,
-                "problems": report.problems.prefix(200).map { ["line": $0.line, "message": $0.message] },
+                "problems": report.problems.prefix(200).map { ["line": $0.line, "message": importProblem($0, entity: entity, page: page)] },
             ] as [String: Any]
         }
         return values
@@ -665,7 +675,10 @@ extension Pages {
         case .failure(let error):
             guard [.invalid, .duplicate, .rejected, .stale, .locked, .rule].contains(error.code) else { throw error }
             var problems: [String: String] = [:]
-            for problem in error.problems { problems[problem.field] = problems[problem.field].map { $0 + "; " + problem.message } ?? problem.message }
+            for problem in error.problems {
+                let message = page.problem(problem)
+                problems[problem.field] = problems[problem.field].map { $0 + "; " + message } ?? message
+            }
             var rendered = try engine.read(as: page.user.actor) { transaction in
                 try formValues(
                     entity, page: page, id: id, given: FormInput.raw(form, entity: entity), lines: FormInput.rawLines(form, entity: entity, schema: schema),
@@ -949,7 +962,7 @@ extension Pages {
             return .redirect(to: "/e/\(first.entity)/\(first.id)", type: .found)
         case .failure(let error):
             guard error.code == .invalid, !error.problems.isEmpty, targets.contains(error.entity), let target = schema.entity(error.entity) else { throw error }
-            let asked = error.problems.compactMap { problem in target.field(problem.field).map { ($0, problem.message) } }
+            let asked = error.problems.compactMap { problem in target.field(problem.field).map { ($0, page.problem(problem)) } }
             guard !asked.isEmpty else { throw error }
             let fields = try engine.read(as: page.user.actor) { transaction in
                 let display = try Display(schema: schema, language: page.language, transaction: transaction)

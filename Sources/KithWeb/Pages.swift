@@ -368,6 +368,13 @@ struct PageRequest {
 
     var texts: [String: String] { PageText.texts(language) }
 
+    /// What is wrong with a field's value, in the page's language.
+    func problem(_ problem: FieldProblem) -> String {
+        PageText.problem(problem, language: language) { name in
+            pages.schema.entity(name)?.labels.text(for: language, fallback: name.humanizedName) ?? name
+        }
+    }
+
     func entity() throws -> Entity {
         let name = context.parameters.get("entity") ?? ""
         guard let entity = pages.schema.entity(name), entity.detailOf == nil else { throw Problem(.notFound, "there is no page '\(name)'") }

@@ -82,7 +82,8 @@ import Testing
             _ = try store.create("person", ["name": "Ann", "account": 42], as: alice, access: .unrestricted)
             Issue.record("saved")
         } catch {
-            #expect(error.problems == [FieldProblem(field: "account", message: "refers to account #42, which does not exist")])
+            #expect(error.problems == [FieldProblem(field: "account", .missingRecord("account", id: 42))])
+            #expect(error.problems.first?.message == "refers to account #42, which does not exist")
         }
     }
 

@@ -109,6 +109,16 @@ import Testing
         #expect(try await server.request("POST", "/lang/zh", form: [("_csrf", token)], cookies: session).status == 303)
         let elsewhere = try await Self.signIn(server, "rep", "Secret-pass-1")
         #expect(try await server.request("GET", "/", headers: ["Accept-Language": "en-US"], cookies: elsewhere).body.contains("工作台"))
+        // On Chinese pages, what is wrong with a field is said in Chinese too.
+        let chinese = try await server.request(
+            "POST", "/e/customer", form: [("_csrf", token), ("name", ""), ("phone", "abc"), ("email", "no-at-sign")], cookies: session)
+        #expect(chinese.status == 422)
+        #expect(chinese.body.contains(#"class="problem">必填"#))
+        #expect(chinese.body.contains("「abc」不是有效的电话号码"))
+        #expect(chinese.body.contains("「no-at-sign」不是有效的电子邮件地址"))
+        #expect(!chinese.body.contains("is required") && !chinese.body.contains("is not a phone number"))
+        let chinesePreview = try await server.request("POST", "/e/customer/import", form: mapped + [("apply", "0")], cookies: session)
+        #expect(chinesePreview.body.contains("客户名称：必填"))
         _ = try await server.request("POST", "/lang/en", form: [("_csrf", token)], cookies: session)
 
         // Signing out ends the session.

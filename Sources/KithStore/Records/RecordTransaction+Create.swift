@@ -64,7 +64,7 @@ extension RecordTransaction {
         for (detailName, rows) in lines.sorted(by: { $0.key < $1.key }) {
             guard let detail = schema.entity(detailName), detail.detailOf == entity.name, let detailTable = store.layout.table(detailName)
             else {
-                problems.append(FieldProblem(field: detailName, message: "is not a line item of '\(entity.name)'"))
+                problems.append(FieldProblem(field: detailName, .notALineItem(of: entity.name)))
                 continue
             }
             for (index, row) in rows.enumerated() {

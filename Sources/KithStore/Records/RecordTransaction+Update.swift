@@ -159,7 +159,7 @@ extension RecordTransaction {
             guard let detail = schema.entity(detailName), detail.detailOf == entity.name, let table = store.layout.table(detailName),
                 let master = masterField(of: detail, master: entity.name)
             else {
-                problems.append(FieldProblem(field: detailName, message: "is not a line item of '\(entity.name)'"))
+                problems.append(FieldProblem(field: detailName, .notALineItem(of: entity.name)))
                 continue
             }
             let storedIDs = try Int64.fetchAll(
@@ -170,7 +170,7 @@ extension RecordTransaction {
                 let input = row.filter { $0.key != "id" && $0.key != master }
                 if let lineID = row["id"]?.integer ?? row["id"]?.text.flatMap({ Int64($0) }) {
                     guard storedIDs.contains(lineID), let old = try fetchValues(table, id: lineID) else {
-                        problems.append(FieldProblem(field: prefix + "id", message: "line #\(lineID) is not a line of this \(entity.name)"))
+                        problems.append(FieldProblem(field: prefix + "id", .notALine(lineID, of: entity.name)))
                         continue
                     }
                     kept.insert(lineID)

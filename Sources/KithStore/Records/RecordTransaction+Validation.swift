@@ -15,40 +15,40 @@ extension RecordTransaction {
         for (name, value) in input.sorted(by: { $0.key < $1.key }) {
             let label = prefix + name
             guard let field = entity.field(name), let fieldInput = store.inputs.input(entity.name, name) else {
-                problems.append(FieldProblem(field: label, message: "is not a field of '\(entity.name)'"))
+                problems.append(FieldProblem(field: label, .notAField(of: entity.name)))
                 continue
             }
             let engine = actor.origin == .engine
             if field.isSystem {
                 if Self.stampedFields.contains(name) && !engine {
-                    problems.append(FieldProblem(field: label, message: "is maintained by Kith and cannot be set"))
+                    problems.append(FieldProblem(field: label, .maintainedByKith))
                     continue
                 }
                 if name == "state" && !engine {
-                    problems.append(FieldProblem(field: label, message: "changes through workflow transitions only"))
+                    problems.append(FieldProblem(field: label, .workflowOnly))
                     continue
                 }
                 if (name == "owner" || name == "department") && !creating && actor.origin == .user {
-                    problems.append(FieldProblem(field: label, message: "changes through a transfer only"))
+                    problems.append(FieldProblem(field: label, .transferOnly))
                     continue
                 }
             }
             if access.hiddenFields.contains(name) || access.readonlyFields.contains(name) {
-                problems.append(FieldProblem(field: label, message: "you may not change this field"))
+                problems.append(FieldProblem(field: label, .notYours))
                 continue
             }
             if field.type == .autonumber && !engine {
-                problems.append(FieldProblem(field: label, message: "is assigned automatically"))
+                problems.append(FieldProblem(field: label, .assignedAutomatically))
                 continue
             }
             if field.isReadonly && !field.isSystem && !actor.writesReadonlyFields {
-                problems.append(FieldProblem(field: label, message: "is read-only"))
+                problems.append(FieldProblem(field: label, .readOnly))
                 continue
             }
             do {
                 values[name] = try fieldInput.normalize(value)
             } catch {
-                problems.append(FieldProblem(field: label, message: error.message))
+                problems.append(FieldProblem(field: label, error.reason, message: error.message))
             }
         }
         return values
@@ -70,7 +70,7 @@ extension RecordTransaction {
         let refused = Set(problems.map(\.field))  // a value refused already says what is wrong
         for field in entity.fields where field.isRequired && field.type != .autonumber && !refused.contains(prefix + field.name) {
             if (values[field.name] ?? .null).isEmpty {
-                problems.append(FieldProblem(field: prefix + field.name, message: "is required"))
+                problems.append(FieldProblem(field: prefix + field.name, .required))
             }
         }
     }
@@ -84,24 +84,24 @@ extension RecordTransaction {
                 guard let target = field.target, let table = store.layout.table(target) else { continue }
                 let ids = (value.list ?? [value]).compactMap(\.integer)
                 for id in ids where try !exists(table.name, id) {
-                    problems.append(FieldProblem(field: prefix + name, message: "refers to \(target) #\(id), which does not exist"))
+                    problems.append(FieldProblem(field: prefix + name, .missingRecord(target, id: id)))
                 }
             case .user, .department:
                 // The actor's own stamps (owner, department) need no look-up.
                 guard let id = value.integer, id != (field.type == .user ? actor.userID : actor.departmentID) else { continue }
                 let (table, kind) = field.type == .user ? ("kith_user", "user") : ("kith_department", "department")
                 if try !exists(table, id) {
-                    problems.append(FieldProblem(field: prefix + name, message: "refers to \(kind) #\(id), which does not exist"))
+                    problems.append(FieldProblem(field: prefix + name, .missingRecord(kind, id: id)))
                 }
             case .file:
                 guard let id = value.integer else { continue }
                 guard let size = try Int.fetchOne(try db.cachedStatement(sql: "SELECT size FROM kith_file WHERE id = ?"), arguments: [id])
                 else {
-                    problems.append(FieldProblem(field: prefix + name, message: "refers to file #\(id), which does not exist"))
+                    problems.append(FieldProblem(field: prefix + name, .missingRecord("file", id: id)))
                     continue
                 }
                 if let max = field.max.flatMap(Int.init), size > max {
-                    problems.append(FieldProblem(field: prefix + name, message: "the file is \(size) bytes; at most \(max) are allowed"))
+                    problems.append(FieldProblem(field: prefix + name, .fileTooLarge(size: size, max: max)))
                 }
             default:
                 continue
@@ -133,9 +133,7 @@ extension RecordTransaction {
             if let other = try Int64.fetchOne(try db.cachedStatement(sql: sql + " LIMIT 1"), arguments: StatementArguments(arguments)) {
                 let shown = keyValues.map(\.description).joined(separator: ", ")
                 problems.append(
-                    FieldProblem(
-                        field: prefix + index.columns.joined(separator: ","),
-                        message: "'\(shown)' is already used by \(entity.name) #\(other)", isConflict: true))
+                    FieldProblem(field: prefix + index.columns.joined(separator: ","), .alreadyUsed(shown, by: entity.name, id: other)))
             }
         }
     }

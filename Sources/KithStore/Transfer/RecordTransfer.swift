@@ -9,6 +9,8 @@ public struct ImportReport: Sendable {
         /// The line of the CSV file (the header is line 1).
         public let line: Int
         public let message: String
+        /// What was wrong with the row's fields, when that was the trouble (for the UI's own words).
+        public var fields: [FieldProblem] = []
         public var description: String { "line \(line): \(message)" }
     }
 
@@ -91,7 +93,7 @@ public enum RecordTransfer {
                         }
                         report.imported += 1
                     } catch let error as RecordError {
-                        report.problems.append(.init(line: line, message: error.description))
+                        report.problems.append(.init(line: line, message: error.description, fields: error.problems))
                     }
                     if report.rows % 1000 == 0 { progress?(report.rows) }
                 }

@@ -1,22 +1,6 @@
 import Foundation
 import KithSchema
 
-/// What is wrong with one field's value, for the user: shown next to the field.
-public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
-    public let field: String
-    public let message: String
-    /// The value is fine but another record already holds it (a unique field): a conflict, not a mistake.
-    public let isConflict: Bool
-
-    public init(field: String, message: String, isConflict: Bool = false) {
-        self.field = field
-        self.message = message
-        self.isConflict = isConflict
-    }
-
-    public var description: String { "\(field): \(message)" }
-}
-
 /// Turns what a user, an import or a rule supplied for a field into the field's canonical value,
 /// or says what is wrong with it. Checks everything that needs no database: type, format, length,
 /// range, pattern, enum membership. (Required, unique and reference checks need the record and
@@ -34,7 +18,7 @@ struct FieldInput {
         self.pattern = field.type == .text ? field.pattern.flatMap { try? NSRegularExpression(pattern: "^(?:" + $0 + ")$") } : nil
     }
 
-    func problem(_ message: String) -> FieldProblem { FieldProblem(field: field.name, message: message) }
+    func problem(_ reason: FieldProblem.Reason) -> FieldProblem { FieldProblem(field: field.name, reason) }
 
     /// The canonical value; `.null` for empty input.
     func normalize(_ input: Value) throws(FieldProblem) -> Value {
@@ -60,26 +44,26 @@ struct FieldInput {
                 }
             default: break
             }
-            throw problem("must be true or false")
+            throw problem(.notBoolean)
         case .date:
             guard let text = input.text, let date = Self.canonicalDate(text) else {
-                throw problem("must be a date like 2026-01-31")
+                throw problem(.notDate)
             }
             return .text(date)
         case .datetime:
             guard let text = input.text, let instant = Self.canonicalDateTime(text, timeZone: timeZone) else {
-                throw problem("must be a date and time like 2026-01-31T09:30:00+08:00")
+                throw problem(.notDateTime)
             }
             return .text(instant)
         case .enum:
             let text = input.description
-            guard choices.contains(text) else { throw problem("'\(text)' is not one of: \(choices.joined(separator: ", "))") }
+            guard choices.contains(text) else { throw problem(.notChoice(text, choices: choices)) }
             return .text(text)
         case .multienum:
             let items = Self.items(input).map(\.description)
             var seen = Set<String>()
             for item in items where !choices.contains(item) {
-                throw problem("'\(item)' is not one of: \(choices.joined(separator: ", "))")
+                throw problem(.notChoice(item, choices: choices))
             }
             return .list(items.filter { seen.insert($0).inserted }.map(Value.text))
         case .ref, .user, .file, .department:
@@ -97,34 +81,34 @@ struct FieldInput {
 
     private func normalizeText(_ input: Value) throws(FieldProblem) -> Value {
         guard case .text(let text) = input else {
-            if case .list = input { throw problem("must be text, not a list") }
+            if case .list = input { throw problem(.notText) }
             return try normalizeText(.text(input.description))
         }
         let length = text.count
         if let max = field.maxLength, length > max {
-            throw problem("is \(length) characters long; at most \(max) are allowed")
+            throw problem(.tooLong(length: length, max: max))
         }
         if let min = field.min.flatMap(Int.init), length < min {
-            throw problem("must be at least \(min) characters long")
+            throw problem(.tooShort(min: min))
         }
-        if text.contains("\0") { throw problem("must not contain NUL characters") }
+        if text.contains("\0") { throw problem(.nulCharacter) }
         switch field.type {
         case .email:
             guard Self.matches(Self.emailFormat, text) else {
-                throw problem("'\(text)' is not an email address")
+                throw problem(.notEmail(text))
             }
         case .phone:
             let digits = text.filter(\.isNumber).count
             guard Self.matches(Self.phoneFormat, text), (5...20).contains(digits) else {
-                throw problem("'\(text)' is not a phone number")
+                throw problem(.notPhone(text))
             }
         case .url:
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
                 url.host?.isEmpty == false
-            else { throw problem("'\(text)' is not a web address (http:// or https://)") }
+            else { throw problem(.notWebAddress(text)) }
         case .text:
             if let pattern, pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
-                throw problem("'\(text)' does not match the required format \(field.pattern ?? "")")
+                throw problem(.notPattern(text, pattern: field.pattern ?? ""))
             }
         default:
             break
@@ -141,15 +125,15 @@ struct FieldInput {
             do {
                 decimal = try ExactDecimal(text.replacingOccurrences(of: ",", with: ""))
             } catch {
-                throw problem("'\(text)' is not a number")
+                throw problem(.notNumber(text))
             }
-        default: throw problem("must be a number")
+        default: throw problem(.notNumber(nil))
         }
         guard let scaled = decimal.rescaled(to: field.effectiveScale), scaled.rescaled(to: 0) != nil else {
-            throw problem("\(decimal) is too large")
+            throw problem(.tooLarge(decimal.description))
         }
         if field.type == .percent && (scaled < ExactDecimal(0) || ExactDecimal(100) < scaled) {
-            throw problem("must lie between 0 and 100")
+            throw problem(.notPercent)
         }
         try checkRange(scaled)
         return .decimal(scaled)
@@ -157,10 +141,10 @@ struct FieldInput {
 
     private func checkRange(_ value: ExactDecimal) throws(FieldProblem) {
         if let min = field.min, let bound = try? ExactDecimal(min), value < bound {
-            throw problem("must be at least \(min)")
+            throw problem(.belowMinimum(min))
         }
         if let max = field.max, let bound = try? ExactDecimal(max), bound < value {
-            throw problem("must be at most \(max)")
+            throw problem(.aboveMaximum(max))
         }
     }
 
@@ -173,7 +157,7 @@ struct FieldInput {
             if let integer = Int64(text.trimmingCharacters(in: .whitespaces)) { return integer }
         default: break
         }
-        throw problem("must be a whole number")
+        throw problem(.notWholeNumber)
     }
 
     private func identifier(_ input: Value) throws(FieldProblem) -> Int64 {
@@ -183,7 +167,7 @@ struct FieldInput {
             if let id = Int64(text.trimmingCharacters(in: .whitespaces)), id > 0 { return id }
         default: break
         }
-        throw problem("must be the id of a record")
+        throw problem(.notRecordID)
     }
 
     static func items(_ input: Value) -> [Value] {

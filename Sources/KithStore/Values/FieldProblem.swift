@@ -1,0 +1,113 @@
+/// What is wrong with one field's value, for the user: shown next to the field.
+///
+/// `message` is English (the API's `errors`, logs, rules). A problem Kith found itself also has
+/// its `reason`, from which the UI says the same in the user's language; a rule's own message
+/// has none and is shown as the rule wrote it.
+public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public let reason: Reason?
+    /// The value is fine but another record already holds it (a unique field): a conflict, not a mistake.
+    public let isConflict: Bool
+
+    /// A problem in the words of whoever found it (a rule's message).
+    public init(field: String, message: String, isConflict: Bool = false) {
+        self.field = field
+        self.message = message
+        self.reason = nil
+        self.isConflict = isConflict
+    }
+
+    /// A problem Kith found: its message is the reason's English.
+    public init(field: String, _ reason: Reason) {
+        self.init(field: field, reason, message: reason.english)
+    }
+
+    init(field: String, _ reason: Reason?, message: String) {
+        self.field = field
+        self.message = message
+        self.reason = reason
+        if case .alreadyUsed = reason { self.isConflict = true } else { self.isConflict = false }
+    }
+
+    public var description: String { "\(field): \(message)" }
+
+    /// Every kind of problem Kith itself finds in a value, with what the message names.
+    public enum Reason: Hashable, Sendable {
+        case required
+        case readOnly
+        case assignedAutomatically
+        case maintainedByKith
+        case workflowOnly
+        case transferOnly
+        /// Hidden from the user or read-only for their role.
+        case notYours
+        case notAField(of: String)
+        case notALineItem(of: String)
+        case notALine(Int64, of: String)
+        /// A reference to a record that does not exist: its entity (or `user`, `department`, `file`) and id.
+        case missingRecord(String, id: Int64)
+        case inactiveUser(Int64)
+        case fileTooLarge(size: Int, max: Int)
+        case alreadyUsed(String, by: String, id: Int64)
+        case notBoolean
+        case notDate
+        case notDateTime
+        case notChoice(String, choices: [String])
+        case notText
+        case tooLong(length: Int, max: Int)
+        case tooShort(min: Int)
+        case nulCharacter
+        case notEmail(String)
+        case notPhone(String)
+        case notWebAddress(String)
+        case notPattern(String, pattern: String)
+        /// Text that is not a number (nil: a value of another kind).
+        case notNumber(String?)
+        case tooLarge(String)
+        case notPercent
+        case belowMinimum(String)
+        case aboveMaximum(String)
+        case notWholeNumber
+        case notRecordID
+
+        public var english: String {
+            switch self {
+            case .required: "is required"
+            case .readOnly: "is read-only"
+            case .assignedAutomatically: "is assigned automatically"
+            case .maintainedByKith: "is maintained by Kith and cannot be set"
+            case .workflowOnly: "changes through workflow transitions only"
+            case .transferOnly: "changes through a transfer only"
+            case .notYours: "you may not change this field"
+            case .notAField(let entity): "is not a field of '\(entity)'"
+            case .notALineItem(let entity): "is not a line item of '\(entity)'"
+            case .notALine(let id, let entity): "line #\(id) is not a line of this \(entity)"
+            case .missingRecord(let kind, let id): "refers to \(kind) #\(id), which does not exist"
+            case .inactiveUser(let id): "#\(id) is not an active user"
+            case .fileTooLarge(let size, let max): "the file is \(size) bytes; at most \(max) are allowed"
+            case .alreadyUsed(let value, let entity, let id): "'\(value)' is already used by \(entity) #\(id)"
+            case .notBoolean: "must be true or false"
+            case .notDate: "must be a date like 2026-01-31"
+            case .notDateTime: "must be a date and time like 2026-01-31T09:30:00+08:00"
+            case .notChoice(let value, let choices): "'\(value)' is not one of: \(choices.joined(separator: ", "))"
+            case .notText: "must be text, not a list"
+            case .tooLong(let length, let max): "is \(length) characters long; at most \(max) are allowed"
+            case .tooShort(let min): "must be at least \(min) characters long"
+            case .nulCharacter: "must not contain NUL characters"
+            case .notEmail(let text): "'\(text)' is not an email address"
+            case .notPhone(let text): "'\(text)' is not a phone number"
+            case .notWebAddress(let text): "'\(text)' is not a web address (http:// or https://)"
+            case .notPattern(let text, let pattern): "'\(text)' does not match the required format \(pattern)"
+            case .notNumber(let text?): "'\(text)' is not a number"
+            case .notNumber(nil): "must be a number"
+            case .tooLarge(let number): "\(number) is too large"
+            case .notPercent: "must lie between 0 and 100"
+            case .belowMinimum(let min): "must be at least \(min)"
+            case .aboveMaximum(let max): "must be at most \(max)"
+            case .notWholeNumber: "must be a whole number"
+            case .notRecordID: "must be the id of a record"
+            }
+        }
+    }
+}
