@@ -231,7 +231,7 @@ final class RuleSession: RecordHooks {
         switch failure.kind {
         case .rejected:
             error = RecordError(
-                .rejected, entity: entity, failure.message, problems: failure.field.map { [FieldProblem(field: $0, message: failure.message)] } ?? [])
+                .rejected, entity: entity, failure.message, problems: failure.field.map { [FieldProblem(field: $0, message: failure.message, code: "rule")] } ?? [])
         default:
             error = RecordError(.rule, entity: entity, "the rule\(name) failed: \(failure.message)")
             engine.ruleFaults.record(failure, function: function.map(\.description) ?? failure.function, entity: entity)

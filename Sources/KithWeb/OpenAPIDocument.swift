@@ -298,7 +298,7 @@ struct OpenAPIDocument {
     var problemSchema: JSON {
         object([
             ("type", type("string")), ("title", type("string")), ("status", type("integer")), ("detail", type("string")),
-            ("errors", .object([("type", .string("array")), ("items", object([("field", type("string")), ("message", type("string"))]))])),
+            ("errors", .object([("type", .string("array")), ("items", object([("field", type("string")), ("message", type("string")), ("code", type("string"))]))])),
         ])
     }
 

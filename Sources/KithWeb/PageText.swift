@@ -119,6 +119,8 @@ enum PageText {
         case .aboveMaximum(let max): return "不能大于 \(max)"
         case .notWholeNumber: return "必须是整数"
         case .notRecordID: return "必须是记录的 id"
+        case .noRecordTitled(let text): return "没有名为「\(text)」的记录"
+        case .severalRecordsTitled(let text): return "有多条名为「\(text)」的记录：请输入 # 和 id"
         }
     }
 }

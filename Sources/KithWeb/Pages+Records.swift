@@ -880,8 +880,8 @@ extension Pages {
                 ).records
             switch matches.count {
             case 1: values[field.name] = .integer(matches[0].id)
-            case 0: problems.append(FieldProblem(field: problemKey(field.name), message: "no record is called '\(text)'"))
-            default: problems.append(FieldProblem(field: problemKey(field.name), message: "several records are called '\(text)': type '#' and the id"))
+            case 0: problems.append(FieldProblem(field: problemKey(field.name), .noRecordTitled(text)))
+            default: problems.append(FieldProblem(field: problemKey(field.name), .severalRecordsTitled(text)))
             }
         }
     }

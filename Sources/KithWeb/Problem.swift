@@ -56,7 +56,7 @@ struct Problem: Error {
         ]
         if !errors.isEmpty {
             members.append(
-                ("errors", .array(errors.map { .object([("field", .string($0.field)), ("message", .string($0.message))]) })))
+                ("errors", .array(errors.map { .object([("field", .string($0.field)), ("message", .string($0.message)), ("code", .string($0.code))]) })))
         }
         members += extra
         return .object(members)

@@ -86,7 +86,7 @@ import Testing
         } catch {
             #expect(error.code == .rejected)
             #expect(error.message == "notes may not say reject")
-            #expect(error.problems == [FieldProblem(field: "note", message: "notes may not say reject")])
+            #expect(error.problems == [FieldProblem(field: "note", message: "notes may not say reject", code: "rule")])
             #expect(error.ruleLocation == "scripts/billing.lua:4")
         }
         #expect(try test.count("invoice") == 0)

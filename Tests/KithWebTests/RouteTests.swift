@@ -106,10 +106,13 @@ import Testing
             // 400: an unknown field, a wrong type, bad JSON, an unknown filter; each field named.
             let unknown = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "x", "colour": "red"}"#).problem(400)
             #expect((unknown["errors"] as? [[String: Any]])?.first?["field"] as? String == "colour")
+            #expect((unknown["errors"] as? [[String: Any]])?.first?["code"] as? String == "unknown_field")
             let wrongType = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "x", "hours": "many"}"#).problem(400)
             #expect((wrongType["errors"] as? [[String: Any]])?.first?["field"] as? String == "hours")
+            #expect((wrongType["errors"] as? [[String: Any]])?.first?["code"] as? String == "not_a_number")
             let missing = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"code": "T-9"}"#).problem(400)
             #expect((missing["errors"] as? [[String: Any]])?.first?["field"] as? String == "subject")
+            #expect((missing["errors"] as? [[String: Any]])?.first?["code"] as? String == "required")
             _ = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "#).problem(400)
             _ = try await Self.call(client, .get, "/api/v1/ticket?colour=red", token: agent).problem(400)
 
@@ -126,6 +129,7 @@ import Testing
             // 422: the rule refuses, next to its field; nothing is stored.
             let refused = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "Migration", "hours": "120"}"#).problem(422)
             #expect((refused["errors"] as? [[String: Any]])?.first?["message"] as? String == "more than 100 hours needs a project")
+            #expect((refused["errors"] as? [[String: Any]])?.first?["code"] as? String == "rule")
             #expect(try workspace.engine.read(as: .system) { try $0.count("ticket").value } == 1)
 
             // 412: If-Match with an old version; the current one is said. Then 200 with the right one.

@@ -7,14 +7,18 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
     public let field: String
     public let message: String
     public let reason: Reason?
+    /// A stable name of the kind of problem, for programs (the API's `errors[].code`): the
+    /// reason's, `rule` for a rule's own message, `invalid` for other messages.
+    public let code: String
     /// The value is fine but another record already holds it (a unique field): a conflict, not a mistake.
     public let isConflict: Bool
 
-    /// A problem in the words of whoever found it (a rule's message).
-    public init(field: String, message: String, isConflict: Bool = false) {
+    /// A problem in the words of whoever found it (a rule's message, with `code` "rule").
+    public init(field: String, message: String, code: String = "invalid", isConflict: Bool = false) {
         self.field = field
         self.message = message
         self.reason = nil
+        self.code = code
         self.isConflict = isConflict
     }
 
@@ -27,6 +31,7 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
         self.field = field
         self.message = message
         self.reason = reason
+        self.code = reason?.code ?? "invalid"
         if case .alreadyUsed = reason { self.isConflict = true } else { self.isConflict = false }
     }
 
@@ -70,6 +75,50 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
         case aboveMaximum(String)
         case notWholeNumber
         case notRecordID
+        /// A reference typed as a title that names no record, or several.
+        case noRecordTitled(String)
+        case severalRecordsTitled(String)
+
+        /// A stable name of the kind of problem, for programs (the API's `errors[].code`).
+        public var code: String {
+            switch self {
+            case .required: "required"
+            case .readOnly: "read_only"
+            case .assignedAutomatically: "assigned_automatically"
+            case .maintainedByKith: "maintained_by_kith"
+            case .workflowOnly: "workflow_only"
+            case .transferOnly: "transfer_only"
+            case .notYours: "not_permitted"
+            case .notAField: "unknown_field"
+            case .notALineItem: "not_a_line_item"
+            case .notALine: "not_a_line"
+            case .missingRecord: "missing_record"
+            case .inactiveUser: "inactive_user"
+            case .fileTooLarge: "file_too_large"
+            case .alreadyUsed: "already_used"
+            case .notBoolean: "not_boolean"
+            case .notDate: "not_date"
+            case .notDateTime: "not_datetime"
+            case .notChoice: "not_a_choice"
+            case .notText: "not_text"
+            case .tooLong: "too_long"
+            case .tooShort: "too_short"
+            case .nulCharacter: "nul_character"
+            case .notEmail: "not_email"
+            case .notPhone: "not_phone"
+            case .notWebAddress: "not_url"
+            case .notPattern: "pattern_mismatch"
+            case .notNumber: "not_a_number"
+            case .tooLarge: "too_large"
+            case .notPercent: "not_percent"
+            case .belowMinimum: "below_minimum"
+            case .aboveMaximum: "above_maximum"
+            case .notWholeNumber: "not_whole_number"
+            case .notRecordID: "not_record_id"
+            case .noRecordTitled: "no_record_titled"
+            case .severalRecordsTitled: "several_records_titled"
+            }
+        }
 
         public var english: String {
             switch self {
@@ -107,6 +156,8 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .aboveMaximum(let max): "must be at most \(max)"
             case .notWholeNumber: "must be a whole number"
             case .notRecordID: "must be the id of a record"
+            case .noRecordTitled(let text): "no record is called '\(text)'"
+            case .severalRecordsTitled(let text): "several records are called '\(text)': type '#' and the id"
             }
         }
     }
