@@ -82,7 +82,10 @@ public struct DemoData {
                     default: "上海分公司 Shanghai Branch"
                     }
                 let manager = scope == .own ? managers.first : nil
-                let name = Self.person(&random) + " (\(role.labels.text(for: "en", fallback: role.name.humanizedName)))"
+                // The role in both languages, as the demo's departments are named.
+                let english = role.labels.text(for: "en", fallback: role.name.humanizedName)
+                let chinese = role.labels.text(for: "zh", fallback: english)
+                let name = Self.person(&random) + " (" + (chinese == english ? english : chinese + " " + english) + ")"
                 let user = try engine.addUser(
                     login: login, name: name, email: "\(login)@example.com", roles: [role.name], department: department, manager: manager,
                     password: Self.password)

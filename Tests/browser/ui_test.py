@@ -234,6 +234,12 @@ def run(base):
         follow(driver, driver.find_element(By.CSS_SELECTOR, "form.language button"))
         check("工作台" in driver.page_source, "the UI speaks Chinese")
         shot(driver, "workbench-zh")
+        driver.get(base + "/e/customer/new")
+        fill(driver, "phone", "abc")
+        save(driver)
+        problems = [element.text for element in driver.find_elements(By.CSS_SELECTOR, ".field.invalid .problem")]
+        check("必填" in problems and "「abc」不是有效的电话号码" in problems, "on Chinese pages the problems are said in Chinese")
+        shot(driver, "customer-form-problems-zh")
         driver.set_window_size(390, 844)
         driver.get(base + "/e/customer")
         shot(driver, "customer-list-phone")
