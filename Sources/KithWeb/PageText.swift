@@ -121,6 +121,9 @@ enum PageText {
         case .notRecordID: return "必须是记录的 id"
         case .noRecordTitled(let text): return "没有名为「\(text)」的记录"
         case .severalRecordsTitled(let text): return "有多条名为「\(text)」的记录：请输入 # 和 id"
+        case .unknownColumn(let column, let entity): return "列「\(column)」不是「\(label(entity))」的字段"
+        case .columnCannotFill(let column, let field): return "列「\(column)」不能填入「\(field)」"
+        case .noHeaderRow: return "文件没有标题行"
         }
     }
 }

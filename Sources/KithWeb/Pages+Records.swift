@@ -354,6 +354,7 @@ extension Pages {
     func importProblem(_ problem: ImportReport.Problem, entity: Entity, page: PageRequest) -> String {
         guard page.language == "zh", !problem.fields.isEmpty else { return problem.message }
         return problem.fields.map { field in
+            guard !field.field.isEmpty else { return page.problem(field) }  // the header's
             let label = entity.field(field.field).map { $0.labels.text(for: page.language, fallback: $0.name.humanizedName) } ?? field.field
             return "\(label)：\(page.problem(field))"
         }.joined(separator: "；")

@@ -119,6 +119,8 @@ import Testing
         #expect(!chinese.body.contains("is required") && !chinese.body.contains("is not a phone number"))
         let chinesePreview = try await server.request("POST", "/e/customer/import", form: mapped + [("apply", "0")], cookies: session)
         #expect(chinesePreview.body.contains("客户名称：必填"))
+        let wronglyMapped = [("_csrf", token), ("csv", csv), ("map.0", "name"), ("map.1", "created_at"), ("map.2", ""), ("apply", "0")]
+        #expect(try await server.request("POST", "/e/customer/import", form: wronglyMapped, cookies: session).body.contains("列「phone」不能填入「created_at」"))
         _ = try await server.request("POST", "/lang/en", form: [("_csrf", token)], cookies: session)
 
         // Signing out ends the session.

@@ -9,9 +9,15 @@ public struct ImportReport: Sendable {
         /// The line of the CSV file (the header is line 1).
         public let line: Int
         public let message: String
-        /// What was wrong with the row's fields, when that was the trouble (for the UI's own words).
+        /// What was wrong with the row's fields, or with the header (a problem without a field),
+        /// for the UI's own words.
         public var fields: [FieldProblem] = []
         public var description: String { "line \(line): \(message)" }
+
+        /// A problem of the header row (line 1).
+        static func header(_ reason: FieldProblem.Reason) -> Problem {
+            Problem(line: 1, message: reason.english, fields: [FieldProblem(field: "", reason)])
+        }
     }
 
     public internal(set) var rows = 0
@@ -56,7 +62,7 @@ public enum RecordTransfer {
                     continue
                 }
                 guard importable(in: entity).contains(target) else {
-                    headerProblems.append(.init(line: 1, message: "column '\(name)' cannot fill '\(target)'"))
+                    headerProblems.append(.header(.columnCannotFill(name, field: target)))
                     continue
                 }
                 columns.append(target)
@@ -64,10 +70,10 @@ public enum RecordTransfer {
                 columns.append(field)
             } else {
                 columns.append(nil)
-                headerProblems.append(.init(line: 1, message: "column '\(name)' is not a field of \(entityName)"))
+                headerProblems.append(.header(.unknownColumn(name, of: entityName)))
             }
         }
-        if header.isEmpty { headerProblems.append(.init(line: 1, message: "the file has no header row")) }
+        if header.isEmpty { headerProblems.append(.header(.noHeaderRow)) }
         guard headerProblems.isEmpty else {
             var report = ImportReport()
             report.problems = headerProblems

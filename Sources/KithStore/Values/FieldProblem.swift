@@ -78,6 +78,11 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
         /// A reference typed as a title that names no record, or several.
         case noRecordTitled(String)
         case severalRecordsTitled(String)
+        /// An import's header: a column that names no field, one mapped to a field it cannot
+        /// fill, no header at all.
+        case unknownColumn(String, of: String)
+        case columnCannotFill(String, field: String)
+        case noHeaderRow
 
         /// A stable name of the kind of problem, for programs (the API's `errors[].code`).
         public var code: String {
@@ -117,6 +122,9 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .notRecordID: "not_record_id"
             case .noRecordTitled: "no_record_titled"
             case .severalRecordsTitled: "several_records_titled"
+            case .unknownColumn: "unknown_column"
+            case .columnCannotFill: "column_cannot_fill"
+            case .noHeaderRow: "no_header_row"
             }
         }
 
@@ -158,6 +166,9 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .notRecordID: "must be the id of a record"
             case .noRecordTitled(let text): "no record is called '\(text)'"
             case .severalRecordsTitled(let text): "several records are called '\(text)': type '#' and the id"
+            case .unknownColumn(let column, let entity): "column '\(column)' is not a field of \(entity)"
+            case .columnCannotFill(let column, let field): "column '\(column)' cannot fill '\(field)'"
+            case .noHeaderRow: "the file has no header row"
             }
         }
     }
