@@ -82,4 +82,3 @@ public struct WebServer: Sendable {
         }
     }
 }
-
