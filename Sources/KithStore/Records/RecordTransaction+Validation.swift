@@ -48,7 +48,9 @@ extension RecordTransaction {
             do {
                 values[name] = try fieldInput.normalize(value)
             } catch {
-                problems.append(FieldProblem(field: label, error.reason, message: error.message))
+                var problem = error
+                problem.field = label  // with the line's prefix
+                problems.append(problem)
             }
         }
         return values

@@ -4,35 +4,33 @@
 /// its `reason`, from which the UI says the same in the user's language; a rule's own message
 /// has none and is shown as the rule wrote it.
 public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
-    public let field: String
+    /// The field's name (with `detail[n].` before it for a line item's).
+    public internal(set) var field: String
     public let message: String
     public let reason: Reason?
     /// A stable name of the kind of problem, for programs (the API's `errors[].code`): the
     /// reason's, `rule` for a rule's own message, `invalid` for other messages.
     public let code: String
-    /// The value is fine but another record already holds it (a unique field): a conflict, not a mistake.
-    public let isConflict: Bool
 
     /// A problem in the words of whoever found it (a rule's message, with `code` "rule").
-    public init(field: String, message: String, code: String = "invalid", isConflict: Bool = false) {
+    public init(field: String, message: String, code: String = "invalid") {
         self.field = field
         self.message = message
         self.reason = nil
         self.code = code
-        self.isConflict = isConflict
     }
 
     /// A problem Kith found: its message is the reason's English.
     public init(field: String, _ reason: Reason) {
-        self.init(field: field, reason, message: reason.english)
+        self.field = field
+        self.message = reason.english
+        self.reason = reason
+        self.code = reason.code
     }
 
-    init(field: String, _ reason: Reason?, message: String) {
-        self.field = field
-        self.message = message
-        self.reason = reason
-        self.code = reason?.code ?? "invalid"
-        if case .alreadyUsed = reason { self.isConflict = true } else { self.isConflict = false }
+    /// The value is fine but another record already holds it (a unique field): a conflict, not a mistake.
+    public var isConflict: Bool {
+        if case .alreadyUsed = reason { true } else { false }
     }
 
     public var description: String { "\(field): \(message)" }
