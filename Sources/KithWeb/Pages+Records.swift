@@ -355,7 +355,7 @@ extension Pages {
         guard page.language == "zh", !problem.fields.isEmpty else { return problem.message }
         return problem.fields.map { field in
             guard !field.field.isEmpty else { return page.problem(field) }  // the header's
-            let label = entity.field(field.field).map { $0.labels.text(for: page.language, fallback: $0.name.humanizedName) } ?? field.field
+            let label = entity.field(field.field).map { self.label($0, page.language) } ?? field.field
             return "\(label)：\(page.problem(field))"
         }.joined(separator: "；")
     }
@@ -629,8 +629,7 @@ extension Pages {
                 rendered.duplicates = duplicates.map { duplicate in
                     FormPage.Duplicate(
                         title: duplicate.title, link: duplicate.title == nil ? nil : "/e/\(entity.name)/\(duplicate.id)",
-                        fields: duplicate.fields.compactMap { entity.field($0).map { $0.labels.text(for: page.language, fallback: $0.name.humanizedName) } }
-                            .joined(separator: ", "),
+                        fields: duplicate.fields.compactMap { entity.field($0).map { label($0, page.language) } }.joined(separator: ", "),
                         owner: duplicate.ownerName)
                 }
                 return formPage(rendered, page: page)

@@ -298,6 +298,7 @@ struct Pages: Sendable {
     }
 
     func label(_ entity: Entity, _ language: String) -> String { entity.labels.text(for: language, fallback: entity.name.humanizedName) }
+    func label(_ field: Field, _ language: String) -> String { field.labels.text(for: language, fallback: field.name.humanizedName) }
 
     /// A query of `entity` showing `fields`, with the titles of the records their references point
     /// at, as far as `actor` may read them.
@@ -370,9 +371,7 @@ struct PageRequest {
 
     /// What is wrong with a field's value, in the page's language.
     func problem(_ problem: FieldProblem) -> String {
-        PageText.problem(problem, language: language) { name in
-            pages.schema.entity(name)?.labels.text(for: language, fallback: name.humanizedName) ?? name
-        }
+        PageText.problem(problem, language: language) { name in pages.schema.entity(name).map { pages.label($0, language) } ?? name }
     }
 
     func entity() throws -> Entity {
