@@ -23,12 +23,15 @@ public final class Engine: Sendable {
     /// Each entity's hook functions per event, with their names joined as the rules state takes them.
     let hookChains: [String: [Hook.Event: HookChain]]
     let tokenCache = TokenCache()
-    /// The latest rule faults of this process, for the admin page's rules status.
-    public let ruleFaults = RuleFaults()
+    /// The latest rule faults of this process, for the admin page's rules status (a reloaded
+    /// workspace's engine keeps its predecessor's).
+    public let ruleFaults: RuleFaults
 
     public init(
-        store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith"), approvalsSkipOwner: Bool = true, language: String = "en"
+        store: RecordStore, rules: RuleRuntime, logger: Logger = Logger(label: "kith"), approvalsSkipOwner: Bool = true, language: String = "en",
+        ruleFaults: RuleFaults = RuleFaults()
     ) {
+        self.ruleFaults = ruleFaults
         self.schema = store.schema
         self.approvalsSkipOwner = approvalsSkipOwner
         self.language = language
@@ -54,17 +57,23 @@ public final class Engine: Sendable {
     public static func open(_ loaded: LoadedWorkspace, clock: StoreClock = .system, logger: Logger = Logger(label: "kith")) throws
         -> Engine
     {
-        let workspace = loaded.workspace
         let store = try RecordStore.open(
-            at: workspace.databaseFile.path, schema: loaded.schema, timeZone: workspace.timeZone, clock: clock)
+            at: loaded.workspace.databaseFile.path, schema: loaded.schema, timeZone: loaded.workspace.timeZone, clock: clock)
+        return Engine(loaded, store: store, logger: logger)
+    }
+
+    /// An engine of `loaded` over `store`, with the workspace's scripts (their problems logged).
+    convenience init(_ loaded: LoadedWorkspace, store: RecordStore, logger: Logger, ruleFaults: RuleFaults = RuleFaults()) {
+        let workspace = loaded.workspace
         let rules = RuleRuntime(folders: workspace.scriptFolders, limits: workspace.limits)
         for problem in rules.problems { logger.error("script refused: \(problem)") }
         if let state = try? rules.acquire() {
             for failure in state.loadFailures { logger.error("script fails to load, its rules will fail: \(failure)") }
             rules.release(state)
         }
-        return Engine(
-            store: store, rules: rules, logger: logger, approvalsSkipOwner: workspace.approvalsSkipOwner, language: workspace.language)
+        self.init(
+            store: store, rules: rules, logger: logger, approvalsSkipOwner: workspace.approvalsSkipOwner, language: workspace.language,
+            ruleFaults: ruleFaults)
     }
 
     /// Runs `body` in one write transaction as `actor` with the rules watching every save:

@@ -20,6 +20,8 @@ public final class RuleFaults: @unchecked Sendable {
     private let lock = NSLock()
     private var faults: [Fault] = []
 
+    public init() {}
+
     public var latest: [Fault] { lock.withLock { faults } }
 
     func record(_ failure: RuleFailure, function: String?, entity: String) {

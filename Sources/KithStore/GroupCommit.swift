@@ -20,7 +20,9 @@ final class GroupCommit: @unchecked Sendable {
     static let batchLimit = 64
 
     private let pool: DatabasePool
-    private let layout: StorageLayout
+    /// The layout whose tables the full-text backlog indexes: the newest store's (a workspace
+    /// reload only adds to it, so it covers the writes of earlier stores too).
+    private var layout: StorageLayout
     private let queue = DispatchQueue(label: "kith.writer", qos: .userInitiated)
     private let lock = NSLock()
     private var pending: [Job] = []
@@ -38,6 +40,11 @@ final class GroupCommit: @unchecked Sendable {
     init(pool: DatabasePool, layout: StorageLayout) {
         self.pool = pool
         self.layout = layout
+    }
+
+    /// Indexes with `layout` from the next transaction on (see `RecordStore.reopened`).
+    func adopt(_ layout: StorageLayout) {
+        queue.async { self.layout = layout }
     }
 
     /// Queues a write; `job.finish` is called on the writer queue once its batch is over.

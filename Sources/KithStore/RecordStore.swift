@@ -48,7 +48,10 @@ public final class RecordStore: Sendable {
         }
     }
 
-    init(schema: Schema, timeZone: TimeZone, pool: DatabasePool, readers: Readers, checkpointer: Checkpointer, clock: StoreClock) {
+    init(
+        schema: Schema, timeZone: TimeZone, pool: DatabasePool, readers: Readers, checkpointer: Checkpointer, clock: StoreClock,
+        groupCommit: GroupCommit? = nil
+    ) {
         self.schema = schema
         self.readers = readers
         self.layout = StorageLayout(schema: schema)
@@ -57,7 +60,7 @@ public final class RecordStore: Sendable {
         self.checkpointer = checkpointer
         self.clock = clock
         self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
-        self.groupCommit = GroupCommit(pool: pool, layout: layout)
+        self.groupCommit = groupCommit ?? GroupCommit(pool: pool, layout: layout)
         self.reading = Dictionary(layout.tables.map { ($0.name, TableReading($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -97,6 +100,23 @@ public final class RecordStore: Sendable {
         if migrate { _ = try store.migrate(allowDestructive: false, backup: nil) }
         return store
     }
+
+    /// The same database under a new schema, for a workspace reloaded while it is served. The
+    /// additive part of the migration applies first, in one transaction; destructive changes are
+    /// refused and then nothing changes. Both stores share the connections and the writer, so
+    /// their writes commit one after the other, and this store stays usable for the requests
+    /// already under way.
+    public func reopened(schema: Schema, timeZone: TimeZone) throws(OpenError) -> (store: RecordStore, changes: MigrationPlan) {
+        let store = RecordStore(
+            schema: schema, timeZone: timeZone, pool: pool, readers: readers, checkpointer: checkpointer, clock: clock,
+            groupCommit: groupCommit)
+        let plan = try store.migrate(allowDestructive: false, backup: nil)
+        groupCommit.adopt(store.layout)
+        return (store, plan)
+    }
+
+    /// The database file.
+    public var path: String { pool.path }
 
     /// The layout recorded in the database (nil for a new one).
     public func recordedLayout() throws(OpenError) -> StorageLayout? {

@@ -17,6 +17,7 @@ extension Pages {
         router.post("admin/departments/:id") { request, context in try await page(request, context) { try await changeDepartment($0) } }
         router.post("admin/tokens") { request, context in try await page(request, context) { try await createToken($0) } }
         router.post("admin/tokens/:id/revoke") { request, context in try await page(request, context) { try await revokeToken($0) } }
+        router.post("admin/workspace/reload") { request, context in try await page(request, context) { try await reloadWorkspace($0) } }
     }
 
     /// Refuses (and logs) anyone but an administrator.
@@ -80,6 +81,14 @@ extension Pages {
                         "revoked": Display.time($0.revokedAt ?? "", in: engine.store.timeZone), "live": $0.revokedAt == nil,
                     ] as [String: Any]
                 },
+                "entityCount": schema.entities.count,
+                "modules": schema.modules.map { "\($0.name) v\($0.version)" },
+                "lastReload": workspace.lastReload.map { reload -> Any in
+                    [
+                        "succeeded": reload.succeeded, "at": time.string(from: reload.at), "problems": reload.problems,
+                        "changes": reload.changes, "hasChanges": !reload.changes.isEmpty,
+                    ]
+                } ?? false,
                 "dictionaries": schema.dictionaries.map { dictionary in
                     [
                         "name": dictionary.labels.text(for: page.language, fallback: dictionary.name), "file": dictionary.location.description,
@@ -221,6 +230,23 @@ extension Pages {
         guard let id = page.context.parameters.get("id").flatMap({ Int64($0) }) else { throw Problem(.notFound, "no such token") }
         try engine.revokeToken(id, by: page.user)
         return .redirect(to: "/admin#tokens", type: .found)
+    }
+
+    /// Loads the workspace's files again (see `ServedWorkspace.reload`); the admin page then shows
+    /// what changed or why nothing did. The next request is served by the new schema's routes.
+    func reloadWorkspace(_ page: PageRequest) async throws -> Response {
+        var page = page
+        _ = try await administratorsForm(&page)
+        let (workspace, user) = (workspace, page.user)
+        let source = page.context.source
+        // Reading the files and migrating block a thread: not one of the request handlers'.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                workspace.reload(user: user.id, login: user.login, source: source)
+                done.resume()
+            }
+        }
+        return .redirect(to: "/admin#workspace", type: .found)
     }
 
     /// An admin's change in the system log, with who and from where.

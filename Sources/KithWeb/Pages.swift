@@ -21,8 +21,11 @@ struct Pages: Sendable {
     let defaultLanguage: String
     /// The menu groups and their entities, in Chinese and English, worked out once.
     let navigation: (zh: [MenuGroup], en: [MenuGroup])
-    /// Imports running or recently finished, for the import page's progress.
-    let imports = ImportJobs()
+    /// Imports running or recently finished, for the import page's progress: the server's, so
+    /// they outlive a reload.
+    let imports: ImportJobs
+    /// The workspace served, to reload it from the admin page.
+    let workspace: ServedWorkspace
     /// Menus by language and roles (see `menus`).
     let menuCache = LockedDictionary<String, String>()
     /// Choice labels by dictionary and language (see `Display`).
@@ -56,8 +59,13 @@ struct Pages: Sendable {
 
     var schema: Schema { engine.schema }
 
-    init(engine: Engine, sessions: SessionStore, authenticator: Authenticator, defaultLanguage: String) {
+    init(
+        engine: Engine, workspace: ServedWorkspace, sessions: SessionStore, imports: ImportJobs, authenticator: Authenticator,
+        defaultLanguage: String
+    ) {
         self.engine = engine
+        self.workspace = workspace
+        self.imports = imports
         self.defaultLanguage = defaultLanguage == "en" ? "en" : "zh"
         navigation = (Self.navigation(engine.schema, "zh"), Self.navigation(engine.schema, "en"))
         self.sessions = sessions

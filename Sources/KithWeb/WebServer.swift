@@ -8,21 +8,34 @@ import NIOCore
 /// Kith over HTTP (`http.md`): the generated HTML UI, the JSON API, `/healthz` and `/metrics`.
 ///
 ///     try await WebServer(engine: engine).run(host: "127.0.0.1", port: 8080)
+///
+/// Sessions, API throttles, metrics and imports under way belong to the server: they outlive a
+/// workspace reload, which only replaces the engine and the routes built from its schema.
 public struct WebServer: Sendable {
-    public let engine: Engine
+    /// The workspace served; its engine changes when it reloads.
+    public let workspace: ServedWorkspace
     let sessions = SessionStore()
     let metrics = Metrics()
+    let imports = ImportJobs()
     let throttle: Throttle
     let logger: Logger
     let language: String
 
     /// `language`: the UI's language for users who chose none (`zh` or `en`). `apiRate`: requests a second each API caller may make (twice that in a burst).
-    public init(engine: Engine, language: String = "zh", apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
-        self.engine = engine
+    public init(workspace: ServedWorkspace, language: String = "zh", apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
+        self.workspace = workspace
         self.language = language
         self.throttle = Throttle(rate: apiRate, burst: apiRate * 2)
         self.logger = logger
     }
+
+    /// A server of `engine` alone (its workspace cannot reload).
+    public init(engine: Engine, language: String = "zh", apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
+        self.init(workspace: ServedWorkspace(engine: engine), language: language, apiRate: apiRate, logger: logger)
+    }
+
+    /// The engine in force.
+    public var engine: Engine { workspace.engine }
 
     /// Sets how many threads read and write the sockets, once per process before the first server
     /// starts: half the cores. Requests are handled on Swift's own threads (one per core); as many
@@ -37,20 +50,26 @@ public struct WebServer: Sendable {
     /// with port 0).
     public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let application = Application(
-            router: router(),
+            responder: responder(),
             configuration: .init(address: .hostname(host, port: port), serverName: "Kith"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
         try await application.runService()
     }
 
-    func router() -> Router<WebContext> {
+    /// Answers every request with the routes of the engine in force.
+    func responder() -> WorkspaceResponder {
+        WorkspaceResponder(workspace: workspace) { engine in router(engine).buildResponder() }
+    }
+
+    /// The routes of one engine: its schema's pages and API resources.
+    func router(_ engine: Engine) -> Router<WebContext> {
         let router = Router(context: WebContext.self)
         router.add(middleware: ObserveMiddleware(metrics: metrics))
         router.add(middleware: LogRequestsMiddleware(.debug))  // every request with its id, at KITH_LOG=debug
         router.add(middleware: SecureCookiesMiddleware())
         let authenticator = Authenticator(engine: engine, sessions: sessions)
-        router.get("healthz") { _, _ in health() }
+        router.get("healthz") { _, _ in health(engine) }
         router.get("ping") { _, _ in "pong" }  // liveness without the database
         router.get("metrics") { _, _ in
             let states = engine.rules.pool
@@ -68,17 +87,53 @@ public struct WebServer: Sendable {
         }
         router.get("api/openapi.json") { _, _ in Response.json(OpenAPIDocument(schema: engine.schema).json) }
         API(engine: engine, throttle: throttle).register(on: router, authenticator: authenticator)
-        Pages(engine: engine, sessions: sessions, authenticator: authenticator, defaultLanguage: language).register(on: router)
+        Pages(
+            engine: engine, workspace: workspace, sessions: sessions, imports: imports, authenticator: authenticator, defaultLanguage: language
+        ).register(on: router)
         return router
     }
 
-    func health() -> Response {
+    func health(_ engine: Engine) -> Response {
         do {
             _ = try engine.read(as: .system) { try $0.userCount() }
             return .json(.object([("status", .string("ok")), ("database", .string("ok"))]))
         } catch {
             logger.error("health check: \(error)")
             return .json(.object([("status", .string("failing")), ("database", .string("unavailable"))]), status: .serviceUnavailable)
+        }
+    }
+}
+
+/// Answers each request with the router of the engine in force. A reloaded workspace gets a new
+/// router (its menus, pages and API resources), built by the first request after the reload;
+/// requests under way finish on the router they started with.
+final class WorkspaceResponder: HTTPResponder, @unchecked Sendable {
+    typealias Context = WebContext
+    private let workspace: ServedWorkspace
+    private let build: @Sendable (Engine) -> RouterResponder<WebContext>
+    private let lock = NSLock()
+    private var engine: Engine
+    private var routes: RouterResponder<WebContext>
+
+    init(workspace: ServedWorkspace, build: @escaping @Sendable (Engine) -> RouterResponder<WebContext>) {
+        self.workspace = workspace
+        self.build = build
+        engine = workspace.engine
+        routes = build(engine)
+    }
+
+    func respond(to request: Request, context: WebContext) async throws -> Response {
+        try await current().respond(to: request, context: context)
+    }
+
+    private func current() -> RouterResponder<WebContext> {
+        let inForce = workspace.engine
+        return lock.withLock {
+            if engine !== inForce {
+                engine = inForce
+                routes = build(inForce)
+            }
+            return routes
         }
     }
 }

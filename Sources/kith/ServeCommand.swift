@@ -1,21 +1,41 @@
 import ArgumentParser
 import Foundation
 import KithEngine
+import KithSchema
 import KithWeb
 import Logging
 
-/// Runs the due schedules every half minute on a thread of their own (a long schedule never
-/// holds up the web server's threads).
-func startScheduler(_ engine: Engine) {
+/// Runs the due schedules of the engine in force every half minute on a thread of their own (a
+/// long schedule never holds up the web server's threads).
+func startScheduler(_ workspace: ServedWorkspace) {
     let thread = Thread {
         while true {
-            engine.runDueSchedules()
+            workspace.engine.runDueSchedules()
             Thread.sleep(forTimeInterval: 30)
         }
     }
     thread.name = "kith-scheduler"
     thread.start()
 }
+
+/// `kill -HUP` reloads the workspace (as the admin page's button does); the outcome goes to the log.
+func reloadOnHangUp(_ workspace: ServedWorkspace, logger: Logger) {
+    signal(SIGHUP, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    source.setEventHandler {
+        let outcome = workspace.reload(source: "SIGHUP")
+        if outcome.succeeded {
+            logger.info("workspace \(outcome.description)")
+        } else {
+            logger.error("workspace reload refused, the schema in force is unchanged:\n\(outcome.problems.joined(separator: "\n"))")
+        }
+    }
+    source.resume()
+    hangUpSource = source
+}
+
+/// Kept for the process's life (a signal source that is released stops listening).
+nonisolated(unsafe) private var hangUpSource: (any DispatchSourceSignal)?
 
 /// `kith serve`: migrate additively, start the scheduler, then serve the UI and the API until interrupted.
 struct ServeCommand: AsyncParsableCommand {
@@ -29,17 +49,19 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try loadWorkspace(options)
         let engine = try openEngine(loaded)
+        let workspace = ServedWorkspace(engine: engine, folder: try options.folder(), loader: WorkspaceLoader(installation: try options.installation()))
         try fillNewDemo(engine, loaded)
         var logger = Logger(label: "kith.web")
         logger.logLevel = ProcessInfo.processInfo.environment["KITH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        startScheduler(engine)
+        startScheduler(workspace)
+        reloadOnHangUp(workspace, logger: logger)
         WebServer.prepareEventLoops()
-        let server = WebServer(engine: engine, language: loaded.workspace.language, apiRate: apiRate, logger: logger)
+        let server = WebServer(workspace: workspace, language: loaded.workspace.language, apiRate: apiRate, logger: logger)
         try await server.run(host: host, port: port) { bound in
             FileHandle.standardOutput.write(Data("Kith is serving \(loaded.workspace.name) at http://\(host):\(bound)/\n".utf8))
         }
         // Stopped (SIGINT or SIGTERM): closing the database folds its write-ahead log back into the
         // file, so the folder holds one file again.
-        do { try engine.store.close() } catch { logger.warning("the database did not close cleanly: \(error)") }
+        do { try workspace.engine.store.close() } catch { logger.warning("the database did not close cleanly: \(error)") }
     }
 }

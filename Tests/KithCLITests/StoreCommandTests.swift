@@ -45,6 +45,43 @@ import Testing
         #expect(!files().contains { $0.hasSuffix(".sqlite-wal") }, "\(files())")
     }
 
+    /// `kill -HUP` reloads a served workspace: a new module's entity gets its table, and the log
+    /// says so; a broken module is refused with its file and line.
+    @Test func serveReloadsTheWorkspaceOnHangUp() throws {
+        let process = Process()
+        process.executableURL = CheckCommandTests.binary
+        process.arguments = ["serve", "--workspace", folder.path, "--port", "0"]
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let log = folder.appendingPathComponent("serve.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = process.standardOutput
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        /// Waits up to 30 s for the log to say `text`.
+        func logSays(_ text: String) -> Bool {
+            for _ in 0..<300 {
+                if (try? String(contentsOf: log, encoding: .utf8))?.contains(text) == true { return true }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            return false
+        }
+        #expect(logSays("Kith is serving"))
+        let module = #"<module xmlns="urn:kith:1" name="fleet" version="1"><entity name="vehicle" label="Vehicle" title="plate"><field name="plate" type="txt"/></entity></module>"#
+        let file = folder.appendingPathComponent("modules/fleet.xml")
+        try Data(module.utf8).write(to: file)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(logSays("workspace reload refused"))
+        #expect(logSays("modules/fleet.xml:1:"), "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        try Data(module.replacingOccurrences(of: "txt", with: "text").utf8).write(to: file)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(logSays("create table for entity 'vehicle'"), "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+    }
+
     /// `KITH_SQL_TRACE=1` writes every statement with its time to standard error (operations.md);
     /// without it, none.
     @Test func statementsAreTracedOnRequest() throws {

@@ -13,7 +13,12 @@ import Logging
 /// workspace of the given modules and scripts only.
 struct TestWorkspace: Sendable {
     let folder: URL
-    let engine: Engine
+    /// The workspace as served, reloadable from its files.
+    let served: ServedWorkspace
+    /// The engine in force.
+    var engine: Engine { served.engine }
+    /// The folder holding `workspace.xml`, its modules and scripts.
+    var files: URL { folder.appendingPathComponent("workspace") }
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -35,8 +40,9 @@ struct TestWorkspace: Sendable {
         }
         for (name, text) in modules { try Data(text.utf8).write(to: workspace.appendingPathComponent("modules/\(name).xml")) }
         for (name, text) in scripts { try Data(text.utf8).write(to: workspace.appendingPathComponent("scripts/\(name).lua")) }
-        let loaded = try WorkspaceLoader(installation: Installation(root: Self.repository)).load(workspaceAt: workspace)
-        engine = try Engine.open(loaded, logger: Self.quietLogger)
+        let loader = WorkspaceLoader(installation: Installation(root: Self.repository))
+        let loaded = try loader.load(workspaceAt: workspace)
+        served = ServedWorkspace(engine: try Engine.open(loaded, logger: Self.quietLogger), folder: workspace, loader: loader)
     }
 
     static var quietLogger: Logger {
@@ -73,7 +79,7 @@ final class LiveServer: @unchecked Sendable {
     init(modules: [String: String] = [:], scripts: [String: String] = [:], apiRate: Double = 1000) async throws {
         let workspace = try TestWorkspace(modules: modules, scripts: scripts)
         self.workspace = workspace
-        let server = WebServer(engine: workspace.engine, language: "en", apiRate: apiRate, logger: TestWorkspace.quietLogger)
+        let server = WebServer(workspace: workspace.served, language: "en", apiRate: apiRate, logger: TestWorkspace.quietLogger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         task = Task {
             defer { continuation.finish() }

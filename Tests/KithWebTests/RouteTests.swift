@@ -63,8 +63,8 @@ import Testing
     static func withDesk(apiRate: Double = 1000, _ body: @Sendable (TestWorkspace, any TestClientProtocol) async throws -> Void) async throws {
         let workspace = try TestWorkspace(modules: ["desk": module], scripts: ["desk": script])
         defer { workspace.close() }
-        let server = WebServer(engine: workspace.engine, language: "en", apiRate: apiRate, logger: TestWorkspace.quietLogger)
-        try await Application(router: server.router(), logger: TestWorkspace.quietLogger).test(.router) { client in
+        let server = WebServer(workspace: workspace.served, language: "en", apiRate: apiRate, logger: TestWorkspace.quietLogger)
+        try await Application(responder: server.responder(), logger: TestWorkspace.quietLogger).test(.router) { client in
             try await body(workspace, client)
         }
     }

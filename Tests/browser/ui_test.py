@@ -6,7 +6,8 @@ Usage: Tests/browser/ui_test.py PATH/TO/kith [SCREENSHOT_FOLDER]
 Signs in, creates a customer through the form (first with a validation error next to the field),
 filters and sorts a list, has a rep submit an expense that the manager approves on the approvals
 page, converts a lead, shows an XSS payload as text everywhere, checks that a form without its
-CSRF token is refused, and saves screenshots of the main pages as PNG.
+CSRF token is refused, has an administrator reload the workspace with a new module (a broken one
+first), and saves screenshots of the main pages as PNG.
 """
 import os, re, shutil, subprocess, sys, tempfile, time, traceback
 
@@ -32,6 +33,8 @@ def check(condition, what):
 def start_server(folder):
     env = dict(os.environ, KITH_HOME=REPO)
     subprocess.run([KITH, "demo", "--records", "8"], cwd=folder, env=env, check=True, capture_output=True)
+    subprocess.run([KITH, "user", "add", "boss", "--role", "admin", "--password-stdin"], cwd=folder, env=env, check=True,
+                   capture_output=True, input=PASSWORD, text=True)
     server = subprocess.Popen([KITH, "serve", "--port", "0"], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = server.stdout.readline()
     match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
@@ -101,7 +104,41 @@ def save(driver):
     follow(driver, driver.find_element(By.CSS_SELECTOR, "form.record button"))
 
 
-def run(base):
+FLEET = """<?xml version="1.0" encoding="UTF-8"?>
+<module xmlns="urn:kith:1" name="fleet" version="1" label="Fleet" label-zh="车队">
+  <entity name="vehicle" label="Vehicle" label-zh="车辆" plural="Vehicles" title="plate" menu="fleet">
+    <field name="plate" type="text" required="true" max="20" label="Plate" label-zh="车牌"/>
+    <field name="customer" type="ref" entity="customer" label="Customer" label-zh="客户"/>
+  </entity>
+</module>
+"""
+
+
+def reload_workspace(driver, base, modules):
+    """An administrator adds a module: a broken version is refused with its line, the fixed one
+    puts a new entity in the menu without a restart."""
+    sign_in(driver, base, "boss")
+    with open(os.path.join(modules, "fleet.xml"), "w") as file:
+        file.write(FLEET.replace('type="ref"', 'type="reference"'))
+    driver.get(base + "/admin")
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/admin/workspace/reload'] button"))
+    section = driver.find_element(By.ID, "workspace").text
+    check("Reload refused" in section and "modules/fleet.xml:5:" in section, "a broken module is refused with its line")
+    check('href="/e/vehicle"' not in driver.page_source, "a refused module changes nothing")
+    with open(os.path.join(modules, "fleet.xml"), "w") as file:
+        file.write(FLEET)
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/admin/workspace/reload'] button"))
+    section = driver.find_element(By.ID, "workspace").text
+    check("Reloaded" in section and "create table for entity 'vehicle'" in section, "the fixed module is in force")
+    check('href="/e/vehicle"' in driver.page_source, "its entity is in the menu")
+    shot(driver, "admin-workspace-reloaded")
+    driver.get(base + "/e/vehicle/new")
+    fill(driver, "plate", "沪A·12345")
+    save(driver)
+    check("/e/vehicle/" in driver.current_url and "沪A·12345" in driver.page_source, "a record of the new entity is saved")
+
+
+def run(base, folder):
     driver = browser()
     try:
         # Sign in as a rep.
@@ -243,6 +280,9 @@ def run(base):
         driver.set_window_size(390, 844)
         driver.get(base + "/e/customer")
         shot(driver, "customer-list-phone")
+        driver.set_window_size(1280, 900)
+
+        reload_workspace(driver, base, os.path.join(folder, "workspace", "modules"))
     finally:
         driver.quit()
 
@@ -251,7 +291,7 @@ def main():
     folder = tempfile.mkdtemp(prefix="kith-browser-")
     server, base = start_server(folder)
     try:
-        run(base)
+        run(base, folder)
     except Exception:
         traceback.print_exc()
         failures.append("the browser test crashed")

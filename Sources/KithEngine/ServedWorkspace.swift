@@ -1,0 +1,113 @@
+public import Foundation
+public import KithSchema
+import KithScript
+import KithStore
+
+/// A workspace being served: the engine in force, replaced as a whole when the workspace's files
+/// are loaded again (`reload`, from the admin page or on SIGHUP). A request keeps the engine it
+/// started with, so it sees one schema from start to end.
+///
+///     let served = ServedWorkspace(engine: engine, folder: folder, loader: loader)
+///     let outcome = served.reload()   // refused: the problems, and the engine in force is unchanged
+public final class ServedWorkspace: @unchecked Sendable {
+    /// What a reload did.
+    public struct Reload: Sendable {
+        public let at: Date
+        /// Why it was refused (`file:line:col: message`, or the database's reason); empty when the
+        /// new schema is in force.
+        public let problems: [String]
+        /// What it changed in the database: the additive migration's steps, in words.
+        public let changes: [String]
+        /// Entities of the schema in force afterwards.
+        public let entities: Int
+
+        public var succeeded: Bool { problems.isEmpty }
+
+        /// In words, for logs: what changed, or why nothing did.
+        public var description: String {
+            guard succeeded else { return "refused, the schema in force is unchanged: " + problems.joined(separator: "; ") }
+            return (["reloaded: \(entities) entities"] + changes).joined(separator: "; ")
+        }
+    }
+
+    private let lock = NSLock()
+    private var current: Engine
+    private var last: Reload?
+    /// Serializes reloads (a reload reads files and may migrate: it never holds `lock` meanwhile).
+    private let reloading = NSLock()
+    private let folder: URL?
+    private let loader: WorkspaceLoader?
+
+    /// `folder` and `loader`: where the workspace's files are, to load them again (without them
+    /// the workspace cannot reload, as for an engine built in memory).
+    public init(engine: Engine, folder: URL? = nil, loader: WorkspaceLoader? = nil) {
+        self.current = engine
+        self.folder = folder
+        self.loader = loader
+    }
+
+    /// The engine in force.
+    public var engine: Engine { lock.withLock { current } }
+
+    /// The last reload since the server started, if any.
+    public var lastReload: Reload? { lock.withLock { last } }
+
+    /// Loads the workspace's modules and scripts again and, when they are sound, puts a new engine
+    /// in force: the database gets the additive part of the migration first, in one transaction.
+    /// Anything wrong (a module's or a script's problem, a destructive change, another database
+    /// file) refuses the reload with every problem, and the engine in force stays as it was.
+    /// `user`, `login`, `source`: who asked, for the system log.
+    @discardableResult
+    public func reload(user: Int64? = nil, login: String? = nil, source: String? = nil) -> Reload {
+        reloading.withLock {
+            let engine = self.engine
+            let outcome: Reload
+            switch prepare(from: engine) {
+            case .success(let (next, changes)):
+                lock.withLock { current = next }
+                outcome = Reload(at: Date(), problems: [], changes: changes, entities: next.schema.entities.count)
+            case .failure(let refusal):
+                outcome = Reload(at: Date(), problems: refusal.problems, changes: [], entities: engine.schema.entities.count)
+            }
+            lock.withLock { last = outcome }
+            try? self.engine.store.write(as: .system) {
+                try $0.logEvent(
+                    outcome.succeeded ? "workspace-reloaded" : "workspace-reload-refused", user: user, login: login, source: source,
+                    detail: String(outcome.description.prefix(2_000)))
+            }
+            return outcome
+        }
+    }
+
+    private struct Refusal: Error {
+        let problems: [String]
+        init(_ problems: [String]) { self.problems = problems }
+    }
+
+    /// The new engine and what its migration changed, or every reason not to put it in force.
+    private func prepare(from engine: Engine) -> Result<(Engine, [String]), Refusal> {
+        guard let folder, let loader else {
+            return .failure(Refusal(["this server was not started from a workspace folder, so it has nothing to reload"]))
+        }
+        let loaded: LoadedWorkspace
+        do {
+            loaded = try loader.load(workspaceAt: folder)
+        } catch {
+            return .failure(Refusal(error.diagnostics.map(\.description)))
+        }
+        let scriptProblems = ScriptSyntaxCheck.problems(in: loaded) { loader.display($0) }
+        if !scriptProblems.isEmpty { return .failure(Refusal(scriptProblems.map(\.description))) }
+        let database = loaded.workspace.databaseFile.standardizedFileURL.path
+        guard database == URL(fileURLWithPath: engine.store.path).standardizedFileURL.path else {
+            return .failure(
+                Refusal(["workspace.xml names another database file (\(loader.display(loaded.workspace.databaseFile))): restart the server to use it"]))
+        }
+        do {
+            let (store, plan) = try engine.store.reopened(schema: loaded.schema, timeZone: loaded.workspace.timeZone)
+            let next = Engine(loaded, store: store, logger: engine.logger, ruleFaults: engine.ruleFaults)
+            return .success((next, plan.steps.map(\.summary)))
+        } catch {
+            return .failure(Refusal([error.description]))
+        }
+    }
+}
