@@ -13,6 +13,8 @@ public final class ServedWorkspace: @unchecked Sendable {
     /// What a reload did.
     public struct Reload: Sendable {
         public let at: Date
+        /// How long loading, checking and migrating took.
+        public let seconds: Double
         /// Why it was refused (`file:line:col: message`, or the database's reason); empty when the
         /// new schema is in force.
         public let problems: [String]
@@ -26,7 +28,7 @@ public final class ServedWorkspace: @unchecked Sendable {
         /// In words, for logs: what changed, or why nothing did.
         public var description: String {
             guard succeeded else { return "refused, the schema in force is unchanged: " + problems.joined(separator: "; ") }
-            return (["reloaded: \(entities) entities"] + changes).joined(separator: "; ")
+            return (["reloaded in \(String(format: "%.2f", seconds)) s: \(entities) entities"] + changes).joined(separator: "; ")
         }
     }
 
@@ -61,13 +63,17 @@ public final class ServedWorkspace: @unchecked Sendable {
     public func reload(user: Int64? = nil, login: String? = nil, source: String? = nil) -> Reload {
         reloading.withLock {
             let engine = self.engine
+            let started = Date()
             let outcome: Reload
             switch prepare(from: engine) {
             case .success(let (next, changes)):
                 lock.withLock { current = next }
-                outcome = Reload(at: Date(), problems: [], changes: changes, entities: next.schema.entities.count)
+                outcome = Reload(
+                    at: Date(), seconds: Date().timeIntervalSince(started), problems: [], changes: changes, entities: next.schema.entities.count)
             case .failure(let refusal):
-                outcome = Reload(at: Date(), problems: refusal.problems, changes: [], entities: engine.schema.entities.count)
+                outcome = Reload(
+                    at: Date(), seconds: Date().timeIntervalSince(started), problems: refusal.problems, changes: [],
+                    entities: engine.schema.entities.count)
             }
             lock.withLock { last = outcome }
             try? self.engine.store.write(as: .system) {

@@ -156,7 +156,7 @@ public final class RecordStore: Sendable {
                 for step in plan.steps { try apply(step, db) }
                 try InternalTables.record(plan.target, at: clock.now(), db)
             }
-            try analyze()
+            try analyze(tables: plan.reindexedTables)
         } catch let error as OpenError {
             throw error
         } catch {
@@ -304,15 +304,22 @@ extension RecordStore {
 }
 
 extension RecordStore {
-    /// Refreshes SQLite's statistics (`ANALYZE`, sampled) so the planner picks the right index for
-    /// scoped queries (an owner's few records rather than a whole stage). Runs after migrations
-    /// and bulk imports; cheap (a sample of each index).
+    /// Refreshes SQLite's statistics of every table (`ANALYZE`) so the planner picks the right
+    /// index for scoped queries (an owner's few records rather than a whole stage). Runs after bulk
+    /// imports; a migration refreshes only the tables whose indexes it changes.
     public func analyze() throws {
+        try analyze(tables: nil)
+    }
+
+    /// `tables` only (every table when nil): the writer waits meanwhile, about a second per
+    /// 100,000 rows of indexes.
+    func analyze(tables: [String]?) throws {
+        if tables?.isEmpty == true { return }
         try pool.write { db in
-            // A full analysis (about a second per 100,000 rows of indexes): sampled statistics
-            // mislead the planner on skewed columns, such as a level shared by a quarter of rows.
+            // A full analysis: sampled statistics mislead the planner on skewed columns, such as
+            // a level shared by a quarter of rows.
             try db.execute(sql: "PRAGMA analysis_limit = 0")
-            try db.execute(sql: "ANALYZE")
+            for statement in tables.map({ $0.map { "ANALYZE \(SQL.quote($0))" } }) ?? ["ANALYZE"] { try db.execute(sql: statement) }
         }
     }
 }

@@ -85,7 +85,8 @@ extension Pages {
                 "modules": schema.modules.map { "\($0.name) v\($0.version)" },
                 "lastReload": workspace.lastReload.map { reload -> Any in
                     [
-                        "succeeded": reload.succeeded, "at": time.string(from: reload.at), "problems": reload.problems,
+                        "succeeded": reload.succeeded, "at": time.string(from: reload.at), "seconds": String(format: "%.1f", reload.seconds),
+                        "problems": reload.problems,
                         "changes": reload.changes, "hasChanges": !reload.changes.isEmpty,
                     ]
                 } ?? false,

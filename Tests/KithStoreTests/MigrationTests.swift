@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KithSchema
 import Testing
 
@@ -61,6 +62,41 @@ import Testing
         #expect(try second.query(RecordQuery(entity: "item", search: "bol"), as: actor, access: .unrestricted).records.count == 1)
         _ = try second.create("bin", ["label": "A1"], as: actor, access: .unrestricted)
         #expect(try second.pendingPlan().isEmpty)
+    }
+
+    /// A served workspace's reload: the same database under a new schema, migrated additively,
+    /// while the first store keeps serving; only the tables whose indexes changed are analyzed
+    /// again; a destructive change is refused and changes nothing.
+    @Test func aStoreReopensUnderANewSchemaWhileTheOldOneServes() throws {
+        let bins = #"<entity name="bin" title="label"><field name="label" type="text" index="true"/></entity>"#
+        let first = try open(Self.base + bins)
+        defer { try? first.close() }
+        for number in 0..<20 {
+            _ = try first.create("item", ["name": .text("item \(number)"), "qty": .integer(Int64(number))], as: actor, access: .unrestricted)
+            _ = try first.create("bin", ["label": .text("bin \(number % 3)")], as: actor, access: .unrestricted)
+        }
+        try first.analyze()
+        let statistics = { try first.pool.read { db in try String.fetchSet(db, sql: "SELECT DISTINCT tbl FROM sqlite_stat1") } }
+        #expect(try statistics().contains("e_bin"))
+        try first.pool.write { db in try db.execute(sql: "DELETE FROM sqlite_stat1") }
+
+        let indexed = Self.base.replacingOccurrences(of: #"name="qty" type="integer""#, with: #"name="qty" type="integer" index="true""#)
+        let noted = bins.replacingOccurrences(of: "</entity>", with: #"<field name="note" type="text"/></entity>"#)
+        let (second, plan) = try first.reopened(schema: try schema(indexed + noted), timeZone: TestStore.zone)
+        #expect(plan.steps.map(\.summary).contains("add field 'bin.note' (text)"))
+        #expect(try second.pendingPlan().isEmpty && second.recordedLayout() == second.layout)
+        #expect(try statistics() == ["e_item"], "the new index's table only")
+
+        // Both stores write to the same database through the same writer.
+        _ = try first.create("item", ["name": "from the first"], as: actor, access: .unrestricted)
+        let bin = try second.create("bin", ["label": "new", "note": "after the reload"], as: actor, access: .unrestricted)
+        #expect(try first.get("bin", id: bin.id, as: actor, access: .unrestricted)?["label"] == "new")
+        #expect(try second.count("item", as: actor, access: .unrestricted).value == 21)
+
+        // Dropping a field is destructive: refused, and the recorded layout stays the second's.
+        #expect(throws: RecordStore.OpenError.self) { try second.reopened(schema: try schema(Self.base + bins), timeZone: TestStore.zone) }
+        #expect(try second.pendingPlan().isEmpty)
+        #expect(try first.integrityCheck() == "ok")
     }
 
     @Test func destructiveChangesWaitForPermissionAndTakeABackup() throws {
@@ -134,7 +170,7 @@ import Testing
         try unchanged.close()
         let store = try open(tighter)
         #expect(try store.pendingPlan().isEmpty)
-        #expect(throws: RecordError.self) { try store.create("item", ["name": "dup", "size": "S"], as: actor, access: .unrestricted) }
+        #expect(throws: KithStore.RecordError.self) { try store.create("item", ["name": "dup", "size": "S"], as: actor, access: .unrestricted) }
     }
 
     @Test func droppingAnEntityIsDestructive() throws {

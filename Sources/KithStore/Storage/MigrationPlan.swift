@@ -56,6 +56,19 @@ public struct MigrationPlan: Sendable {
     public let target: StorageLayout
 
     public var isEmpty: Bool { steps.isEmpty }
+
+    /// Tables whose indexes the plan creates, drops or rebuilds: the planner's statistics of
+    /// these (and only these) are stale afterwards.
+    var reindexedTables: [String] {
+        Set(
+            steps.compactMap { step -> String? in
+                switch step {
+                case .createIndex(let table, _), .dropIndex(let table, _), .changeColumnType(let table, _, _): table.name
+                default: nil
+                }
+            }
+        ).sorted()
+    }
     public var isDestructive: Bool { steps.contains(where: \.isDestructive) }
 }
 
