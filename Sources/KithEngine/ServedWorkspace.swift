@@ -65,14 +65,14 @@ public final class ServedWorkspace: @unchecked Sendable {
             let engine = self.engine
             let started = Date()
             let outcome: Reload
-            switch prepare(from: engine) {
-            case .success(let (next, changes)):
+            do throws(Refusal) {
+                let (next, changes) = try prepare(from: engine)
                 lock.withLock { current = next }
                 outcome = Reload(
                     at: Date(), seconds: Date().timeIntervalSince(started), problems: [], changes: changes, entities: next.schema.entities.count)
-            case .failure(let refusal):
+            } catch {
                 outcome = Reload(
-                    at: Date(), seconds: Date().timeIntervalSince(started), problems: refusal.problems, changes: [],
+                    at: Date(), seconds: Date().timeIntervalSince(started), problems: error.problems, changes: [],
                     entities: engine.schema.entities.count)
             }
             lock.withLock { last = outcome }
@@ -91,29 +91,27 @@ public final class ServedWorkspace: @unchecked Sendable {
     }
 
     /// The new engine and what its migration changed, or every reason not to put it in force.
-    private func prepare(from engine: Engine) -> Result<(Engine, [String]), Refusal> {
+    private func prepare(from engine: Engine) throws(Refusal) -> (Engine, [String]) {
         guard let folder, let loader else {
-            return .failure(Refusal(["this server was not started from a workspace folder, so it has nothing to reload"]))
+            throw Refusal(["this server was not started from a workspace folder, so it has nothing to reload"])
         }
         let loaded: LoadedWorkspace
         do {
             loaded = try loader.load(workspaceAt: folder)
         } catch {
-            return .failure(Refusal(error.diagnostics.map(\.description)))
+            throw Refusal(error.diagnostics.map(\.description))
         }
         let scriptProblems = ScriptSyntaxCheck.problems(in: loaded) { loader.display($0) }
-        if !scriptProblems.isEmpty { return .failure(Refusal(scriptProblems.map(\.description))) }
+        if !scriptProblems.isEmpty { throw Refusal(scriptProblems.map(\.description)) }
         let database = loaded.workspace.databaseFile.standardizedFileURL.path
         guard database == URL(fileURLWithPath: engine.store.path).standardizedFileURL.path else {
-            return .failure(
-                Refusal(["workspace.xml names another database file (\(loader.display(loaded.workspace.databaseFile))): restart the server to use it"]))
+            throw Refusal(["workspace.xml names another database file (\(loader.display(loaded.workspace.databaseFile))): restart the server to use it"])
         }
         do {
             let (store, plan) = try engine.store.reopened(schema: loaded.schema, timeZone: loaded.workspace.timeZone)
-            let next = Engine(loaded, store: store, logger: engine.logger, ruleFaults: engine.ruleFaults)
-            return .success((next, plan.steps.map(\.summary)))
+            return (Engine(loaded, store: store, logger: engine.logger, ruleFaults: engine.ruleFaults), plan.steps.map(\.summary))
         } catch {
-            return .failure(Refusal([error.description]))
+            throw Refusal([error.description])
         }
     }
 }
