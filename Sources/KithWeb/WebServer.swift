@@ -19,10 +19,11 @@ public struct WebServer: Sendable {
     let imports = ImportJobs()
     let throttle: Throttle
     let logger: Logger
-    let language: String
+    let language: String?
 
-    /// `language`: the UI's language for users who chose none (`zh` or `en`). `apiRate`: requests a second each API caller may make (twice that in a burst).
-    public init(workspace: ServedWorkspace, language: String = "zh", apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
+    /// `language`: the UI's language for users who chose none (`zh` or `en`; nil: the workspace's,
+    /// as it is after a reload). `apiRate`: requests a second each API caller may make (twice that in a burst).
+    public init(workspace: ServedWorkspace, language: String? = nil, apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
         self.workspace = workspace
         self.language = language
         self.throttle = Throttle(rate: apiRate, burst: apiRate * 2)
@@ -30,7 +31,7 @@ public struct WebServer: Sendable {
     }
 
     /// A server of `engine` alone (its workspace cannot reload).
-    public init(engine: Engine, language: String = "zh", apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
+    public init(engine: Engine, language: String? = nil, apiRate: Double = 500, logger: Logger = Logger(label: "kith.web")) {
         self.init(workspace: ServedWorkspace(engine: engine), language: language, apiRate: apiRate, logger: logger)
     }
 
@@ -88,7 +89,8 @@ public struct WebServer: Sendable {
         router.get("api/openapi.json") { _, _ in Response.json(OpenAPIDocument(schema: engine.schema).json) }
         API(engine: engine, throttle: throttle).register(on: router, authenticator: authenticator)
         Pages(
-            engine: engine, workspace: workspace, sessions: sessions, imports: imports, authenticator: authenticator, defaultLanguage: language
+            engine: engine, workspace: workspace, sessions: sessions, imports: imports, authenticator: authenticator,
+            defaultLanguage: language ?? engine.language
         ).register(on: router)
         return router
     }

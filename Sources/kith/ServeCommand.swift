@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         startScheduler(workspace)
         reloadOnHangUp(workspace, logger: logger)
         WebServer.prepareEventLoops()
-        let server = WebServer(workspace: workspace, language: loaded.workspace.language, apiRate: apiRate, logger: logger)
+        let server = WebServer(workspace: workspace, apiRate: apiRate, logger: logger)
         try await server.run(host: host, port: port) { bound in
             FileHandle.standardOutput.write(Data("Kith is serving \(loaded.workspace.name) at http://\(host):\(bound)/\n".utf8))
         }
