@@ -19,13 +19,19 @@ import Testing
         try CheckCommandTests.kith(arguments + ["--workspace", folder.path], in: folder, environment: environment)
     }
 
-    /// `kith serve` stops on SIGTERM and closes its database: no write-ahead log is left beside it.
-    @Test func serveStopsCleanlyAndClosesTheDatabase() throws {
+    /// `kith serve` over the test workspace, on any free port (not started).
+    func serve() -> Process {
         let process = Process()
         process.executableURL = CheckCommandTests.binary
         process.arguments = ["serve", "--workspace", folder.path, "--port", "0"]
         process.currentDirectoryURL = folder
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        return process
+    }
+
+    /// `kith serve` stops on SIGTERM and closes its database: no write-ahead log is left beside it.
+    @Test func serveStopsCleanlyAndClosesTheDatabase() throws {
+        let process = serve()
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -48,11 +54,7 @@ import Testing
     /// `kill -HUP` reloads a served workspace: a new module's entity gets its table, and the log
     /// says so; a broken module is refused with its file and line.
     @Test func serveReloadsTheWorkspaceOnHangUp() throws {
-        let process = Process()
-        process.executableURL = CheckCommandTests.binary
-        process.arguments = ["serve", "--workspace", folder.path, "--port", "0"]
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let process = serve()
         let log = folder.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: log)
