@@ -8,7 +8,9 @@ Usage (from the repository root):
   python3 Benchmarks/web.py [CUSTOMERS] [--reuse FOLDER]   (FOLDER keeps the data for the next run)
   KITH=/tmp/kith-before python3 Benchmarks/web.py ...     (another build of kith; wrk from Debian's `wrk`)
 """
-import os, re, subprocess, sys, tempfile, time, urllib.request, urllib.parse, http.cookiejar
+import os, subprocess, sys, tempfile, time
+
+import served
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # KITH and KITH_BENCHMARKS name other builds (an earlier one kept aside, to compare in one sitting).
@@ -30,20 +32,9 @@ env = dict(os.environ, KITH_HOME=REPO, KITH_LOG="error")
 if not os.path.exists(os.path.join(workspace, "workspace.xml")):
     subprocess.run([BENCH, "web-data", workspace, str(customers)], cwd=REPO, env=env, check=True)
 
-server = subprocess.Popen([KITH, "serve", "--workspace", workspace, "--port", "0", "--api-rate", "10000000"],
-                          cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-line = server.stdout.readline()
-base = re.search(r"(http://127\.0\.0\.1:\d+)/", line).group(1)
+server, base = served.start(KITH, workspace, folder, env)
 try:
-    token = subprocess.run([KITH, "token", "create", "bench", "--workspace", workspace], cwd=folder, env=env,
-                           check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    # A browser session for the HTML pages.
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(base + "/login").read().decode()
-    csrf = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
-    opener.open(base + "/login", urllib.parse.urlencode({"_csrf": csrf, "login": "bench", "password": "bench-pass", "next": "/"}).encode())
-    session = next(c.value for c in jar if c.name == "kith_session")
+    token, session = served.credentials(KITH, workspace, folder, env, base)
 
     scripts = tempfile.mkdtemp(prefix="kith-wrk-")
     def script(name, body):
@@ -70,18 +61,7 @@ try:
     for name, path, lua in scenarios:
         command = ["wrk", "-t2", "-c32", "-d" + DURATION, "--latency"] + (["-s", lua] if lua else []) + [base + path]
         output = subprocess.run(command, capture_output=True, text=True).stdout
-        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-        def latency(p):
-            m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output)
-            value, unit = float(m.group(1)), m.group(2)
-            return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-        errors = 0
-        m = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-        if m: errors += int(m.group(1))
-        m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-        if m: errors += sum(int(x) for x in m.groups())
-        total = re.search(r"(\d+) requests in", output).group(1)
-        rows.append((name, rate, latency(50), latency(99), errors, total))
+        rows.append((name,) + served.figures(output))
         time.sleep(1)
     plain = rows[0][1]
     print(f"{customers:,} customers, {3 * customers:,} contacts, {2 * customers:,} opportunities; wrk -t2 -c32 -d{DURATION}, 2 cores shared by wrk and Kith.\n")
