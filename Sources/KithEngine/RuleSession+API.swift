@@ -132,10 +132,12 @@ extension RuleSession: RuleHost {
 
     private func create(_ arguments: Arguments) throws -> ScriptValue {
         let entity = try arguments.entity(0, schema)
-        let lines = arguments.values.count > 2 ? ScriptValues.lineValues(arguments.values[2], schema: schema) : [:]
+        let written = ScriptValues.write(
+            arguments.values.count > 1 ? arguments.values[1] : .null, lines: arguments.values.count > 2 ? arguments.values[2] : nil,
+            of: entity, schema: schema)
         let target = ruleTransaction
         let record = try target.atomically {
-            try target.create(entity.name, ScriptValues.values(arguments.values.count > 1 ? arguments.values[1] : .null), lines: lines, access: try access(entity.name))
+            try target.create(entity.name, written.values, lines: written.lines, access: try access(entity.name))
         }
         return ScriptValues.record(record, schema: schema)
     }
@@ -143,10 +145,13 @@ extension RuleSession: RuleHost {
     private func update(_ arguments: Arguments) throws -> ScriptValue {
         let entity = try arguments.entity(0, schema)
         let id = try arguments.id(1)
-        let values = ScriptValues.values(arguments.values.count > 2 ? arguments.values[2] : .null)
-        let lines = arguments.values.count > 3 ? ScriptValues.lineValues(arguments.values[3], schema: schema) : nil
+        let written = ScriptValues.write(
+            arguments.values.count > 2 ? arguments.values[2] : .null, lines: arguments.values.count > 3 ? arguments.values[3] : nil,
+            of: entity, schema: schema)
         let target = ruleTransaction
-        let record = try target.atomically { try target.update(entity.name, id: id, values, lines: lines, access: try access(entity.name)) }
+        let record = try target.atomically {
+            try target.update(entity.name, id: id, written.values, lines: written.lines.isEmpty ? nil : written.lines, access: try access(entity.name))
+        }
         return ScriptValues.record(record, schema: schema)
     }
 

@@ -28,9 +28,13 @@ enum ScriptValues {
         return .table(fields)
     }
 
+    /// A record with its line items, each detail entity's as an array named after it, as the API
+    /// sends them (`order.order_line`).
     static func record(_ record: Record, schema: Schema) -> ScriptValue {
         guard let entity = schema.entity(record.entity) else { return .null }
-        return self.record(record.values, of: entity, schema: schema)
+        guard case .table(var fields) = self.record(record.values, of: entity, schema: schema) else { return .null }
+        for (detail, rows) in record.lines { fields[detail] = .list(rows.map { self.record($0, schema: schema) }) }
+        return .table(fields)
     }
 
     static func lines(_ lines: [String: [[String: Value]]], schema: Schema) -> ScriptValue {
@@ -84,6 +88,20 @@ enum ScriptValues {
             changes[name] = storeValue(value)
         }
         return changes
+    }
+
+    /// What `kith.create` and `kith.update` write: the fields, and the line items given either
+    /// inside the values as arrays named after their detail entity or in the separate `lines` table.
+    static func write(_ table: ScriptValue, lines: ScriptValue?, of entity: Entity, schema: Schema) -> (
+        values: [String: Value], lines: [String: [[String: Value]]]
+    ) {
+        var fields = table.fields ?? [:]
+        var lines = lines.map { lineValues($0, schema: schema) } ?? [:]
+        for detail in schema.details(of: entity.name) {
+            guard let rows = fields.removeValue(forKey: detail.name) else { continue }
+            lines[detail.name] = (rows.items ?? []).map(values)
+        }
+        return (values(.table(fields)), lines)
     }
 
     static func lineValues(_ lines: ScriptValue, schema: Schema) -> [String: [[String: Value]]] {

@@ -121,7 +121,8 @@ import Testing
         #expect(test.log.lines.contains { $0.contains("scripts/billing.lua:13") && $0.contains("stack traceback") })
         // and kept for the admin page's rules status; a refusal is not a fault
         let fault = try #require(test.engine.ruleFaults.latest.first)
-        #expect(fault.entity == "invoice" && fault.location?.contains("scripts/billing.lua:13") == true && fault.message.contains("boom after"))
+        #expect(
+            fault.entity == "invoice" && fault.location?.contains("scripts/billing.lua:13") == true && fault.message.contains("boom after"))
         #expect(throws: RecordError.self) {
             try test.engine.write(as: admin) { try $0.create("invoice", ["number": "C-2", "amount": "5.00", "note": "reject after"]) }
         }
@@ -298,6 +299,7 @@ final class NoHost: RuleHost {
             <field name="note" type="text" max="40"/>
             <hook event="before-save" function="rental.total"/>
           </entity>
+          <schedule name="copy" cron="0 0 1 1 *" function="rental.copy"/>
           <entity name="rental_line" label="Rental line" detail-of="rental">
             <field name="item" type="text" max="40" required="true"/>
             <field name="days" type="integer" min="1" required="true"/>
@@ -321,12 +323,21 @@ final class NoHost: RuleHost {
           r.total = sum * (100 - r.discount) / 100
           r.note = (r.note or "") .. " " .. tostring(#ctx.lines.rental_line)
         end
+        -- Lines inside the values, as the API sends them; read back with kith.get and given back.
+        function M.copy(ctx)
+          local made = kith.create("rental", { note = "copy", rental_line = { { item = "crane", days = 2, rate = "100" }, { item = "van", days = 1, rate = "50" } } })
+          local read = kith.get("rental", made.id)
+          assert(#read.rental_line == 2 and read.rental_line[2].item == "van", "kith.get returns the lines")
+          kith.update("rental", made.id, { rental_line = { read.rental_line[1] } })
+        end
         return M
         """
 
     @Test func hooksSeeAndChangeLinesThroughTheRecord() throws {
         let test = try TestEngine(module: Self.module, scripts: ["rental": Self.script])
-        let lines: [String: [[String: Value]]] = ["rental_line": [["item": "crane", "days": .integer(4)], ["item": "lift", "days": .integer(2), "rate": "250"]]]
+        let lines: [String: [[String: Value]]] = [
+            "rental_line": [["item": "crane", "days": .integer(4)], ["item": "lift", "days": .integer(2), "rate": "250"]]
+        ]
         let created = try test.engine.write(as: .system) { try $0.create("rental", ["discount": "10"], lines: lines) }
         #expect(created["total"] == .decimal(ExactDecimal(units: 81_000, scale: 2)))
         #expect(created["note"] == .text(" 2"))
@@ -340,5 +351,17 @@ final class NoHost: RuleHost {
         let replaced = try test.engine.write(as: .system) { try $0.update("rental", id: created.id, ["note": "replace"]) }
         #expect(replaced["total"] == .decimal(ExactDecimal(units: 500, scale: 2)))
         #expect(replaced.lines["rental_line"]?.map { $0["item"] } == [.text("swapped")])
+    }
+
+    @Test func rulesWriteAndReadLinesInsideTheRecord() throws {
+        let test = try TestEngine(module: Self.module, scripts: ["rental": Self.script])
+        try test.engine.runSchedule("copy")
+        let copy = try test.engine.read(as: .system) { transaction in
+            try transaction.query(RecordQuery(entity: "rental", filter: .condition(field: "note", op: .startsWith, values: ["copy"])))
+                .records.first
+                .flatMap { try transaction.get("rental", id: $0.id) }
+        }
+        #expect(copy?.lines["rental_line"]?.map { $0["item"] } == [.text("crane")], "the line read back was kept, the other removed")
+        #expect(copy?["total"] == .decimal(ExactDecimal(units: 20_000, scale: 2)))
     }
 }
