@@ -55,7 +55,8 @@ try:
         ("HTML edit form", "/", script("html_edit", cookie + f'request = function() return wrk.format("GET", "/e/customer/" .. math.random(1, {n}) .. "/edit") end\n')),
         ("API create", "/", script("create", auth + 'wrk.headers["Content-Type"] = "application/json"\n'
             'local i = 0\nrequest = function() i = i + 1\n'
-            '  return wrk.format("POST", "/api/v1/customer", nil, string.format(\'{"name": "Customer 0 new %d-%d", "phone": "021-555"}\', math.random(1, 1000000000), i)) end\n')),
+            '  local n = math.random(1, 1000000000)\n'
+            '  return wrk.format("POST", "/api/v1/customer", nil, string.format(\'{"name": "Customer 0 new %d-%d", "phone": "021-%d-%d"}\', n, i, n, i)) end\n')),
     ]
     rows = []
     for name, path, lua in scenarios:

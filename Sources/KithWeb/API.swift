@@ -39,7 +39,7 @@ struct API: Sendable {
         api.get(":entity") { request, context in try await answer(context) { user in try list(request, context, user) } }
         api.post(":entity") { request, context in
             let body = try await json(request, context)
-            return try await answer(context) { user in try await create(context, body, user) }
+            return try await answer(context) { user in try await create(request, context, body, user) }
         }
         api.get(":entity/:id") { _, context in try await answer(context) { user in try get(context, user) } }
         api.patch(":entity/:id") { request, context in
@@ -48,7 +48,9 @@ struct API: Sendable {
         }
         api.delete(":entity/:id") { request, context in try await answer(context) { user in try await delete(request, context, user) } }
         api.get(":entity/:id/history") { _, context in try await answer(context) { user in try history(context, user) } }
-        api.post(":entity/:id/history/:version/restore") { _, context in try await answer(context) { user in try await restore(context, user) } }
+        api.post(":entity/:id/history/:version/restore") { _, context in
+            try await answer(context) { user in try await restore(context, user) }
+        }
         api.post(":entity/:id/claim") { _, context in try await answer(context) { user in try claim(context, user) } }
         api.post(":entity/:id/release") { _, context in try await answer(context) { user in try await release(context, user) } }
         api.post(":entity/:id/shares") { request, context in
@@ -73,7 +75,9 @@ struct API: Sendable {
     // MARK: Routes
 
     func me(_ user: DirectoryUser) throws -> Response {
-        let department = try engine.read(as: user.actor) { transaction in try user.departmentID.flatMap { try transaction.department(id: $0) } }
+        let department = try engine.read(as: user.actor) { transaction in
+            try user.departmentID.flatMap { try transaction.department(id: $0) }
+        }
         return .json(
             .object([
                 ("id", .integer(user.id)), ("login", .string(user.login)), ("name", .string(user.name)),
@@ -94,7 +98,8 @@ struct API: Sendable {
                         messages.map { message in
                             .object([
                                 ("id", .integer(message.id)), ("text", .string(message.text)),
-                                ("entity", message.entity.map(JSON.string) ?? .null), ("record", message.recordID.map(JSON.integer) ?? .null),
+                                ("entity", message.entity.map(JSON.string) ?? .null),
+                                ("record", message.recordID.map(JSON.integer) ?? .null),
                                 ("due_at", message.dueAt.map(JSON.string) ?? .null), ("created_at", .string(message.createdAt)),
                                 ("read", .bool(message.readAt != nil)),
                             ])
@@ -155,16 +160,55 @@ struct API: Sendable {
         return .json(records.encode(record), headers: [.eTag: "\"\(record.version)\""])
     }
 
-    func create(_ context: WebContext, _ body: JSON, _ user: DirectoryUser) async throws -> Response {
+    func create(_ request: Request, _ context: WebContext, _ body: JSON, _ user: DirectoryUser) async throws -> Response {
         let entity = try resource(context)
         let decoded = try RecordJSON.decode(body, entity: entity, schema: schema)
         if decoded.id != nil { throw Problem(.badRequest, "a new record gets its id from Kith; leave 'id' out") }
+        // Likely duplicates by the entity's duplicate rules are a conflict, as the form warns
+        // before saving one; `?duplicates=allow` saves it anyway.
+        switch QueryItems(request.uri.query).first("duplicates") {
+        case nil, "check":
+            if !entity.duplicateRules.isEmpty {
+                let duplicates = try engine.likelyDuplicates(entity.name, of: decoded.values, for: user)
+                if !duplicates.isEmpty { throw Self.likelyDuplicates(duplicates, entity) }
+            }
+        case "allow": break
+        case let other?: throw Problem(.badRequest, "duplicates must be 'check' (the default) or 'allow', not '\(other)'")
+        }
         let record = try await engine.perform(as: user.actor) { transaction in
-            try transaction.create(entity.name, decoded.values, lines: decoded.lines, access: try engine.access(entity.name, for: user, in: transaction))
+            try transaction.create(
+                entity.name, decoded.values, lines: decoded.lines, access: try engine.access(entity.name, for: user, in: transaction))
         }
         return .json(
             records.encode(record), status: .created,
             headers: [.location: "/api/v1/\(entity.name)/\(record.id)", .eTag: "\"\(record.version)\""])
+    }
+
+    /// 409 naming the stored records a new one looks like: the fields that matched and the owner
+    /// (whom to ask, 撞单), and the id and title only of records the caller may read.
+    static func likelyDuplicates(_ duplicates: [LikelyDuplicate], _ entity: Entity) -> Problem {
+        let fields = duplicates.flatMap(\.fields).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        var problem = Problem(
+            .conflict,
+            "the \(entity.name) looks like \(duplicates.count == 1 ? "a stored record" : "\(duplicates.count) stored records"); "
+                + "to save it anyway, send it again with ?duplicates=allow",
+            title: "Likely duplicate",
+            errors: fields.map { FieldProblem(field: $0, message: "matches a stored record", code: "likely_duplicate") })
+        problem.extra = [
+            ("code", .string("likely_duplicate")),
+            (
+                "duplicates",
+                .array(
+                    duplicates.map { duplicate in
+                        var members: [(String, JSON)] = []
+                        if let title = duplicate.title { members += [("id", .integer(duplicate.id)), ("title", .string(title))] }
+                        members.append(("owner", duplicate.ownerName.map(JSON.string) ?? .null))
+                        members.append(("fields", .array(duplicate.fields.map(JSON.string))))
+                        return .object(members)
+                    })
+            ),
+        ]
+        return problem
     }
 
     func update(_ request: Request, _ context: WebContext, _ body: JSON, _ user: DirectoryUser) async throws -> Response {
@@ -180,12 +224,15 @@ struct API: Sendable {
             var record = try transaction.update(
                 entity.name, id: id, decoded.values, lines: decoded.lines.isEmpty ? nil : decoded.lines, expectedVersion: expected,
                 access: access)
-            if newOwner == .null {  // back to the public pool
+            if newOwner == nil || newOwner == record["owner"] {  // unchanged: a record sent back as it was read
+                return record
+            } else if newOwner == .null {  // back to the public pool
                 record = try engine.release(entity.name, id: id, in: transaction)
             } else if let newOwner {
                 guard let ownerID = newOwner.integer else {
                     throw RecordError(
-                        .invalid, entity: entity.name, "owner must be a user id", problems: [FieldProblem(field: "owner", message: "must be a user id")])
+                        .invalid, entity: entity.name, "owner must be a user id",
+                        problems: [FieldProblem(field: "owner", message: "must be a user id")])
                 }
                 record = try engine.transfer(entity.name, id: id, toUser: ownerID, in: transaction)
             }
@@ -199,7 +246,8 @@ struct API: Sendable {
         let id = try recordID(context)
         let expected = try ifMatch(request)
         try await engine.perform(as: user.actor) { transaction in
-            _ = try transaction.delete(entity.name, id: id, expectedVersion: expected, access: try engine.access(entity.name, for: user, in: transaction))
+            _ = try transaction.delete(
+                entity.name, id: id, expectedVersion: expected, access: try engine.access(entity.name, for: user, in: transaction))
         }
         return Response(status: .noContent)
     }
@@ -213,7 +261,10 @@ struct API: Sendable {
         let id = try engine.storeFile(name: name, contentType: type, data: Data(body.readableBytesView), as: user)
         let stored = try engine.file(id, for: user)
         return .json(
-            .object([("id", .integer(id)), ("name", .string(stored.name)), ("content_type", .string(stored.contentType)), ("size", .integer(Int64(stored.size)))]),
+            .object([
+                ("id", .integer(id)), ("name", .string(stored.name)), ("content_type", .string(stored.contentType)),
+                ("size", .integer(Int64(stored.size))),
+            ]),
             status: .created, headers: [.location: "/api/v1/files/\(id)"])
     }
 
@@ -286,7 +337,12 @@ struct API: Sendable {
                                     "changes",
                                     .object(
                                         entry.changes.sorted { $0.key < $1.key }.map {
-                                            ($0.key, .object([("old", RecordJSON.encode($0.value.old)), ("new", RecordJSON.encode($0.value.new))]))
+                                            (
+                                                $0.key,
+                                                .object([
+                                                    ("old", RecordJSON.encode($0.value.old)), ("new", RecordJSON.encode($0.value.new)),
+                                                ])
+                                            )
                                         })
                                 ),
                             ])
@@ -319,7 +375,9 @@ struct API: Sendable {
         let id = try recordID(context)
         let decision = body["decision"]?.string
         guard decision == "approve" || decision == "reject" else {
-            throw Problem(.badRequest, "decision must be \"approve\" or \"reject\"", errors: [FieldProblem(field: "decision", message: "must be approve or reject")])
+            throw Problem(
+                .badRequest, "decision must be \"approve\" or \"reject\"",
+                errors: [FieldProblem(field: "decision", message: "must be approve or reject")])
         }
         let record = try await engine.perform(as: user.actor) { transaction in
             try engine.decide(entity.name, id: id, approve: decision == "approve", comment: body["comment"]?.string, in: transaction)
@@ -331,7 +389,9 @@ struct API: Sendable {
         let entity = try resource(context)
         let id = try recordID(context)
         let entries = try engine.read(as: user.actor) { transaction -> [ApprovalEntry] in
-            guard try transaction.get(entity.name, id: id, access: try readable(entity, user, transaction)) != nil else { throw notFound(entity, id) }
+            guard try transaction.get(entity.name, id: id, access: try readable(entity, user, transaction)) != nil else {
+                throw notFound(entity, id)
+            }
             return try transaction.approvals(entity.name, record: id)
         }
         return .json(.object([("data", .array(entries.map(Self.approvalJSON)))]))
@@ -356,7 +416,8 @@ struct API: Sendable {
         var given: [String: [String: Value]] = [:]
         for (target, fields) in body.members ?? [] {
             guard let targetEntity = schema.entity(target) else {
-                throw Problem(.badRequest, "'\(target)' is not an entity", errors: [FieldProblem(field: target, message: "is not an entity")])
+                throw Problem(
+                    .badRequest, "'\(target)' is not an entity", errors: [FieldProblem(field: target, message: "is not an entity")])
             }
             given[target] = try RecordJSON.decode(fields, entity: targetEntity, schema: schema).values
         }
@@ -387,7 +448,9 @@ struct API: Sendable {
     }
 
     func logDenial(_ user: DirectoryUser, _ detail: String, _ context: WebContext) {
-        try? engine.store.write(as: .system) { try $0.logEvent("permission-denied", user: user.id, login: user.login, source: context.source, detail: detail) }
+        try? engine.store.write(as: .system) {
+            try $0.logEvent("permission-denied", user: user.id, login: user.login, source: context.source, detail: detail)
+        }
     }
 
     func json(_ request: Request, _ context: WebContext, optional: Bool = false) async throws -> JSON {
@@ -460,12 +523,15 @@ enum ListQuery {
                 let name = String(key[key.index(after: open)..<key.index(before: key.endIndex)])
                 guard let parsed = FilterOperator(rawValue: name.replacingOccurrences(of: "_", with: "-")) else {
                     throw Problem(
-                        .badRequest, "'\(name)' is not a filter operator (use \(FilterOperator.allCases.map(\.rawValue).joined(separator: ", ")))")
+                        .badRequest,
+                        "'\(name)' is not a filter operator (use \(FilterOperator.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 op = parsed
             }
             guard entity.field(field) != nil else {
-                throw Problem(.badRequest, "'\(entity.name)' has no field '\(field)'", errors: [FieldProblem(field: field, message: "is not a field")])
+                throw Problem(
+                    .badRequest, "'\(entity.name)' has no field '\(field)'", errors: [FieldProblem(field: field, message: "is not a field")]
+                )
             }
             terms.append(.condition(field: field, op: op, values: variables.resolve(value, op: op)))
         }
@@ -522,7 +588,8 @@ struct QueryItems {
             let byte = bytes[index]
             if byte == UInt8(ascii: "+") {
                 output.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count, let high = hex(bytes[index + 1]), let low = hex(bytes[index + 2]) {
+            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count, let high = hex(bytes[index + 1]), let low = hex(bytes[index + 2])
+            {
                 output.append(high << 4 | low)
                 index += 2
             } else {

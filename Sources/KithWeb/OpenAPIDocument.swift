@@ -107,7 +107,17 @@ struct OpenAPIDocument {
                 base,
                 .object([
                     ("get", operation("list_\(entity.name)", "List \(entity.name) records the caller may read.", ok: listOf(record), parameters: filters)),
-                    ("post", operation("create_\(entity.name)", "Create a \(entity.name) record.", ok: record, status: "201", body: record)),
+                    (
+                        "post",
+                        operation(
+                            "create_\(entity.name)",
+                            entity.duplicateRules.isEmpty
+                                ? "Create a \(entity.name) record."
+                                : "Create a \(entity.name) record; one that looks like a stored record (duplicate rules on "
+                                    + entity.duplicateRules.map { $0.fields.joined(separator: "+") }.joined(separator: ", ")
+                                    + ") is refused with 409 and the likely duplicates, unless duplicates=allow.",
+                            ok: record, status: "201", parameters: entity.duplicateRules.isEmpty ? [] : [duplicatesParameter], body: record)
+                    ),
                 ])
             ),
             (
@@ -220,6 +230,15 @@ struct OpenAPIDocument {
         }
         members.append(("responses", .object(responses)))
         return .object(members)
+    }
+
+    /// Whether a create checks the entity's duplicate rules.
+    var duplicatesParameter: JSON {
+        .object([
+            ("name", .string("duplicates")), ("in", .string("query")),
+            ("description", .string("'check' (the default): a likely duplicate is refused with 409; 'allow': saved anyway.")),
+            ("schema", .object([("type", .string("string")), ("enum", .array([.string("check"), .string("allow")])), ("default", .string("check"))])),
+        ])
     }
 
     func parameter(_ name: String, _ description: String, type kind: String = "string") -> JSON {

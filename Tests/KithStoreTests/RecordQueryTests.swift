@@ -133,8 +133,10 @@ import Testing
             for sort in [RecordQuery.Sort("name"), .init("name", descending: true)] {
                 let plan = try store.read(as: alice) { transaction in
                     let select = try transaction.select(RecordQuery(entity: "account", sort: [sort], limit: 50), access: access)
-                    return try Row.fetchAll(transaction.db, sql: "EXPLAIN QUERY PLAN " + select.sql, arguments: StatementArguments(select.arguments))
-                        .map { $0["detail"] as String }
+                    return try Row.fetchAll(
+                        transaction.db, sql: "EXPLAIN QUERY PLAN " + select.sql, arguments: StatementArguments(select.arguments)
+                    )
+                    .map { $0["detail"] as String }
                 }
                 #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(sort.field): \(plan)")
             }
@@ -228,7 +230,9 @@ extension RecordQueryTests {
         }
         func names(_ values: [String: Value]) throws -> [String] {
             try store.read(as: alice) { transaction in
-                try transaction.likelyDuplicates("account", of: values).map { try transaction.get("account", id: $0.id, access: .unrestricted)?["name"].description ?? "" }
+                try transaction.likelyDuplicates("account", of: values).map {
+                    try transaction.get("account", id: $0.id, access: .unrestricted)?["name"].description ?? ""
+                }
             }
         }
         // similar: case, spaces and punctuation ignored, and one name inside the other.
@@ -250,11 +254,32 @@ extension RecordQueryTests {
         #expect(try found("person", ["name": "Li Lei"]).isEmpty)
     }
 
+    /// A new record's duplicate check seeks an index per rule (phones by their digits, exact
+    /// texts and references as stored) instead of reading the whole table; only `similar` scans.
+    @Test func duplicateChecksSeekTheirRulesIndexes() throws {
+        let plans = try store.read(as: alice) { transaction in
+            let lookups =
+                try transaction.duplicateLookups("account", of: ["name": "Omega", "phone": "+86 21-6123 4567"])
+                + transaction.duplicateLookups("person", of: ["name": "Li Lei", "account": 1])
+            return try lookups.map { lookup in
+                let rows = try Row.fetchAll(
+                    transaction.db, sql: "EXPLAIN QUERY PLAN " + lookup.sql, arguments: StatementArguments(lookup.arguments))
+                return (lookup.rule.fields, rows.map { $0["detail"] as String }.joined(separator: "; "))
+            }
+        }
+        #expect(plans.map(\.0) == [["name"], ["phone"], ["name", "account"]])
+        #expect(plans[0].1.contains("SCAN"), "a similar name is matched by containment: \(plans[0].1)")
+        #expect(plans[1].1.contains("USING INDEX dx_account__phone"), "\(plans[1].1)")
+        #expect(plans[2].1.contains("USING INDEX dx_person__name__account"), "\(plans[2].1)")
+    }
+
     /// Counts made on an unchanged database are reused; any commit, from this store or another
     /// connection to the file (as another process would), is seen by the next count.
     @Test func countsFollowEveryCommit() throws {
         func count(_ access: AccessFilter = .unrestricted, cap: Int = 10_000) throws -> RecordCount {
-            try store.read(as: alice) { try $0.count("account", filter: .condition(field: "tier", op: .eq, values: ["gold"]), cap: cap, access: access) }
+            try store.read(as: alice) {
+                try $0.count("account", filter: .condition(field: "tier", op: .eq, values: ["gold"]), cap: cap, access: access)
+            }
         }
         #expect(try count().value == 2)
         #expect(try count().value == 2)

@@ -283,7 +283,7 @@ import Testing
             for index in 0..<205 { _ = try transaction.createID("customer", ["name": .text("Bulk Customer \(index)"), "owner": .integer(repID)]) }
         }
         _ = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Twin Co"}"#)
-        let twin = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Twin Co"}"#).object["id"] as? Int ?? 0
+        let twin = try await server.request("POST", "/api/v1/customer?duplicates=allow", token: token, json: #"{"name": "Twin Co"}"#).object["id"] as? Int ?? 0
         _ = try await server.request("POST", "/api/v1/customer", token: colleague, json: #"{"name": "Hidden Bulk Customer"}"#)
 
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")

@@ -18,59 +18,11 @@ extension RecordTransaction {
     public func likelyDuplicates(_ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10)
         throws(RecordError) -> [DuplicateCandidate]
     {
-        let (entity, table) = try self.entity(entityName)
         var found: [DuplicateCandidate] = []
-        for rule in entity.duplicateRules {
-            var conditions: [String] = []
-            var arguments: [DatabaseValue] = []
-            for name in rule.fields {
-                guard let field = entity.field(name), let stored = table.column(name), let value = values[name], !value.isEmpty else { break }
-                let column = "r." + SQL.quote(name)
-                guard let text = value.text, field.type.isString else {
-                    conditions.append("\(column) = ?")  // numbers, dates, references: the same value
-                    arguments.append(ColumnCodec(stored).encode(value))
-                    continue
-                }
-                if field.type == .phone {
-                    let digits = String(text.filter(\.isASCIIDigit))
-                    guard digits.count >= 5 else { break }
-                    conditions.append("\(Self.stripped(column, Self.phonePunctuation)) = ?")
-                    arguments.append(digits.databaseValue)
-                    continue
-                }
-                switch rule.match {
-                case .exact:
-                    guard !text.isEmpty else { break }
-                    conditions.append("\(column) = ?")
-                    arguments.append(text.databaseValue)
-                case .normalized, .similar:
-                    let normalized = Self.normalized(text)
-                    guard normalized.count >= (rule.match == .similar ? 2 : 1) else { break }
-                    let expression = "lower(\(Self.stripped(column, Self.punctuation)))"
-                    if rule.match == .normalized {
-                        conditions.append("\(expression) = ?")
-                        arguments.append(normalized.databaseValue)
-                    } else {
-                        // Either contains the other (stored values of one letter are ignored).
-                        conditions.append(
-                            "(\(expression) LIKE ? ESCAPE '\\' OR (length(\(expression)) > 1 AND ? LIKE '%' || \(expression) || '%'))")
-                        let escaped = normalized.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                            .replacingOccurrences(of: "_", with: "\\_")
-                        arguments.append("%\(escaped)%".databaseValue)
-                        arguments.append(normalized.databaseValue)
-                    }
-                }
+        for (rule, sql, arguments) in try duplicateLookups(entityName, of: values, excluding: id, limit: limit) {
+            let rows = try storage(entityName) {
+                try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             }
-            // A rule applies only when the new record has every one of its fields.
-            guard conditions.count == rule.fields.count, !conditions.isEmpty else { continue }
-            if let id {
-                conditions.append("r.id <> ?")
-                arguments.append(id.databaseValue)
-            }
-            let owner = table.column("owner") != nil ? "r.\"owner\"" : "NULL"
-            let sql = "SELECT r.id, \(owner) FROM \(SQL.quote(table.name)) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id LIMIT ?"
-            arguments.append(limit.databaseValue)
-            let rows = try storage(entityName) { try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) }
             for row in rows {
                 let candidate: Int64 = row[0]
                 if let index = found.firstIndex(where: { $0.id == candidate }) {
@@ -83,21 +35,67 @@ extension RecordTransaction {
         return found
     }
 
-    static let phonePunctuation: [String] = [" ", "-", "(", ")", "+", ".", "/"]
-    static let punctuation: [String] = [" ", "\u{3000}", "-", "_", ".", ",", "(", ")", "（", "）", "·", "'", "\"", "&", "/"]
-
-    /// `column` with each of `characters` removed, in SQL.
-    static func stripped(_ column: String, _ characters: [String]) -> String {
-        characters.reduce(column) { expression, character in
-            "replace(\(expression), '\(character.replacingOccurrences(of: "'", with: "''"))', '')"
+    /// The statement of each duplicate rule that applies to `values` (every one of its fields
+    /// given): the ids and owners of the stored records it matches.
+    func duplicateLookups(_ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10)
+        throws(RecordError) -> [(rule: DuplicateRule, sql: String, arguments: [DatabaseValue])]
+    {
+        let (entity, table) = try self.entity(entityName)
+        var lookups: [(rule: DuplicateRule, sql: String, arguments: [DatabaseValue])] = []
+        for rule in entity.duplicateRules {
+            var conditions: [String] = []
+            var arguments: [DatabaseValue] = []
+            for name in rule.fields {
+                guard let field = entity.field(name), let stored = table.column(name), let value = values[name], !value.isEmpty else {
+                    break
+                }
+                let column = "r." + SQL.quote(name)
+                // The same expressions as the rule's index (`StorageLayout.duplicateKey`), which
+                // SQLite then seeks.
+                guard let text = value.text, field.type.isString else {
+                    conditions.append("\(column) = ?")  // numbers, dates, references: the same value
+                    arguments.append(ColumnCodec(stored).encode(value))
+                    continue
+                }
+                if let key = StorageLayout.duplicateKey(field, rule.match, column) {
+                    let compared =
+                        field.type == .phone ? String(text.filter(\.isASCIIDigit)) : rule.match == .exact ? text : Self.normalized(text)
+                    guard compared.count >= (field.type == .phone ? 5 : 1) else { break }
+                    conditions.append("\(key) = ?")
+                    arguments.append(compared.databaseValue)
+                    continue
+                }
+                // `similar`: either contains the other (stored values of one letter are ignored).
+                let normalized = Self.normalized(text)
+                guard normalized.count >= 2 else { break }
+                let expression = "lower(\(StorageLayout.stripped(column, StorageLayout.punctuation)))"
+                conditions.append(
+                    "(\(expression) LIKE ? ESCAPE '\\' OR (length(\(expression)) > 1 AND ? LIKE '%' || \(expression) || '%'))")
+                let escaped = normalized.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_")
+                arguments.append("%\(escaped)%".databaseValue)
+                arguments.append(normalized.databaseValue)
+            }
+            // A rule applies only when the new record has every one of its fields.
+            guard conditions.count == rule.fields.count, !conditions.isEmpty else { continue }
+            if let id {
+                conditions.append("r.id <> ?")
+                arguments.append(id.databaseValue)
+            }
+            let owner = table.column("owner") != nil ? "r.\"owner\"" : "NULL"
+            let sql =
+                "SELECT r.id, \(owner) FROM \(SQL.quote(table.name)) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id LIMIT ?"
+            arguments.append(limit.databaseValue)
+            lookups.append((rule, sql, arguments))
         }
+        return lookups
     }
 
     /// The text as the `normalized` SQL expression sees it: punctuation and spaces removed, ASCII
     /// letters in lower case (SQLite's `lower` changes nothing else).
     static func normalized(_ text: String) -> String {
         var result = text
-        for character in punctuation { result = result.replacingOccurrences(of: character, with: "") }
+        for character in StorageLayout.punctuation { result = result.replacingOccurrences(of: character, with: "") }
         return String(result.map { $0.isASCII ? Character($0.lowercased()) : $0 })
     }
 }

@@ -71,7 +71,7 @@ extension RecordTransaction {
                 let prefix = "\(detailName)[\(index + 1)]."
                 let master = masterField(of: detail, master: entity.name) ?? ""
                 var prepared = try lineWriter.prepareNew(
-                    detail, detailTable, row.filter { $0.key != master && $0.key != "id" }, access: .unrestricted, problems: &problems,
+                    detail, detailTable, Self.lineInput(row, master: master), access: .unrestricted, problems: &problems,
                     prefix: prefix, skipping: [master])
                 prepared[master] = nil
                 lineValues.append((detail, detailTable, prepared))
@@ -173,10 +173,11 @@ extension RecordTransaction {
             var drafted: [[String: Value]] = []
             for (index, row) in rows.enumerated() {
                 let prefix = "\(detailName)[\(index + 1)]."
-                let input = row.filter { $0.key != "id" && $0.key != master }
+                let input = Self.lineInput(row, master: master)
                 if let id = row["id"]?.integer, let stored = try fetchValues(table, id: id), stored[master]?.integer == masterID {
                     var line = stored
-                    for (name, value) in normalize(detail, input, access: .unrestricted, creating: false, problems: &problems, prefix: prefix) {
+                    let changes = withoutUnchanged(detail, input, stored: stored)
+                    for (name, value) in normalize(detail, changes, access: .unrestricted, creating: false, problems: &problems, prefix: prefix) {
                         line[name] = value
                     }
                     drafted.append(line)
@@ -189,6 +190,13 @@ extension RecordTransaction {
             drafts[detailName] = drafted
         }
         return drafts
+    }
+
+    /// A line's fields to write: without its id, its master's reference, the columns Kith
+    /// maintains and the owner and department (lines follow their master's), so that lines read
+    /// back (from the API or `kith.get`) can be sent back as they are.
+    static func lineInput(_ row: [String: Value], master: String) -> [String: Value] {
+        row.filter { $0.key != master && $0.key != "owner" && $0.key != "department" && !stampedFields.contains($0.key) }
     }
 
     /// Line items as hooks returned them, without the columns Kith maintains (the line's `id` stays).

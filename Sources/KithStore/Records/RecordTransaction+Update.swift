@@ -21,7 +21,8 @@ extension RecordTransaction {
                 )
             }
             var problems: [FieldProblem] = []
-            let normalized = normalize(entity, input, access: access, creating: false, problems: &problems)
+            let normalized = normalize(
+                entity, withoutUnchanged(entity, input, stored: current), access: access, creating: false, problems: &problems)
             var changed = normalized.filter { current[$0.key] != $0.value }
             var merged = current
             for (name, value) in changed { merged[name] = value }
@@ -29,7 +30,8 @@ extension RecordTransaction {
             var lineWriter = self
             if problems.isEmpty, let hooks, entity.hooks(.beforeSave), !changed.isEmpty || lines != nil {
                 var draftProblems: [FieldProblem] = []
-                let given = try lines.map { try draftLines(entity, $0, masterID: id, problems: &draftProblems) }
+                let given =
+                    try lines.map { try draftLines(entity, $0, masterID: id, problems: &draftProblems) }
                     ?? record(entity, current, access: .unrestricted).lines.mapValues { $0.map(\.values) }
                 let outcome = try hooks.beforeSave(entity, record: merged, lines: given, old: current, in: self)
                 for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) {
@@ -100,7 +102,8 @@ extension RecordTransaction {
         }
         assignments += ["\"updated_at\" = ?", "\"updated_by\" = ?", "\"version\" = ?"]
         arguments += [nowText, actor.userID, version, id, expected]
-        try db.run("UPDATE \(SQL.quote(table.name)) SET \(assignments.joined(separator: ", ")) WHERE id = ? AND version = ?",
+        try db.run(
+            "UPDATE \(SQL.quote(table.name)) SET \(assignments.joined(separator: ", ")) WHERE id = ? AND version = ?",
             arguments: StatementArguments(arguments))
         guard db.changesCount == 1 else {
             throw RecordError(.stale, entity: table.entity, "\(table.entity) #\(id) was changed by someone else; reload it")
@@ -167,14 +170,16 @@ extension RecordTransaction {
             var kept = Set<Int64>()
             for (index, row) in rows.enumerated() {
                 let prefix = "\(detailName)[\(index + 1)]."
-                let input = row.filter { $0.key != "id" && $0.key != master }
+                let input = Self.lineInput(row, master: master)
                 if let lineID = row["id"]?.integer ?? row["id"]?.text.flatMap({ Int64($0) }) {
                     guard storedIDs.contains(lineID), let old = try fetchValues(table, id: lineID) else {
                         problems.append(FieldProblem(field: prefix + "id", .notALine(lineID, of: entity.name)))
                         continue
                     }
                     kept.insert(lineID)
-                    let normalized = normalize(detail, input, access: .unrestricted, creating: false, problems: &problems, prefix: prefix)
+                    let normalized = normalize(
+                        detail, withoutUnchanged(detail, input, stored: old), access: .unrestricted, creating: false, problems: &problems,
+                        prefix: prefix)
                     let changed = normalized.filter { old[$0.key] != $0.value }
                     var merged = old
                     for (name, value) in changed { merged[name] = value }

@@ -6,6 +6,16 @@ extension RecordTransaction {
     /// The columns Kith maintains itself: never written by users or rules.
     public static let stampedFields: Set<String> = ["id", "created_at", "created_by", "updated_at", "updated_by", "version"]
 
+    /// `input` without the values equal to the `stored` ones: a record or line sent back as it was
+    /// read, with its stamps and read-only fields, changes only what differs, and a field the
+    /// caller may not write is refused only when its value would change.
+    func withoutUnchanged(_ entity: Entity, _ input: [String: Value], stored: [String: Value]) -> [String: Value] {
+        input.filter { name, value in
+            guard let stored = stored[name], let fieldInput = store.inputs.input(entity.name, name) else { return true }
+            return (try? fieldInput.normalize(value)) != stored
+        }
+    }
+
     /// `input` checked and normalized field by field; every problem is collected, none thrown.
     func normalize(
         _ entity: Entity, _ input: [String: Value], access: AccessFilter, creating: Bool, problems: inout [FieldProblem],

@@ -23,7 +23,7 @@ extension MigrationPlan.Step {
                 "CREATE INDEX \(SQL.quote(name + "__target")) ON \(SQL.quote(name)) (\"target\")",
             ]
         case .createIndex(let table, let index):
-            let columns = index.columns.map(SQL.quote).joined(separator: ", ")
+            let columns = index.keys.joined(separator: ", ")
             return ["CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(SQL.quote(index.name)) ON \(SQL.quote(table.name)) (\(columns))"]
         case .dropIndex(_, let index):
             return ["DROP INDEX IF EXISTS \(SQL.quote(index.name))"]

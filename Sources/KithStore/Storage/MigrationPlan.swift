@@ -32,7 +32,7 @@ public struct MigrationPlan: Sendable {
             case .addColumn(let table, let column): "add field '\(table.entity).\(column.name)' (\(column.fieldType))"
             case .createLinkTable(let table, let field): "create link table for multiref field '\(table.entity).\(field)'"
             case .createIndex(let table, let index):
-                "create \(index.isUnique ? "unique " : "")index on '\(table.entity)' (\(index.columns.joined(separator: ", ")))"
+                "create \(index.isUnique ? "unique " : index.expressions != nil ? "duplicate-check " : "")index on '\(table.entity)' (\(index.columns.joined(separator: ", ")))"
             case .dropIndex(let table, let index): "drop index on '\(table.entity)' (\(index.columns.joined(separator: ", ")))"
             case .rebuildSearch(let table, _):
                 table.searchColumns.isEmpty

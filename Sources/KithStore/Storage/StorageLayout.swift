@@ -21,6 +21,12 @@ public struct StorageLayout: Codable, Equatable, Sendable {
         public var name: String
         public var columns: [String]
         public var isUnique: Bool
+        /// The indexed SQL expression of each column, where it is not the column itself: a
+        /// duplicate rule's index holds its fields as the rule compares them.
+        public var expressions: [String]? = nil
+
+        /// What CREATE INDEX lists.
+        var keys: [String] { expressions ?? columns.map(SQL.quote) }
     }
 
     public struct Table: Codable, Equatable, Sendable {
@@ -78,6 +84,29 @@ extension StorageLayout {
     }
 
     public static func tableName(_ entity: String) -> String { "e_" + entity }
+
+    /// The SQL a duplicate rule compares `field` by, over `column`: phone numbers by their digits,
+    /// `normalized` texts without spaces and punctuation in lower case, anything else as stored.
+    /// Nil for `similar` texts, which are matched by containment.
+    static func duplicateKey(_ field: Field, _ match: DuplicateRule.Match, _ column: String) -> String? {
+        guard field.type.isString else { return column }
+        if field.type == .phone { return stripped(column, phonePunctuation) }
+        switch match {
+        case .exact: return column
+        case .normalized: return "lower(\(stripped(column, punctuation)))"
+        case .similar: return nil
+        }
+    }
+
+    static let phonePunctuation: [String] = [" ", "-", "(", ")", "+", ".", "/"]
+    static let punctuation: [String] = [" ", "\u{3000}", "-", "_", ".", ",", "(", ")", "（", "）", "·", "'", "\"", "&", "/"]
+
+    /// `column` with each of `characters` removed, in SQL.
+    static func stripped(_ column: String, _ characters: [String]) -> String {
+        characters.reduce(column) { expression, character in
+            "replace(\(expression), '\(character.replacingOccurrences(of: "'", with: "''"))', '')"
+        }
+    }
     static func linkTableName(_ entity: String, _ field: String) -> String { "l_\(entity)__\(field)" }
 
     static func sqlType(_ type: FieldType) -> String {
@@ -162,6 +191,22 @@ extension StorageLayout {
                 || !indexes.contains { other in
                     other.columns.count > index.columns.count && Array(other.columns.prefix(index.columns.count)) == index.columns
                 }
+        }
+        // Duplicate rules (新建查重) look records up by their fields as the rule compares them, so
+        // checking a new record seeks an index instead of reading the table. A `similar` rule
+        // matches parts of texts, which no index can seek.
+        for rule in entity.duplicateRules {
+            let keys = rule.fields.compactMap { name in
+                entity.field(name).flatMap { field in
+                    columns.contains { $0.name == name } ? duplicateKey(field, rule.match, SQL.quote(name)) : nil
+                }
+            }
+            guard keys.count == rule.fields.count else { continue }
+            if keys == rule.fields.map(SQL.quote), indexes.contains(where: { $0.columns.starts(with: rule.fields) }) { continue }
+            let index = Index(
+                name: "dx_" + entity.name + "__" + rule.fields.joined(separator: "__"), columns: rule.fields, isUnique: false,
+                expressions: keys)
+            if !indexes.contains(index) { indexes.append(index) }
         }
         let search = entity.fields.filter { $0.isSearchable && $0.type != .multiref }.map(\.name)
         return Table(
