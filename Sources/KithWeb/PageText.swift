@@ -9,26 +9,44 @@ enum PageText {
         "noRecords": "No records match.", "firstPage": "First page", "nextPage": "Next page", "save": "Save", "cancel": "Cancel",
         "remove": "Remove", "stale": "Someone else saved this record while you were editing it. Your changes were not saved.",
         "reload": "Reload the record and apply your changes again", "edit": "Edit", "comment": "Comment", "approvalPanel": "Approval",
-        "approve": "Approve", "reject": "Reject", "approvalTrail": "Approval trail", "approvalStep": "Step", "approver": "Approver", "decision": "Decision", "decidedAt": "Decided",
+        "approve": "Approve", "reject": "Reject", "approvalTrail": "Approval trail", "approvalStep": "Step", "approver": "Approver",
+        "decision": "Decision", "decidedAt": "Decided",
         "step": "Step %d", "roundStep": "Round %d · step %d", "history": "History", "back": "Back",
-        "users": "Users", "name": "Name", "roles": "Roles", "department": "Department", "active": "Active", "rules": "Rules", "loadedScripts": "Loaded scripts", "ruleFaults": "Latest rule faults on this server",
-        "systemLog": "System log", "schedules": "Schedules", "reports": "Reports", "markRead": "Mark all read", "calendar": "Calendar", "import": "Import CSV", "checked": "Checked", "rows": "rows", "goodRows": "good", "imported": "imported", "line": "Line", "importHelp": "Paste CSV text; the first line names the columns, by field name or label, for example:", "skipBad": "store the good rows and skip the bad ones (otherwise any bad row stops the import)", "preview": "Check rows", "shareTransfer": "Share or transfer", "claim": "Claim from the pool", "release": "Return to the pool", "transferTo": "New owner", "transfer": "Transfer", "shareWith": "Share with", "mayEdit": "may edit", "share": "Share", "badLogin": "Wrong login or password.",
+        "users": "Users", "name": "Name", "roles": "Roles", "department": "Department", "active": "Active", "rules": "Rules",
+        "loadedScripts": "Loaded scripts", "ruleFaults": "Latest rule faults on this server",
+        "systemLog": "System log", "schedules": "Schedules", "reports": "Reports", "markRead": "Mark all read", "calendar": "Calendar",
+        "import": "Import CSV", "checked": "Checked", "rows": "rows", "goodRows": "good", "imported": "imported", "line": "Line",
+        "importHelp": "Paste CSV text; the first line names the columns, by field name or label, for example:",
+        "skipBad": "store the good rows and skip the bad ones (otherwise any bad row stops the import)", "preview": "Check rows",
+        "shareTransfer": "Share or transfer", "claim": "Claim from the pool", "release": "Return to the pool", "transferTo": "New owner",
+        "transfer": "Transfer", "shareWith": "Share with", "mayEdit": "may edit", "share": "Share", "badLogin": "Wrong login or password.",
         "lockedOut": "Too many failed sign-ins: this login is locked for 15 minutes.", "details": "Details", "lines": "Lines",
-        "saved": "Saved.", "forbidden": "You may not do this.", "notFound": "Not found", "invalidForm": "Please correct the fields marked below.",
+        "saved": "Saved.", "forbidden": "You may not do this.", "notFound": "Not found",
+        "invalidForm": "Please correct the fields marked below.",
         "csrf": "The form expired or did not come from this site. Go back, reload the page and try again.",
         "select": "Select", "ticked": "Ticked rows:", "exportTicked": "Export ticked", "noneTicked": "Tick the records first.",
-        "phone": "Phone", "language": "Language", "manager": "Manager", "addUser": "Add a user", "departments": "Departments", "addDepartment": "Add a department",
-        "topLevel": "(top level)", "head": "Head", "parentDepartment": "Under", "people": "people", "yes": "Yes", "no": "No", "tokens": "API tokens", "created": "Created", "lastUsed": "Last used",
+        "phone": "Phone", "language": "Language", "manager": "Manager", "addUser": "Add a user", "departments": "Departments",
+        "addDepartment": "Add a department",
+        "topLevel": "(top level)", "head": "Head", "parentDepartment": "Under", "people": "people", "yes": "Yes", "no": "No",
+        "tokens": "API tokens", "created": "Created", "lastUsed": "Last used",
         "revoke": "Revoke", "revoked": "revoked", "tokenName": "What it is for", "createToken": "Create a token",
-        "dictionaries": "Dictionaries", "dictionariesHelp": "Dictionaries come from the workspace's modules: change them in the XML file shown, run kith check, then reload the workspace.",
-        "workspace": "Workspace", "modules": "Modules", "entities": "entities", "reloadWorkspace": "Reload the workspace", "reloadHelp": "Loads the workspace's XML modules and Lua scripts again and puts them in force without a restart; new entities and fields are added to the database. If anything is wrong, nothing changes and the problems are listed here.", "reloaded": "Reloaded", "reloadRefused": "Reload refused; the schema in force is unchanged", "databaseChanges": "Database changes",
-        "disabled": "disabled", "disable": "Disable this user", "enable": "Enable this user", "newPassword": "New password (8 characters or more)",
+        "dictionaries": "Dictionaries",
+        "dictionariesHelp":
+            "Dictionaries come from the workspace's modules: change them in the XML file shown, run kith check, then reload the workspace.",
+        "workspace": "Workspace", "modules": "Modules", "entities": "entities", "reloadWorkspace": "Reload the workspace",
+        "reloadHelp":
+            "Loads the workspace's XML modules and Lua scripts again and puts them in force without a restart; new entities and fields are added to the database. If anything is wrong, nothing changes and the problems are listed here.",
+        "reloaded": "Reloaded", "reloadRefused": "Reload refused; the schema in force is unchanged", "databaseChanges": "Database changes",
+        "disabled": "disabled", "disable": "Disable this user", "enable": "Enable this user",
+        "newPassword": "New password (8 characters or more)",
         "tokenCreated": "Token created",
         "tokenOnce": "Copy it now: it is shown only once. Send it as: Authorization: Bearer <token>",
         "importing": "Importing", "importDone": "Imported", "mapColumns": "Which field each column fills", "column": "Column",
         "firstRow": "First row", "field": "Field", "leaveOut": "(leave out)", "startOver": "Start again", "csvFile": "CSV file (UTF-8)",
-        "next": "Next", "importEmpty": "Choose a CSV file or paste CSV text first.", "importNotCSV": "This is not CSV text with a header row.",
-        "convertAsk": "The conversion needs a few more values for the new record:", "month": "Month", "week": "Week", "earlier": "Earlier", "later": "Later",
+        "next": "Next", "importEmpty": "Choose a CSV file or paste CSV text first.",
+        "importNotCSV": "This is not CSV text with a header row.",
+        "convertAsk": "The conversion needs a few more values for the new record:", "month": "Month", "week": "Week", "earlier": "Earlier",
+        "later": "Later",
         "restore": "Put back", "restoreHelp": "Give these fields their values from before this change",
         "saveView": "Save as my view", "viewName": "View name", "deleteView": "Delete this view",
         "likelyDuplicates": "This may already exist", "notYours": "A record you cannot open", "ownerIs": "owner:",
@@ -36,8 +54,10 @@ enum PageText {
         "bulkTransferred": "Records transferred:", "bulkShared": "Records shared:", "bulkDone": "Done",
         "action.create": "Created", "action.update": "Changed", "action.delete": "Deleted", "action.restore": "Put back",
         "action.transfer": "Transferred", "action.claim": "Claimed from the pool", "action.release": "Returned to the pool",
-        "action.assign": "Assigned", "action.approval:approve": "Approved", "action.approval:reject": "Rejected", "action.set-state": "State set",
-        "status.waiting": "Not reached", "status.pending": "Awaiting decision", "status.approved": "Approved", "status.rejected": "Rejected",
+        "action.assign": "Assigned", "action.approval:approve": "Approved", "action.approval:reject": "Rejected",
+        "action.set-state": "State set",
+        "status.waiting": "Not reached", "status.pending": "Awaiting decision", "status.approved": "Approved",
+        "status.rejected": "Rejected",
         "status.skipped": "Skipped", "status.closed": "Not needed",
     ]
 
@@ -47,18 +67,27 @@ enum PageText {
         "new": "新建", "export": "导出 CSV", "search": "搜索…", "filter": "筛选", "records": "条记录", "noRecords": "没有符合条件的记录。",
         "firstPage": "首页", "nextPage": "下一页", "save": "保存", "cancel": "取消", "remove": "删除",
         "stale": "您编辑期间，其他人已保存了这条记录，您的修改未保存。", "reload": "重新加载记录后再修改", "edit": "编辑", "comment": "意见",
-        "approvalPanel": "审批", "approve": "同意", "reject": "驳回", "approvalTrail": "审批记录", "approvalStep": "步骤", "approver": "审批人", "decision": "结果", "decidedAt": "处理时间",
+        "approvalPanel": "审批", "approve": "同意", "reject": "驳回", "approvalTrail": "审批记录", "approvalStep": "步骤", "approver": "审批人",
+        "decision": "结果", "decidedAt": "处理时间",
         "step": "第 %d 步", "roundStep": "第 %d 轮 · 第 %d 步", "history": "变更记录", "back": "返回",
-        "users": "用户", "name": "姓名", "roles": "角色", "department": "部门", "active": "启用", "rules": "规则", "loadedScripts": "已加载的脚本", "ruleFaults": "本服务器最近的规则故障",
-        "systemLog": "系统日志", "schedules": "定时任务", "reports": "报表", "markRead": "全部标为已读", "calendar": "日程", "import": "导入 CSV", "checked": "检查结果", "rows": "行", "goodRows": "行无误", "imported": "行已导入", "line": "第", "importHelp": "粘贴 CSV 文本；第一行是列名（字段名或标签），例如：", "skipBad": "导入无误的行并跳过有错的行（否则任何错误行都会中止导入）", "preview": "检查", "shareTransfer": "共享或转移", "claim": "领取", "release": "退回公海", "transferTo": "新负责人", "transfer": "转移", "shareWith": "共享给", "mayEdit": "可编辑", "share": "共享", "badLogin": "账号或密码错误。", "lockedOut": "登录失败次数过多，该账号已锁定 15 分钟。", "details": "详细信息",
+        "users": "用户", "name": "姓名", "roles": "角色", "department": "部门", "active": "启用", "rules": "规则", "loadedScripts": "已加载的脚本",
+        "ruleFaults": "本服务器最近的规则故障",
+        "systemLog": "系统日志", "schedules": "定时任务", "reports": "报表", "markRead": "全部标为已读", "calendar": "日程", "import": "导入 CSV",
+        "checked": "检查结果", "rows": "行", "goodRows": "行无误", "imported": "行已导入", "line": "第", "importHelp": "粘贴 CSV 文本；第一行是列名（字段名或标签），例如：",
+        "skipBad": "导入无误的行并跳过有错的行（否则任何错误行都会中止导入）", "preview": "检查", "shareTransfer": "共享或转移", "claim": "领取", "release": "退回公海",
+        "transferTo": "新负责人", "transfer": "转移", "shareWith": "共享给", "mayEdit": "可编辑", "share": "共享", "badLogin": "账号或密码错误。",
+        "lockedOut": "登录失败次数过多，该账号已锁定 15 分钟。", "details": "详细信息",
         "lines": "明细", "saved": "已保存。", "forbidden": "您没有权限执行此操作。", "notFound": "未找到", "invalidForm": "请更正下面标出的字段。",
         "csrf": "表单已过期或并非来自本站。请返回、刷新页面后重试。",
         "select": "选择", "ticked": "已勾选的记录：", "exportTicked": "导出勾选", "noneTicked": "请先勾选记录。",
         "phone": "电话", "language": "语言", "manager": "直属上级", "addUser": "新增用户", "departments": "部门", "addDepartment": "新增部门",
-        "topLevel": "（顶级）", "head": "负责人", "parentDepartment": "上级部门", "people": "人", "yes": "是", "no": "否", "tokens": "API 令牌", "created": "创建时间", "lastUsed": "最近使用",
+        "topLevel": "（顶级）", "head": "负责人", "parentDepartment": "上级部门", "people": "人", "yes": "是", "no": "否", "tokens": "API 令牌",
+        "created": "创建时间", "lastUsed": "最近使用",
         "revoke": "吊销", "revoked": "已吊销", "tokenName": "用途", "createToken": "创建令牌",
         "dictionaries": "数据字典", "dictionariesHelp": "数据字典来自工作区的模块：请修改所示的 XML 文件，运行 kith check，然后重新加载工作区。",
-        "workspace": "工作区", "modules": "模块", "entities": "个实体", "reloadWorkspace": "重新加载工作区", "reloadHelp": "重新读取工作区的 XML 模块和 Lua 脚本，无需重启即可生效；新增的实体和字段会加入数据库。如有任何问题，则不做任何更改，并在此列出问题。", "reloaded": "已重新加载", "reloadRefused": "重新加载被拒绝，当前生效的配置未变", "databaseChanges": "数据库变更",
+        "workspace": "工作区", "modules": "模块", "entities": "个实体", "reloadWorkspace": "重新加载工作区",
+        "reloadHelp": "重新读取工作区的 XML 模块和 Lua 脚本，无需重启即可生效；新增的实体和字段会加入数据库。如有任何问题，则不做任何更改，并在此列出问题。", "reloaded": "已重新加载",
+        "reloadRefused": "重新加载被拒绝，当前生效的配置未变", "databaseChanges": "数据库变更",
         "disabled": "已停用", "disable": "停用该用户", "enable": "启用该用户", "newPassword": "新密码（至少 8 个字符）",
         "tokenCreated": "令牌已创建",
         "tokenOnce": "请立即复制：令牌只显示这一次。使用方式：Authorization: Bearer <令牌>",
@@ -83,6 +112,12 @@ enum PageText {
     /// What is wrong with a field's value, in `language`: Kith's own problems in Chinese on
     /// Chinese pages, a rule's message as the rule wrote it. `label` names an entity for the user.
     static func problem(_ problem: FieldProblem, language: String, label: (String) -> String) -> String {
+        // Choices by their labels, which are what the form offered.
+        if case .notChoice(let value, let choices, let labels) = problem.reason {
+            let listed = zip(choices, labels).map { $1.text(for: language, fallback: $0) }
+            return language == "zh"
+                ? "「\(value)」不是可选值（\(listed.joined(separator: "、"))）之一" : "'\(value)' is not one of: \(listed.joined(separator: ", "))"
+        }
         guard language == "zh", let reason = problem.reason else { return problem.message }
         switch reason {
         case .required: return "必填"
@@ -104,7 +139,7 @@ enum PageText {
         case .notBoolean: return "必须为是或否"
         case .notDate: return "必须是日期，例如 2026-01-31"
         case .notDateTime: return "必须是日期和时间，例如 2026-01-31T09:30:00+08:00"
-        case .notChoice(let value, let choices): return "「\(value)」不是可选值（\(choices.joined(separator: "、"))）之一"
+        case .notChoice: return problem.message  // above
         case .notText: return "必须是文本，不能是列表"
         case .tooLong(let length, let max): return "长度为 \(length) 个字符，最多允许 \(max) 个"
         case .tooShort(let min): return "至少需要 \(min) 个字符"

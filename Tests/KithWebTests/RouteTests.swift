@@ -3,8 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KithEngine
+import KithStore
 import NIOCore
 import Testing
+
+import struct KithSchema.Labels
 
 @testable import KithWeb
 
@@ -48,19 +51,23 @@ import Testing
         func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { response.headers[$0] } }
 
         /// The problem details of an error reply, checked against RFC 9457's members.
-        func problem(_ status: Int, sourceLocation: SourceLocation = #_sourceLocation) -> [String: Any] {
+        func problem(_ status: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> [String: Any] {
             #expect(self.status == status, "\(text)", sourceLocation: sourceLocation)
             #expect(header("Content-Type") == "application/problem+json", sourceLocation: sourceLocation)
             let problem = object
             #expect(problem["status"] as? Int == status, sourceLocation: sourceLocation)
             #expect(problem["type"] as? String == "about:blank", sourceLocation: sourceLocation)
-            #expect(!(problem["title"] as? String ?? "").isEmpty && !(problem["detail"] as? String ?? "").isEmpty, sourceLocation: sourceLocation)
+            #expect(
+                !(problem["title"] as? String ?? "").isEmpty && !(problem["detail"] as? String ?? "").isEmpty,
+                sourceLocation: sourceLocation)
             return problem
         }
     }
 
     /// Runs `body` with a client of the server's router over a fresh desk workspace.
-    static func withDesk(apiRate: Double = 1000, _ body: @Sendable (TestWorkspace, any TestClientProtocol) async throws -> Void) async throws {
+    static func withDesk(apiRate: Double = 1000, _ body: @Sendable (TestWorkspace, any TestClientProtocol) async throws -> Void)
+        async throws
+    {
         let workspace = try TestWorkspace(modules: ["desk": module], scripts: ["desk": script])
         defer { workspace.close() }
         let server = WebServer(workspace: workspace.served, language: "en", apiRate: apiRate, logger: TestWorkspace.quietLogger)
@@ -76,7 +83,8 @@ import Testing
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil { headers[.contentType] = "application/json" }
-        return Reply(response: try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }))
+        return Reply(
+            response: try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }))
     }
 
     @Test func everyStatusOfTheAPIIsAnsweredWithProblemDetails() async throws {
@@ -86,7 +94,8 @@ import Testing
             let lead = try workspace.user("lead", roles: ["lead"])
 
             // 201 with Location and ETag, the record as stored.
-            let created = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"code": "T-1", "subject": "Printer jams", "hours": "1.5"}"#)
+            let created = try await Self.call(
+                client, .post, "/api/v1/ticket", token: agent, json: #"{"code": "T-1", "subject": "Printer jams", "hours": "1.5"}"#)
             #expect(created.status == 201)
             let id = try #require(created.object["id"] as? Int)
             #expect(created.header("Location") == "/api/v1/ticket/\(id)" && created.header("ETag") == "\"1\"")
@@ -104,10 +113,12 @@ import Testing
             _ = try await Self.call(client, .get, "/api/v1/me", token: "kith_1_wrong").problem(401)
 
             // 400: an unknown field, a wrong type, bad JSON, an unknown filter; each field named.
-            let unknown = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "x", "colour": "red"}"#).problem(400)
+            let unknown = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "x", "colour": "red"}"#)
+                .problem(400)
             #expect((unknown["errors"] as? [[String: Any]])?.first?["field"] as? String == "colour")
             #expect((unknown["errors"] as? [[String: Any]])?.first?["code"] as? String == "unknown_field")
-            let wrongType = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "x", "hours": "many"}"#).problem(400)
+            let wrongType = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "x", "hours": "many"}"#)
+                .problem(400)
             #expect((wrongType["errors"] as? [[String: Any]])?.first?["field"] as? String == "hours")
             #expect((wrongType["errors"] as? [[String: Any]])?.first?["code"] as? String == "not_a_number")
             let missing = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"code": "T-9"}"#).problem(400)
@@ -123,19 +134,25 @@ import Testing
             _ = try await Self.call(client, .get, "/api/v1/ticket/\(id)", token: other).problem(404)
 
             // 409: a unique value taken; the record's problem names the field.
-            let taken = try await Self.call(client, .post, "/api/v1/ticket", token: other, json: #"{"code": "T-1", "subject": "Also jams"}"#).problem(409)
+            let taken = try await Self.call(
+                client, .post, "/api/v1/ticket", token: other, json: #"{"code": "T-1", "subject": "Also jams"}"#
+            ).problem(409)
             #expect((taken["errors"] as? [[String: Any]])?.first?["field"] as? String == "code")
 
             // 422: the rule refuses, next to its field; nothing is stored.
-            let refused = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "Migration", "hours": "120"}"#).problem(422)
+            let refused = try await Self.call(
+                client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "Migration", "hours": "120"}"#
+            ).problem(422)
             #expect((refused["errors"] as? [[String: Any]])?.first?["message"] as? String == "more than 100 hours needs a project")
             #expect((refused["errors"] as? [[String: Any]])?.first?["code"] as? String == "rule")
             #expect(try workspace.engine.read(as: .system) { try $0.count("ticket").value } == 1)
 
             // 412: If-Match with an old version; the current one is said. Then 200 with the right one.
-            let stale = try await Self.call(client, .patch, "/api/v1/ticket/\(id)", token: agent, json: #"{"hours": "2"}"#, headers: [.ifMatch: "\"0\""])
+            let stale = try await Self.call(
+                client, .patch, "/api/v1/ticket/\(id)", token: agent, json: #"{"hours": "2"}"#, headers: [.ifMatch: "\"0\""])
             #expect(stale.problem(412)["current_version"] as? Int == 1)
-            let updated = try await Self.call(client, .patch, "/api/v1/ticket/\(id)", token: agent, json: #"{"hours": "2"}"#, headers: [.ifMatch: "\"1\""])
+            let updated = try await Self.call(
+                client, .patch, "/api/v1/ticket/\(id)", token: agent, json: #"{"hours": "2"}"#, headers: [.ifMatch: "\"1\""])
             #expect(updated.status == 200 && updated.header("ETag") == "\"2\"")
 
             // 409 again: a closed ticket is locked.
@@ -184,7 +201,9 @@ import Testing
             let created = try await Self.call(client, .post, "/api/v1/ticket", token: agent, json: #"{"subject": "Counted"}"#)
             #expect(created.status == 201)
             let counted = try await Self.call(client, .get, "/metrics").text
-            let value = { (name: String) in counted.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) } }
+            let value = { (name: String) in
+                counted.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+            }
             #expect(counted.contains("# TYPE kith_store_writes_total counter"))
             #expect(value("kith_store_writes_total") == 1 && value("kith_store_write_transactions_total") == 1)
             #expect(value("kith_store_writes_unfinished") == 0)
@@ -221,7 +240,8 @@ import Testing
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
         let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
-        let customer = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Heat Co"}"#).object["id"] as? Int ?? 0
+        let customer =
+            try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Heat Co"}"#).object["id"] as? Int ?? 0
         let made = try await server.request(
             "POST", "/api/v1/opportunity", token: rep, json: #"{"title": "Boilers", "amount": "1250000.00", "customer": \#(customer)}"#)
         #expect(made.object["amount"] as? String == "1250000.00", "\(made.body)")
@@ -239,6 +259,16 @@ import Testing
         let en = PageText.texts("en")
         #expect(Set(zh.keys) == Set(en.keys), "\(Set(zh.keys).symmetricDifference(en.keys))")
         #expect(zh.filter(\.value.isEmpty).isEmpty && en.filter(\.value.isEmpty).isEmpty)
+    }
+
+    /// A wrong choice is explained with the choices' labels in the page's language, as the form
+    /// offered them; the API's message lists their values.
+    @Test func wrongChoicesListTheLabels() {
+        let labels = [Labels(["": "Normal", "zh": "普通"]), Labels(["": "Gold", "zh": "金牌"]), Labels()]
+        let problem = FieldProblem(field: "level", .notChoice("platinum", choices: ["normal", "gold", "vip"], labels: labels))
+        #expect(problem.message == "'platinum' is not one of: normal, gold, vip")
+        #expect(PageText.problem(problem, language: "zh") { $0 } == "「platinum」不是可选值（普通、金牌、vip）之一")
+        #expect(PageText.problem(problem, language: "en") { $0 } == "'platinum' is not one of: Normal, Gold, vip")
     }
 }
 
@@ -261,7 +291,8 @@ import Testing
         headers.append(HTTPField(name: .cookie, value: "kith_lang=en;  kith_session=abc=def; x=1"))
         headers.append(HTTPField(name: .cookie, value: "late=2"))
         let request = Request(
-            head: HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/", headerFields: headers), body: RequestBody(buffer: ByteBuffer()))
+            head: HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/", headerFields: headers),
+            body: RequestBody(buffer: ByteBuffer()))
         for name in ["kith_lang", "kith_session", "x", "late", "kith", "session", "missing"] {
             #expect(request.cookie(name) == request.cookies[name]?.value, "\(name)")
         }

@@ -8,17 +8,37 @@ import KithSchema
 struct FieldInput {
     let field: Field
     let choices: [String]
+    /// Each choice's labels, and the choice each label names (in lower case, any language): a
+    /// spreadsheet cell or a person may write 金牌 or Gold for `gold`.
+    let choiceLabels: [Labels]
+    let labelled: [String: String]
     let timeZone: TimeZone
     let pattern: NSRegularExpression?
 
     init(field: Field, schema: Schema, timeZone: TimeZone) {
         self.field = field
         self.choices = schema.choices(of: field)
+        let items = field.dictionary.flatMap { schema.dictionary($0) }.map {
+            Dictionary($0.items.map { ($0.value, $0.labels) }, uniquingKeysWith: { first, _ in first })
+        }
+        self.choiceLabels = choices.map { items?[$0] ?? field.valueLabels?[$0] ?? Labels() }
+        var labelled: [String: String] = [:]
+        for (choice, labels) in zip(choices, choiceLabels) {
+            for text in labels.texts.values where labelled[text.lowercased()] == nil { labelled[text.lowercased()] = choice }
+        }
+        self.labelled = labelled
         self.timeZone = timeZone
         self.pattern = field.type == .text ? field.pattern.flatMap { try? NSRegularExpression(pattern: "^(?:" + $0 + ")$") } : nil
     }
 
     func problem(_ reason: FieldProblem.Reason) -> FieldProblem { FieldProblem(field: field.name, reason) }
+
+    /// A choice given by its value or by one of its labels.
+    func choice(_ text: String) throws(FieldProblem) -> String {
+        if choices.contains(text) { return text }
+        if let named = labelled[text.lowercased()] ?? labelled[text.trimmingCharacters(in: .whitespaces).lowercased()] { return named }
+        throw problem(.notChoice(text, choices: choices, labels: choiceLabels))
+    }
 
     /// The canonical value; `.null` for empty input.
     func normalize(_ input: Value) throws(FieldProblem) -> Value {
@@ -56,15 +76,10 @@ struct FieldInput {
             }
             return .text(instant)
         case .enum:
-            let text = input.description
-            guard choices.contains(text) else { throw problem(.notChoice(text, choices: choices)) }
-            return .text(text)
+            return .text(try choice(input.description))
         case .multienum:
-            let items = Self.items(input).map(\.description)
+            let items = try Self.items(input).map { item throws(FieldProblem) in try choice(item.description) }
             var seen = Set<String>()
-            for item in items where !choices.contains(item) {
-                throw problem(.notChoice(item, choices: choices))
-            }
             return .list(items.filter { seen.insert($0).inserted }.map(Value.text))
         case .ref, .user, .file, .department:
             return .integer(try identifier(input))

@@ -1,3 +1,5 @@
+public import KithSchema
+
 /// What is wrong with one field's value, for the user: shown next to the field.
 ///
 /// `message` is English (the API's `errors`, logs, rules). A problem Kith found itself also has
@@ -56,7 +58,8 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
         case notBoolean
         case notDate
         case notDateTime
-        case notChoice(String, choices: [String])
+        /// The choices' values, and each one's labels (what the pages list in the user's language).
+        case notChoice(String, choices: [String], labels: [Labels])
         case notText
         case tooLong(length: Int, max: Int)
         case tooShort(min: Int)
@@ -145,7 +148,7 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .notBoolean: "must be true or false"
             case .notDate: "must be a date like 2026-01-31"
             case .notDateTime: "must be a date and time like 2026-01-31T09:30:00+08:00"
-            case .notChoice(let value, let choices): "'\(value)' is not one of: \(choices.joined(separator: ", "))"
+            case .notChoice(let value, let choices, _): "'\(value)' is not one of: \(choices.joined(separator: ", "))"
             case .notText: "must be text, not a list"
             case .tooLong(let length, let max): "is \(length) characters long; at most \(max) are allowed"
             case .tooShort(let min): "must be at least \(min) characters long"
