@@ -8,8 +8,8 @@ import KithSchema
 struct FieldInput {
     let field: Field
     let choices: [String]
-    /// Each choice's labels, and the choice each label names (in lower case, any language): a
-    /// spreadsheet cell or a person may write 金牌 or Gold for `gold`.
+    /// Each choice's labels, and the choice each label (or the value itself) names, in lower
+    /// case: a spreadsheet cell or a person may write 金牌, Gold or GOLD for `gold`.
     let choiceLabels: [Labels]
     let labelled: [String: String]
     let timeZone: TimeZone
@@ -24,7 +24,7 @@ struct FieldInput {
         self.choiceLabels = choices.map { items?[$0] ?? field.valueLabels?[$0] ?? Labels() }
         var labelled: [String: String] = [:]
         for (choice, labels) in zip(choices, choiceLabels) {
-            for text in labels.texts.values where labelled[text.lowercased()] == nil { labelled[text.lowercased()] = choice }
+            for text in [choice] + labels.texts.values where labelled[text.lowercased()] == nil { labelled[text.lowercased()] = choice }
         }
         self.labelled = labelled
         self.timeZone = timeZone
