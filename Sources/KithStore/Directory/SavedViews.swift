@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// A user's own list view (我的视图): a name for a list page's filters, search and sort.
 public struct SavedView: Sendable, Equatable {
@@ -14,10 +15,13 @@ extension RecordTransaction {
     /// The user's saved views of an entity, by name.
     public func savedViews(user: Int64, entity: String) throws(RecordError) -> [SavedView] {
         try storage(entity) {
-            try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT id, entity, name, query FROM kith_saved_view WHERE user = ? AND entity = ? ORDER BY name"),
-                arguments: [user, entity]
-            ).map { SavedView(id: $0[0], entity: $0[1], name: $0[2], query: $0[3]) }
+            var views: [SavedView] = []
+            // Every list page reads them: rows straight from the statement (see `eachRow`).
+            try db.eachRow("SELECT id, entity, name, query FROM kith_saved_view WHERE user = ? AND entity = ? ORDER BY name", [user, entity]) {
+                views.append(
+                    SavedView(id: sqlite3_column_int64($0, 0), entity: Database.text($0, 1), name: Database.text($0, 2), query: Database.text($0, 3)))
+            }
+            return views
         }
     }
 

@@ -73,7 +73,7 @@ extension RecordTransaction {
             let count = { try Int.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0 }
             // A reader's `data_version` changes whenever anyone, in any process, commits: the same
             // count on the same connection and version is the same number, so it is counted once.
-            guard db.configuration.readonly, let version = try Int.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version")) else {
+            guard db.configuration.readonly, let version = try db.dataVersion() else {
                 return try count()
             }
             let key = CountKey(connection: db.description, version: version, sql: sql, arguments: arguments.map { $0?.databaseValue ?? .null })
@@ -299,25 +299,24 @@ extension RecordTransaction {
     }
 
     static func decodeCursor(_ cursor: String) -> [DatabaseValue]? {
+        /// One sort key as `encodeCursor` writes it: `{"i": 1}`, `{"d": 1.5}`, `{"s": "text"}`, or null.
+        struct Key: Decodable {
+            var i: Int64?
+            var d: Double?
+            var s: String?
+        }
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let json = try? JSONSerialization.jsonObject(with: data) as? [Any] else { return nil }
+        // JSONDecoder, not JSONSerialization: on Linux the latter cost a tenth of a later page.
+        guard let data = Data(base64Encoded: base64), let keys = try? JSONDecoder().decode([Key?].self, from: data) else { return nil }
         var values: [DatabaseValue] = []
-        for item in json {
-            if item is NSNull {
-                values.append(.null)
-            } else if let object = item as? [String: Any] {
-                if let integer = object["i"] as? NSNumber {
-                    values.append(integer.int64Value.databaseValue)
-                } else if let double = object["d"] as? Double {
-                    values.append(double.databaseValue)
-                } else if let text = object["s"] as? String {
-                    values.append(text.databaseValue)
-                } else {
-                    return nil
-                }
-            } else {
-                return nil
+        for key in keys {
+            switch (key?.i, key?.d, key?.s) {
+            case (nil, nil, nil) where key == nil: values.append(.null)
+            case (let integer?, nil, nil): values.append(integer.databaseValue)
+            case (nil, let double?, nil): values.append(double.databaseValue)
+            case (nil, nil, let text?): values.append(text.databaseValue)
+            default: return nil
             }
         }
         return values

@@ -40,6 +40,21 @@ extension Database {
         }
     }
 
+    /// The connection's `PRAGMA data_version`: it changes whenever another connection, in any
+    /// process, commits.
+    func dataVersion() throws -> Int? {
+        var version: Int?
+        try eachRow("PRAGMA data_version", StatementArguments()) { version = Int(sqlite3_column_int64($0, 0)) }
+        return version
+    }
+
+    /// Column `index` of the row a statement is on, as text ("" for NULL).
+    static func text(_ statement: SQLiteStatement, _ index: Int) -> String {
+        let count = Int(sqlite3_column_bytes(statement, CInt(index)))
+        guard count > 0, let bytes = sqlite3_column_blob(statement, CInt(index)) else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
     /// Column `index` of the row a statement is on.
     @inline(__always)
     static func value(_ statement: SQLiteStatement, _ index: Int) -> DatabaseValue {
