@@ -353,6 +353,27 @@ final class NoHost: RuleHost {
         #expect(replaced.lines["rental_line"]?.map { $0["item"] } == [.text("swapped")])
     }
 
+    /// A line value of the wrong kind is the user's mistake, named by its field, not a failure of
+    /// the rule that would have summed it.
+    @Test func badLineValuesAreReportedBeforeRulesReadThem() throws {
+        let test = try TestEngine(module: Self.module, scripts: ["rental": Self.script])
+        let saves: [(String, (RecordTransaction) throws -> Void)] = [
+            ("rental_line[1].rate", { _ = try $0.create("rental", [:], lines: ["rental_line": [["item": "crane", "days": .integer(2), "rate": "abc"]]]) }),
+            (
+                "rental_line[1].days",
+                { transaction in
+                    let made = try transaction.create("rental", [:])
+                    _ = try transaction.update("rental", id: made.id, [:], lines: ["rental_line": [["item": "crane", "days": "two"]]])
+                }
+            ),
+        ]
+        for (field, save) in saves {
+            let error = #expect(throws: RecordError.self) { try test.engine.write(as: .system, save) }
+            #expect(error?.code == .invalid, "\(String(describing: error))")
+            #expect(error?.problems.map(\.field) == [field])
+        }
+    }
+
     @Test func rulesWriteAndReadLinesInsideTheRecord() throws {
         let test = try TestEngine(module: Self.module, scripts: ["rental": Self.script])
         try test.engine.runSchedule("copy")

@@ -47,14 +47,15 @@ extension RecordTransaction {
         var values = draftNew(entity, input, access: access, problems: &problems)
         var lines = lines
         var lineWriter = self
-        if problems.isEmpty, let hooks, entity.hooks(.beforeSave) {
-            var draftProblems: [FieldProblem] = []
-            let drafts = try draftLines(entity, lines, masterID: nil, problems: &draftProblems)
+        // Lines with values of the wrong kind are reported as such (by the checks below) before any
+        // rule reads them: a rule summing a price of "abc" would fail instead.
+        var draftProblems: [FieldProblem] = []
+        let drafts = problems.isEmpty && entity.hooks(.beforeSave) ? try draftLines(entity, lines, masterID: nil, problems: &draftProblems) : [:]
+        if problems.isEmpty, draftProblems.isEmpty, let hooks, entity.hooks(.beforeSave) {
             let outcome = try hooks.beforeSave(entity, record: values, lines: drafts, old: nil, in: self)
             for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) { values[name] = value }
             if let changedLines = outcome.lines {
-                // The hooks' lines replace the input; what was wrong with the input is still reported.
-                problems += draftProblems
+                // The hooks' lines replace the input.
                 lines = Self.editable(changedLines)
                 lineWriter = asRule
             }

@@ -28,18 +28,18 @@ extension RecordTransaction {
             for (name, value) in changed { merged[name] = value }
             var lines = lines
             var lineWriter = self
-            if problems.isEmpty, let hooks, entity.hooks(.beforeSave), !changed.isEmpty || lines != nil {
-                var draftProblems: [FieldProblem] = []
-                let given =
-                    try lines.map { try draftLines(entity, $0, masterID: id, problems: &draftProblems) }
-                    ?? record(entity, current, access: .unrestricted).lines.mapValues { $0.map(\.values) }
+            var draftProblems: [FieldProblem] = []
+            if problems.isEmpty, let hooks, entity.hooks(.beforeSave), !changed.isEmpty || lines != nil,
+                case let given = try lines.map({ try draftLines(entity, $0, masterID: id, problems: &draftProblems) })
+                    ?? record(entity, current, access: .unrestricted).lines.mapValues({ $0.map(\.values) }),
+                draftProblems.isEmpty  // lines of the wrong kind are reported below, before a rule reads them
+            {
                 let outcome = try hooks.beforeSave(entity, record: merged, lines: given, old: current, in: self)
                 for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) {
                     merged[name] = value
                     changed[name] = current[name] == value ? nil : value
                 }
                 if let changedLines = outcome.lines {
-                    problems += draftProblems
                     lines = Self.editable(changedLines)
                     lineWriter = asRule
                 }
