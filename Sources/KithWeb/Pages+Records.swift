@@ -655,16 +655,30 @@ extension Pages {
                         guard let detailEntity = schema.entity(detail) else { continue }
                         for index in rows.indices {
                             try resolveTitles(
-                                detailEntity, &lines[detail]![index], problemKey: { "\(detail)[\(index)].\($0)" }, problems: &problems,
+                                detailEntity, &lines[detail]![index], problemKey: { "\(detail)[\(index + 1)].\($0)" }, problems: &problems,
                                 user: page.user, in: transaction)
                         }
                     }
-                    if !problems.isEmpty { throw RecordError(.invalid, entity: entity.name, "some references were not found", problems: problems) }
-                    if let id {
-                        return try transaction.update(
-                            entity.name, id: id, values, lines: lines.isEmpty ? nil : lines, expectedVersion: version, access: access)
+                    let save = { (values: [String: Value], lines: [String: [[String: Value]]]) throws(RecordError) -> Record in
+                        if let id {
+                            return try transaction.update(
+                                entity.name, id: id, values, lines: lines.isEmpty ? nil : lines, expectedVersion: version, access: access)
+                        }
+                        return try transaction.create(entity.name, values, lines: lines, access: access)
                     }
-                    return try transaction.create(entity.name, values, lines: lines, access: access)
+                    guard problems.isEmpty else {
+                        // The rest of the form is checked too, so that every mistake shows at once:
+                        // saved without the references not found, then rolled back by the throw.
+                        let unresolved = Set(problems.map(\.field))
+                        let checked = values.filter { !unresolved.contains($0.key) }
+                        do {
+                            _ = try save(checked, lines)
+                        } catch let error as RecordError where error.code == .invalid {
+                            problems += error.problems.filter { !unresolved.contains($0.field) }
+                        }
+                        throw RecordError(.invalid, entity: entity.name, "some references were not found", problems: problems)
+                    }
+                    return try save(values, lines)
                 })
         } catch {
             outcome = .failure(error)
@@ -734,7 +748,7 @@ extension Pages {
                         let cells = try columns.map { field -> String in
                             var cell = try display.input(field, value: row[field.name], access: readable, in: transaction)
                             cell.name = "\(prefix).\(field.name)"
-                            cell.problem = problems["\(detail.name)[\(index)].\(field.name)"]
+                            cell.problem = problems["\(detail.name)[\(index + 1)].\(field.name)"]  // lines count from 1, as the store names them
                             return HTML.cell(cell)
                         }
                         return (prefix, row["id"].map(\.text).flatMap { $0.isEmpty ? nil : $0 }, cells.joined())

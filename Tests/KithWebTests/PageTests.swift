@@ -272,6 +272,36 @@ import Testing
         #expect(own.body.contains(#">hengtong machinery co</a>"#))
     }
 
+    /// A refused form shows every mistake at once, each line item's next to its own row (the
+    /// store counts lines from 1, the form's rows from 0).
+    @Test func lineProblemsShowOnTheirOwnRowsWithEveryOtherMistake() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let token = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        _ = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Row Co"}"#)
+        let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        let csrf = Self.csrf(in: try await server.request("GET", "/e/quote/new", cookies: session).body)
+        let refused = try await server.request(
+            "POST", "/e/quote",
+            form: [
+                ("_csrf", csrf), ("title", "Rows"), ("customer", "Nobody Co"), ("discount", "lots"),
+                ("lines.quote_line.0.description", "Forklift"), ("lines.quote_line.0.price", "abc"),
+                ("lines.quote_line.1.description", "Battery"), ("lines.quote_line.1.price", "5"), ("lines.quote_line.1.quantity", "-1"),
+            ], cookies: session)
+        #expect(refused.status == 422)
+        func problem(after name: String) -> String? {
+            guard let start = refused.body.range(of: #"name="\#(name)""#) else { return nil }
+            let rest = refused.body[start.upperBound...]
+            let end = rest.range(of: "</td>")?.lowerBound ?? rest.endIndex
+            return rest[..<end].range(of: #"class="problem">"#).map { String(rest[$0.upperBound...].prefix { $0 != "<" }) }
+        }
+        #expect(problem(after: "lines.quote_line.0.price") == "&#39;abc&#39; is not a number")
+        #expect(problem(after: "lines.quote_line.1.price") == nil)
+        #expect(problem(after: "lines.quote_line.1.quantity") == "must be at least 0")
+        #expect(refused.body.contains("no record is called &#39;Nobody Co&#39;") && refused.body.contains("&#39;lots&#39; is not a number"))
+        #expect(try server.engine.read(as: .system) { try $0.count("quote").value } == 0)
+    }
+
     @Test func referenceFieldsWithManyRecordsTakeATitle() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
