@@ -53,10 +53,13 @@ try:
             f'request = function() return wrk.format("PATCH", "/api/v1/customer/" .. math.random(1, {n}), nil, string.format(\'{{"phone": "021-%d"}}\', math.random(1, 99999999))) end\n')),
         ("HTML list page", "/e/customer", script("html_list", cookie)),
         ("HTML edit form", "/", script("html_edit", cookie + f'request = function() return wrk.format("GET", "/e/customer/" .. math.random(1, {n}) .. "/edit") end\n')),
+        # New customers that look like no stored one (the duplicate rules compare names and
+        # phones): each wrk thread numbers its own, after this run's time.
         ("API create", "/", script("create", auth + 'wrk.headers["Content-Type"] = "application/json"\n'
+            'local threads = 0\nfunction setup(thread) threads = threads + 1; thread:set("thread", threads) end\n'
             'local i = 0\nrequest = function() i = i + 1\n'
-            '  local n = math.random(1, 1000000000)\n'
-            '  return wrk.format("POST", "/api/v1/customer", nil, string.format(\'{"name": "Customer 0 new %d-%d", "phone": "021-%d-%d"}\', n, i, n, i)) end\n')),
+            f'  local key = string.format("%05d%d%07d", {int(time.time()) % 100000}, thread, i)\n'
+            '  return wrk.format("POST", "/api/v1/customer", nil, string.format(\'{"name": "Customer 0 new %s", "phone": "021-%s"}\', key, key)) end\n')),
     ]
     rows = []
     for name, path, lua in scenarios:
