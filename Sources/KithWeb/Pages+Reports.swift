@@ -16,9 +16,18 @@ extension Pages {
         let name = page.context.parameters.get("name") ?? ""
         guard let report = schema.report(name) else { throw Problem(.notFound, "there is no report '\(name)'") }
         let figures = try engine.read(as: page.user.actor) { try self.figures(report, page: page, in: $0) }
+        // The table's headings: what the rows are grouped by, and what is measured.
+        let entity = schema.entity(report.entity)
+        let grouped = report.groupField.flatMap { entity?.field($0) }.map { self.label($0, page.language) }
+        let measured = report.measureField.flatMap { entity?.field($0) }.map { self.label($0, page.language) }
+        let aggregate = page.texts[report.aggregate.rawValue] ?? report.aggregate.rawValue
         return render(
             "report",
-            ["title": figures.title, "svg": figures.svg, "rows": figures.points.map { ["label": $0.label, "value": $0.display] }],
+            [
+                "title": figures.title, "svg": figures.svg, "rows": figures.points.map { ["label": $0.label, "value": $0.display] },
+                "groupHeading": grouped ?? entity.map { pluralLabel($0, page.language) } ?? "",
+                "measureHeading": measured.map { "\($0) · \(aggregate)" } ?? aggregate,
+            ],
             page: page)
     }
 

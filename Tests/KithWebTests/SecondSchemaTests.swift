@@ -136,6 +136,7 @@ import Testing
         // A report by workflow state names the states by their labels.
         let report = try await server.request("GET", "/reports/visits_by_state", cookies: session)
         #expect(report.status == 200 && report.body.contains(">Billed<") && !report.body.contains(">billed<"))
+        #expect(report.body.contains("<thead><tr><th>State</th><th>Count</th></tr></thead>"), "the table says what it groups and measures")
         // Billed is a locked state: no edit button, and the form explains why.
         #expect(!record.body.contains("/e/visit/\(visitID)/edit"))
         let locked = try await server.request("GET", "/e/visit/\(visitID)/edit", cookies: session)
