@@ -155,8 +155,12 @@ struct Display {
             input.control = .checkbox(checked: text == "true")
         case .enum, .multienum:
             let selected = Set(value?.texts ?? [])
-            input.control = .select(
-                options: HTML.options(choices(field).map { ($0.value, $0.label, selected.contains($0.value)) }), multiple: field.type == .multienum)
+            let items = choices(field).map { ($0.value, $0.label, selected.contains($0.value)) }
+            // A few choices of a set are ticked, which works on a phone; a multiple select needs a
+            // Ctrl-click on a laptop.
+            input.control =
+                field.type == .multienum && items.count <= 12
+                ? .checks(items) : .select(options: HTML.options(items), multiple: field.type == .multienum)
         case .file:
             if case .value(.integer(let id)) = value {
                 input.control = .file(
@@ -216,6 +220,8 @@ struct FormField {
         case textarea(maxLength: Int)
         /// `options`: the `<option>`s, escaped.
         case select(options: String, multiple: Bool)
+        /// A set of choices as checkboxes: each value, its label and whether it is ticked.
+        case checks([(value: String, label: String, checked: Bool)])
         case checkbox(checked: Bool)
         /// The current file (its name and download), a new one to replace it, or none.
         case file(current: String?, link: String?, clearLabel: String)
@@ -237,6 +243,7 @@ struct FormField {
         shown.name = "_ro_" + name
         shown.control = .input(type: "text", maxLength: nil, lookup: nil)
         shown.isReadonly = true
+        shown.hint = nil  // a number's format: nothing is typed here
         if case .file(let current?, _, _) = control { shown.value = current } else { shown.value = text }
         return shown
     }

@@ -82,7 +82,16 @@ enum HTML {
         case .textarea(let maxLength):
             return "<textarea\(identity) name=\"\(name)\" maxlength=\"\(maxLength)\">\(value)</textarea>"
         case .select(let options, let multiple):
-            return "<select\(identity) name=\"\(name)\"\(multiple ? " multiple" : "")><option value=\"\"></option>" + options + "</select>"
+            // A set sends nothing when nothing is chosen: the empty value says it was emptied.
+            let emptied = multiple ? "<input type=\"hidden\" name=\"\(name)\" value=\"\">" : ""
+            return emptied + "<select\(identity) name=\"\(name)\"\(multiple ? " multiple" : "")><option value=\"\"></option>" + options + "</select>"
+        case .checks(let items):
+            var output = "<input type=\"hidden\" name=\"\(name)\" value=\"\"><span class=\"checks\">"
+            for (index, item) in items.enumerated() {
+                output += "<label class=\"check\"><input\(index == 0 ? identity : "") type=\"checkbox\" name=\"\(name)\" value=\"\(escape(item.value))\""
+                output += (item.checked ? " checked" : "") + "> \(escape(item.label))</label>"
+            }
+            return output + "</span>"
         case .file(let current, let link, let clearLabel):
             var output = "<input\(identity) type=\"file\" name=\"\(name)\">"
             if let current, let link {

@@ -728,8 +728,8 @@ extension Pages {
                 item.span = span
                 item.label = display.label(field)
                 item.isRequired = field.isRequired
-                if !field.help.isEmpty { item.hint = field.help.text(for: page.language, fallback: "") }
                 if locked { item = item.readonly(showing: display.text(given[name]?.stored ?? .null, field, titles: nil)) }
+                if !field.help.isEmpty { item.hint = field.help.text(for: page.language, fallback: "") }
                 item.problem = problems[name]
                 fields.append(item)
             }

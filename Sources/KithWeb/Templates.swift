@@ -189,7 +189,7 @@ enum Templates {
         h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.1rem;margin:.5rem 0}
         section,.login,fieldset{background:#fff;border-radius:8px;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 3px #0001;border:0}
         .login{max-width:360px;margin:4rem auto}label{display:block;margin:.5rem 0}
-        input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #bcccdc;border-radius:4px;width:100%;background:#fff}
+        input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #bcccdc;border-radius:4px;width:100%;background:#fff}input[readonly]{background:#f0f4f8;color:#52606d;border-style:dashed}
         input[type=checkbox]{width:auto}textarea{min-height:5rem}
         button,.button{font:inherit;display:inline-block;padding:.4rem .9rem;border-radius:4px;border:0;background:#1d4ed8;color:#fff;cursor:pointer}
         .secondary{background:#e4e7eb;color:#1f2933}.danger{background:#b91c1c}button.link{background:none;color:#d9e2ec;padding:0}
@@ -204,7 +204,7 @@ enum Templates {
         dt{color:#627d98;font-size:.85rem}dd{margin:0}
         .invalid input,.invalid select,.invalid textarea,td.invalid input{border-color:#b91c1c}.problem,.error{color:#b91c1c}
         .flash{background:#e3f8ff;padding:.5rem;border-radius:4px}
-        .warning{border-left:4px solid #f0b429}label.check{display:inline-block;margin-right:1rem}button.restore{color:#1d4ed8;font-size:.85rem}.tree{list-style:none;padding:0}p.message{word-break:break-all}th.pick,td.pick{width:2rem}.hidden{position:absolute;left:-9999px}
+        .warning{border-left:4px solid #f0b429}label.check{display:inline-block;margin-right:1rem}.checks{display:flex;flex-wrap:wrap;gap:.25rem 0;padding:.4rem 0}button.restore{color:#1d4ed8;font-size:.85rem}.tree{list-style:none;padding:0}p.message{word-break:break-all}th.pick,td.pick{width:2rem}.hidden{position:absolute;left:-9999px}
         .bulk{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;background:#fff;padding:.5rem;margin:.5rem 0;border-radius:4px}.bulk label{margin:0}.bulk select{width:10rem}
         .figures{display:flex;gap:1rem;flex-wrap:wrap;margin-bottom:1rem}.figure{background:#fff;padding:1rem;border-radius:8px;min-width:9rem;box-shadow:0 1px 3px #0001}
         .figure b{display:block;font-size:1.6rem;color:#102a43}.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}

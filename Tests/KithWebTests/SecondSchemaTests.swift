@@ -123,6 +123,18 @@ import Testing
         #expect(list.body.contains("sort=weight_kg") && !list.body.contains("sort=traits") && list.body.contains("<th>Traits</th>"))
         let form = try await server.request("GET", "/e/pet/new", cookies: session)
         #expect(form.body.contains(#"<option value="cat""#))
+        // A few choices of a set are ticked; ticking none empties the set (the hidden empty value
+        // says the field was sent).
+        #expect(form.body.contains(#"<input type="hidden" name="traits" value=""><span class="checks">"#))
+        #expect(form.body.contains(#"type="checkbox" name="traits" value="bites">"#))
+        let csrf = PageTests.csrf(in: form.body)
+        for (ticked, expected) in [(["shy", "senior"], ["shy", "senior"]), ([], [])] {
+            let saved = try await server.request(
+                "POST", "/e/pet/\(petID)", form: [("_csrf", csrf), ("name", "Mochi"), ("traits", "")] + ticked.map { ("traits", $0) }, cookies: session)
+            #expect(saved.status == 302, "\(saved.body)")
+            let traits = try await server.request("GET", "/api/v1/pet/\(petID)", token: vet).object["traits"]
+            #expect((traits as? [String] ?? []) == expected, "\(String(describing: traits))")
+        }
         // A field's help is its input's hint; a hidden field is on no page, only in the API.
         #expect(form.body.contains("<small>Weighed at the last visit</small>") && !form.body.contains(#"name="chip""#))
         #expect(!list.body.contains("Microchip") && !list.body.contains("CHIP-991"))
