@@ -160,6 +160,47 @@ import Testing
         #expect(try names(RecordQuery(entity: "account", search: "\"quoted\" OR x")).isEmpty, "search text is never FTS syntax")
     }
 
+    /// A rare text is looked up in the full-text index and its few records sorted; a common one,
+    /// which the index would list whole before sorting, is matched row by row in the page's
+    /// order. Both find the same records in the same order.
+    @Test func commonAndRareSearchesFindTheSameWay() throws {
+        let common = QueryCompiler.searchLookups + 5
+        try store.write(as: alice) { transaction in
+            for index in 0..<common { _ = try transaction.createID("account", ["name": .text(String(format: "Widget %05d", index))]) }
+            try transaction.indexNewRecords()
+        }
+        func page(_ search: String) throws -> (sql: String, names: [String], total: Int) {
+            let query = RecordQuery(entity: "account", search: search, sort: [.init("name", descending: true)], limit: 3)
+            return try store.read(as: alice) { transaction in
+                (
+                    try transaction.select(query, access: .unrestricted).sql,
+                    try transaction.query(query).records.map { $0["name"].description },
+                    try transaction.count("account", search: search, cap: 100_000).value
+                )
+            }
+        }
+        let widely = try page("widget")
+        #expect(!widely.sql.contains("MATCH") && widely.sql.contains("LIKE"), "\(widely.sql)")
+        #expect(widely.names == (common - 3..<common).reversed().map { String(format: "Widget %05d", $0) } && widely.total == common)
+        let rarely = try page("Widget 0000")
+        #expect(rarely.sql.contains("MATCH") && rarely.sql.contains("ORDER BY +"), "\(rarely.sql)")
+        #expect(rarely.names == ["Widget 00009", "Widget 00008", "Widget 00007"] && rarely.total == 10)
+
+        // A search field's "contains" filter, the same way.
+        func filtered(_ text: String) throws -> (sql: String, names: [String]) {
+            let query = RecordQuery(
+                entity: "account", filter: .condition(field: "name", op: .contains, values: [.text(text)]), sort: [.init("name")], limit: 2)
+            return try store.read(as: alice) { transaction in
+                (try transaction.select(query, access: .unrestricted).sql, try transaction.query(query).records.map { $0["name"].description })
+            }
+        }
+        let everywhere = try filtered("idget")
+        #expect(!everywhere.sql.contains("rowid FROM") && everywhere.names == ["Widget 00000", "Widget 00001"], "\(everywhere)")
+        let rare = try filtered("dget 0001")
+        #expect(rare.sql.contains("rowid FROM") && rare.names == ["Widget 00010", "Widget 00011"], "\(rare)")
+        #expect(try filtered("dget_0001").names.isEmpty, "a wildcard in the text is a plain character")
+    }
+
     @Test func aggregatesGroupByFieldsAndPeriods() throws {
         let byTier = try store.aggregate(
             AggregateQuery(entity: "account", groupField: "tier", aggregate: .sum, field: "credit"), as: alice, access: .unrestricted)

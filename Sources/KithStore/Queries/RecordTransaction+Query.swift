@@ -40,8 +40,10 @@ extension RecordTransaction {
     ) {
         let (entity, table) = try self.entity(query.entity)
         var compiler = QueryCompiler(self, entity: entity, table: table, access: access)
-        let keys = try compiler.sortExpressions(query.sort)
+        var keys = try compiler.sortExpressions(query.sort)
         var condition = try compiler.whereClause(filter: query.filter, search: query.search)
+        // `+` keeps SQLite from walking a sort index for few rows (see `QueryCompiler.searchCondition`).
+        if compiler.sortsFewRows { keys = keys.map { ("+" + $0.sql, $0.descending) } }
         if let cursor = query.after {
             guard let values = Self.decodeCursor(cursor), values.count == keys.count else {
                 throw RecordError(.invalidQuery, entity: query.entity, "the page cursor is not valid; start again from the first page")
