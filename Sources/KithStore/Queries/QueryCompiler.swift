@@ -80,19 +80,17 @@ struct QueryCompiler {
             arguments.append(op == .contains ? "%\(text)%" : "\(text)%")
             let like = "\(column) LIKE ? ESCAPE '\\'"
             // A search field's text of 3 characters or more: the trigram index finds the few records
-            // that hold it (its LIKE takes no ESCAPE, hence no wildcards in the text). Only on a
-            // reader: a write's own new records are indexed when it ends.
-            guard table.searchColumns.contains(field.name), given.count >= 3, !given.contains("%"), !given.contains("_"),
-                transaction.db.configuration.readonly
-            else { return like }
+            // that hold it anywhere in the field (the LIKE then keeps those it starts, for
+            // `starts-with`). Only on a reader: a write's own new records are indexed when it ends.
+            guard table.searchColumns.contains(field.name), given.count >= 3, transaction.db.configuration.readonly else { return like }
             let search = SQL.quote(table.searchTable)
-            let pattern = op == .contains ? "%\(given)%" : "\(given)%"
-            let lookup = "SELECT rowid FROM \(search) WHERE \(SQL.quote(field.name)) LIKE ?"
+            let phrase = "\(field.name) : \"" + given.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let lookup = "SELECT rowid FROM \(search) WHERE \(search) MATCH ?"
             let found = try? Int.fetchOne(
-                transaction.db.cachedStatement(sql: "SELECT count(*) FROM (\(lookup) LIMIT ?)"), arguments: [pattern, Self.searchLookups + 1])
+                transaction.db.cachedStatement(sql: "SELECT count(*) FROM (\(lookup) LIMIT ?)"), arguments: [phrase, Self.searchLookups + 1])
             guard let found, found <= Self.searchLookups else { return like }
             sortsFewRows = true
-            arguments.append(pattern)
+            arguments.append(phrase)
             return "(\(like) AND r.id IN (\(lookup)))"
         default: break
         }
