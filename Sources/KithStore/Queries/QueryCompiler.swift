@@ -83,15 +83,8 @@ struct QueryCompiler {
             // that hold it anywhere in the field (the LIKE then keeps those it starts, for
             // `starts-with`). Only on a reader: a write's own new records are indexed when it ends.
             guard table.searchColumns.contains(field.name), given.count >= 3, transaction.db.configuration.readonly else { return like }
-            let search = SQL.quote(table.searchTable)
-            let phrase = "\(field.name) : \"" + given.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            let lookup = "SELECT rowid FROM \(search) WHERE \(search) MATCH ?"
-            let found = try? Int.fetchOne(
-                transaction.db.cachedStatement(sql: "SELECT count(*) FROM (\(lookup) LIMIT ?)"), arguments: [phrase, Self.searchLookups + 1])
-            guard let found, found <= Self.searchLookups else { return like }
-            sortsFewRows = true
-            arguments.append(phrase)
-            return "(\(like) AND r.id IN (\(lookup)))"
+            guard let lookup = fewFound(field.name + " : " + Self.phrase(given)) else { return like }
+            return "(\(like) AND \(lookup))"
         default: break
         }
         if field.type == .datetime, values.count == 1, let day = values[0].text, day.count == 10 {
@@ -186,6 +179,22 @@ struct QueryCompiler {
     /// that finds more reads the records in the page's order instead.
     static let searchLookups = 10_000
 
+    /// `r.id IN (the records the full-text query finds)` when they are at most `searchLookups`
+    /// (then the page sorts them: `sortsFewRows`), else nil.
+    private mutating func fewFound(_ query: String) -> String? {
+        let search = SQL.quote(table.searchTable)
+        let lookup = "SELECT rowid FROM \(search) WHERE \(search) MATCH ?"
+        let found = try? Int.fetchOne(
+            transaction.db.cachedStatement(sql: "SELECT count(*) FROM (\(lookup) LIMIT ?)"), arguments: [query, Self.searchLookups + 1])
+        guard let found, found <= Self.searchLookups else { return nil }
+        sortsFewRows = true
+        arguments.append(query)
+        return "r.id IN (\(lookup))"
+    }
+
+    /// Text as one FTS5 phrase: its words in order, never query syntax.
+    static func phrase(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
     /// Full-text search over the `search` fields: the trigram index for 3 characters or more,
     /// a scan for shorter words (2-character Chinese names included).
     ///
@@ -198,18 +207,7 @@ struct QueryCompiler {
         let query = text.trimmingCharacters(in: .whitespaces)
         let columns = table.searchColumns.isEmpty ? [entity.titleField].filter { table.column($0)?.sqlType == "TEXT" } : table.searchColumns
         guard !columns.isEmpty else { return "0" }
-        if query.count >= 3 && !table.searchColumns.isEmpty {
-            let phrase = "\"" + query.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            let search = SQL.quote(table.searchTable)
-            let found = try? Int.fetchOne(
-                transaction.db.cachedStatement(sql: "SELECT count(*) FROM (SELECT rowid FROM \(search) WHERE \(search) MATCH ? LIMIT ?)"),
-                arguments: [phrase, Self.searchLookups + 1])
-            if let found, found <= Self.searchLookups {
-                sortsFewRows = true
-                arguments.append(phrase)
-                return "r.id IN (SELECT rowid FROM \(search) WHERE \(search) MATCH ?)"
-            }
-        }
+        if query.count >= 3 && !table.searchColumns.isEmpty, let lookup = fewFound(Self.phrase(query)) { return lookup }
         let pattern =
             "%"
             + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
