@@ -242,6 +242,8 @@ import Testing
             #expect(error.code == .notFound)  // a record the actor may not read is not found: nobody learns it exists
         }
         #expect(throws: RecordError.self) { try store.update("account", id: mine.id, ["credit": "5"], as: alice, access: own) }
+        // Even with the stored value: a guess that went through would tell the hidden value.
+        #expect(throws: RecordError.self) { try store.update("account", id: mine.id, ["credit": .null], as: alice, access: own) }
         #expect(throws: RecordError.self) { try store.delete("account", id: theirs.id, as: alice, access: own) }
     }
 }

@@ -49,9 +49,10 @@ extension RecordTransaction {
         var lineWriter = self
         // Lines with values of the wrong kind are reported as such (by the checks below) before any
         // rule reads them: a rule summing a price of "abc" would fail instead.
+        let runsHooks = problems.isEmpty && entity.hooks(.beforeSave)
         var draftProblems: [FieldProblem] = []
-        let drafts = problems.isEmpty && entity.hooks(.beforeSave) ? try draftLines(entity, lines, masterID: nil, problems: &draftProblems) : [:]
-        if problems.isEmpty, draftProblems.isEmpty, let hooks, entity.hooks(.beforeSave) {
+        let drafts = runsHooks ? try draftLines(entity, lines, masterID: nil, problems: &draftProblems) : [:]
+        if runsHooks, draftProblems.isEmpty, let hooks {
             let outcome = try hooks.beforeSave(entity, record: values, lines: drafts, old: nil, in: self)
             for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) { values[name] = value }
             if let changedLines = outcome.lines {
@@ -177,8 +178,9 @@ extension RecordTransaction {
                 let input = Self.lineInput(row, master: master)
                 if let id = row["id"]?.integer, let stored = try fetchValues(table, id: id), stored[master]?.integer == masterID {
                     var line = stored
-                    let changes = withoutUnchanged(detail, input, stored: stored)
-                    for (name, value) in normalize(detail, changes, access: .unrestricted, creating: false, problems: &problems, prefix: prefix) {
+                    for (name, value) in normalize(
+                        detail, input, access: .unrestricted, creating: false, stored: stored, problems: &problems, prefix: prefix)
+                    {
                         line[name] = value
                     }
                     drafted.append(line)

@@ -21,19 +21,21 @@ extension RecordTransaction {
                 )
             }
             var problems: [FieldProblem] = []
-            let normalized = normalize(
-                entity, withoutUnchanged(entity, input, stored: current), access: access, creating: false, problems: &problems)
+            let normalized = normalize(entity, input, access: access, creating: false, stored: current, problems: &problems)
             var changed = normalized.filter { current[$0.key] != $0.value }
             var merged = current
             for (name, value) in changed { merged[name] = value }
             var lines = lines
             var lineWriter = self
+            // Lines with values of the wrong kind are reported as such (by the checks below) before
+            // any rule reads them, as on create.
+            let runsHooks = problems.isEmpty && entity.hooks(.beforeSave) && (!changed.isEmpty || lines != nil)
             var draftProblems: [FieldProblem] = []
-            if problems.isEmpty, let hooks, entity.hooks(.beforeSave), !changed.isEmpty || lines != nil,
-                case let given = try lines.map({ try draftLines(entity, $0, masterID: id, problems: &draftProblems) })
-                    ?? record(entity, current, access: .unrestricted).lines.mapValues({ $0.map(\.values) }),
-                draftProblems.isEmpty  // lines of the wrong kind are reported below, before a rule reads them
-            {
+            let given =
+                !runsHooks ? [:]
+                : try lines.map { try draftLines(entity, $0, masterID: id, problems: &draftProblems) }
+                    ?? record(entity, current, access: .unrestricted).lines.mapValues { $0.map(\.values) }
+            if runsHooks, draftProblems.isEmpty, let hooks {
                 let outcome = try hooks.beforeSave(entity, record: merged, lines: given, old: current, in: self)
                 for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) {
                     merged[name] = value
@@ -178,8 +180,7 @@ extension RecordTransaction {
                     }
                     kept.insert(lineID)
                     let normalized = normalize(
-                        detail, withoutUnchanged(detail, input, stored: old), access: .unrestricted, creating: false, problems: &problems,
-                        prefix: prefix)
+                        detail, input, access: .unrestricted, creating: false, stored: old, problems: &problems, prefix: prefix)
                     let changed = normalized.filter { old[$0.key] != $0.value }
                     var merged = old
                     for (name, value) in changed { merged[name] = value }

@@ -6,20 +6,14 @@ extension RecordTransaction {
     /// The columns Kith maintains itself: never written by users or rules.
     public static let stampedFields: Set<String> = ["id", "created_at", "created_by", "updated_at", "updated_by", "version"]
 
-    /// `input` without the values equal to the `stored` ones: a record or line sent back as it was
-    /// read, with its stamps and read-only fields, changes only what differs, and a field the
-    /// caller may not write is refused only when its value would change.
-    func withoutUnchanged(_ entity: Entity, _ input: [String: Value], stored: [String: Value]) -> [String: Value] {
-        input.filter { name, value in
-            guard let stored = stored[name], let fieldInput = store.inputs.input(entity.name, name) else { return true }
-            return (try? fieldInput.normalize(value)) != stored
-        }
-    }
-
     /// `input` checked and normalized field by field; every problem is collected, none thrown.
+    /// With `stored` (a change to a stored record or line), a value equal to the stored one is no
+    /// change and is left out: a record sent back as it was read, with its stamps and read-only
+    /// fields, changes only what differs. A hidden field is refused all the same, or a guess that
+    /// went through would tell its value.
     func normalize(
-        _ entity: Entity, _ input: [String: Value], access: AccessFilter, creating: Bool, problems: inout [FieldProblem],
-        prefix: String = ""
+        _ entity: Entity, _ input: [String: Value], access: AccessFilter, creating: Bool, stored: [String: Value]? = nil,
+        problems: inout [FieldProblem], prefix: String = ""
     ) -> [String: Value] {
         var values: [String: Value] = [:]
         for (name, value) in input.sorted(by: { $0.key < $1.key }) {
@@ -28,6 +22,7 @@ extension RecordTransaction {
                 problems.append(FieldProblem(field: label, .notAField(of: entity.name)))
                 continue
             }
+            if !access.hiddenFields.contains(name), let old = stored?[name], (try? fieldInput.normalize(value)) == old { continue }
             let engine = actor.origin == .engine
             if field.isSystem {
                 if Self.stampedFields.contains(name) && !engine {
