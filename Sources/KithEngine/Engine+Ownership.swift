@@ -232,7 +232,8 @@ extension Engine {
     public func likelyDuplicates(_ entityName: String, of values: [String: Value], excluding id: Int64? = nil, for user: DirectoryUser)
         throws(RecordError) -> [LikelyDuplicate]
     {
-        try read(as: user.actor) { transaction in
+        guard schema.entity(entityName)?.duplicateRules.isEmpty == false else { return [] }  // no rules, no read
+        return try read(as: user.actor) { transaction in
             let candidates = try transaction.likelyDuplicates(entityName, of: values, excluding: id)
             guard !candidates.isEmpty, let entity = schema.entity(entityName) else { return [] }
             let access = try access(entityName, for: user, in: transaction)

@@ -95,13 +95,11 @@ enum ScriptValues {
     static func write(_ table: ScriptValue, lines: ScriptValue?, of entity: Entity, schema: Schema) -> (
         values: [String: Value], lines: [String: [[String: Value]]]
     ) {
-        var fields = table.fields ?? [:]
-        var lines = lines.map { lineValues($0, schema: schema) } ?? [:]
-        for detail in schema.details(of: entity.name) {
-            guard let rows = fields.removeValue(forKey: detail.name) else { continue }
-            lines[detail.name] = (rows.items ?? []).map(values)
-        }
-        return (values(.table(fields)), lines)
+        let fields = table.fields ?? [:]
+        let details = Set(schema.details(of: entity.name).map(\.name))
+        var written = lines.map { lineValues($0, schema: schema) } ?? [:]
+        written.merge(lineValues(.table(fields.filter { details.contains($0.key) }), schema: schema)) { _, inside in inside }
+        return (values(.table(fields.filter { !details.contains($0.key) })), written)
     }
 
     static func lineValues(_ lines: ScriptValue, schema: Schema) -> [String: [[String: Value]]] {

@@ -168,10 +168,8 @@ struct API: Sendable {
         // before saving one; `?duplicates=allow` saves it anyway.
         switch QueryItems(request.uri.query).first("duplicates") {
         case nil, "check":
-            if !entity.duplicateRules.isEmpty {
-                let duplicates = try engine.likelyDuplicates(entity.name, of: decoded.values, for: user)
-                if !duplicates.isEmpty { throw Self.likelyDuplicates(duplicates, entity) }
-            }
+            let duplicates = try engine.likelyDuplicates(entity.name, of: decoded.values, for: user)
+            if !duplicates.isEmpty { throw Self.likelyDuplicates(duplicates, entity) }
         case "allow": break
         case let other?: throw Problem(.badRequest, "duplicates must be 'check' (the default) or 'allow', not '\(other)'")
         }

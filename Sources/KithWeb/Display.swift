@@ -34,10 +34,7 @@ struct Display {
     func userName(_ id: Int64) -> String { users[id]?.name ?? "#\(id)" }
 
     func choices(_ field: Field) -> [(value: String, label: String)] {
-        if let name = field.dictionary, let dictionary = schema.dictionary(name) {
-            return dictionary.items.map { ($0.value, $0.labels.text(for: language, fallback: $0.value)) }
-        }
-        return schema.choices(of: field).map { ($0, field.valueLabels?[$0]?.text(for: language, fallback: $0) ?? $0) }
+        schema.choiceLabels(of: field).map { ($0.value, $0.labels.text(for: language, fallback: $0.value)) }
     }
 
     func text(_ value: Value, _ field: Field, titles: [Int64: String]?) -> String { formatter(field)(value, titles) }

@@ -50,6 +50,14 @@ public struct Schema: Sendable {
         return []
     }
 
+    /// The allowed values of an enum field with their labels (inline values have labels only when
+    /// the engine gives them, as a workflow's states).
+    public func choiceLabels(of field: Field) -> [(value: String, labels: Labels)] {
+        if let values = field.values { return values.map { ($0, field.valueLabels?[$0] ?? Labels()) } }
+        if let name = field.dictionary, let dictionary = dictionary(name) { return dictionary.items.map { ($0.value, $0.labels) } }
+        return []
+    }
+
     /// Builds the lookups used once the schema is complete.
     mutating func indexDictionaries() {
         dictionaryIndex = Dictionary(dictionaries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })

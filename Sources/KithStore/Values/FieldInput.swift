@@ -17,11 +17,9 @@ struct FieldInput {
 
     init(field: Field, schema: Schema, timeZone: TimeZone) {
         self.field = field
-        self.choices = schema.choices(of: field)
-        let items = field.dictionary.flatMap { schema.dictionary($0) }.map {
-            Dictionary($0.items.map { ($0.value, $0.labels) }, uniquingKeysWith: { first, _ in first })
-        }
-        self.choiceLabels = choices.map { items?[$0] ?? field.valueLabels?[$0] ?? Labels() }
+        let items = schema.choiceLabels(of: field)
+        self.choices = items.map(\.value)
+        self.choiceLabels = items.map(\.labels)
         var labelled: [String: String] = [:]
         for (choice, labels) in zip(choices, choiceLabels) {
             for text in [choice] + labels.texts.values where labelled[text.lowercased()] == nil { labelled[text.lowercased()] = choice }
