@@ -157,7 +157,7 @@ struct Display {
             // Ctrl-click on a laptop.
             input.control =
                 field.type == .multienum && items.count <= 12
-                ? .checks(items) : .select(options: HTML.options(items), multiple: field.type == .multienum)
+                ? .checks(items, lookup: nil) : .select(options: HTML.options(items), multiple: field.type == .multienum)
         case .file:
             if case .value(.integer(let id)) = value {
                 input.control = .file(
@@ -170,25 +170,41 @@ struct Display {
         case .department:
             input.control = .select(options: HTML.options(directory.departments.map { (String($0.id), $0.name, String($0.id) == text) }), multiple: false)
         case .ref, .multiref:
-            let selected = Set(value?.texts ?? [])
-            if let target = field.target.flatMap({ schema.entity($0) }) {
-                let readable = try access(target.name)
-                if try transaction.count(target.name, cap: 200, access: readable).isCapped == false {
-                    let page = try transaction.query(
-                        RecordQuery(entity: target.name, sort: [RecordQuery.Sort(target.titleField)], limit: 200), access: readable)
-                    input.control = .select(
-                        options: HTML.options(page.records.map { (String($0.id), title(target, $0), selected.contains(String($0.id))) }),
-                        multiple: field.type == .multiref)
-                    return input
-                }
+            let chosen = (value?.texts ?? []).filter { !$0.isEmpty }
+            guard let target = field.target.flatMap({ schema.entity($0) }) else { break }
+            let readable = try access(target.name)
+            let lookup = "/e/\(target.name)/lookup"
+            if try transaction.count(target.name, cap: 200, access: readable).isCapped == false {
+                let page = try transaction.query(
+                    RecordQuery(entity: target.name, sort: [RecordQuery.Sort(target.titleField)], limit: 200), access: readable)
+                var items = page.records.map { (String($0.id), title(target, $0), chosen.contains(String($0.id))) }
+                // A chosen record the user may not read stays chosen, by its number: leaving it out
+                // would drop it from the record on saving.
+                let listed = Set(items.map(\.0))
+                items += chosen.filter { !listed.contains($0) && Int64($0) != nil }.map { ($0, "#" + $0, true) }
+                input.control =
+                    field.type == .multiref && items.count <= 12
+                    ? .checks(items, lookup: nil) : .select(options: HTML.options(items), multiple: field.type == .multiref)
+                return input
             }
-            // Too many to list: the record's title, typed (a lookup suggests titles with JavaScript).
-            input.value = text
-            if field.type == .ref, let target = field.target.flatMap({ schema.entity($0) }) {
-                input.control = .input(type: "text", maxLength: nil, lookup: "/e/\(target.name)/lookup")
-                if case .value(.integer(let id)) = value, let record = try transaction.get(target.name, id: id, access: try access(target.name)) {
-                    input.value = title(target, record)
+            // Too many to list: a title typed (a lookup suggests titles with JavaScript), and for a
+            // set, the chosen records ticked above it.
+            input.control = .input(type: "text", maxLength: nil, lookup: lookup)
+            if field.type == .multiref {
+                var items: [(String, String, Bool)] = []
+                for text in chosen {
+                    guard let id = Int64(text) else {
+                        input.value = text  // typed and not yet found: shown again to correct
+                        continue
+                    }
+                    let record = try transaction.get(target.name, id: id, access: readable)
+                    items.append((text, record.map { title(target, $0) } ?? "#" + text, true))
                 }
+                input.control = .checks(items, lookup: lookup)
+            } else if case .value(.integer(let id)) = value, let record = try transaction.get(target.name, id: id, access: readable) {
+                input.value = title(target, record)
+            } else {
+                input.value = chosen.last.map { Int64($0) != nil ? "#" + $0 : $0 } ?? ""
             }
         default:
             let type =
@@ -217,8 +233,9 @@ struct FormField {
         case textarea(maxLength: Int)
         /// `options`: the `<option>`s, escaped.
         case select(options: String, multiple: Bool)
-        /// A set of choices as checkboxes: each value, its label and whether it is ticked.
-        case checks([(value: String, label: String, checked: Bool)])
+        /// A set of choices as checkboxes: each value, its label and whether it is ticked; with
+        /// `lookup`, also a text input to add one by its title.
+        case checks([(value: String, label: String, checked: Bool)], lookup: String?)
         case checkbox(checked: Bool)
         /// The current file (its name and download), a new one to replace it, or none.
         case file(current: String?, link: String?, clearLabel: String)

@@ -873,29 +873,36 @@ extension Pages {
 
     /// Reference fields typed as a title (the lookup input, or without JavaScript): the record of
     /// that title among those the user may read, or a problem next to the field. "#12" is record 12.
+    /// A set (`multiref`) may mix ticked ids with a title typed to add.
     func resolveTitles(
         _ entity: Entity, _ values: inout [String: Value], problemKey: (String) -> String, problems: inout [FieldProblem],
         user: DirectoryUser, in transaction: RecordTransaction
     ) throws(RecordError) {
-        for field in entity.fields where field.type == .ref {
-            guard case .text(let text)? = values[field.name], Int64(text) == nil, let target = field.target.flatMap({ schema.entity($0) }) else {
-                continue
+        for field in entity.fields where field.type == .ref || field.type == .multiref {
+            guard let value = values[field.name], let target = field.target.flatMap({ schema.entity($0) }) else { continue }
+            func resolved(_ item: Value) throws(RecordError) -> Value? {
+                guard case .text(let text) = item, Int64(text) == nil else { return item }
+                if let hash = text.lastIndex(of: "#"), let id = Int64(text[text.index(after: hash)...]) { return .integer(id) }
+                let matches =
+                    target.titleField == "id"
+                    ? []
+                    : try transaction.query(
+                        RecordQuery(entity: target.name, filter: .condition(field: target.titleField, op: .eq, values: [.text(text)]), limit: 2),
+                        access: try engine.access(target.name, for: user, in: transaction)
+                    ).records
+                switch matches.count {
+                case 1: return .integer(matches[0].id)
+                case 0: problems.append(FieldProblem(field: problemKey(field.name), .noRecordTitled(text)))
+                default: problems.append(FieldProblem(field: problemKey(field.name), .severalRecordsTitled(text)))
+                }
+                return nil
             }
-            if let hash = text.lastIndex(of: "#"), let id = Int64(text[text.index(after: hash)...]) {
-                values[field.name] = .integer(id)
-                continue
-            }
-            let matches =
-                target.titleField == "id"
-                ? []
-                : try transaction.query(
-                    RecordQuery(entity: target.name, filter: .condition(field: target.titleField, op: .eq, values: [.text(text)]), limit: 2),
-                    access: try engine.access(target.name, for: user, in: transaction)
-                ).records
-            switch matches.count {
-            case 1: values[field.name] = .integer(matches[0].id)
-            case 0: problems.append(FieldProblem(field: problemKey(field.name), .noRecordTitled(text)))
-            default: problems.append(FieldProblem(field: problemKey(field.name), .severalRecordsTitled(text)))
+            if case .list(let items) = value {
+                var ids: [Value] = []
+                for item in items { if let id = try resolved(item) { ids.append(id) } }
+                values[field.name] = .list(ids)
+            } else if let id = try resolved(value) {
+                values[field.name] = id
             }
         }
     }

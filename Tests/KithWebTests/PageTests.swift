@@ -349,6 +349,55 @@ import Testing
         #expect(made.body.contains(#"value="Twin Co""#))
     }
 
+    /// A set of references (`multiref`) to more records than a form lists: the chosen ones ticked,
+    /// one more added by its title. A few to choose from are ticked from checkboxes.
+    @Test func setsOfManyRecordsAreTickedAndAddedByTitle() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        _ = try server.user("marketer", roles: ["marketing"], department: "East", password: "Marketer-pass-1")
+        _ = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        try server.engine.store.write(as: .system) { transaction in
+            let customer = try transaction.createID("customer", ["name": .text("Bulk Buyer")])
+            for index in 0..<205 { _ = try transaction.createID("contact", ["name": .text("Bulk Contact \(index)"), "customer": .integer(customer)]) }
+        }
+        let session = try await Self.signIn(server, "marketer", "Marketer-pass-1")
+        let form = try await server.request("GET", "/e/mailing_list/new", cookies: session)
+        #expect(form.body.contains(#"<input id="f-members" name="members" type="text" value="" list="dl-members" data-lookup="/e/contact/lookup""#))
+        let csrf = Self.csrf(in: form.body)
+        let created = try await server.request(
+            "POST", "/e/mailing_list", form: [("_csrf", csrf), ("name", "VIP"), ("members", ""), ("members", "Bulk Contact 7")], cookies: session)
+        #expect(created.status == 302)
+        let list = try #require(created.header("location"))
+        let id = try #require(list.split(separator: "/").last.flatMap { Int64($0) })
+        let members = { try server.engine.read(as: .system) { try $0.get("mailing_list", id: id)?["members"] } }
+        #expect(try members() == .list([.integer(8)]))
+        let edit = try await server.request("GET", list + "/edit", cookies: session)
+        #expect(edit.body.contains(#"name="members" value="8" checked> Bulk Contact 7</label>"#))
+
+        // Kept ticked, one added by title and one by number; an unknown title is shown again with
+        // its problem, the ticked ones still ticked, and nothing is saved.
+        let post = { (typed: [String]) in
+            try await server.request(
+                "POST", list, form: [("_csrf", csrf), ("_version", "1"), ("name", "VIP"), ("members", "")] + typed.map { ("members", $0) },
+                cookies: session)
+        }
+        let refused = try await post(["8", "Nobody"])
+        #expect(refused.status == 422 && refused.body.contains("no record is called &#39;Nobody&#39;"))
+        #expect(refused.body.contains(#"value="8" checked> Bulk Contact 7"#) && refused.body.contains(#"type="text" value="Nobody""#))
+        #expect(try members() == .list([.integer(8)]))
+        #expect(try await post(["8", "Bulk Contact 9", "#3"]).status == 302)
+        #expect(try members() == .list([.integer(8), .integer(10), .integer(3)]))
+        // Unticking all of them empties the set.
+        _ = try await server.request(
+            "POST", list, form: [("_csrf", csrf), ("_version", "2"), ("name", "VIP"), ("members", ""), ("members", "")], cookies: session)
+        #expect(try members() == .list([]))
+
+        // An opportunity's few competitors are checkboxes.
+        for name in ["Rival A", "Rival B"] { try server.engine.store.write(as: .system) { _ = try $0.createID("competitor", ["name": .text(name)]) } }
+        let deal = try await server.request("GET", "/e/opportunity/new", cookies: try await Self.signIn(server, "rep", "Rep-pass-1"))
+        #expect(deal.body.contains(#"type="checkbox" name="competitors" value="1"> Rival A</label>"#))
+    }
+
     /// Times are stored in UTC and read and typed in the workspace's time zone (the demo's is
     /// Asia/Shanghai, UTC+8): saving an edit form unchanged changes nothing.
     @Test func timesAreShownAndTypedInTheWorkspacesTimeZone() async throws {
@@ -404,7 +453,7 @@ import Testing
         let deal = try await server.request("POST", "/api/v1/opportunity", token: rep, json: #"{"title": "Big deal", "customer": \#(customer)}"#)
         let dealID = deal.object["id"] as? Int ?? 0
         let colleagueID = try #require(try server.engine.read(as: .system) { try $0.user(login: "colleague")?.id })
-        #expect(try await server.request("POST", "/api/v1/opportunity/\(dealID)/shares", token: rep, json: #"{"user": \#(colleagueID)}"#).status == 204)
+        #expect(try await server.request("POST", "/api/v1/opportunity/\(dealID)/shares", token: rep, json: #"{"user": \#(colleagueID), "edit": true}"#).status == 204)
         // The colleague reads the shared deal, not its customer: the reference shows as a number.
         let session = try await Self.signIn(server, "colleague", "Colleague-pass-1")
         let page = try await server.request("GET", "/e/opportunity/\(dealID)", cookies: session)
@@ -414,6 +463,9 @@ import Testing
         let list = try await server.request("GET", "/e/opportunity", cookies: session)
         #expect(list.status == 200 && list.body.contains("Big deal"))
         #expect(!list.body.contains("Secret Buyer") && list.body.contains("#\(customer)"))
+        // Their edit form keeps the customer chosen, by its number: saved, the deal keeps it.
+        let form = try await server.request("GET", "/e/opportunity/\(dealID)/edit", cookies: session)
+        #expect(form.body.contains(#"<option value="\#(customer)" selected>#\#(customer)</option>"#) && !form.body.contains("Secret Buyer"))
         let owner = try await Self.signIn(server, "rep", "Rep-pass-1")
         #expect(try await server.request("GET", "/e/opportunity", cookies: owner).body.contains("Secret Buyer Ltd"))
     }
