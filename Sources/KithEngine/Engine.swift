@@ -111,14 +111,15 @@ public final class Engine: Sendable {
 
     /// Imports a CSV file with every row through the entity's rules (see `RecordTransfer.importCSV`).
     public func importCSV(
-        _ entity: String, from file: URL, dryRun: Bool, skipInvalid: Bool, as actor: Actor, mapping: [String: String?]? = nil,
-        progress: (@Sendable (Int) -> Void)? = nil
+        _ entity: String, from file: URL, dryRun: Bool, skipInvalid: Bool, allowDuplicates: Bool = false, as actor: Actor,
+        mapping: [String: String?]? = nil, progress: (@Sendable (Int) -> Void)? = nil
     ) throws(RecordError) -> ImportReport {
         let session = RuleSession(engine: self)
         defer { session.finish() }
         let access = try read(as: actor) { try self.access(entity, for: actor, in: $0) }
         let report = try RecordTransfer.importCSV(
-            entity, from: file, into: store, dryRun: dryRun, skipInvalid: skipInvalid, as: actor, access: access, hooks: session,
+            entity, from: file, into: store, dryRun: dryRun, skipInvalid: skipInvalid, allowDuplicates: allowDuplicates, as: actor,
+            access: access, hooks: session,
             mapping: mapping, progress: progress)
         let pending = session.takeAfterCommit()
         if report.applied {

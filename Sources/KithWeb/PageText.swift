@@ -18,7 +18,7 @@ enum PageText {
         "min": "Minimum", "max": "Maximum", "markRead": "Mark all read", "calendar": "Calendar",
         "import": "Import CSV", "checked": "Checked", "rows": "rows", "goodRows": "good", "imported": "imported", "line": "Line",
         "importHelp": "Paste CSV text; the first line names the columns, by field name or label, for example:",
-        "skipBad": "store the good rows and skip the bad ones (otherwise any bad row stops the import)", "preview": "Check rows",
+        "skipBad": "store the good rows and skip the bad ones (otherwise any bad row stops the import)", "allowDuplicates": "also import rows that look like stored records or earlier rows (likely duplicates)", "preview": "Check rows",
         "shareTransfer": "Share or transfer", "claim": "Claim from the pool", "release": "Return to the pool", "transferTo": "New owner",
         "transfer": "Transfer", "shareWith": "Share with", "mayEdit": "may edit", "share": "Share", "badLogin": "Wrong login or password.",
         "lockedOut": "Too many failed sign-ins: this login is locked for 15 minutes.", "details": "Details", "lines": "Lines",
@@ -76,7 +76,7 @@ enum PageText {
         "systemLog": "系统日志", "schedules": "定时任务", "reports": "报表", "count": "数量", "sum": "合计", "avg": "平均值",
         "min": "最小值", "max": "最大值", "markRead": "全部标为已读", "calendar": "日程", "import": "导入 CSV",
         "checked": "检查结果", "rows": "行", "goodRows": "行无误", "imported": "行已导入", "line": "第", "importHelp": "粘贴 CSV 文本；第一行是列名（字段名或标签），例如：",
-        "skipBad": "导入无误的行并跳过有错的行（否则任何错误行都会中止导入）", "preview": "检查", "shareTransfer": "共享或转移", "claim": "领取", "release": "退回公海",
+        "skipBad": "导入无误的行并跳过有错的行（否则任何错误行都会中止导入）", "allowDuplicates": "也导入与已有记录或前面的行相似的行（疑似重复）", "preview": "检查", "shareTransfer": "共享或转移", "claim": "领取", "release": "退回公海",
         "transferTo": "新负责人", "transfer": "转移", "shareWith": "共享给", "mayEdit": "可编辑", "share": "共享", "badLogin": "账号或密码错误。",
         "lockedOut": "登录失败次数过多，该账号已锁定 15 分钟。", "details": "详细信息",
         "lines": "明细", "saved": "已保存。", "forbidden": "您没有权限执行此操作。", "notFound": "未找到", "invalidForm": "请更正下面标出的字段。",
@@ -138,6 +138,10 @@ enum PageText {
         case .inactiveUser(let id): return "#\(id) 不是启用的用户"
         case .fileTooLarge(let size, let max): return "文件大小为 \(size) 字节，最多允许 \(max) 字节"
         case .alreadyUsed(let value, let entity, let id): return "「\(value)」已被\(label(entity)) #\(id) 使用"
+        case .likelyDuplicate(let title, let id, let owner):
+            let detail = [id.map { "#\($0)" }, owner.map { "负责人 \($0)" }].compactMap { $0 }.joined(separator: "，")
+            return "与已有记录" + (id != nil ? "「\(title ?? "")」" : "") + (detail.isEmpty ? "" : "（\(detail)）") + "相似"
+        case .likeEarlierLine(let line): return "与文件第 \(line) 行相似"
         case .notBoolean: return "必须为是或否"
         case .notDate: return "必须是日期，例如 2026-01-31"
         case .notDateTime: return "必须是日期和时间，例如 2026-01-31T09:30:00+08:00"

@@ -306,10 +306,15 @@ extension Pages {
         try Data(csv.utf8).write(to: file)
         let apply = form.first("apply") == "1"
         let skip = form.first("skip") == "1"
+        let allowDuplicates = form.first("duplicates") == "allow"
         guard apply else {
             defer { try? FileManager.default.removeItem(at: file) }
-            let report = try engine.importCSV(entity.name, from: file, dryRun: true, skipInvalid: skip, as: page.user.actor, mapping: mapping)
-            return render("import", importValues(entity, page: page, csv: csv, mapping: mapping, report: report, applied: false), page: page)
+            let report = try engine.importCSV(
+                entity.name, from: file, dryRun: true, skipInvalid: skip, allowDuplicates: allowDuplicates, as: page.user.actor, mapping: mapping)
+            var values = importValues(entity, page: page, csv: csv, mapping: mapping, report: report, applied: false)
+            values["skip"] = skip
+            values["allowDuplicates"] = allowDuplicates
+            return render("import", values, page: page)
         }
         // The import runs off the request; small ones finish before the page is sent.
         let job = imports.start(entity: entity.name, user: page.user.id)
@@ -320,7 +325,7 @@ extension Pages {
             defer { try? FileManager.default.removeItem(at: file) }
             do {
                 let report = try engine.importCSV(
-                    entity.name, from: file, dryRun: false, skipInvalid: skip, as: actor, mapping: mapping,
+                    entity.name, from: file, dryRun: false, skipInvalid: skip, allowDuplicates: allowDuplicates, as: actor, mapping: mapping,
                     progress: { rows in imports.progress(job, rows: rows) })
                 imports.finish(job, report: report, error: nil)
             } catch {
@@ -368,6 +373,7 @@ extension Pages {
         var values: [String: Any] = [
             "title": "\(page.texts["import"] ?? "") · \(pluralLabel(entity, page.language))", "entity": entity.name, "csv": csv,
             "columns": importable.filter { $0 != "owner" }.joined(separator: ","), "showForm": true,
+            "checksDuplicates": entity.duplicateRules.contains { $0.match != .similar },
         ]
         if let mapping, !csv.isEmpty {
             values["hasMapping"] = true

@@ -148,7 +148,8 @@ enum Templates {
         {{#mapping}}<tr><td>{{column}}</td><td><small>{{sample}}</small></td><td><select name="map.{{index}}"><option value="">{{t.leaveOut}}</option>{{#fields}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/fields}}</select></td></tr>{{/mapping}}
         </tbody></table></section>
         <textarea name="csv" class="hidden" aria-hidden="true" tabindex="-1">{{csv}}</textarea>
-        <p><label><input type="checkbox" name="skip" value="1"> {{t.skipBad}}</label></p>
+        <p><label><input type="checkbox" name="skip" value="1"{{#skip}} checked{{/skip}}> {{t.skipBad}}</label>{{#checksDuplicates}}<br>
+        <label><input type="checkbox" name="duplicates" value="allow"{{#allowDuplicates}} checked{{/allowDuplicates}}> {{t.allowDuplicates}}</label>{{/checksDuplicates}}</p>
         <p><button name="apply" value="0" class="secondary">{{t.preview}}</button> <button name="apply" value="1">{{t.import}}</button> <a href="/e/{{entity}}/import">{{t.startOver}}</a></p></form>{{/hasMapping}}
         {{^hasMapping}}<form method="post" action="/e/{{entity}}/import" class="record" enctype="multipart/form-data"><input type="hidden" name="_csrf" value="{{csrf}}">
         <p><label>{{t.csvFile}} <input type="file" name="file" accept=".csv,text/csv"></label></p>

@@ -159,6 +159,7 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: "The CSV file; its header names the fields.") var file: String
     @Flag(help: "Check every row and report, storing nothing.") var dryRun = false
     @Flag(help: "Store the good rows and report the bad ones (by default one bad row refuses the whole import).") var skipInvalid = false
+    @Flag(help: "Also import rows that look like stored records or earlier rows by the entity's duplicate rules.") var allowDuplicates = false
 
     func run() throws {
         let engine = try openEngine(try loadWorkspace(options))
@@ -167,23 +168,25 @@ struct ImportCommand: ParsableCommand {
         let progress: (@Sendable (Int) -> Void)? = showProgress ? printProgress : nil
         do {
             report = try engine.importCSV(
-                entity, from: URL(fileURLWithPath: file), dryRun: dryRun, skipInvalid: skipInvalid, as: commandLineActor, progress: progress)
+                entity, from: URL(fileURLWithPath: file), dryRun: dryRun, skipInvalid: skipInvalid, allowDuplicates: allowDuplicates,
+                as: commandLineActor, progress: progress)
         } catch {
             printError("kith: \(error)")
             throw ExitCode(1)
         }
         if showProgress { printError("") }
         for problem in report.problems { print("\(file):\(problem.line): \(problem.message)") }
+        let bad = "\(report.problems.count) bad row\(report.problems.count == 1 ? "" : "s")"
+        let duplicates = report.problems.contains { $0.fields.contains { $0.reason?.code == "likely_duplicate" } }
+        let hint = "(fix them, or use --skip-invalid" + (duplicates ? "; --allow-duplicates imports likely duplicates too)" : ")")
         if report.applied {
+            print("imported \(report.imported) of \(report.rows) rows into \(entity)" + (report.problems.isEmpty ? "" : "; \(bad) skipped"))
+        } else if dryRun && (report.problems.isEmpty || skipInvalid) {
             print(
-                "imported \(report.imported) of \(report.rows) rows into \(entity)"
-                    + (report.problems.isEmpty ? "" : "; \(report.problems.count) bad row\(report.problems.count == 1 ? "" : "s") skipped"))
-        } else if dryRun && report.problems.isEmpty {
-            print("dry run: all \(report.imported) rows would be imported; nothing was stored")
+                "dry run: \(report.imported) of \(report.rows) rows would be imported"
+                    + (report.problems.isEmpty ? "" : ", \(bad) skipped") + "; nothing was stored")
         } else {
-            print(
-                "\(report.problems.count) bad row\(report.problems.count == 1 ? "" : "s"); nothing was imported (fix them, or use --skip-invalid)"
-            )
+            print("\(bad); nothing was imported \(hint)")
             throw ExitCode(1)
         }
     }

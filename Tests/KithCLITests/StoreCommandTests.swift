@@ -137,6 +137,18 @@ import Testing
         #expect(lines.dropFirst().map(String.init) == ["ACME,manufacturing,,"])
         #expect(try kith(["export", "customer", "--view", "mine"]).output.split(separator: "\n").count == 1)
         #expect(try kith(["export", "custmer"]).errors.contains("did you mean 'customer'?"))
+
+        // Rows that look like a stored customer or an earlier row (the duplicate rules) are bad
+        // rows, unless allowed.
+        try Data("name,phone\nAcme.,\nNova Ltd,\nnova ltd,\n".utf8).write(to: csv)
+        let duplicates = try kith(["import", "customer", csv.path, "--dry-run"])
+        #expect(duplicates.status == 1)
+        #expect(duplicates.output.contains("\(csv.path):2: likely duplicate: name: looks like 'ACME' (#1)"))
+        #expect(duplicates.output.contains("\(csv.path):4: likely duplicate: name: looks like line 3 of the file"))
+        #expect(duplicates.output.contains("2 bad rows; nothing was imported (fix them, or use --skip-invalid; --allow-duplicates imports"))
+        #expect(try kith(["import", "customer", csv.path, "--dry-run", "--skip-invalid"]).output.contains("dry run: 1 of 3 rows would be imported, 2 bad rows skipped"))
+        let allowed = try kith(["import", "customer", csv.path, "--allow-duplicates"])
+        #expect(allowed.output.contains("imported 3 of 3 rows into customer"), "\(allowed.output)")
     }
 
     @Test func backupAndRestoreRoundTrip() throws {

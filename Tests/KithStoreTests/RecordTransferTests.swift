@@ -48,6 +48,23 @@ import Testing
         #expect(count == 2)
     }
 
+    /// The phone rule (exact) is checked against stored records and earlier rows; the name rule
+    /// (similar, a read of the whole table per row) is not.
+    @Test func likelyDuplicatesAreBadRowsUnlessAllowed() throws {
+        _ = try test.store.create("account", ["name": "Stored", "phone": "021-5555 0001"], as: TestStore.alice, access: .unrestricted)
+        let rows = "name,phone\nNew one,02155550001\nOther,13800000001\nThird,138 0000 0001\nStored Co,\n"
+        let report = try importing(rows, skipInvalid: true)
+        #expect(report.problems.map(\.line) == [2, 4])
+        #expect(report.problems[0].fields.map(\.field) == ["phone"])
+        #expect(report.problems[0].fields.first?.reason == .likelyDuplicate(title: "Stored", id: 1, owner: nil))
+        #expect(report.problems[1].fields.first?.reason == .likeEarlierLine(3))
+        #expect(report.imported == 2 && count == 3)
+        let allowed = try RecordTransfer.importCSV(
+            "account", from: try csv(rows), into: test.store, dryRun: false, skipInvalid: false, allowDuplicates: true, as: TestStore.alice,
+            access: .unrestricted)
+        #expect(allowed.applied && allowed.imported == 4)
+    }
+
     @Test func dryRunsStoreNothing() throws {
         let report = try importing("name\nA\nB\n", dryRun: true)
         #expect(!report.applied && report.imported == 2)

@@ -119,6 +119,10 @@ import Testing
         #expect(!chinese.body.contains("is required") && !chinese.body.contains("is not a phone number"))
         let chinesePreview = try await server.request("POST", "/e/customer/import", form: mapped + [("apply", "0")], cookies: session)
         #expect(chinesePreview.body.contains("客户名称：必填"))
+        // The rows imported before now look like stored customers: bad rows, unless allowed.
+        #expect(chinesePreview.body.contains("客户名称：与已有记录「Imported One」（#") && chinesePreview.body.contains("也导入与已有记录"))
+        let allowing = try await server.request("POST", "/e/customer/import", form: mapped + [("duplicates", "allow"), ("apply", "0")], cookies: session)
+        #expect(!allowing.body.contains("客户名称：与已有记录") && allowing.body.contains(#"name="duplicates" value="allow" checked"#))
         let wronglyMapped = [("_csrf", token), ("csv", csv), ("map.0", "name"), ("map.1", "created_at"), ("map.2", ""), ("apply", "0")]
         #expect(try await server.request("POST", "/e/customer/import", form: wronglyMapped, cookies: session).body.contains("列「phone」不能填入「created_at」"))
         _ = try await server.request("POST", "/lang/en", form: [("_csrf", token)], cookies: session)

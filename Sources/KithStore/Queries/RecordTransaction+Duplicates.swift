@@ -14,12 +14,14 @@ extension RecordTransaction {
     /// of a rule must match, as the rule's `match` says. `exact` compares the text as stored;
     /// `normalized` ignores letter case, spaces and punctuation; `similar` also accepts one value
     /// containing the other. Phone numbers always compare by their digits. Access is not applied:
-    /// the caller decides what the user may learn about each candidate.
-    public func likelyDuplicates(_ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10)
-        throws(RecordError) -> [DuplicateCandidate]
-    {
+    /// the caller decides what the user may learn about each candidate. Without `similar`, the
+    /// rules that match so are left out: they read the whole table, the others seek an index.
+    public func likelyDuplicates(
+        _ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10, similar: Bool = true
+    ) throws(RecordError) -> [DuplicateCandidate] {
         var found: [DuplicateCandidate] = []
-        for (rule, sql, arguments) in try duplicateLookups(entityName, of: values, excluding: id, limit: limit) {
+        for (rule, sql, arguments) in try duplicateLookups(entityName, of: values, excluding: id, limit: limit)
+        where similar || rule.match != .similar {
             let rows = try storage(entityName) {
                 try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             }

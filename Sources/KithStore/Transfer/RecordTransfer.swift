@@ -32,10 +32,12 @@ public enum RecordTransfer {
     /// Imports `file` into `entity` in one transaction, each row through `hooks` when given (a
     /// row a rule refuses is a bad row). The header names fields (by name or by label). With bad rows the whole import is refused and nothing is stored, unless
     /// `skipInvalid`, which stores the good rows and reports the bad ones. `mapping`, when given,
-    /// says per header cell which field the column fills (nil: the column is left out).
+    /// says per header cell which field the column fills (nil: the column is left out). A row
+    /// that looks like a stored record or an earlier row (the entity's duplicate rules, but for
+    /// `similar` ones) is a bad row unless `allowDuplicates`.
     public static func importCSV(
-        _ entityName: String, from file: URL, into store: RecordStore, dryRun: Bool, skipInvalid: Bool, as actor: Actor,
-        access: AccessFilter, hooks: (any RecordHooks)? = nil, mapping: [String: String?]? = nil,
+        _ entityName: String, from file: URL, into store: RecordStore, dryRun: Bool, skipInvalid: Bool, allowDuplicates: Bool = false,
+        as actor: Actor, access: AccessFilter, hooks: (any RecordHooks)? = nil, mapping: [String: String?]? = nil,
         progress: (@Sendable (Int) -> Void)? = nil
     ) throws(RecordError) -> ImportReport {
         guard let entity = store.schema.entity(entityName), let table = store.layout.table(entityName), entity.detailOf == nil else {
@@ -80,10 +82,13 @@ public enum RecordTransfer {
             return report
         }
         struct Rollback: Error { let report: ImportReport }
+        // `similar` rules read the whole table for each row: an import checks the others only.
+        let checksDuplicates = !allowDuplicates && entity.duplicateRules.contains { $0.match != .similar }
         do {
             return try store.pool.write { db in
                 let transaction = RecordTransaction(store: store, db: db, actor: actor, hooks: hooks)
                 var report = ImportReport()
+                var imported: [Int64: Int] = [:]  // the lines of the records this import made, by id
                 while let row = reader.next() {
                     report.rows += 1
                     let line = report.rows + 1
@@ -93,8 +98,12 @@ public enum RecordTransfer {
                         if let name = columns[index], !cell.isEmpty { input[name] = .text(cell) }
                     }
                     do {
+                        if checksDuplicates, let candidate = try transaction.likelyDuplicates(entityName, of: input, limit: 1, similar: false).first {
+                            throw try likelyDuplicate(candidate, entity, earlierLine: imported[candidate.id], access: access, in: transaction)
+                        }
                         try transaction.db.inSavepoint {
-                            _ = try transaction.insertNew(entity, table, input, lines: [:], access: access)
+                            let id = try transaction.insertNew(entity, table, input, lines: [:], access: access)
+                            if checksDuplicates { imported[id] = line }
                             return .commit
                         }
                         report.imported += 1
@@ -116,6 +125,22 @@ public enum RecordTransfer {
         } catch {
             throw RecordError(.storage, entity: entityName, "the import failed and nothing was stored: \(error)")
         }
+    }
+
+    /// A row's problem when it looks like `candidate`: an earlier row of the file by its line, a
+    /// stored record by its title only to a user who may read it, and by its owner.
+    static func likelyDuplicate(
+        _ candidate: DuplicateCandidate, _ entity: Entity, earlierLine: Int?, access: AccessFilter, in transaction: RecordTransaction
+    ) throws(RecordError) -> RecordError {
+        let reason: FieldProblem.Reason
+        if let earlierLine {
+            reason = .likeEarlierLine(earlierLine)
+        } else {
+            let title = try transaction.get(entity.name, id: candidate.id, access: access).map { $0[entity.titleField].description }
+            let owner = try candidate.owner.flatMap { id throws(RecordError) in try transaction.user(id: id)?.name }
+            reason = .likelyDuplicate(title: title, id: title == nil ? nil : candidate.id, owner: owner)
+        }
+        return RecordError(.duplicate, entity: entity.name, "likely duplicate", problems: [FieldProblem(field: candidate.fields.first ?? "", reason)])
     }
 
     /// The fields an import may fill: declared fields that are not read-only, and the owner.

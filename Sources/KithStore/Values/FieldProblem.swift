@@ -55,6 +55,11 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
         case inactiveUser(Int64)
         case fileTooLarge(size: Int, max: Int)
         case alreadyUsed(String, by: String, id: Int64)
+        /// A new record looks like a stored one by the entity's duplicate rules (an import's row):
+        /// its title and id when the user may read it, and its owner's name.
+        case likelyDuplicate(title: String?, id: Int64?, owner: String?)
+        /// An import's row that looks like an earlier row of the same file (its line).
+        case likeEarlierLine(Int)
         case notBoolean
         case notDate
         case notDateTime
@@ -102,6 +107,7 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .inactiveUser: "inactive_user"
             case .fileTooLarge: "file_too_large"
             case .alreadyUsed: "already_used"
+            case .likelyDuplicate, .likeEarlierLine: "likely_duplicate"
             case .notBoolean: "not_boolean"
             case .notDate: "not_date"
             case .notDateTime: "not_datetime"
@@ -145,6 +151,9 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .inactiveUser(let id): "#\(id) is not an active user"
             case .fileTooLarge(let size, let max): "the file is \(size) bytes; at most \(max) are allowed"
             case .alreadyUsed(let value, let entity, let id): "'\(value)' is already used by \(entity) #\(id)"
+            case .likelyDuplicate(let title, let id, let owner):
+                (id.map { "looks like '\(title ?? "")' (#\($0))" } ?? "looks like a stored record") + (owner.map { ", owned by \($0)" } ?? "")
+            case .likeEarlierLine(let line): "looks like line \(line) of the file"
             case .notBoolean: "must be true or false"
             case .notDate: "must be a date like 2026-01-31"
             case .notDateTime: "must be a date and time like 2026-01-31T09:30:00+08:00"
