@@ -314,6 +314,16 @@ extension RecordQueryTests {
         #expect(plans[2].1.contains("USING INDEX dx_person__name__account"), "\(plans[2].1)")
     }
 
+    /// A typed text is compared as the rule's index expression sees a stored one: the same
+    /// punctuation removed, only ASCII letters in lower case (as SQLite's `lower`).
+    @Test func normalizedTextsAreTheIndexExpressions() throws {
+        let expression = "lower(" + StorageLayout.stripped("?", StorageLayout.punctuation) + ")"
+        for text in ["ACME Co., Ltd.", "  Ça-va (Ünïcode) ", "北京·科技（集团）　有限公司", "O'Brien & Sons / \"Q\"", "e\u{301}.É_Z", ""] {
+            let stored = try store.read(as: alice) { try String.fetchOne($0.db, sql: "SELECT " + expression, arguments: [text]) }
+            #expect(RecordTransaction.normalized(text) == stored, "\(text)")
+        }
+    }
+
     /// Counts made on an unchanged database are reused; any commit, from this store or another
     /// connection to the file (as another process would), is seen by the next count.
     @Test func countsFollowEveryCommit() throws {

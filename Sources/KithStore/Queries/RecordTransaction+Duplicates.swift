@@ -96,10 +96,16 @@ extension RecordTransaction {
     /// The text as the `normalized` SQL expression sees it: punctuation and spaces removed, ASCII
     /// letters in lower case (SQLite's `lower` changes nothing else).
     static func normalized(_ text: String) -> String {
-        var result = text
-        for character in StorageLayout.punctuation { result = result.replacingOccurrences(of: character, with: "") }
-        return String(result.map { $0.isASCII ? Character($0.lowercased()) : $0 })
+        // By code point, as SQLite's `replace` removes them (Foundation's replacing took a tenth of
+        // an import's time).
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars where !punctuation.contains(scalar) {
+            result.append(("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32)! : scalar)
+        }
+        return String(result)
     }
+
+    private static let punctuation = Set(StorageLayout.punctuation.flatMap(\.unicodeScalars))
 }
 
 extension Character {

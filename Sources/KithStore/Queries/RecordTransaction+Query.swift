@@ -307,7 +307,7 @@ extension RecordTransaction {
             var d: Double?
             var s: String?
         }
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var base64 = String(cursor.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
         while base64.count % 4 != 0 { base64 += "=" }
         // JSONDecoder, not JSONSerialization: on Linux the latter cost a tenth of a later page.
         guard let data = Data(base64Encoded: base64), let keys = try? JSONDecoder().decode([Key?].self, from: data) else { return nil }

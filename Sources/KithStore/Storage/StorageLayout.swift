@@ -104,7 +104,7 @@ extension StorageLayout {
     /// `column` with each of `characters` removed, in SQL.
     static func stripped(_ column: String, _ characters: [String]) -> String {
         characters.reduce(column) { expression, character in
-            "replace(\(expression), '\(character.replacingOccurrences(of: "'", with: "''"))', '')"
+            "replace(\(expression), '\(character == "'" ? "''" : character)', '')"
         }
     }
     static func linkTableName(_ entity: String, _ field: String) -> String { "l_\(entity)__\(field)" }

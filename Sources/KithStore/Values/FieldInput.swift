@@ -136,7 +136,7 @@ struct FieldInput {
         case .integer(let integer): decimal = ExactDecimal(integer)
         case .text(let text):
             do {
-                decimal = try ExactDecimal(text.replacingOccurrences(of: ",", with: ""))
+                decimal = try ExactDecimal(text.contains(",") ? text.filter { $0 != "," } : text)  // "1,200.50"
             } catch {
                 throw problem(.notNumber(text))
             }
