@@ -157,7 +157,7 @@ struct Display {
             // Ctrl-click on a laptop.
             input.control =
                 field.type == .multienum && items.count <= 12
-                ? .checks(items, lookup: nil) : .select(options: HTML.options(items), multiple: field.type == .multienum)
+                ? .checks(items, lookup: nil, note: PageText.texts(language)["nothingToChoose"] ?? "") : .select(options: HTML.options(items), multiple: field.type == .multienum)
         case .file:
             if case .value(.integer(let id)) = value {
                 input.control = .file(
@@ -184,7 +184,7 @@ struct Display {
                 items += chosen.filter { !listed.contains($0) && Int64($0) != nil }.map { ($0, "#" + $0, true) }
                 input.control =
                     field.type == .multiref && items.count <= 12
-                    ? .checks(items, lookup: nil) : .select(options: HTML.options(items), multiple: field.type == .multiref)
+                    ? .checks(items, lookup: nil, note: PageText.texts(language)["nothingToChoose"] ?? "") : .select(options: HTML.options(items), multiple: field.type == .multiref)
                 return input
             }
             // Too many to list: a title typed (a lookup suggests titles with JavaScript), and for a
@@ -200,7 +200,7 @@ struct Display {
                     let record = try transaction.get(target.name, id: id, access: readable)
                     items.append((text, record.map { title(target, $0) } ?? "#" + text, true))
                 }
-                input.control = .checks(items, lookup: lookup)
+                input.control = .checks(items, lookup: lookup, note: PageText.texts(language)["addByTitle"] ?? "")
             } else if case .value(.integer(let id)) = value, let record = try transaction.get(target.name, id: id, access: readable) {
                 input.value = title(target, record)
             } else {
@@ -234,8 +234,9 @@ struct FormField {
         /// `options`: the `<option>`s, escaped.
         case select(options: String, multiple: Bool)
         /// A set of choices as checkboxes: each value, its label and whether it is ticked; with
-        /// `lookup`, also a text input to add one by its title.
-        case checks([(value: String, label: String, checked: Bool)], lookup: String?)
+        /// `lookup`, also a text input to add one by its title. `note`: the input's placeholder, or
+        /// what shows when there is nothing to tick.
+        case checks([(value: String, label: String, checked: Bool)], lookup: String?, note: String)
         case checkbox(checked: Bool)
         /// The current file (its name and download), a new one to replace it, or none.
         case file(current: String?, link: String?, clearLabel: String)

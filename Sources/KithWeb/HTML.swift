@@ -85,15 +85,16 @@ enum HTML {
             // A set sends nothing when nothing is chosen: the empty value says it was emptied.
             let emptied = multiple ? "<input type=\"hidden\" name=\"\(name)\" value=\"\">" : ""
             return emptied + "<select\(identity) name=\"\(name)\"\(multiple ? " multiple" : "")><option value=\"\"></option>" + options + "</select>"
-        case .checks(let items, let lookup):
+        case .checks(let items, let lookup, let note):
             var output = "<input type=\"hidden\" name=\"\(name)\" value=\"\"><span class=\"checks\">"
             for (index, item) in items.enumerated() {
                 output += "<label class=\"check\"><input\(index == 0 ? identity : "") type=\"checkbox\" name=\"\(name)\" value=\"\(escape(item.value))\""
                 output += (item.checked ? " checked" : "") + "> \(escape(item.label))</label>"
             }
+            if items.isEmpty && lookup == nil { output += "<small>\(escape(note))</small>" }
             output += "</span>"
             if let lookup {
-                output += "<input\(items.isEmpty ? identity : "") name=\"\(name)\" type=\"text\" value=\"\(value)\""
+                output += "<input\(items.isEmpty ? identity : "") name=\"\(name)\" type=\"text\" value=\"\(value)\" placeholder=\"\(escape(note))\""
                 output += " list=\"dl-\(name)\" data-lookup=\"\(escape(lookup))\" autocomplete=\"off\"><datalist id=\"dl-\(name)\"></datalist>"
             }
             return output

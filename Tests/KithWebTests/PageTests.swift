@@ -366,7 +366,7 @@ import Testing
         }
         let session = try await Self.signIn(server, "marketer", "Marketer-pass-1")
         let form = try await server.request("GET", "/e/mailing_list/new", cookies: session)
-        #expect(form.body.contains(#"<input id="f-members" name="members" type="text" value="" list="dl-members" data-lookup="/e/contact/lookup""#))
+        #expect(form.body.contains(#"<input id="f-members" name="members" type="text" value="" placeholder="Type a name to add one" list="dl-members" data-lookup="/e/contact/lookup""#))
         let csrf = Self.csrf(in: form.body)
         let created = try await server.request(
             "POST", "/e/mailing_list", form: [("_csrf", csrf), ("name", "VIP"), ("members", ""), ("members", "Bulk Contact 7")], cookies: session)
@@ -396,9 +396,11 @@ import Testing
             "POST", list, form: [("_csrf", csrf), ("_version", "2"), ("name", "VIP"), ("members", ""), ("members", "")], cookies: session)
         #expect(try members() == .list([]))
 
-        // An opportunity's few competitors are checkboxes.
+        // An opportunity's few competitors are checkboxes; none yet, a note says so.
+        let rep = try await Self.signIn(server, "rep", "Rep-pass-1")
+        #expect(try await server.request("GET", "/e/opportunity/new", cookies: rep).body.contains("<span class=\"checks\"><small>Nothing to choose from yet.</small></span>"))
         for name in ["Rival A", "Rival B"] { try server.engine.store.write(as: .system) { _ = try $0.createID("competitor", ["name": .text(name)]) } }
-        let deal = try await server.request("GET", "/e/opportunity/new", cookies: try await Self.signIn(server, "rep", "Rep-pass-1"))
+        let deal = try await server.request("GET", "/e/opportunity/new", cookies: rep)
         #expect(deal.body.contains(#"type="checkbox" name="competitors" value="1"> Rival A</label>"#))
     }
 
