@@ -230,8 +230,13 @@ final class RuleSession: RecordHooks {
         var error: RecordError
         switch failure.kind {
         case .rejected:
-            error = RecordError(
-                .rejected, entity: entity, failure.message, problems: failure.field.map { [FieldProblem(field: $0, message: failure.message, code: "rule")] } ?? [])
+            var (field, message) = (failure.field, failure.message)
+            // `kith.reject(message, field)`, the arguments the other way round, is unmistakable
+            // when only the second names a field: the user still sees the message by its field.
+            if let named = field, let fields = engine.schema.entity(entity), fields.field(named) == nil, fields.field(message) != nil {
+                (field, message) = (message, named)
+            }
+            error = RecordError(.rejected, entity: entity, message, problems: field.map { [FieldProblem(field: $0, message: message, code: "rule")] } ?? [])
         default:
             error = RecordError(.rule, entity: entity, "the rule\(name) failed: \(failure.message)")
             engine.ruleFaults.record(failure, function: function.map(\.description) ?? failure.function, entity: entity)

@@ -34,6 +34,8 @@ public final class RuleTestRun: @unchecked Sendable {
     let output: (String) -> Void
     public private(set) var outcomes: [Outcome] = []
     private var currentFile = ""
+    /// The cases the current file defined, run or not (a file that defines none is a mistake).
+    private var casesDefined = 0
     private var administrator = Actor.system
 
     public var passed: Int { outcomes.filter { $0.failure == nil }.count }
@@ -78,6 +80,7 @@ public final class RuleTestRun: @unchecked Sendable {
         }
         for module in engine.rules.library.modules where module.isTest && module.path.hasSuffix("_test") {
             currentFile = module.display
+            casesDefined = 0
             let state: RuleState
             do {
                 state = try engine.rules.acquire()
@@ -91,6 +94,12 @@ public final class RuleTestRun: @unchecked Sendable {
             defer { session.finish() }
             do {
                 try state.runTest(module.path, host: session)
+                if casesDefined == 0, filter.map(module.display.contains) ?? true {
+                    // Such a file (a table of functions, say) would otherwise pass without a word.
+                    record(
+                        file: module.display, name: "defines cases",
+                        failure: #"the file defines no test cases: write each as t.case("name", function() ... end), with local t = require("kith.test")"#)
+                }
             } catch {
                 record(file: module.display, name: "runs", failure: error.description)
             }
@@ -117,6 +126,7 @@ public final class RuleTestRun: @unchecked Sendable {
             guard arguments.values.count > 1, case .function(let function) = arguments.values[1] else {
                 throw HostError.message("t.case needs a name and a function")
             }
+            casesDefined += 1
             if let filter, !currentFile.contains(filter) && !name.contains(filter) { return [] }
             clock.set(clock.start)
             session.forgetLookups()

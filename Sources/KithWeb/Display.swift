@@ -34,7 +34,7 @@ struct Display {
     func userName(_ id: Int64) -> String { users[id]?.name ?? "#\(id)" }
 
     func choices(_ field: Field) -> [(value: String, label: String)] {
-        schema.choiceLabels(of: field).map { ($0.value, $0.labels.text(for: language, fallback: $0.value)) }
+        schema.choiceLabels(of: field).map { ($0.value, $0.labels.text(for: language, fallback: $0.value.humanizedName)) }
     }
 
     func text(_ value: Value, _ field: Field, titles: [Int64: String]?) -> String { formatter(field)(value, titles) }

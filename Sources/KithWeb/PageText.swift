@@ -116,7 +116,7 @@ enum PageText {
     static func problem(_ problem: FieldProblem, language: String, label: (String) -> String) -> String {
         // Choices by their labels, which are what the form offered.
         if case .notChoice(let value, let choices, let labels) = problem.reason {
-            let listed = zip(choices, labels).map { $1.text(for: language, fallback: $0) }
+            let listed = zip(choices, labels).map { $1.text(for: language, fallback: $0.humanizedName) }
             return language == "zh"
                 ? "「\(value)」不是可选值（\(listed.joined(separator: "、"))）之一" : "'\(value)' is not one of: \(listed.joined(separator: ", "))"
         }

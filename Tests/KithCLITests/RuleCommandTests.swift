@@ -73,6 +73,15 @@ import Testing
         #expect(run.output.contains("workspace/scripts/tests/mine_test.lua:5: expected \"vip\", got \"normal\""), "\(run.output)")
         #expect(run.output.contains("ok   workspace/scripts/tests/mine_test.lua: rolled back"), "\(run.output)")
         #expect(run.output.hasSuffix("2 passed, 1 failed\n"), "\(run.output)")
+
+        // A file that defines no cases (a table of functions, as other test tools want) fails
+        // instead of passing without a word; a filter that leaves the file out leaves it alone.
+        try Data("return { test_sums = function() assert(1 + 1 == 2) end }".utf8)
+            .write(to: folder.appendingPathComponent("workspace/scripts/tests/table_test.lua"))
+        let table = try CheckCommandTests.kith(["test", "table"], in: folder)
+        #expect(table.status == 1)
+        #expect(table.output.contains("FAIL workspace/scripts/tests/table_test.lua: defines cases\n     the file defines no test cases"), "\(table.output)")
+        #expect(try CheckCommandTests.kith(["test", "mine"], in: folder).output.hasSuffix("2 passed, 1 failed\n"))
     }
 }
 

@@ -30,6 +30,7 @@ import Testing
         function M.compute(ctx)
           local invoice = ctx.record
           if invoice.note == "reject" then kith.reject("note", "notes may not say reject") end
+          if invoice.note == "reject reversed" then kith.reject("notes may not say reject", "note") end
           invoice.tax = (invoice.amount * kith.decimal("0.13")):round(2)
           if invoice.note == "upper" then invoice.note = string.upper(invoice.number) end
         end
@@ -78,16 +79,18 @@ import Testing
         }
     }
 
-    @Test func rejectionReachesTheCallerWithItsField() throws {
+    /// Also when the rule gave the field last (`kith.reject(message, field)`): only the second
+    /// argument names a field, so the message still shows next to it.
+    @Test(arguments: ["reject", "reject reversed"]) func rejectionReachesTheCallerWithItsField(_ note: String) throws {
         let (test, admin) = try Self.engine()
         do {
-            try test.engine.write(as: admin) { try $0.create("invoice", ["number": "A-3", "amount": "1.00", "note": "reject"]) }
+            try test.engine.write(as: admin) { try $0.create("invoice", ["number": "A-3", "amount": "1.00", "note": .text(note)]) }
             Issue.record("saved")
         } catch {
             #expect(error.code == .rejected)
             #expect(error.message == "notes may not say reject")
             #expect(error.problems == [FieldProblem(field: "note", message: "notes may not say reject", code: "rule")])
-            #expect(error.ruleLocation == "scripts/billing.lua:4")
+            #expect(error.ruleLocation == (note == "reject" ? "scripts/billing.lua:4" : "scripts/billing.lua:5"))
         }
         #expect(try test.count("invoice") == 0)
     }
@@ -118,11 +121,11 @@ import Testing
             #expect(error.message.contains("boom after the row was written"))
             #expect(error.traceback?.contains("stack traceback") == true)
         }
-        #expect(test.log.lines.contains { $0.contains("scripts/billing.lua:13") && $0.contains("stack traceback") })
+        #expect(test.log.lines.contains { $0.contains("scripts/billing.lua:14") && $0.contains("stack traceback") })
         // and kept for the admin page's rules status; a refusal is not a fault
         let fault = try #require(test.engine.ruleFaults.latest.first)
         #expect(
-            fault.entity == "invoice" && fault.location?.contains("scripts/billing.lua:13") == true && fault.message.contains("boom after"))
+            fault.entity == "invoice" && fault.location?.contains("scripts/billing.lua:14") == true && fault.message.contains("boom after"))
         #expect(throws: RecordError.self) {
             try test.engine.write(as: admin) { try $0.create("invoice", ["number": "C-2", "amount": "5.00", "note": "reject after"]) }
         }

@@ -262,13 +262,14 @@ import struct KithSchema.Labels
     }
 
     /// A wrong choice is explained with the choices' labels in the page's language, as the form
-    /// offered them; the API's message lists their values.
+    /// offered them (a value without a label by its humanized value); the API's message lists their
+    /// values.
     @Test func wrongChoicesListTheLabels() {
         let labels = [Labels(["": "Normal", "zh": "普通"]), Labels(["": "Gold", "zh": "金牌"]), Labels()]
-        let problem = FieldProblem(field: "level", .notChoice("platinum", choices: ["normal", "gold", "vip"], labels: labels))
-        #expect(problem.message == "'platinum' is not one of: normal, gold, vip")
-        #expect(PageText.problem(problem, language: "zh") { $0 } == "「platinum」不是可选值（普通、金牌、vip）之一")
-        #expect(PageText.problem(problem, language: "en") { $0 } == "'platinum' is not one of: Normal, Gold, vip")
+        let problem = FieldProblem(field: "level", .notChoice("platinum", choices: ["normal", "gold", "top_tier"], labels: labels))
+        #expect(problem.message == "'platinum' is not one of: normal, gold, top_tier")
+        #expect(PageText.problem(problem, language: "zh") { $0 } == "「platinum」不是可选值（普通、金牌、Top tier）之一")
+        #expect(PageText.problem(problem, language: "en") { $0 } == "'platinum' is not one of: Normal, Gold, Top tier")
     }
 }
 

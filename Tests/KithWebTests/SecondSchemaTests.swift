@@ -126,7 +126,7 @@ import Testing
         // A few choices of a set are ticked; ticking none empties the set (the hidden empty value
         // says the field was sent).
         #expect(form.body.contains(#"<input type="hidden" name="traits" value=""><span class="checks">"#))
-        #expect(form.body.contains(#"type="checkbox" name="traits" value="bites">"#))
+        #expect(form.body.contains(#"type="checkbox" name="traits" value="bites"> Bites</label>"#), "a value without a label, humanized")
         let csrf = PageTests.csrf(in: form.body)
         for (ticked, expected) in [(["shy", "senior"], ["shy", "senior"]), ([], [])] {
             let saved = try await server.request(
