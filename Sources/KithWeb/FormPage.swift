@@ -28,6 +28,8 @@ struct FormPage {
     var lines: [LineSet] = []
     /// Why the last save was refused.
     var error: String?
+    /// The problems shown next to a field or line cell, by key: any other is said with `error`.
+    var placed: Set<String> = []
     /// Where to start again after someone else saved the record meanwhile.
     var reload: String?
     var duplicates: [Duplicate] = []

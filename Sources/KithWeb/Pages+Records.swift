@@ -707,7 +707,13 @@ extension Pages {
             if error.code == .stale, let id {
                 rendered.reload = "/e/\(entity.name)/\(id)/edit"
             } else {
-                rendered.error = problems.isEmpty ? error.message : page.texts["invalidForm"]
+                // A problem of a field the form does not show (a read-only total on a new record,
+                // say) is said above the form, with the field's name.
+                let unplaced = problems.filter { !rendered.placed.contains($0.key) }.sorted { $0.key < $1.key }.map { key, message in
+                    (entity.field(key).map { label($0, page.language) } ?? key) + (page.language == "zh" ? "：" : ": ") + message
+                }
+                let marked = unplaced.count < problems.count ? [page.texts["invalidForm"] ?? ""] : []
+                rendered.error = problems.isEmpty ? error.message : (unplaced + marked).joined(separator: " ")
             }
             rendered.version = version
             return formPage(rendered, page: page, status: error.code == .stale ? .conflict : .unprocessableContent)
@@ -723,6 +729,7 @@ extension Pages {
         let editing = id != nil
         let readable = { (entity: String) throws -> AccessFilter in try engine.access(entity, for: page.user, in: transaction) }
         var sectionItems: [(label: String, fieldsHTML: String)] = []
+        var placed = Set<String>()
         for section in self.sections(entity, for: .edit) {
             var fields: [FormField] = []
             for (name, span, readonlyHere) in section.fields {
@@ -737,6 +744,7 @@ extension Pages {
                 if locked { item = item.readonly(showing: display.text(given[name]?.stored ?? .null, field, titles: nil)) }
                 if !field.help.isEmpty { item.hint = field.help.text(for: page.language, fallback: "") }
                 item.problem = problems[name]
+                if item.problem != nil { placed.insert(name) }
                 fields.append(item)
             }
             if !fields.isEmpty { sectionItems.append((section.label(page.language), fields.map(HTML.field).joined())) }
@@ -754,7 +762,9 @@ extension Pages {
                         let cells = try columns.map { field -> String in
                             var cell = try display.input(field, value: row[field.name], access: readable, in: transaction)
                             cell.name = "\(prefix).\(field.name)"
-                            cell.problem = problems["\(detail.name)[\(index + 1)].\(field.name)"]  // lines count from 1, as the store names them
+                            let key = "\(detail.name)[\(index + 1)].\(field.name)"  // lines count from 1, as the store names them
+                            cell.problem = problems[key]
+                            if cell.problem != nil { placed.insert(key) }
                             return HTML.cell(cell)
                         }
                         return (prefix, row["id"].map(\.text).flatMap { $0.isEmpty ? nil : $0 }, cells.joined())
@@ -764,7 +774,7 @@ extension Pages {
         return FormPage(
             title: title, action: id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)", cancel: id.map { "/e/\(entity.name)/\($0)" } ?? "/e/\(entity.name)",
             multipart: ([entity] + schema.details(of: entity.name)).contains { $0.fields.contains { $0.type == .file } }, sections: sectionItems,
-            lines: lineSets)
+            lines: lineSets, placed: placed)
     }
 
     // MARK: Actions
