@@ -31,6 +31,9 @@ struct Display {
 
     func label(_ field: Field) -> String { field.labels.text(for: language, fallback: field.name.humanizedName) }
 
+    /// One of the pages' own texts, in the display's language.
+    func pageText(_ key: String) -> String { PageText.texts(language)[key] ?? "" }
+
     func userName(_ id: Int64) -> String { users[id]?.name ?? "#\(id)" }
 
     func choices(_ field: Field) -> [(value: String, label: String)] {
@@ -157,7 +160,7 @@ struct Display {
             // Ctrl-click on a laptop.
             input.control =
                 field.type == .multienum && items.count <= 12
-                ? .checks(items, lookup: nil, note: PageText.texts(language)["nothingToChoose"] ?? "") : .select(options: HTML.options(items), multiple: field.type == .multienum)
+                ? .checks(items, lookup: nil, note: pageText("nothingToChoose")) : .select(options: HTML.options(items), multiple: field.type == .multienum)
         case .file:
             if case .value(.integer(let id)) = value {
                 input.control = .file(
@@ -184,7 +187,7 @@ struct Display {
                 items += chosen.filter { !listed.contains($0) && Int64($0) != nil }.map { ($0, "#" + $0, true) }
                 input.control =
                     field.type == .multiref && items.count <= 12
-                    ? .checks(items, lookup: nil, note: PageText.texts(language)["nothingToChoose"] ?? "") : .select(options: HTML.options(items), multiple: field.type == .multiref)
+                    ? .checks(items, lookup: nil, note: pageText("nothingToChoose")) : .select(options: HTML.options(items), multiple: field.type == .multiref)
                 return input
             }
             // Too many to list: a title typed (a lookup suggests titles with JavaScript), and for a
@@ -200,7 +203,7 @@ struct Display {
                     let record = try transaction.get(target.name, id: id, access: readable)
                     items.append((text, record.map { title(target, $0) } ?? "#" + text, true))
                 }
-                input.control = .checks(items, lookup: lookup, note: PageText.texts(language)["addByTitle"] ?? "")
+                input.control = .checks(items, lookup: lookup, note: pageText("addByTitle"))
             } else if case .value(.integer(let id)) = value, let record = try transaction.get(target.name, id: id, access: readable) {
                 input.value = title(target, record)
             } else {

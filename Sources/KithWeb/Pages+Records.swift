@@ -710,7 +710,7 @@ extension Pages {
                 // A problem of a field the form does not show (a read-only total on a new record,
                 // say) is said above the form, with the field's name.
                 let unplaced = problems.filter { !rendered.placed.contains($0.key) }.sorted { $0.key < $1.key }.map { key, message in
-                    (entity.field(key).map { label($0, page.language) } ?? key) + (page.language == "zh" ? "：" : ": ") + message
+                    key.isEmpty ? message : (entity.field(key).map { label($0, page.language) } ?? key) + (page.language == "zh" ? "：" : ": ") + message
                 }
                 let marked = unplaced.count < problems.count ? [page.texts["invalidForm"] ?? ""] : []
                 rendered.error = problems.isEmpty ? error.message : (unplaced + marked).joined(separator: " ")

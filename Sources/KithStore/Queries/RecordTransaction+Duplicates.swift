@@ -20,8 +20,7 @@ extension RecordTransaction {
         _ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10, similar: Bool = true
     ) throws(RecordError) -> [DuplicateCandidate] {
         var found: [DuplicateCandidate] = []
-        for (rule, sql, arguments) in try duplicateLookups(entityName, of: values, excluding: id, limit: limit)
-        where similar || rule.match != .similar {
+        for (rule, sql, arguments) in try duplicateLookups(entityName, of: values, excluding: id, limit: limit, similar: similar) {
             let rows = try storage(entityName) {
                 try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             }
@@ -39,12 +38,12 @@ extension RecordTransaction {
 
     /// The statement of each duplicate rule that applies to `values` (every one of its fields
     /// given): the ids and owners of the stored records it matches.
-    func duplicateLookups(_ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10)
+    func duplicateLookups(_ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10, similar: Bool = true)
         throws(RecordError) -> [(rule: DuplicateRule, sql: String, arguments: [DatabaseValue])]
     {
         let (entity, table) = try self.entity(entityName)
         var lookups: [(rule: DuplicateRule, sql: String, arguments: [DatabaseValue])] = []
-        for rule in entity.duplicateRules {
+        for rule in entity.duplicateRules where similar || rule.match != .similar {
             var conditions: [String] = []
             var arguments: [DatabaseValue] = []
             for name in rule.fields {
