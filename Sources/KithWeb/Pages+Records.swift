@@ -591,6 +591,10 @@ extension Pages {
                     let state = entity.workflow?.state(found["state"].text ?? "")?.labels.text(for: page.language, fallback: found["state"].description)
                     throw RecordError(.locked, entity: entity.name, "\(entity.name) #\(id) is locked in state '\(state ?? "")'; it can only move through its workflow")
                 }
+                // Saving would be refused: no form to fill in for nothing.
+                guard try transaction.mayUpdate(entity.name, id: id, access: access) else {
+                    throw RecordError(.forbidden, entity: entity.name, "you may not change \(entity.name) #\(id)")
+                }
                 record = found
             } else if !access.mayCreate {
                 throw RecordError(.forbidden, entity: entity.name, "you may not create \(entity.name) records")

@@ -402,6 +402,9 @@ import Testing
         for name in ["Rival A", "Rival B"] { try server.engine.store.write(as: .system) { _ = try $0.createID("competitor", ["name": .text(name)]) } }
         let deal = try await server.request("GET", "/e/opportunity/new", cookies: rep)
         #expect(deal.body.contains(#"type="checkbox" name="competitors" value="1"> Rival A</label>"#))
+        // A rep reads competitors and may not change them: no edit form to fill in for nothing.
+        let notTheirs = try await server.request("GET", "/e/competitor/1/edit", cookies: rep)
+        #expect(notTheirs.status == 403 && notTheirs.body.contains("you may not change competitor #1") && !notTheirs.body.contains("<form method=\"post\" action=\"/e/competitor/1\""))
     }
 
     /// Times are stored in UTC and read and typed in the workspace's time zone (the demo's is
