@@ -62,9 +62,11 @@ enum Charts {
     static func line(_ points: [Point], title: String) -> String {
         let top = max(points.map(\.value).max() ?? 1, 1e-9)
         let step = points.count > 1 ? 640.0 / Double(points.count - 1) : 0
-        let coordinates = points.enumerated().map { index, point in (40 + Double(index) * step, 230 - point.value / top * 190) }
+        let start = points.count > 1 ? 40.0 : 360  // a single point in the middle
+        let coordinates = points.enumerated().map { index, point in (start + Double(index) * step, 230 - point.value / top * 190) }
         return svgFrame(title: title, height: 280) {
-            "<polyline fill=\"none\" stroke=\"\(colors[0])\" stroke-width=\"2.5\" points=\"\(coordinates.map { "\(format($0.0)),\(format($0.1))" }.joined(separator: " "))\"/>"
+            "<line x1=\"20\" y1=\"230\" x2=\"700\" y2=\"230\" stroke=\"#d9e2ec\"/>"  // zero
+                + "<polyline fill=\"none\" stroke=\"\(colors[0])\" stroke-width=\"2.5\" points=\"\(coordinates.map { "\(format($0.0)),\(format($0.1))" }.joined(separator: " "))\"/>"
                 + zip(points, coordinates).map { point, at in
                     "<circle cx=\"\(format(at.0))\" cy=\"\(format(at.1))\" r=\"4\" fill=\"\(colors[0])\"/>"
                         + "<text x=\"\(format(at.0))\" y=\"\(format(at.1 - 10))\" text-anchor=\"middle\" fill=\"#334e68\" font-size=\"11\">\(HTML.escape(point.display))</text>"

@@ -300,3 +300,18 @@ import struct KithSchema.Labels
         #expect(request.cookie("kith_session") == "abc=def" && request.cookie("late") == "2" && request.cookie("kith") == nil)
     }
 }
+
+/// Charts drawn as SVG on the server.
+@Suite struct ChartTests {
+    /// A line runs across the chart's width above a zero line; a single point stands in the
+    /// middle rather than at the left edge; labels are escaped.
+    @Test func lineChartsSpanTheWidthAndCentreASinglePoint() {
+        let points = [("2026-11", 50.0), ("2026-12", 100.0), ("<b>", 0.0)].map { Charts.Point(label: $0.0, value: $0.1, display: String($0.1)) }
+        let line = Charts.svg("line", points, title: "Sales")
+        #expect(line.contains(#"<line x1="20" y1="230" x2="700" y2="230""#))
+        #expect(line.contains(#"points="40.0,135.0 360.0,40.0 680.0,230.0""#), "\(line)")
+        #expect(line.contains("&lt;b&gt;") && !line.contains("<b>"))
+        let single = Charts.svg("line", Array(points.prefix(1)), title: "Sales")
+        #expect(single.contains(#"<circle cx="360.0" cy="40.0""#), "\(single)")
+    }
+}
