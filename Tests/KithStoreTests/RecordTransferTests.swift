@@ -65,6 +65,31 @@ import Testing
         #expect(allowed.applied && allowed.imported == 4)
     }
 
+    /// References are given as ids or titles (a set comma-separated), looked up among the
+    /// records the importing user may read.
+    @Test func referencesAreGivenByTitle() throws {
+        let acme = try test.store.create("account", ["name": "Acme"], as: TestStore.alice, access: .unrestricted).id
+        _ = try test.store.create("account", ["name": "Twin"], as: TestStore.alice, access: .unrestricted)
+        _ = try test.store.create("account", ["name": "Twin"], as: TestStore.alice, access: .unrestricted)
+        let rows = "name,account,friends\nAnn,Acme,\nBob,Acme Ltd #\(acme),\nCid,Nobody,\nDee,Twin,\nEve,\(acme),\"Ann, Bob\"\n"
+        func run(_ readable: @escaping RecordTransfer.ReadableRecords) throws -> ImportReport {
+            try RecordTransfer.importCSV(
+                "person", from: try csv(rows), into: test.store, dryRun: false, skipInvalid: true,
+                as: TestStore.alice, access: .unrestricted, readable: readable)
+        }
+        let report = try run { _, _ in .unrestricted }
+        #expect(report.problems.map(\.line) == [4, 5])
+        #expect(report.problems.map { $0.fields.map(\.reason) } == [[.noRecordTitled("Nobody")], [.severalRecordsTitled("Twin")]])
+        let people = try test.store.read(as: .system) { transaction in
+            try transaction.query(RecordQuery(entity: "person", sort: [.init("id")], limit: 10), access: .unrestricted).records
+        }
+        #expect(people.map { $0["account"] } == [.integer(acme), .integer(acme), .integer(acme)])
+        #expect(people.last?["friends"] == .list([.integer(people[0].id), .integer(people[1].id)]))
+        // Records the user may not read are not found by their titles.
+        let hidden = try run { _, _ in AccessFilter(read: .init(sql: "0")) }
+        #expect(hidden.problems.first?.fields.first?.reason == .noRecordTitled("Acme"))
+    }
+
     @Test func dryRunsStoreNothing() throws {
         let report = try importing("name\nA\nB\n", dryRun: true)
         #expect(!report.applied && report.imported == 2)
