@@ -84,7 +84,7 @@ import Testing
             try transaction.query(RecordQuery(entity: "person", sort: [.init("id")], limit: 10), access: .unrestricted).records
         }
         #expect(people.map { $0["account"] } == [.integer(acme), .integer(acme), .integer(acme)])
-        #expect(people.last?["friends"] == .list([.integer(people[0].id), .integer(people[1].id)]))
+        #expect(people.last?["friends"] == .list([.integer(people[0].id), .integer(people[1].id)]), "rows imported earlier are found")
         // Records the user may not read are not found by their titles.
         let hidden = try run { _, _ in AccessFilter(read: .init(sql: "0")) }
         #expect(hidden.problems.first?.fields.first?.reason == .noRecordTitled("Acme"))

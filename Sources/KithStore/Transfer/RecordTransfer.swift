@@ -158,7 +158,7 @@ public enum RecordTransfer {
                 let items = field.type == .multiref ? text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : [text]
                 var ids: [Value] = []
                 for item in items where !item.isEmpty {
-                    switch try id(of: item, in: target) {
+                    switch try id(of: item, in: target, remember: target.name != entity.name) {
                     case .id(let id): ids.append(.integer(id))
                     case .problem(let reason): problems.append(FieldProblem(field: name, reason))
                     }
@@ -168,7 +168,9 @@ public enum RecordTransfer {
             if !problems.isEmpty { throw RecordError.notSaved(entity.name, problems) }
         }
 
-        private mutating func id(of text: String, in target: Entity) throws(RecordError) -> Found {
+        /// `remember`: the answer holds for the rest of the import (the import adds no records
+        /// of `target` meanwhile).
+        private mutating func id(of text: String, in target: Entity, remember: Bool) throws(RecordError) -> Found {
             if let id = Int64(text) { return .id(id) }
             if let hash = text.lastIndex(of: "#"), let id = Int64(text[text.index(after: hash)...]) { return .id(id) }
             let key = target.name + "\u{0}" + text
@@ -185,7 +187,7 @@ public enum RecordTransfer {
                 case 0: .problem(.noRecordTitled(text))
                 default: .problem(.severalRecordsTitled(text))
                 }
-            found[key] = result
+            if remember { found[key] = result }
             return result
         }
     }
