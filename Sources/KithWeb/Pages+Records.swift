@@ -659,14 +659,15 @@ extension Pages {
                     }
                     for (field, upload) in uploads { values[field] = try store(upload) }
                     for upload in lineUploads { lines[upload.detail]?[upload.line][upload.field] = try store(upload.part) }
-                    var problems: [FieldProblem] = []
-                    try resolveTitles(entity, &values, problemKey: { $0 }, problems: &problems, user: page.user, in: transaction)
+                    // References typed as titles (the lookup input, or without JavaScript).
+                    var titles = ReferenceTitles(
+                        transaction: transaction, readable: { target, transaction throws(RecordError) in try engine.access(target, for: page.user, in: transaction) },
+                        splitsSets: false)
+                    var problems = try titles.resolve(&values, of: entity)
                     for (detail, rows) in lines {
                         guard let detailEntity = schema.entity(detail) else { continue }
                         for index in rows.indices {
-                            try resolveTitles(
-                                detailEntity, &lines[detail]![index], problemKey: { "\(detail)[\(index + 1)].\($0)" }, problems: &problems,
-                                user: page.user, in: transaction)
+                            problems += try titles.resolve(&lines[detail]![index], of: detailEntity, prefix: "\(detail)[\(index + 1)].")  // lines count from 1
                         }
                     }
                     let save = { (values: [String: Value], lines: [String: [[String: Value]]]) throws(RecordError) -> Record in
@@ -889,42 +890,6 @@ extension Pages {
             ).records
         }
         return .json(.array(records.map { .object([("id", .integer($0.id)), ("title", .string($0[entity.titleField].description))]) }))
-    }
-
-    /// Reference fields typed as a title (the lookup input, or without JavaScript): the record of
-    /// that title among those the user may read, or a problem next to the field. "#12" is record 12.
-    /// A set (`multiref`) may mix ticked ids with a title typed to add.
-    func resolveTitles(
-        _ entity: Entity, _ values: inout [String: Value], problemKey: (String) -> String, problems: inout [FieldProblem],
-        user: DirectoryUser, in transaction: RecordTransaction
-    ) throws(RecordError) {
-        for field in entity.fields where field.type == .ref || field.type == .multiref {
-            guard let value = values[field.name], let target = field.target.flatMap({ schema.entity($0) }) else { continue }
-            func resolved(_ item: Value) throws(RecordError) -> Value? {
-                guard case .text(let text) = item, Int64(text) == nil else { return item }
-                if let hash = text.lastIndex(of: "#"), let id = Int64(text[text.index(after: hash)...]) { return .integer(id) }
-                let matches =
-                    target.titleField == "id"
-                    ? []
-                    : try transaction.query(
-                        RecordQuery(entity: target.name, filter: .condition(field: target.titleField, op: .eq, values: [.text(text)]), limit: 2),
-                        access: try engine.access(target.name, for: user, in: transaction)
-                    ).records
-                switch matches.count {
-                case 1: return .integer(matches[0].id)
-                case 0: problems.append(FieldProblem(field: problemKey(field.name), .noRecordTitled(text)))
-                default: problems.append(FieldProblem(field: problemKey(field.name), .severalRecordsTitled(text)))
-                }
-                return nil
-            }
-            if case .list(let items) = value {
-                var ids: [Value] = []
-                for item in items { if let id = try resolved(item) { ids.append(id) } }
-                values[field.name] = .list(ids)
-            } else if let id = try resolved(value) {
-                values[field.name] = id
-            }
-        }
     }
 
     func restoreChange(_ page: PageRequest) async throws -> Response {

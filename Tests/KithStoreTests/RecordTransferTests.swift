@@ -72,7 +72,7 @@ import Testing
         _ = try test.store.create("account", ["name": "Twin"], as: TestStore.alice, access: .unrestricted)
         _ = try test.store.create("account", ["name": "Twin"], as: TestStore.alice, access: .unrestricted)
         let rows = "name,account,friends\nAnn,Acme,\nBob,Acme Ltd #\(acme),\nCid,Nobody,\nDee,Twin,\nEve,\(acme),\"Ann, Bob\"\n"
-        func run(_ readable: @escaping RecordTransfer.ReadableRecords) throws -> ImportReport {
+        func run(_ readable: @escaping ReferenceTitles.ReadableRecords) throws -> ImportReport {
             try RecordTransfer.importCSV(
                 "person", from: try csv(rows), into: test.store, dryRun: false, skipInvalid: true,
                 as: TestStore.alice, access: .unrestricted, readable: readable)

@@ -38,7 +38,7 @@ public enum RecordTransfer {
     /// the title of a record `readable` lets the user read (sets: comma-separated).
     public static func importCSV(
         _ entityName: String, from file: URL, into store: RecordStore, dryRun: Bool, skipInvalid: Bool, allowDuplicates: Bool = false,
-        as actor: Actor, access: AccessFilter, readable: @escaping ReadableRecords = { _, _ in .unrestricted }, hooks: (any RecordHooks)? = nil,
+        as actor: Actor, access: AccessFilter, readable: @escaping ReferenceTitles.ReadableRecords = { _, _ in .unrestricted }, hooks: (any RecordHooks)? = nil,
         mapping: [String: String?]? = nil, progress: (@Sendable (Int) -> Void)? = nil
     ) throws(RecordError) -> ImportReport {
         guard let entity = store.schema.entity(entityName), let table = store.layout.table(entityName), entity.detailOf == nil else {
@@ -90,7 +90,7 @@ public enum RecordTransfer {
                 let transaction = RecordTransaction(store: store, db: db, actor: actor, hooks: hooks)
                 var report = ImportReport()
                 var imported: [Int64: Int] = [:]  // the lines of the records this import made, by id
-                var titles = ReferenceTitles(transaction: transaction, readable: readable)
+                var titles = ReferenceTitles(transaction: transaction, readable: readable, splitsSets: true)
                 while let row = reader.next() {
                     report.rows += 1
                     let line = report.rows + 1
@@ -100,7 +100,8 @@ public enum RecordTransfer {
                         if let name = columns[index], !cell.isEmpty { input[name] = .text(cell) }
                     }
                     do {
-                        try titles.resolve(&input, of: entity)
+                        let unresolved = try titles.resolve(&input, of: entity)
+                        if !unresolved.isEmpty { throw RecordError.notSaved(entityName, unresolved) }
                         if checksDuplicates, let candidate = try transaction.likelyDuplicates(entityName, of: input, limit: 1, similar: false).first {
                             throw try likelyDuplicate(candidate, entity, earlierLine: imported[candidate.id], access: access, in: transaction)
                         }
@@ -127,68 +128,6 @@ public enum RecordTransfer {
             throw error
         } catch {
             throw RecordError(.storage, entity: entityName, "the import failed and nothing was stored: \(error)")
-        }
-    }
-
-    /// How an import learns which records of another entity the user may read (its references
-    /// are looked up by title among them).
-    public typealias ReadableRecords = (_ entity: String, _ transaction: RecordTransaction) throws(RecordError) -> AccessFilter
-
-    /// An import's references typed as titles, looked up once per text.
-    struct ReferenceTitles {
-        let transaction: RecordTransaction
-        let readable: ReadableRecords
-        enum Found { case id(Int64), problem(FieldProblem.Reason) }
-        private var found: [String: Found] = [:]
-        private var access: [String: AccessFilter] = [:]
-
-        init(transaction: RecordTransaction, readable: @escaping ReadableRecords) {
-            self.transaction = transaction
-            self.readable = readable
-        }
-
-        /// Replaces each reference cell of `input` that is not an id by the id of the one record
-        /// of that title (or `Title #12`), else throws the row's problems.
-        mutating func resolve(_ input: inout [String: Value], of entity: Entity) throws(RecordError) {
-            var problems: [FieldProblem] = []
-            for (name, value) in input {
-                guard let field = entity.field(name), field.type == .ref || field.type == .multiref, case .text(let text) = value,
-                    let target = field.target.flatMap({ transaction.store.schema.entity($0) })
-                else { continue }
-                let items = field.type == .multiref ? text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : [text]
-                var ids: [Value] = []
-                for item in items where !item.isEmpty {
-                    switch try id(of: item, in: target, remember: target.name != entity.name) {
-                    case .id(let id): ids.append(.integer(id))
-                    case .problem(let reason): problems.append(FieldProblem(field: name, reason))
-                    }
-                }
-                input[name] = field.type == .multiref ? .list(ids) : ids.first ?? value
-            }
-            if !problems.isEmpty { throw RecordError.notSaved(entity.name, problems) }
-        }
-
-        /// `remember`: the answer holds for the rest of the import (the import adds no records
-        /// of `target` meanwhile).
-        private mutating func id(of text: String, in target: Entity, remember: Bool) throws(RecordError) -> Found {
-            if let id = Int64(text) { return .id(id) }
-            if let hash = text.lastIndex(of: "#"), let id = Int64(text[text.index(after: hash)...]) { return .id(id) }
-            let key = target.name + "\u{0}" + text
-            if let known = found[key] { return known }
-            guard target.titleField != "id" else { return .problem(.notRecordID) }
-            if access[target.name] == nil { access[target.name] = try readable(target.name, transaction) }
-            let matches = try transaction.query(
-                RecordQuery(entity: target.name, filter: .condition(field: target.titleField, op: .eq, values: [.text(text)]), limit: 2),
-                access: access[target.name] ?? AccessFilter()
-            ).records
-            let result: Found =
-                switch matches.count {
-                case 1: .id(matches[0].id)
-                case 0: .problem(.noRecordTitled(text))
-                default: .problem(.severalRecordsTitled(text))
-                }
-            if remember { found[key] = result }
-            return result
         }
     }
 
