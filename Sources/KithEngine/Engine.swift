@@ -119,8 +119,8 @@ public final class Engine: Sendable {
         let access = try read(as: actor) { try self.access(entity, for: actor, in: $0) }
         let report = try RecordTransfer.importCSV(
             entity, from: file, into: store, dryRun: dryRun, skipInvalid: skipInvalid, allowDuplicates: allowDuplicates, as: actor,
-            access: access, readable: { target, transaction throws(RecordError) in try self.access(target, for: actor, in: transaction) }, hooks: session,
-            mapping: mapping, progress: progress)
+            access: access, readable: { target, transaction throws(RecordError) in try self.access(target, for: actor, in: transaction) },
+            hooks: session, mapping: mapping, progress: progress)
         let pending = session.takeAfterCommit()
         if report.applied {
             runAfterCommit(pending, as: actor)

@@ -236,7 +236,8 @@ final class RuleSession: RecordHooks {
             if let named = field, let fields = engine.schema.entity(entity), fields.field(named) == nil, fields.field(message) != nil {
                 (field, message) = (message, named)
             }
-            error = RecordError(.rejected, entity: entity, message, problems: field.map { [FieldProblem(field: $0, message: message, code: "rule")] } ?? [])
+            let problems = field.map { [FieldProblem(field: $0, message: message, code: "rule")] } ?? []
+            error = RecordError(.rejected, entity: entity, message, problems: problems)
         default:
             error = RecordError(.rule, entity: entity, "the rule\(name) failed: \(failure.message)")
             engine.ruleFaults.record(failure, function: function.map(\.description) ?? failure.function, entity: entity)

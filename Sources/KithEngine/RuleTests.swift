@@ -98,7 +98,8 @@ public final class RuleTestRun: @unchecked Sendable {
                     // Such a file (a table of functions, say) would otherwise pass without a word.
                     record(
                         file: module.display, name: "defines cases",
-                        failure: #"the file defines no test cases: write each as t.case("name", function() ... end), with local t = require("kith.test")"#)
+                        failure: #"the file defines no test cases: write each as t.case("name", function() ... end), "#
+                            + #"with local t = require("kith.test")"#)
                 }
             } catch {
                 record(file: module.display, name: "runs", failure: error.description)

@@ -160,7 +160,8 @@ struct Display {
             // Ctrl-click on a laptop.
             input.control =
                 field.type == .multienum && items.count <= 12
-                ? .checks(items, lookup: nil, note: pageText("nothingToChoose")) : .select(options: HTML.options(items), multiple: field.type == .multienum)
+                ? .checks(items, lookup: nil, note: pageText("nothingToChoose"))
+                : .select(options: HTML.options(items), multiple: field.type == .multienum)
         case .file:
             if case .value(.integer(let id)) = value {
                 input.control = .file(
@@ -187,7 +188,8 @@ struct Display {
                 items += chosen.filter { !listed.contains($0) && Int64($0) != nil }.map { ($0, "#" + $0, true) }
                 input.control =
                     field.type == .multiref && items.count <= 12
-                    ? .checks(items, lookup: nil, note: pageText("nothingToChoose")) : .select(options: HTML.options(items), multiple: field.type == .multiref)
+                    ? .checks(items, lookup: nil, note: pageText("nothingToChoose"))
+                    : .select(options: HTML.options(items), multiple: field.type == .multiref)
                 return input
             }
             // Too many to list: a title typed (a lookup suggests titles with JavaScript), and for a

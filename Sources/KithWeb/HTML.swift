@@ -94,8 +94,9 @@ enum HTML {
             if items.isEmpty && lookup == nil { output += "<small>\(escape(note))</small>" }
             output += "</span>"
             if let lookup {
-                output += "<input\(items.isEmpty ? identity : "") name=\"\(name)\" type=\"text\" value=\"\(value)\" placeholder=\"\(escape(note))\""
-                output += " list=\"dl-\(name)\" data-lookup=\"\(escape(lookup))\" autocomplete=\"off\"><datalist id=\"dl-\(name)\"></datalist>"
+                output += "<input\(items.isEmpty ? identity : "") name=\"\(name)\" type=\"text\" value=\"\(value)\""
+                output += " placeholder=\"\(escape(note))\" list=\"dl-\(name)\" data-lookup=\"\(escape(lookup))\" autocomplete=\"off\">"
+                output += "<datalist id=\"dl-\(name)\"></datalist>"
             }
             return output
         case .file(let current, let link, let clearLabel):

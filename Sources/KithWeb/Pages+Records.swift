@@ -310,7 +310,8 @@ extension Pages {
         guard apply else {
             defer { try? FileManager.default.removeItem(at: file) }
             let report = try engine.importCSV(
-                entity.name, from: file, dryRun: true, skipInvalid: skip, allowDuplicates: allowDuplicates, as: page.user.actor, mapping: mapping)
+                entity.name, from: file, dryRun: true, skipInvalid: skip, allowDuplicates: allowDuplicates, as: page.user.actor,
+                mapping: mapping)
             var values = importValues(entity, page: page, csv: csv, mapping: mapping, report: report, applied: false)
             values["skip"] = skip
             values["allowDuplicates"] = allowDuplicates
@@ -325,7 +326,8 @@ extension Pages {
             defer { try? FileManager.default.removeItem(at: file) }
             do {
                 let report = try engine.importCSV(
-                    entity.name, from: file, dryRun: false, skipInvalid: skip, allowDuplicates: allowDuplicates, as: actor, mapping: mapping,
+                    entity.name, from: file, dryRun: false, skipInvalid: skip, allowDuplicates: allowDuplicates, as: actor,
+                    mapping: mapping,
                     progress: { rows in imports.progress(job, rows: rows) })
                 imports.finish(job, report: report, error: nil)
             } catch {
@@ -660,9 +662,10 @@ extension Pages {
                     for (field, upload) in uploads { values[field] = try store(upload) }
                     for upload in lineUploads { lines[upload.detail]?[upload.line][upload.field] = try store(upload.part) }
                     // References typed as titles (the lookup input, or without JavaScript).
-                    var titles = ReferenceTitles(
-                        transaction: transaction, readable: { target, transaction throws(RecordError) in try engine.access(target, for: page.user, in: transaction) },
-                        splitsSets: false)
+                    let readable: ReferenceTitles.ReadableRecords = { target, transaction throws(RecordError) in
+                        try engine.access(target, for: page.user, in: transaction)
+                    }
+                    var titles = ReferenceTitles(transaction: transaction, readable: readable, splitsSets: false)
                     var problems = try titles.resolve(&values, of: entity)
                     for (detail, rows) in lines {
                         guard let detailEntity = schema.entity(detail) else { continue }
@@ -714,8 +717,9 @@ extension Pages {
             } else {
                 // A problem of a field the form does not show (a read-only total on a new record,
                 // say) is said above the form, with the field's name.
+                let colon = page.language == "zh" ? "：" : ": "
                 let unplaced = problems.filter { !rendered.placed.contains($0.key) }.sorted { $0.key < $1.key }.map { key, message in
-                    key.isEmpty ? message : (entity.field(key).map { label($0, page.language) } ?? key) + (page.language == "zh" ? "：" : ": ") + message
+                    key.isEmpty ? message : (entity.field(key).map { label($0, page.language) } ?? key) + colon + message
                 }
                 let marked = unplaced.count < problems.count ? [page.texts["invalidForm"] ?? ""] : []
                 rendered.error = problems.isEmpty ? error.message : (unplaced + marked).joined(separator: " ")

@@ -29,10 +29,14 @@ public struct ReferenceTitles {
     /// Replaces each reference of `values` typed as a title by its record's id. Returns the
     /// problems (no record or several of that title), by `prefix` and the field's name; such a
     /// title is left out of the values.
-    public mutating func resolve(_ values: inout [String: Value], of entity: Entity, prefix: String = "") throws(RecordError) -> [FieldProblem] {
+    public mutating func resolve(_ values: inout [String: Value], of entity: Entity, prefix: String = "") throws(RecordError)
+        -> [FieldProblem]
+    {
         var problems: [FieldProblem] = []
         for field in entity.fields where field.type == .ref || field.type == .multiref {
-            guard let value = values[field.name], let target = field.target.flatMap({ transaction.store.schema.entity($0) }) else { continue }
+            guard let value = values[field.name], let target = field.target.flatMap({ transaction.store.schema.entity($0) }) else {
+                continue
+            }
             var items: [Value]
             switch value {
             case .list(let list): items = list

@@ -38,8 +38,8 @@ public enum RecordTransfer {
     /// the title of a record `readable` lets the user read (sets: comma-separated).
     public static func importCSV(
         _ entityName: String, from file: URL, into store: RecordStore, dryRun: Bool, skipInvalid: Bool, allowDuplicates: Bool = false,
-        as actor: Actor, access: AccessFilter, readable: @escaping ReferenceTitles.ReadableRecords = { _, _ in .unrestricted }, hooks: (any RecordHooks)? = nil,
-        mapping: [String: String?]? = nil, progress: (@Sendable (Int) -> Void)? = nil
+        as actor: Actor, access: AccessFilter, readable: @escaping ReferenceTitles.ReadableRecords = { _, _ in .unrestricted },
+        hooks: (any RecordHooks)? = nil, mapping: [String: String?]? = nil, progress: (@Sendable (Int) -> Void)? = nil
     ) throws(RecordError) -> ImportReport {
         guard let entity = store.schema.entity(entityName), let table = store.layout.table(entityName), entity.detailOf == nil else {
             throw RecordError(.invalidQuery, entity: entityName, "'\(entityName)' is not an entity that can be imported")
@@ -102,8 +102,11 @@ public enum RecordTransfer {
                     do {
                         let unresolved = try titles.resolve(&input, of: entity)
                         if !unresolved.isEmpty { throw RecordError.notSaved(entityName, unresolved) }
-                        if checksDuplicates, let candidate = try transaction.likelyDuplicates(entityName, of: input, limit: 1, similar: false).first {
-                            throw try likelyDuplicate(candidate, entity, earlierLine: imported[candidate.id], access: access, in: transaction)
+                        if checksDuplicates,
+                            let candidate = try transaction.likelyDuplicates(entityName, of: input, limit: 1, similar: false).first
+                        {
+                            throw try likelyDuplicate(
+                                candidate, entity, earlierLine: imported[candidate.id], access: access, in: transaction)
                         }
                         try transaction.db.inSavepoint {
                             let id = try transaction.insertNew(entity, table, input, lines: [:], access: access)
@@ -144,7 +147,8 @@ public enum RecordTransfer {
             let owner = try candidate.owner.flatMap { id throws(RecordError) in try transaction.user(id: id)?.name }
             reason = .likelyDuplicate(title: title, id: title == nil ? nil : candidate.id, owner: owner)
         }
-        return RecordError(.duplicate, entity: entity.name, "likely duplicate", problems: [FieldProblem(field: candidate.fields.first ?? "", reason)])
+        let field = candidate.fields.first ?? ""
+        return RecordError(.duplicate, entity: entity.name, "likely duplicate", problems: [FieldProblem(field: field, reason)])
     }
 
     /// The fields an import may fill: declared fields that are not read-only, and the owner.
