@@ -216,16 +216,6 @@ extension Engine {
     }
 }
 
-/// A likely duplicate as a user may see it: its title and link only when they may read it,
-/// otherwise only whose it is (so a rep learns the customer exists and whom to ask).
-public struct LikelyDuplicate: Sendable {
-    public let id: Int64
-    /// The record's title, nil when the user may not read the record.
-    public let title: String?
-    public let ownerName: String?
-    public let fields: [String]
-}
-
 extension Engine {
     /// Records that the entity's `<duplicate>` rules say look like `values` (a new record), as
     /// `user` may learn about them.
@@ -235,23 +225,8 @@ extension Engine {
         guard schema.entity(entityName)?.duplicateRules.isEmpty == false else { return [] }  // no rules, no read
         return try read(as: user.actor) { transaction in
             let candidates = try transaction.likelyDuplicates(entityName, of: values, excluding: id)
-            guard !candidates.isEmpty, let entity = schema.entity(entityName) else { return [] }
-            let access = try access(entityName, for: user, in: transaction)
-            let readable = try transaction.query(
-                RecordQuery(
-                    entity: entityName, filter: .condition(field: "id", op: .in, values: candidates.map { .integer($0.id) }),
-                    limit: candidates.count),
-                access: access
-            ).records
-            return try candidates.map { candidate throws(RecordError) in
-                let record = readable.first { $0.id == candidate.id }
-                let title = record.map { record in
-                    let text = record[entity.titleField].description
-                    return text.isEmpty ? "#\(record.id)" : text
-                }
-                let owner = try candidate.owner.flatMap { owner throws(RecordError) in try transaction.user(id: owner)?.name }
-                return LikelyDuplicate(id: candidate.id, title: title, ownerName: owner, fields: candidate.fields)
-            }
+            guard !candidates.isEmpty else { return [] }
+            return try transaction.described(candidates, of: entityName, readable: try access(entityName, for: user, in: transaction))
         }
     }
 }

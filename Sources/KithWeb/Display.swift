@@ -31,6 +31,14 @@ struct Display {
 
     func label(_ field: Field) -> String { field.labels.text(for: language, fallback: field.name.humanizedName) }
 
+    /// The control choosing among `items` (value, label, chosen): a select for one; for a set,
+    /// checkboxes when there are a few, which work on a phone (a multiple select needs a Ctrl-click
+    /// on a laptop).
+    private func choosing(_ items: [(String, String, Bool)], set: Bool) -> FormField.Control {
+        guard set && items.count <= 12 else { return .select(options: HTML.options(items), multiple: set) }
+        return .checks(items, lookup: nil, note: pageText("nothingToChoose"))
+    }
+
     /// One of the pages' own texts, in the display's language.
     func pageText(_ key: String) -> String { PageText.texts(language)[key] ?? "" }
 
@@ -156,12 +164,7 @@ struct Display {
         case .enum, .multienum:
             let selected = Set(value?.texts ?? [])
             let items = choices(field).map { ($0.value, $0.label, selected.contains($0.value)) }
-            // A few choices of a set are ticked, which works on a phone; a multiple select needs a
-            // Ctrl-click on a laptop.
-            input.control =
-                field.type == .multienum && items.count <= 12
-                ? .checks(items, lookup: nil, note: pageText("nothingToChoose"))
-                : .select(options: HTML.options(items), multiple: field.type == .multienum)
+            input.control = choosing(items, set: field.type == .multienum)
         case .file:
             if case .value(.integer(let id)) = value {
                 input.control = .file(
@@ -186,10 +189,7 @@ struct Display {
                 // would drop it from the record on saving.
                 let listed = Set(items.map(\.0))
                 items += chosen.filter { !listed.contains($0) && Int64($0) != nil }.map { ($0, "#" + $0, true) }
-                input.control =
-                    field.type == .multiref && items.count <= 12
-                    ? .checks(items, lookup: nil, note: pageText("nothingToChoose"))
-                    : .select(options: HTML.options(items), multiple: field.type == .multiref)
+                input.control = choosing(items, set: field.type == .multiref)
                 return input
             }
             // Too many to list: a title typed (a lookup suggests titles with JavaScript), and for a

@@ -375,7 +375,7 @@ extension Pages {
         var values: [String: Any] = [
             "title": "\(page.texts["import"] ?? "") · \(pluralLabel(entity, page.language))", "entity": entity.name, "csv": csv,
             "columns": importable.filter { $0 != "owner" }.joined(separator: ","), "showForm": true,
-            "checksDuplicates": entity.duplicateRules.contains { $0.match != .similar },
+            "checksDuplicates": RecordTransfer.checksLikelyDuplicates(entity),
         ]
         if let mapping, !csv.isEmpty {
             values["hasMapping"] = true

@@ -44,11 +44,7 @@ public struct Schema: Sendable {
     public func details(of master: String) -> [Entity] { (detailIndex[master] ?? []).map { entities[$0] } }
 
     /// The allowed values of an enum field, from its dictionary or its inline list.
-    public func choices(of field: Field) -> [String] {
-        if let values = field.values { return values }
-        if let name = field.dictionary, let dictionary = dictionary(name) { return dictionary.items.map(\.value) }
-        return []
-    }
+    public func choices(of field: Field) -> [String] { choiceLabels(of: field).map(\.value) }
 
     /// The allowed values of an enum field with their labels (inline values have labels only when
     /// the engine gives them, as a workflow's states).

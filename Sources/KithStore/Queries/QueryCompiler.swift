@@ -75,8 +75,7 @@ struct QueryCompiler {
             return field.type.isString || field.type == .enum ? "(\(column) IS NOT NULL AND \(column) <> '')" : "\(column) IS NOT NULL"
         case .contains, .startsWith:
             let given = values[0].description
-            let text = given.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_")
+            let text = SQL.likeLiteral(given)
             arguments.append(op == .contains ? "%\(text)%" : "\(text)%")
             let like = "\(column) LIKE ? ESCAPE '\\'"
             // A search field's text of 3 characters or more: the trigram index finds the few records
@@ -208,10 +207,7 @@ struct QueryCompiler {
         let columns = table.searchColumns.isEmpty ? [entity.titleField].filter { table.column($0)?.sqlType == "TEXT" } : table.searchColumns
         guard !columns.isEmpty else { return "0" }
         if query.count >= 3 && !table.searchColumns.isEmpty, let lookup = fewFound(Self.phrase(query)) { return lookup }
-        let pattern =
-            "%"
-            + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let pattern = "%" + SQL.likeLiteral(query) + "%"
         var parts: [String] = []
         for column in columns {
             parts.append("r.\(SQL.quote(column)) LIKE ? ESCAPE '\\'")

@@ -9,7 +9,38 @@ public struct DuplicateCandidate: Sendable, Equatable {
     public let fields: [String]
 }
 
+/// A likely duplicate as a user may see it: its title and link only when they may read it,
+/// otherwise only whose it is (so a rep learns the customer exists and whom to ask).
+public struct LikelyDuplicate: Sendable {
+    public let id: Int64
+    /// The record's title, nil when the user may not read the record.
+    public let title: String?
+    public let ownerName: String?
+    public let fields: [String]
+}
+
 extension RecordTransaction {
+    /// `candidates` as a user whose read access to the entity is `readable` may learn of them.
+    public func described(_ candidates: [DuplicateCandidate], of entityName: String, readable: AccessFilter) throws(RecordError)
+        -> [LikelyDuplicate]
+    {
+        let (entity, _) = try self.entity(entityName)
+        let records = try query(
+            RecordQuery(
+                entity: entityName, filter: .condition(field: "id", op: .in, values: candidates.map { .integer($0.id) }),
+                limit: candidates.count),
+            access: readable
+        ).records
+        return try candidates.map { candidate throws(RecordError) in
+            let title = records.first { $0.id == candidate.id }.map { record in
+                let text = record[entity.titleField].description
+                return text.isEmpty ? "#\(record.id)" : text
+            }
+            let owner = try candidate.owner.flatMap { owner throws(RecordError) in try user(id: owner)?.name }
+            return LikelyDuplicate(id: candidate.id, title: title, ownerName: owner, fields: candidate.fields)
+        }
+    }
+
     /// Stored records that look like `values` by the entity's duplicate rules (新建查重): every field
     /// of a rule must match, as the rule's `match` says. `exact` compares the text as stored;
     /// `normalized` ignores letter case, spaces and punctuation; `similar` also accepts one value
@@ -38,9 +69,9 @@ extension RecordTransaction {
 
     /// The statement of each duplicate rule that applies to `values` (every one of its fields
     /// given): the ids and owners of the stored records it matches.
-    func duplicateLookups(_ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10, similar: Bool = true)
-        throws(RecordError) -> [(rule: DuplicateRule, sql: String, arguments: [DatabaseValue])]
-    {
+    func duplicateLookups(
+        _ entityName: String, of values: [String: Value], excluding id: Int64? = nil, limit: Int = 10, similar: Bool = true
+    ) throws(RecordError) -> [(rule: DuplicateRule, sql: String, arguments: [DatabaseValue])] {
         let (entity, table) = try self.entity(entityName)
         var lookups: [(rule: DuplicateRule, sql: String, arguments: [DatabaseValue])] = []
         for rule in entity.duplicateRules where similar || rule.match != .similar {
@@ -72,9 +103,7 @@ extension RecordTransaction {
                 let expression = "lower(\(StorageLayout.stripped(column, StorageLayout.punctuation)))"
                 conditions.append(
                     "(\(expression) LIKE ? ESCAPE '\\' OR (length(\(expression)) > 1 AND ? LIKE '%' || \(expression) || '%'))")
-                let escaped = normalized.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                    .replacingOccurrences(of: "_", with: "\\_")
-                arguments.append("%\(escaped)%".databaseValue)
+                arguments.append("%\(SQL.likeLiteral(normalized))%".databaseValue)
                 arguments.append(normalized.databaseValue)
             }
             // A rule applies only when the new record has every one of its fields.

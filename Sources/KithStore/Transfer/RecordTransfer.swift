@@ -83,8 +83,7 @@ public enum RecordTransfer {
             return report
         }
         struct Rollback: Error { let report: ImportReport }
-        // `similar` rules read the whole table for each row: an import checks the others only.
-        let checksDuplicates = !allowDuplicates && entity.duplicateRules.contains { $0.match != .similar }
+        let checksDuplicates = !allowDuplicates && checksLikelyDuplicates(entity)
         do {
             return try store.pool.write { db in
                 let transaction = RecordTransaction(store: store, db: db, actor: actor, hooks: hooks)
@@ -143,13 +142,16 @@ public enum RecordTransfer {
         if let earlierLine {
             reason = .likeEarlierLine(earlierLine)
         } else {
-            let title = try transaction.get(entity.name, id: candidate.id, access: access).map { $0[entity.titleField].description }
-            let owner = try candidate.owner.flatMap { id throws(RecordError) in try transaction.user(id: id)?.name }
-            reason = .likelyDuplicate(title: title, id: title == nil ? nil : candidate.id, owner: owner)
+            let known = try transaction.described([candidate], of: entity.name, readable: access)[0]  // one for each candidate
+            reason = .likelyDuplicate(title: known.title, id: known.title == nil ? nil : known.id, owner: known.ownerName)
         }
         let field = candidate.fields.first ?? ""
         return RecordError(.duplicate, entity: entity.name, "likely duplicate", problems: [FieldProblem(field: field, reason)])
     }
+
+    /// Whether an import checks rows against the entity's duplicate rules: those that match
+    /// `similar` read the whole table for each row, so an import checks the others only.
+    public static func checksLikelyDuplicates(_ entity: Entity) -> Bool { entity.duplicateRules.contains { $0.match != .similar } }
 
     /// The fields an import may fill: declared fields that are not read-only, and the owner.
     public static func importable(in entity: Entity) -> [String] {
