@@ -142,9 +142,12 @@ public enum AccessPolicy {
         return (shared(""), shared(" AND can_edit = 1"))
     }
 
+    /// Records passing any of the conditions. A lone condition stays as it is, so that reading
+    /// nothing is still `.nothing` (no list, no menu entry, 403 from the API).
     static func any(_ conditions: [AccessFilter.Condition]) -> AccessFilter.Condition {
-        AccessFilter.Condition(
-            sql: conditions.map { "(\($0.sql))" }.joined(separator: " OR "), arguments: conditions.flatMap(\.arguments))
+        let useful = conditions.filter { $0.sql != AccessFilter.Condition.nothing.sql }
+        guard useful.count > 1 else { return useful.first ?? .nothing }
+        return AccessFilter.Condition(sql: useful.map { "(\($0.sql))" }.joined(separator: " OR "), arguments: useful.flatMap(\.arguments))
     }
 
     /// A master's condition applied to its lines: the line's master must pass it.

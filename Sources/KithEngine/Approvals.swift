@@ -28,12 +28,12 @@ extension Engine {
         }
         let state = current["state"].text ?? ""
         guard let approval = workflow.approval(in: state) else {
-            throw RecordError(.invalid, entity: entityName, "\(entityName) #\(id) is '\(state)', which is not waiting for an approval")
+            throw RecordError(.wrongState, entity: entityName, "\(entityName) #\(id) is '\(state)', which is not waiting for an approval")
         }
         let round = try transaction.latestApprovalRound(entityName, record: id)
         let entries = try transaction.approvals(entityName, record: id, round: round)
         guard let step = entries.filter({ $0.status == .pending }).map(\.step).min() else {
-            throw RecordError(.invalid, entity: entityName, "\(entityName) #\(id) has no approval step waiting")
+            throw RecordError(.wrongState, entity: entityName, "\(entityName) #\(id) has no approval step waiting")
         }
         let administrator = try Self.user(actor.userID, in: transaction)?.roles.contains(Role.administrator) ?? false
         let waiting = entries.filter { $0.step == step && $0.status == .pending }

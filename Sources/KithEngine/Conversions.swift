@@ -25,7 +25,7 @@ extension Engine {
         let state = record["state"].text ?? ""
         if !conversion.whenStates.isEmpty && !conversion.whenStates.contains(state) {
             throw RecordError(
-                .invalid, entity: source.name,
+                .wrongState, entity: source.name,
                 "\(source.name) #\(id) is '\(state)'; '\(name)' runs only from \(conversion.whenStates.joined(separator: ", "))")
         }
         var created: [Record] = []

@@ -11,6 +11,8 @@ public struct DemoData {
         public var users: [(login: String, roles: [String])] = []
         public var records: [String: Int] = [:]
         public var refused = 0
+        /// Why the first record an entity's rules refused was refused, for entities left short.
+        public var firstRefusal: [String: String] = [:]
         public let password: String
     }
 
@@ -49,9 +51,11 @@ public struct DemoData {
                     made += 1
                 } catch {
                     summary.refused += 1
+                    if summary.firstRefusal[entity.name] == nil { summary.firstRefusal[entity.name] = "\(error)" }
                 }
             }
             summary.records[entity.name] = made
+            if made == perEntity { summary.firstRefusal[entity.name] = nil }
         }
         try? engine.store.analyze()
         return summary
@@ -139,6 +143,9 @@ public struct DemoData {
             var text: String
             if !field.samples.isEmpty {
                 text = field.samples[random.next(field.samples.count)] + (entity.titleField == name ? " \(index)" : "")
+            } else if let pattern = field.pattern {
+                // A made-up text would not match: a text the pattern accepts, unique or not.
+                return PatternSample.make(pattern, random: &random).map(Value.text)
             } else if entity.titleField == name && name == "name" {
                 text = Self.company(&random)
             } else if name.hasSuffix("_name") || name.contains("person") || name.contains("signatory") || name == "name" {

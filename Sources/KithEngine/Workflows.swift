@@ -52,7 +52,7 @@ extension Engine {
         let name = transition.name
         guard transition.from.isEmpty || transition.from.contains(state) || transition.from.contains("*") else {
             return RecordError(
-                .invalid, entity: entityName,
+                .wrongState, entity: entityName,
                 "\(entityName) #\(record.id) is '\(state)'; '\(name)' only moves it from \(transition.from.joined(separator: ", "))")
         }
         guard let user, !user.roles.contains(Role.administrator) else { return nil }

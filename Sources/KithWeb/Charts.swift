@@ -11,9 +11,10 @@ enum Charts {
 
     static let colors = ["#1d4ed8", "#0891b2", "#059669", "#ca8a04", "#ea580c", "#dc2626", "#7c3aed", "#db2777", "#4b5563", "#65a30d"]
 
-    static func svg(_ kind: String, _ points: [Point], title: String) -> String {
+    /// `empty`: what the chart says when there is nothing to draw.
+    static func svg(_ kind: String, _ points: [Point], title: String, empty: String = "—") -> String {
         guard !points.isEmpty else {
-            return svgFrame(title: title, height: 60) { "<text x=\"20\" y=\"35\" fill=\"#829ab1\">—</text>" }
+            return svgFrame(title: title, height: 60) { "<text x=\"20\" y=\"35\" fill=\"#829ab1\">\(HTML.escape(empty))</text>" }
         }
         switch kind {
         case "funnel": return funnel(points, title: title)

@@ -63,7 +63,7 @@ extension Pages {
             ]
             // Only when the schema has a funnel report: a nil in an `Any` is a value to the
             // template engine, which showed an empty card under the page's title.
-            if let report = schema.reports.first(where: { $0.chart == .funnel }) {
+            if let report = schema.reports.first(where: { $0.chart == .funnel }), mayRead(report.entity, user) {
                 let figures = try self.figures(report, page: page, in: transaction)
                 values["funnel"] = ["title": figures.title, "svg": figures.svg]
             }

@@ -23,6 +23,10 @@ extension Pages {
         let sortText = parameters.first("sort") ?? ""
         let (result, count, permissions, display, saved) = try engine.read(as: page.user.actor) { transaction in
             let permissions = try AccessPolicy.access(entity.name, for: page.user, in: transaction)
+            // No grant to read, nothing shared: no page (its "New" stays for a role that may only create).
+            if permissions.filter.readsNothing && !permissions.filter.mayCreate {
+                throw RecordError(.forbidden, entity: entity.name, "you may not read \(entity.name) records")
+            }
             let shown = columns.compactMap { entity.field($0) }
             let result = try transaction.query(try withTitles(query, entity, fields: shown, for: page.user.actor, in: transaction), access: permissions.filter)
             // "2000+" past 2,000, as other CRMs do: counting further costs more than the page.

@@ -8,13 +8,18 @@ import KithStore
 /// chart and a table.
 extension Pages {
     func reportIndex(_ page: PageRequest) throws -> Response {
-        let items = schema.reports.map { ["name": $0.name, "label": $0.labels.text(for: page.language, fallback: $0.name.humanizedName)] }
+        let items = schema.reports.filter { mayRead($0.entity, page.user) }.map {
+            ["name": $0.name, "label": $0.labels.text(for: page.language, fallback: $0.name.humanizedName)]
+        }
         return render("reports", ["title": page.texts["reports"] ?? "", "reports": items], page: page)
     }
 
     func report(_ page: PageRequest) throws -> Response {
         let name = page.context.parameters.get("name") ?? ""
         guard let report = schema.report(name) else { throw Problem(.notFound, "there is no report '\(name)'") }
+        guard mayRead(report.entity, page.user) else {
+            throw RecordError(.forbidden, entity: report.entity, "you may not read \(report.entity) records")
+        }
         let figures = try engine.read(as: page.user.actor) { try self.figures(report, page: page, in: $0) }
         // The table's headings: what the rows are grouped by, and what is measured.
         let entity = schema.entity(report.entity)
@@ -65,6 +70,7 @@ extension Pages {
         } else if report.groupBucket == nil && report.chart != .line {
             points.sort { $0.value > $1.value }
         }
-        return (title, Charts.svg(report.chart.rawValue, Array(points.prefix(30)), title: title), points)
+        let svg = Charts.svg(report.chart.rawValue, Array(points.prefix(30)), title: title, empty: page.texts["noRecords"] ?? "—")
+        return (title, svg, points)
     }
 }

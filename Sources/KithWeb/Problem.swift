@@ -25,7 +25,7 @@ struct Problem: Error {
             case .notFound: .notFound
             case .forbidden: .forbidden
             case .stale: .preconditionFailed
-            case .duplicate, .referenced, .locked: .conflict
+            case .duplicate, .referenced, .locked, .wrongState: .conflict
             case .rejected, .rule: .unprocessableContent
             case .storage: .internalServerError
             }
@@ -40,6 +40,7 @@ struct Problem: Error {
             case .duplicate: "Duplicate"
             case .referenced: "Still referenced"
             case .locked: "Locked"
+            case .wrongState: "Not in that state"
             case .rejected: "Refused by a rule"
             case .rule: "A rule failed"
             case .storage: "Internal error"

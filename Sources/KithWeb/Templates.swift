@@ -174,7 +174,7 @@ enum Templates {
 
     static let report = """
         <h1>{{title}}</h1>{{{svg}}}
-        <table class="list"><thead><tr><th>{{groupHeading}}</th><th>{{measureHeading}}</th></tr></thead><tbody>{{#rows}}<tr><td>{{label}}</td><td>{{value}}</td></tr>{{/rows}}</tbody></table>
+        <table class="list"><thead><tr><th>{{groupHeading}}</th><th>{{measureHeading}}</th></tr></thead><tbody>{{#rows}}<tr><td>{{label}}</td><td>{{value}}</td></tr>{{/rows}}{{^rows}}<tr><td colspan="2" class="empty">{{t.noRecords}}</td></tr>{{/rows}}</tbody></table>
         """
 
     static let css = """

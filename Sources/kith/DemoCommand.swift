@@ -29,6 +29,10 @@ func fillDemo(_ engine: Engine, records: Int) throws {
         let summary = try demo.fill(records: max(0, records))
         let total = summary.records.values.reduce(0, +)
         printError("kith: demo data: \(summary.departments) departments, \(summary.users.count) users, \(total) records")
+        for (entity, reason) in summary.firstRefusal.sorted(by: { $0.key < $1.key }) {
+            let made = summary.records[entity] ?? 0
+            printError("kith: demo data: \(made) of \(records) \(entity) records; the rules refused others, as: \(reason)")
+        }
         if !summary.users.isEmpty {
             printError("kith: demo users (password '\(summary.password)'): " + summary.users.map { "\($0.login) (\($0.roles.joined(separator: ",")))" }.joined(separator: ", "))
         }

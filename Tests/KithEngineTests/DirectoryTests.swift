@@ -189,4 +189,36 @@ extension DirectoryTests {
             #expect(machine["remarks"].description.hasPrefix("Remarks "), "\(machine["remarks"])")
         }
     }
+
+    /// A text with a `pattern` gets a text the pattern accepts, so the records pointing to it are
+    /// made too; an entity whose records are refused anyway is reported with the reason.
+    @Test func patternedTextsMatchTheirPatterns() throws {
+        let module = #"""
+            <module xmlns="urn:kith:1" name="estate" version="1">
+              <entity name="unit" title="number" ownership="none">
+                <field name="number" type="text" required="true" unique="true" max="20" pattern="[A-Z]{1,3}-[0-9]{2,4}"/>
+                <field name="code" type="text" pattern="(?:RM|BL)_\d{3}[a-c]?|X\.[^0-9]+"/>
+              </entity>
+              <entity name="lease" title="id">
+                <field name="unit" type="ref" entity="unit" required="true"/>
+                <field name="tag" type="text" required="true" pattern="(?=x)x+"/>
+              </entity>
+              <role name="agent"><grant entity="*" read="own" create="yes" update="own"/></role>
+            </module>
+            """#
+        let test = try TestEngine(module: module, scripts: [:])
+        var demo = DemoData(engine: test.engine)
+        let summary = try demo.fill(records: 6)
+        #expect(summary.records["unit"] == 6 && summary.firstRefusal["unit"] == nil)
+        let units = try test.engine.read(as: .system) { try $0.query(RecordQuery(entity: "unit")).records }
+        for unit in units {
+            #expect(unit["number"].description.wholeMatch(of: /[A-Z]{1,3}-[0-9]{2,4}/) != nil, "\(unit["number"])")
+            if case .text(let code) = unit["code"] {
+                #expect(code.wholeMatch(of: /(?:RM|BL)_\d{3}[a-c]?|X\.[^0-9]+/) != nil, "\(code)")
+            }
+        }
+        // A look-ahead is beyond the sampler: no lease is made, and the summary says why.
+        #expect(summary.records["lease"] == 0)
+        #expect(summary.firstRefusal["lease"]?.contains("tag") == true, "\(summary.firstRefusal)")
+    }
 }

@@ -185,10 +185,11 @@ import Testing
         #expect(submitted.status == 200)
         #expect(submitted.object["state"] as? String == "pending")
 
-        // 409: the pending expense is locked; 400: a transition from the wrong state.
+        // 409: the pending expense is locked, and submitting it again conflicts with its state.
         let locked = try await server.request("PATCH", "/api/v1/expense/\(id)", token: rep, json: #"{"amount": "10.00"}"#)
         #expect(locked.status == 409)
-        #expect(try await server.request("POST", "/api/v1/expense/\(id)/transitions/submit", token: rep).status == 400)
+        let twice = try await server.request("POST", "/api/v1/expense/\(id)/transitions/submit", token: rep)
+        #expect(twice.status == 409 && twice.object["code"] as? String == "wrong-state")
 
         // Finance is not asked yet; the manager is, in the inbox.
         #expect(

@@ -134,6 +134,29 @@ import Testing
     }
 
     /// Behind a proxy that ends TLS, every cookie is `Secure`; over plain HTTP none can be.
+    /// Service staff read no leads or opportunities: the workbench counts and charts only what
+    /// they read, the reports list leaves the sales funnel out, and the pages and API refuse.
+    @Test func usersSeeOnlyWhatTheirRolesRead() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let token = try server.user("helper", roles: ["service"], department: "East", password: "Helper-pass-1")
+        let session = try await Self.signIn(server, "helper", "Helper-pass-1")
+        let home = try await server.request("GET", "/", cookies: session).body
+        #expect(home.contains(#"href="/e/customer">"#) && home.contains("Service requests"))
+        #expect(!home.contains("/e/lead") && !home.contains("/e/opportunity") && !home.contains("Sales funnel"), "\(home)")
+        let reports = try await server.request("GET", "/reports", cookies: session).body
+        #expect(!reports.contains("/reports/funnel"))
+        #expect(try await server.request("GET", "/reports/funnel", cookies: session).status == 403)
+        #expect(try await server.request("GET", "/e/opportunity", cookies: session).status == 403)
+        let listed = try await server.request("GET", "/api/v1/lead", token: token)
+        #expect(listed.status == 403 && listed.object["code"] as? String == "forbidden")
+        #expect(try await server.request("GET", "/api/v1/customer", token: token).status == 200)
+        // A report with nothing to show says so, in its chart and its table.
+        let empty = try await server.request("GET", "/reports/service_by_kind", cookies: session)
+        #expect(empty.status == 200 && empty.body.contains(">No records match.</text>"))
+        #expect(empty.body.contains(#"<td colspan="2" class="empty">No records match."#))
+    }
+
     @Test func cookiesAreSecureBehindATLSProxy() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
@@ -284,7 +307,11 @@ import Testing
         let token = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
         _ = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Row Co"}"#)
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")
-        let csrf = Self.csrf(in: try await server.request("GET", "/e/quote/new", cookies: session).body)
+        let blank = try await server.request("GET", "/e/quote/new", cookies: session).body
+        let csrf = Self.csrf(in: blank)
+        // The quote date's `$today` default is filled in on the new form.
+        let today = server.engine.store.variables(for: .system).today
+        #expect(blank.contains(#"name="quoted_on" type="date" value="\#(today)""#))
         let refused = try await server.request(
             "POST", "/e/quote",
             form: [

@@ -99,6 +99,9 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
         case referenced
         /// The record is in a locked workflow state.
         case locked
+        /// The record's workflow state does not allow the transition (fired twice, or from a
+        /// page read before someone else moved the record on).
+        case wrongState = "wrong-state"
         /// A query names something that does not exist or may not be used.
         case invalidQuery = "invalid-query"
         case storage

@@ -96,10 +96,11 @@ public struct RecordTransaction {
         }
     }
 
-    /// The transaction's time: every record it writes carries the same stamp.
-    var nowText: String { stamps.now }
+    /// The transaction's time: every record it writes carries the same stamp. (A read, which has
+    /// no stamp, reads the clock: a new form's `$now` default.)
+    var nowText: String { stamps.now.isEmpty ? store.variables(for: actor).now : stamps.now }
     /// Today in the workspace's time zone, `YYYY-MM-DD`.
-    var todayText: String { stamps.today }
+    var todayText: String { stamps.today.isEmpty ? store.variables(for: actor).today : stamps.today }
 
     /// Adds the records this transaction inserted to their entities' full-text indexes; the
     /// store calls it before every commit.
