@@ -5,7 +5,7 @@ enum PageText {
     static let english: [String: String] = [
         "inbox": "Inbox", "approvals": "Approvals", "admin": "Admin", "signOut": "Sign out", "login": "Login", "password": "Password",
         "signIn": "Sign in", "workbench": "Workbench", "remindersDue": "Reminders due", "approvalsWaiting": "Waiting for my approval",
-        "none": "Nothing here.", "new": "New", "export": "Export CSV", "search": "Search…", "filter": "Filter", "records": "records",
+        "none": "Nothing here.", "new": "New", "export": "Export CSV", "search": "Search…", "filter": "Filter", "records": "records", "record": "record",
         "noRecords": "No records match.", "nothingToChoose": "Nothing to choose from yet.", "addByTitle": "Type a name to add one", "firstPage": "First page", "nextPage": "Next page", "save": "Save", "cancel": "Cancel",
         "remove": "Remove", "stale": "Someone else saved this record while you were editing it. Your changes were not saved.",
         "reload": "Reload the record and apply your changes again", "edit": "Edit", "comment": "Comment", "approvalPanel": "Approval",
@@ -65,7 +65,7 @@ enum PageText {
     static let chinese: [String: String] = [
         "inbox": "消息", "approvals": "待我审批", "admin": "系统管理", "signOut": "退出", "login": "账号", "password": "密码",
         "signIn": "登录", "workbench": "工作台", "remindersDue": "到期提醒", "approvalsWaiting": "待我审批", "none": "暂无。",
-        "new": "新建", "export": "导出 CSV", "search": "搜索…", "filter": "筛选", "records": "条记录", "noRecords": "没有符合条件的记录。", "nothingToChoose": "暂无可选项。", "addByTitle": "输入名称以添加",
+        "new": "新建", "export": "导出 CSV", "search": "搜索…", "filter": "筛选", "records": "条记录", "record": "条记录", "noRecords": "没有符合条件的记录。", "nothingToChoose": "暂无可选项。", "addByTitle": "输入名称以添加",
         "firstPage": "首页", "nextPage": "下一页", "save": "保存", "cancel": "取消", "remove": "删除",
         "stale": "您编辑期间，其他人已保存了这条记录，您的修改未保存。", "reload": "重新加载记录后再修改", "edit": "编辑", "comment": "意见",
         "approvalPanel": "审批", "approve": "同意", "reject": "驳回", "approvalTrail": "审批记录", "approvalStep": "步骤", "approver": "审批人",

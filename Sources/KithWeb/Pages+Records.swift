@@ -134,7 +134,7 @@ extension Pages {
         output.append("</button></form>\n<p class=\"count\">")
         output.append(decimal: Int64(count.value))
         output.append(count.isCapped ? "+ " : " ")
-        output.append(escaped: texts["records"])
+        output.append(escaped: count.value == 1 && !count.isCapped ? texts["record"] : texts["records"])
         output.append("</p>\n<table class=\"list\"><thead><tr>")
         if bulk {
             output.append("<th class=\"pick\"><span class=\"hidden\">")

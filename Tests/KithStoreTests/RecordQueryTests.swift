@@ -71,6 +71,13 @@ import Testing
         let variables = store.variables(for: alice)
         #expect(variables.today == "2026-11-22")
         #expect(FilterVariables.shift("2026-03-01", days: -1) == "2026-02-28")
+        // Offsets in days either way; a `+` sent unencoded in a URL arrives as a space. What is
+        // not a variable stays as written, for the field's check to refuse.
+        let resolved = ["$today", "$today+10d", "$today-22d", "$today 10d", "$today+10", "$todays", "$today+-1d", "$now-1d"].map {
+            variables.resolve($0, op: .eq).first?.description ?? ""
+        }
+        #expect(resolved.prefix(7) == ["2026-11-22", "2026-12-02", "2026-10-31", "2026-12-02", "$today+10", "$todays", "$today+-1d"])
+        #expect(resolved[7].hasPrefix("2026-11-21T"))
         let query = RecordQuery(entity: "account", filter: RecordFilter(view.filter, variables: variables), sort: [.init("name")])
         #expect(try names(query) == ["Acme 华为 Trading", "Beta Logistics", "Gamma 上海贸易"])
         let bob = Actor(userID: 8, departmentID: 3)

@@ -165,7 +165,7 @@ import Testing
             Issue.record("deleted despite the invoice")
         } catch {
             #expect(error.code == .referenced)
-            #expect(error.message.contains("1 invoice record (#\(invoice.id)) refer to it through 'account'"))
+            #expect(error.message.contains("1 invoice record (#\(invoice.id)) refers to it through 'account'"))
         }
         try store.delete("invoice", id: invoice.id, as: alice, access: .unrestricted)
         try store.delete("account", id: account.id, as: alice, access: .unrestricted)

@@ -151,6 +151,9 @@ import Testing
         let listed = try await server.request("GET", "/api/v1/lead", token: token)
         #expect(listed.status == 403 && listed.object["code"] as? String == "forbidden")
         #expect(try await server.request("GET", "/api/v1/customer", token: token).status == 200)
+        let helper = try #require(try server.engine.read(as: .system) { try $0.user(login: "helper")?.id })
+        try server.engine.write(as: .system) { _ = try $0.createID("customer", ["name": .text("Only Co"), "owner": .integer(helper)]) }
+        #expect(try await server.request("GET", "/e/customer", cookies: session).body.contains(#"<p class="count">1 record</p>"#))
         // A report with nothing to show says so, in its chart and its table.
         let empty = try await server.request("GET", "/reports/service_by_kind", cookies: session)
         #expect(empty.status == 200 && empty.body.contains(">No records match.</text>"))

@@ -51,9 +51,18 @@ public struct FilterVariables: Sendable {
         default: break
         }
         for (base, value) in [("$today", today), ("$now", now)] where item.hasPrefix(base) {
-            let rest = item.dropFirst(base.count)
-            guard rest.hasSuffix("d"), let days = Int(rest.dropLast()) else { return .text(value) }
-            return .text(Self.shift(value, days: days))
+            // `$today`, `$today-30d`, `$today+7d`; in a URL an unencoded `+` arrives as a space.
+            var rest = item.dropFirst(base.count).drop { $0 == " " }
+            if rest.isEmpty { return .text(value) }
+            var sign = 1
+            if rest.first == "+" || rest.first == "-" {
+                sign = rest.first == "-" ? -1 : 1
+                rest = rest.dropFirst()
+            } else if item.dropFirst(base.count).first != " " {
+                return .text(item)  // `$todays`: not a variable; the field's check refuses it
+            }
+            guard rest.hasSuffix("d"), let days = Int(rest.dropLast()), days >= 0, rest.first?.isNumber == true else { return .text(item) }
+            return .text(Self.shift(value, days: sign * days))
         }
         return .text(item)
     }

@@ -90,11 +90,9 @@ extension RecordTransaction {
         let blocking = restricted.filter { !deleted.contains("\($0.0)#\($0.2)") }
         if let first = blocking.first {
             let sameKind = blocking.filter { $0.0 == first.0 && $0.1 == first.1 }
-            let ids = sameKind.prefix(10).map { "#\($0.2)" }.joined(separator: ", ")
-            throw RecordError(
-                .referenced, entity: entityName,
-                "\(first.3) #\(first.4) cannot be deleted: \(sameKind.count) \(first.0) record\(sameKind.count == 1 ? "" : "s") (\(ids)\(sameKind.count > 10 ? ", ..." : "")) refer to it through '\(first.1)'"
-            )
+            let ids = sameKind.prefix(10).map { "#\($0.2)" }.joined(separator: ", ") + (sameKind.count > 10 ? ", ..." : "")
+            let records = sameKind.count == 1 ? "1 \(first.0) record (\(ids)) refers" : "\(sameKind.count) \(first.0) records (\(ids)) refer"
+            throw RecordError(.referenced, entity: entityName, "\(first.3) #\(first.4) cannot be deleted: \(records) to it through '\(first.1)'")
         }
         plan.clear = clears.filter { !deleted.contains("\($0.0)#\($0.2)") }
         return plan
