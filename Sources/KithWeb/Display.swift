@@ -78,6 +78,7 @@ struct Display {
             case (.multiref, .list(let items)): return items.compactMap(\.integer).map { titles?[$0] ?? "#\($0)" }.joined(separator: ", ")
             case (.datetime, .text(let text)): return Self.time(text, in: timeZone)
             case (.money, _): return Self.grouped(value.description)
+            case (.percent, _): return value.description + "%"
             default: return value.description
             }
         }

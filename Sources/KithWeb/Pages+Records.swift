@@ -460,8 +460,13 @@ extension Pages {
                     }
                 }
             }
-            values["conversions"] = schema.conversions.filter {
+            // Offered when the record's state allows it and the user may create what it must create.
+            values["conversions"] = try schema.conversions.filter {
                 $0.source == entity.name && ($0.whenStates.isEmpty || $0.whenStates.contains(record["state"].text ?? ""))
+            }.filter { conversion in
+                try conversion.creations.filter { !$0.isOptional }.allSatisfy {
+                    try engine.access($0.entity, for: page.user, in: transaction).mayCreate
+                }
             }.map {
                 ["name": $0.name, "label": $0.labels.text(for: language, fallback: $0.name.humanizedName), "entity": entity.name, "id": id, "csrf": page.context.session?.csrf ?? ""] as [String: Any]
             }

@@ -584,6 +584,11 @@ import Testing
         let id = lead.object["id"] as? Int ?? 0
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")
         let record = try await server.request("GET", "/e/lead/\(id)", cookies: session)
+        #expect(record.body.contains(#"action="/e/lead/\#(id)/convert/qualify""#))
+        // Marketing reads leads but may not create customers: no conversion is offered to it.
+        _ = try server.user("promo", roles: ["marketing"], department: "East", password: "Promo-pass-1")
+        let promo = try await server.request("GET", "/e/lead/\(id)", cookies: try await Self.signIn(server, "promo", "Promo-pass-1"))
+        #expect(promo.status == 200 && !promo.body.contains("/convert/qualify"))
         let csrf = Self.csrf(in: record.body)
         let asked = try await server.request("POST", "/e/lead/\(id)/convert/qualify", form: [("_csrf", csrf)], cookies: session)
         #expect(asked.status == 422 && asked.body.contains(#"name="contact.name""#) && asked.body.contains("is required"))
@@ -593,6 +598,11 @@ import Testing
         let contacts = try await server.request("GET", "/api/v1/contact?q=Wang", token: token).object["data"] as? [[String: Any]] ?? []
         #expect(contacts.count == 1 && contacts.first?["phone"] as? String == "13800000000")
         #expect(try await server.request("GET", "/api/v1/lead/\(id)", token: token).object["state"] as? String == "converted")
+        // Percentages read as such: the opportunity's probability.
+        let deal = try await server.request("POST", "/api/v1/opportunity", token: token, json: #"{"title": "Press", "customer": 1}"#)
+        let probability = try #require(deal.object["probability"] as? String)
+        let page = try await server.request("GET", "/e/opportunity/\(deal.object["id"] as? Int ?? 0)", cookies: session).body
+        #expect(page.contains(">\(probability)%<"), "\(probability)")
     }
 
     @Test func managerApprovesAnExpenseInThePages() async throws {
