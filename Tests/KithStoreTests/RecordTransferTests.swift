@@ -71,7 +71,7 @@ import Testing
         let acme = try test.store.create("account", ["name": "Acme"], as: TestStore.alice, access: .unrestricted).id
         _ = try test.store.create("account", ["name": "Twin"], as: TestStore.alice, access: .unrestricted)
         _ = try test.store.create("account", ["name": "Twin"], as: TestStore.alice, access: .unrestricted)
-        let rows = "name,account,friends\nAnn,Acme,\nBob,Acme Ltd #\(acme),\nCid,Nobody,\nDee,Twin,\nEve,\(acme),\"Ann, Bob\"\n"
+        let rows = "name,account,friends\nAnn,Acme,\nBob,Acme Ltd #\(acme),\n,Nobody,\nDee,Twin,\nEve,\(acme),\"Ann, Bob\"\n"
         func run(_ readable: @escaping ReferenceTitles.ReadableRecords) throws -> ImportReport {
             try RecordTransfer.importCSV(
                 "person", from: try csv(rows), into: test.store, dryRun: false, skipInvalid: true,
@@ -79,7 +79,8 @@ import Testing
         }
         let report = try run { _, _ in .unrestricted }
         #expect(report.problems.map(\.line) == [4, 5])
-        #expect(report.problems.map { $0.fields.map(\.reason) } == [[.noRecordTitled("Nobody")], [.severalRecordsTitled("Twin")]])
+        // A line says every mistake, not only the reference not found: the missing name too.
+        #expect(report.problems.map { $0.fields.map(\.reason) } == [[.noRecordTitled("Nobody"), .required], [.severalRecordsTitled("Twin")]])
         let people = try test.store.read(as: .system) { transaction in
             try transaction.query(RecordQuery(entity: "person", sort: [.init("id")], limit: 10), access: .unrestricted).records
         }

@@ -100,7 +100,21 @@ public enum RecordTransfer {
                     }
                     do {
                         let unresolved = try titles.resolve(&input, of: entity)
-                        if !unresolved.isEmpty { throw RecordError.notSaved(entityName, unresolved) }
+                        if !unresolved.isEmpty {
+                            // The rest of the row is checked too, so that the line says every mistake:
+                            // saved without the references not found, then rolled back.
+                            let fields = Set(unresolved.map(\.field))
+                            var others: [FieldProblem] = []
+                            do {
+                                try transaction.db.inSavepoint {
+                                    _ = try transaction.insertNew(entity, table, input.filter { !fields.contains($0.key) }, lines: [:], access: access)
+                                    return .rollback
+                                }
+                            } catch let error as RecordError where error.code == .invalid {
+                                others = error.problems.filter { !fields.contains($0.field) }
+                            }
+                            throw RecordError.notSaved(entityName, unresolved + others)
+                        }
                         if checksDuplicates,
                             let candidate = try transaction.likelyDuplicates(entityName, of: input, limit: 1, similar: false).first
                         {
