@@ -80,7 +80,8 @@ import Testing
         let report = try run { _, _ in .unrestricted }
         #expect(report.problems.map(\.line) == [4, 5])
         // A line says every mistake, not only the reference not found: the missing name too.
-        #expect(report.problems.map { $0.fields.map(\.reason) } == [[.noRecordTitled("Nobody"), .required], [.severalRecordsTitled("Twin")]])
+        let reasons = report.problems.map { $0.fields.map(\.reason) }
+        #expect(reasons == [[.noRecordTitled("Nobody"), .required], [.severalRecordsTitled("Twin")]])
         let people = try test.store.read(as: .system) { transaction in
             try transaction.query(RecordQuery(entity: "person", sort: [.init("id")], limit: 10), access: .unrestricted).records
         }

@@ -107,7 +107,8 @@ public enum RecordTransfer {
                             var others: [FieldProblem] = []
                             do {
                                 try transaction.db.inSavepoint {
-                                    _ = try transaction.insertNew(entity, table, input.filter { !fields.contains($0.key) }, lines: [:], access: access)
+                                    let rest = input.filter { !fields.contains($0.key) }
+                                    _ = try transaction.insertNew(entity, table, rest, lines: [:], access: access)
                                     return .rollback
                                 }
                             } catch let error as RecordError where error.code == .invalid {
