@@ -149,8 +149,11 @@ extension RuleSession: RuleHost {
             arguments.values.count > 2 ? arguments.values[2] : .null, lines: arguments.values.count > 3 ? arguments.values[3] : nil,
             of: entity, schema: schema)
         let target = ruleTransaction
-        let record = try target.atomically {
-            try target.update(entity.name, id: id, written.values, lines: written.lines.isEmpty ? nil : written.lines, access: try access(entity.name))
+        let record = try explainingScope(entity.name, id) {
+            try target.atomically {
+                try target.update(
+                    entity.name, id: id, written.values, lines: written.lines.isEmpty ? nil : written.lines, access: try access(entity.name))
+            }
         }
         return ScriptValues.record(record, schema: schema)
     }
@@ -159,8 +162,20 @@ extension RuleSession: RuleHost {
         let entity = try arguments.entity(0, schema)
         let id = try arguments.id(1)
         let target = ruleTransaction
-        try target.atomically { try target.delete(entity.name, id: id, access: try access(entity.name)) }
+        try explainingScope(entity.name, id) { try target.atomically { try target.delete(entity.name, id: id, access: try access(entity.name)) } }
         return .boolean(true)
+    }
+
+    /// A write to a record not found says that it may be outside the rule's user's access: an
+    /// approval's last approver, say, who may not read the records its hooks change.
+    private func explainingScope<T>(_ entity: String, _ id: Int64, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as RecordError where error.code == .notFound && error.entity == entity && transaction.actor.userID != nil {
+            let login = (try? transaction.user(id: transaction.actor.userID ?? 0))?.login ?? "the user"
+            error.message = "\(entity) #\(id) does not exist or \(login) may not read it (a rule runs with the rights of the user who set it off)"
+            throw error
+        }
     }
 
     /// `kith.notify(user, text, {record=})` and `kith.remind(user, text, at, {record=})`.

@@ -112,6 +112,33 @@ import Testing
         #expect(try inboxCount(test, admin) == 1)
     }
 
+    /// A rule runs with its user's rights: its write to a record outside them fails, and says
+    /// that this may be why (the record does exist: the user is not told so).
+    @Test func writesOutsideTheUsersScopeSayWhyTheyMayFail() throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="estate" version="1">
+              <entity name="unit" title="number"><field name="number" type="text"/><field name="vacant" type="boolean"/></entity>
+              <entity name="lease" title="id">
+                <field name="unit" type="ref" entity="unit"/>
+                <hook event="after-save" function="leases.occupy"/>
+              </entity>
+              <role name="agent"><grant entity="lease" read="own" create="yes"/></role>
+            </module>
+            """
+        let script = "return { occupy = function(ctx) kith.update(\"unit\", ctx.record.unit, { vacant = false }) end }"
+        let test = try TestEngine(module: module, scripts: ["leases": script])
+        let unit = try test.engine.write(as: .system) { try $0.create("unit", ["number": "A-1", "vacant": .boolean(true)]) }
+        let agent = try test.user("agnes", roles: ["agent"])
+        do {
+            _ = try test.engine.write(as: agent) { try $0.create("lease", ["unit": .integer(unit.id)]) }
+            Issue.record("saved")
+        } catch {
+            #expect(error.code == .rule)
+            #expect(error.message.contains("unit #\(unit.id) does not exist or agnes may not read it (a rule runs with the rights"), "\(error)")
+        }
+        #expect(try test.count("lease") == 0)
+    }
+
     @Test func faultsAreLoggedWithFileLineAndTraceback() throws {
         let (test, admin) = try Self.engine()
         do {
