@@ -257,13 +257,53 @@ struct FieldInputs: @unchecked Sendable {
 }
 
 extension RecordStore {
+    /// Marks the database at `database` as served by this process until it exits: a shared
+    /// advisory lock on `kith.sqlite.lock` beside it (holding a server's process id), which the
+    /// system releases when the process ends however it ends. Several servers may share a
+    /// database (a new one started before the old one stops); `restore` waits for none of them
+    /// and refuses while any holds it.
+    public static func holdServingLock(database: URL) throws {
+        let path = database.path + ".lock"
+        try FileManager.default.createDirectory(at: database.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let handle = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard handle >= 0 else { throw OpenError.database("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(handle, LOCK_SH | LOCK_NB) == 0 else {
+            Glibc.close(handle)
+            throw OpenError.database("a restore is replacing \(database.path); start again when it is done")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(handle, 0)
+        _ = pid.withUnsafeBytes { pwrite(handle, $0.baseAddress, $0.count, 0) }
+        // Never closed: the lock lasts as long as the process.
+    }
+
+    /// Takes the database's lock for itself while `body` runs, or says which server has it.
+    static func withoutServers<T>(_ database: URL, _ body: () throws -> T) throws -> T {
+        let path = database.path + ".lock"
+        let handle = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard handle >= 0 else { return try body() }  // a read-only folder: nobody serves from it
+        defer { Glibc.close(handle) }
+        guard flock(handle, LOCK_EX | LOCK_NB) == 0 else {
+            var text = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if text.isEmpty { text = "?" }
+            throw OpenError.database("kith serve (process \(text)) is serving \(database.path): stop it, then restore")
+        }
+        return try body()
+    }
+
     /// Replaces the database file at `database` with `backup` after checking that the backup is a
-    /// sound Kith database. The replaced file is kept beside it; its URL is returned.
+    /// sound Kith database. The replaced file is kept beside it, with its write-ahead log (commits
+    /// not yet folded into the file); its URL is returned. Refused while a server has the database.
     public static func restore(backup: URL, into database: URL) throws -> URL? {
         let manager = FileManager.default
         guard manager.fileExists(atPath: backup.path) else {
             throw OpenError.database("no backup at \(backup.path)")
         }
+        return try withoutServers(database) { try replace(database, with: backup) }
+    }
+
+    private static func replace(_ database: URL, with backup: URL) throws -> URL? {
+        let manager = FileManager.default
         var configuration = Configuration()
         configuration.readonly = true
         let source = try DatabaseQueue(path: backup.path, configuration: configuration)
@@ -282,7 +322,12 @@ extension RecordStore {
         }
         for suffix in ["-wal", "-shm"] {
             let path = database.path + suffix
-            if manager.fileExists(atPath: path) { try manager.removeItem(atPath: path) }
+            guard manager.fileExists(atPath: path) else { continue }
+            if let previous {
+                try manager.moveItem(atPath: path, toPath: previous.path + suffix)  // SQLite finds it by the name
+            } else {
+                try manager.removeItem(atPath: path)
+            }
         }
         try manager.createDirectory(at: database.deletingLastPathComponent(), withIntermediateDirectories: true)
         try manager.copyItem(at: backup, to: database)

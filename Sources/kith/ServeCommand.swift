@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KithEngine
 import KithSchema
+import KithStore
 import KithWeb
 import Logging
 
@@ -48,6 +49,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try loadWorkspace(options)
+        do {
+            try RecordStore.holdServingLock(database: loaded.workspace.databaseFile)
+        } catch {
+            printError("kith: \(error)")
+            throw ExitCode(1)
+        }
         let engine = try openEngine(loaded)
         let workspace = ServedWorkspace(engine: engine, folder: try options.folder(), loader: WorkspaceLoader(installation: try options.installation()))
         try fillNewDemo(engine, loaded)

@@ -45,10 +45,17 @@ import Testing
         #expect(String(decoding: seen, as: UTF8.self).contains("Kith is serving"))
         let files = { (try? FileManager.default.subpathsOfDirectory(atPath: self.folder.path)) ?? [] }
         #expect(files().contains { $0.hasSuffix(".sqlite-wal") }, "a running server writes ahead")
+        // While it serves, a restore would pull the file from under it: refused.
+        let backup = folder.appendingPathComponent("backup.sqlite")
+        #expect(try kith(["backup", backup.path]).status == 0)
+        let restore = try kith(["restore", backup.path])
+        #expect(restore.status == 1)
+        #expect(restore.errors.contains("kith serve (process \(process.processIdentifier)) is serving"), "\(restore.errors)")
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(!files().contains { $0.hasSuffix(".sqlite-wal") }, "\(files())")
+        #expect(try kith(["restore", backup.path]).status == 0, "stopped: restored")
     }
 
     /// `kill -HUP` reloads a served workspace: a new module's entity gets its table, and the log

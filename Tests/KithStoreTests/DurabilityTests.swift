@@ -166,6 +166,33 @@ import Testing
         let notKith = test.folder.appendingPathComponent("other.sqlite")
         try Data("not a database".utf8).write(to: notKith)
         #expect(throws: (any Error).self) { try RecordStore.restore(backup: notKith, into: database) }
+        try restored.close()
+    }
+
+    /// A database left with commits in its write-ahead log (a crash) keeps them when a restore
+    /// sets it aside: the log goes with it.
+    @Test func theDatabaseARestoreSetsAsideKeepsItsLog() throws {
+        let test = try TestStore()
+        let backup = test.folder.appendingPathComponent("backup.sqlite")
+        try test.store.backup(to: backup)
+        for index in 0..<20 {
+            _ = try test.store.create("account", ["name": .text("after \(index)")], as: TestStore.alice, access: .unrestricted)
+        }
+        // The files as a crash leaves them: the database and its log, copied while open (inside a
+        // read, so that no checkpoint empties the log meanwhile).
+        let crashed = test.folder.appendingPathComponent("crashed")
+        try FileManager.default.createDirectory(at: crashed, withIntermediateDirectories: true)
+        let database = crashed.appendingPathComponent("kith.sqlite")
+        try test.store.read(as: .system) { _ in
+            for suffix in ["", "-wal"] {
+                try? FileManager.default.copyItem(atPath: test.path + suffix, toPath: database.path + suffix)
+            }
+        }
+        let previous = try #require(try RecordStore.restore(backup: backup, into: database))
+        #expect(FileManager.default.fileExists(atPath: previous.path + "-wal"))
+        let aside = try RecordStore.open(at: previous.path, schema: test.store.schema, timeZone: TestStore.zone)
+        #expect(try aside.count("account", as: TestStore.alice, access: .unrestricted).value == 20)
+        try aside.close()
     }
 }
 
