@@ -30,7 +30,7 @@ struct TestCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var logger = Logger(label: "kith.test")
-        logger.logLevel = .warning
+        logger.logLevel = .info  // kith.log lines show beside the cases
         let run: RuleTestRun
         do {
             run = try RuleTestRun.run(loaded, filter: filter, logger: logger) { print($0) }

@@ -112,6 +112,30 @@ import Testing
         #expect(try inboxCount(test, admin) == 1)
     }
 
+    /// A before-save rule that sets a field to the value it already has (a total recomputed on an
+    /// edit of something else) keeps it: it was stored as empty, because `nil` in a ternary was
+    /// taken for the empty value.
+    @Test func aRecomputedValueThatDidNotChangeIsKept() throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="estate" version="1">
+              <entity name="lease" title="id">
+                <field name="rent" type="money"/>
+                <field name="total" type="money" readonly="true"/>
+                <field name="remarks" type="text"/>
+                <hook event="before-save" function="leases.price"/>
+              </entity>
+            </module>
+            """
+        let script = "return { price = function(ctx) ctx.record.total = tostring(kith.decimal(ctx.record.rent or \"0\") * 12 / 1) end }"
+        let test = try TestEngine(module: module, scripts: ["leases": script])
+        let made = try test.engine.write(as: .system) { try $0.create("lease", ["rent": "1000"]) }
+        #expect(made["total"].description == "12000.00")
+        let edited = try test.engine.write(as: .system) { try $0.update("lease", id: made.id, ["remarks": "signed"]) }
+        #expect(edited["total"].description == "12000.00")
+        let history = try test.engine.read(as: .system) { try $0.history("lease", id: made.id) }
+        #expect(history.map { $0.changes.keys.sorted() } == [["rent", "total"], ["remarks"]], "only the remarks changed")
+    }
+
     /// A rule runs with its user's rights: its write to a record outside them fails, and says
     /// that this may be why (the record does exist: the user is not told so).
     @Test func writesOutsideTheUsersScopeSayWhyTheyMayFail() throws {

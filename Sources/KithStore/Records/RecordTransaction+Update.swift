@@ -39,7 +39,8 @@ extension RecordTransaction {
                 let outcome = try hooks.beforeSave(entity, record: merged, lines: given, old: current, in: self)
                 for (name, value) in ruleChanges(entity, outcome.changes, problems: &problems) {
                     merged[name] = value
-                    changed[name] = current[name] == value ? nil : value
+                    // `Value` takes `nil` for `.null`: an explicit removal, not a ternary's nil.
+                    if current[name] == value { changed.removeValue(forKey: name) } else { changed[name] = value }
                 }
                 if let changedLines = outcome.lines {
                     lines = Self.editable(changedLines)
