@@ -112,6 +112,14 @@ void CLuaShim_setHost(lua_State *L, CLuaShim_Host host, void *context) {
 
 int CLuaShim_budgetExhausted(lua_State *L) { return shared(L)->exhausted; }
 
+void CLuaShim_refillBudget(lua_State *L, int64_t instructionBudget) {
+    CLuaShimShared *state = shared(L);
+    state->exhausted = 0;
+    state->remaining = instructionBudget;
+    int slice = instructionBudget < budgetSlice ? (int)instructionBudget : budgetSlice;
+    lua_sethook(L, CLuaShim_budgetHook, LUA_MASKCOUNT, slice);
+}
+
 // MARK: - Calls
 
 static int isRejection(lua_State *L, int index) {

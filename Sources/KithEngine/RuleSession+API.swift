@@ -20,7 +20,14 @@ extension RuleSession: RuleHost {
             case .update: return [try update(arguments)]
             case .delete: return [try delete(arguments)]
             case .notify: return try notify(arguments, dueAt: nil)
-            case .remind: return try notify(arguments, dueAt: try arguments.date(2))
+            case .remind:
+                // Stored as the instant it names, in UTC like every time Kith keeps: a date is its
+                // midnight in the workspace's zone, a time without an offset is the zone's.
+                let at = try arguments.date(2)
+                guard let instant = engine.store.instant(at) else {
+                    throw HostError.message("kith.remind: argument #3 must be a date or date-time, not '\(at)'")
+                }
+                return try notify(arguments, dueAt: instant)
             case .release: return [try release(arguments)]
             case .assign: return [try assign(arguments)]
             case .users: return [try users(arguments)]

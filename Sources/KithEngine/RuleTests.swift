@@ -37,6 +37,9 @@ public final class RuleTestRun: @unchecked Sendable {
     /// The cases the current file defined, run or not (a file that defines none is a mistake).
     private var casesDefined = 0
     private var administrator = Actor.system
+    /// The instructions one case may run, the rules it sets off included: a schedule's budget,
+    /// since a case builds its fixtures as a schedule builds its batch.
+    var caseBudget: Int { engine.rules.limits.scheduleInstructions }
 
     public var passed: Int { outcomes.filter { $0.failure == nil }.count }
     public var failed: Int { outcomes.count - passed }
@@ -93,7 +96,7 @@ public final class RuleTestRun: @unchecked Sendable {
             session.tests = self
             defer { session.finish() }
             do {
-                try state.runTest(module.path, host: session)
+                try state.runTest(module.path, host: session, budget: caseBudget)
                 if casesDefined == 0, filter.map(module.display.contains) ?? true {
                     // Such a file (a table of functions, say) would otherwise pass without a word.
                     record(
@@ -131,11 +134,13 @@ public final class RuleTestRun: @unchecked Sendable {
             if let filter, !currentFile.contains(filter) && !name.contains(filter) { return [] }
             clock.set(clock.start)
             session.forgetLookups()
+            call.refillBudget(caseBudget)
+            defer { call.refillBudget(caseBudget) }  // the file goes on to its next case
             var failure: String?
             _ = try? engine.store.write(as: administrator, hooks: session) { transaction in
                 session.enter(transaction) {
                     do {
-                        _ = try call.invoke(function)
+                        _ = try call.invoke(function, budget: caseBudget)
                         for hook in session.takeAfterCommit() {
                             try session.invoke(hook.function, entity: hook.entity, context: hook.context)
                         }

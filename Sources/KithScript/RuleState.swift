@@ -190,8 +190,9 @@ public final class RuleState {
         return lua_toboolean(thread, -1) != 0
     }
 
-    /// Runs a rule test file (its `t.case` calls reach `host`).
-    public func runTest(_ path: String, host: any RuleHost) throws(RuleFailure) {
+    /// Runs a rule test file (its `t.case` calls reach `host`, which gives each case `budget`
+    /// instructions with `RuleCall.refillBudget`).
+    public func runTest(_ path: String, host: any RuleHost, budget: Int) throws(RuleFailure) {
         let previous = self.host
         self.host = host
         defer { self.host = previous }
@@ -199,8 +200,8 @@ public final class RuleState {
         defer { lua_settop(thread, base) }
         CLuaShim_pushRef(thread, runReference)
         lua.stack.push(path)
-        let status = CLuaShim_call(thread, 1, 0, 0)
-        guard status == LUA_OK else { throw failure(status: status, budget: 0) }
+        let status = CLuaShim_call(thread, 1, 0, Int64(budget))
+        guard status == LUA_OK else { throw failure(status: status, budget: budget) }
     }
 
     // MARK: - Calls from Lua
@@ -253,8 +254,9 @@ public final class RuleState {
     }
 
     /// Calls a Lua function the host was given, on the thread that called the host.
-    fileprivate func callBack(_ function: ScriptFunction, _ arguments: [ScriptValue], thread: OpaquePointer) throws(RuleFailure)
-        -> [ScriptValue]
+    /// `budget`: the budget in force, when the caller refilled it (for the message).
+    fileprivate func callBack(_ function: ScriptFunction, _ arguments: [ScriptValue], thread: OpaquePointer, budget: Int? = nil)
+        throws(RuleFailure) -> [ScriptValue]
     {
         let stack = LuaStack(thread: thread)
         let base = stack.top
@@ -263,7 +265,7 @@ public final class RuleState {
         CLuaShim_pushRef(thread, function.reference)
         for argument in arguments { stack.push(argument) }
         let status = CLuaShim_call(thread, Int32(arguments.count), LUA_MULTRET, Int64(instructionBudget))
-        guard status == LUA_OK else { throw failure(status: status, budget: instructionBudget, thread: thread) }
+        guard status == LUA_OK else { throw failure(status: status, budget: budget ?? instructionBudget, thread: thread) }
         var references: [Int32] = []
         let top = stack.top
         guard top > base else { return [] }
@@ -279,7 +281,9 @@ public final class RuleState {
             let place = stack.string(at: -1).flatMap { RuleFailure.fromLua($0, kind: .budget).location }
             return RuleFailure(
                 kind: .budget,
-                message: "the rule was stopped after \(budget) instructions (the workspace's lua-instructions limit); look for a loop that never ends",
+                message: "the rule was stopped after \(budget) instructions ("
+                    + (budget == instructionBudget ? "the workspace's lua-instructions limit" : "its instruction budget")
+                    + "); look for a loop that never ends",
                 location: place)
         }
         if CLuaShim_pushRejectionParts(thread, -1) != 0 {
@@ -312,9 +316,18 @@ public struct RuleCall {
     let state: RuleState
     let thread: OpaquePointer
 
-    /// Calls a function the rule passed (`t.case(name, fn)`), sharing the running call's budget.
-    public func invoke(_ function: ScriptFunction, _ arguments: [ScriptValue] = []) throws(RuleFailure) -> [ScriptValue] {
-        try state.callBack(function, arguments, thread: thread)
+    /// Calls a function the rule passed (`t.case(name, fn)`), sharing the running call's budget
+    /// (`budget`: the budget in force, when the caller refilled it).
+    public func invoke(_ function: ScriptFunction, _ arguments: [ScriptValue] = [], budget: Int? = nil) throws(RuleFailure)
+        -> [ScriptValue]
+    {
+        try state.callBack(function, arguments, thread: thread, budget: budget)
+    }
+
+    /// A fresh budget for the running call: a test case's, so that a runaway loop in one case (or
+    /// in a rule it sets off) stops it instead of the whole run, and the next case starts afresh.
+    public func refillBudget(_ instructions: Int) {
+        CLuaShim_refillBudget(thread, Int64(instructions))
     }
 
     /// Where the rule made the call: `scripts/credit.lua:12`.

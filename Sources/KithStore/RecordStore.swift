@@ -257,6 +257,10 @@ struct FieldInputs: @unchecked Sendable {
 }
 
 extension RecordStore {
+    /// A date or date-time as the UTC instant the store keeps (`YYYY-MM-DDTHH:MM:SS.sssZ`): a date
+    /// is its midnight in the workspace's zone, a time without an offset is in that zone.
+    public func instant(_ text: String) -> String? { FieldInput.canonicalDateTime(text, timeZone: timeZone) }
+
     /// Marks the database at `database` as served by this process until it exits: a shared
     /// advisory lock on `kith.sqlite.lock` beside it (holding a server's process id), which the
     /// system releases when the process ends however it ends. Several servers may share a

@@ -136,6 +136,31 @@ import Testing
         #expect(history.map { $0.changes.keys.sorted() } == [["rent", "total"], ["remarks"]], "only the remarks changed")
     }
 
+    /// `kith.remind` keeps the instant it is given, whatever its offset: a reminder for 09:30 in
+    /// Shanghai is due at 01:30 UTC (it was kept as written, and compared as text with UTC times).
+    @Test func remindersAreDueAtTheInstantTheyName() throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="office" version="1">
+              <entity name="note" title="id"><field name="text" type="text"/><hook event="after-save" function="notes.remind"/></entity>
+            </module>
+            """
+        let script = """
+            return { remind = function(ctx)
+              kith.remind(ctx.user.id, "half past nine", "2026-11-22T09:30:00+08:00")
+              kith.remind(ctx.user.id, "half past ten", "2026-11-22T10:30:00+08:00")
+              kith.remind(ctx.user.id, "today", "2026-11-22")
+              kith.remind(ctx.user.id, "local ten", "2026-11-22T10:00:00")
+            end }
+            """
+        let test = try TestEngine(module: module, scripts: ["notes": script])
+        let admin = try test.user("admin", roles: ["admin"])
+        _ = try test.engine.write(as: admin) { try $0.create("note", ["text": "x"]) }
+        // The clock: 2026-11-22T02:00:00Z, ten in the morning in Shanghai.
+        let due = try test.engine.read(as: .system) { try $0.inbox(of: admin.userID!, dueBy: "2026-11-22T02:00:00.000Z") }
+        #expect(Set(due.map(\.text)) == ["half past nine", "today", "local ten"])
+        #expect(due.first { $0.text == "today" }?.dueAt == "2026-11-21T16:00:00.000Z")
+    }
+
     /// A rule runs with its user's rights: its write to a record outside them fails, and says
     /// that this may be why (the record does exist: the user is not told so).
     @Test func writesOutsideTheUsersScopeSayWhyTheyMayFail() throws {

@@ -54,6 +54,8 @@ int CLuaShim_call(lua_State *L, int nargs, int nresults, int64_t instructionBudg
 
 /// True when the last outermost call ran out of its instruction budget.
 int CLuaShim_budgetExhausted(lua_State *L);
+/// Gives the running call a fresh budget of instructions (each case of a rule test file).
+void CLuaShim_refillBudget(lua_State *L, int64_t instructionBudget);
 
 /// Pushes a closure calling the host with `operation`.
 void CLuaShim_pushHostFunction(lua_State *L, int operation);
