@@ -38,6 +38,12 @@ extension Pages {
 
     var roleNames: [String] { [Role.administrator] + schema.roles.map(\.name) }
 
+    /// A role as people read it: its label in the language, else its name humanized.
+    func roleLabel(_ name: String, _ language: String) -> String {
+        if name == Role.administrator { return language == "zh" ? "管理员" : "Administrator" }
+        return schema.role(name)?.labels.text(for: language, fallback: name.humanizedName) ?? name
+    }
+
     func admin(_ page: PageRequest) throws -> Response {
         try requireAdministrator(page)
         let values = try engine.read(as: page.user.actor) { transaction -> [String: Any] in
@@ -66,14 +72,14 @@ extension Pages {
                 "title": page.texts["admin"] ?? "",
                 "users": users.map {
                     [
-                        "login": $0.login, "name": $0.name, "roles": $0.roles.joined(separator: ", "),
+                        "login": $0.login, "name": $0.name, "roles": $0.roles.map { roleLabel($0, page.language) }.joined(separator: ", "),
                         "department": $0.departmentID.flatMap { names[$0] } ?? "", "active": $0.isActive ? "✓" : "—",
                     ]
                 },
                 "departments": tree,
                 "departmentChoices": departments.map { ["name": $0.name] },
                 "userChoices": users.filter(\.isActive).map { ["login": $0.login, "name": $0.name] },
-                "roleChoices": roleNames.map { ["name": $0] },
+                "roleChoices": roleNames.map { ["name": $0, "label": roleLabel($0, page.language)] },
                 "tokens": try transaction.tokens().map {
                     [
                         "id": $0.id, "login": $0.login, "name": $0.name, "created": Display.time($0.createdAt, in: engine.store.timeZone),
@@ -130,7 +136,7 @@ extension Pages {
             let manager = try user.managerID.flatMap { try transaction.user(id: $0) }
             return [
                 "title": user.name, "login": user.login, "name": user.name, "email": user.email ?? "", "active": user.isActive,
-                "roleChoices": roleNames.map { ["name": $0, "checked": user.roles.contains($0)] },
+                "roleChoices": roleNames.map { ["name": $0, "label": roleLabel($0, page.language), "checked": user.roles.contains($0)] },
                 "departmentChoices": try transaction.allDepartments().map { ["name": $0.name, "selected": $0.id == user.departmentID] },
                 "managerChoices": try transaction.allUsers().filter { $0.isActive && $0.id != user.id }.map {
                     ["login": $0.login, "name": $0.name, "selected": $0.login == manager?.login]

@@ -91,7 +91,7 @@ enum Templates {
         <label>{{t.password}} *<input name="password" type="password" minlength="8" required autocomplete="new-password"></label>
         <label>{{t.department}}<select name="department"><option value=""></option>{{#departmentChoices}}<option>{{name}}</option>{{/departmentChoices}}</select></label>
         <label>{{t.manager}}<select name="manager"><option value=""></option>{{#userChoices}}<option value="{{login}}">{{name}} ({{login}})</option>{{/userChoices}}</select></label>
-        <fieldset class="span2"><legend>{{t.roles}}</legend>{{#roleChoices}}<label class="check"><input type="checkbox" name="role" value="{{name}}"> {{name}}</label>{{/roleChoices}}</fieldset>
+        <fieldset class="span2"><legend>{{t.roles}}</legend>{{#roleChoices}}<label class="check"><input type="checkbox" name="role" value="{{name}}"> {{label}}</label>{{/roleChoices}}</fieldset>
         </div><button>{{t.addUser}}</button></form></details></section>
         <section id="departments"><h2>{{t.departments}}</h2><ul class="tree">{{#departments}}<li>{{indent}}<a href="/admin/departments/{{id}}">{{name}}</a> <small>{{people}} · {{head}}</small></li>{{/departments}}</ul>
         <details><summary>{{t.addDepartment}}</summary><form method="post" action="/admin/departments" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}">
@@ -116,7 +116,7 @@ enum Templates {
         <p><a href="/admin#users">← {{t.admin}}</a></p><h1>{{name}} <small>{{login}}{{^active}} · {{t.disabled}}{{/active}}</small></h1>
         <div class="columns">
         <section><h2>{{t.roles}}</h2><form method="post" action="/admin/users/{{login}}/roles"><input type="hidden" name="_csrf" value="{{csrf}}">
-        {{#roleChoices}}<label class="check"><input type="checkbox" name="role" value="{{name}}"{{#checked}} checked{{/checked}}> {{name}}</label>{{/roleChoices}}<button>{{t.save}}</button></form></section>
+        {{#roleChoices}}<label class="check"><input type="checkbox" name="role" value="{{name}}"{{#checked}} checked{{/checked}}> {{label}}</label>{{/roleChoices}}<button>{{t.save}}</button></form></section>
         <section><h2>{{t.department}}</h2><form method="post" action="/admin/users/{{login}}/placement"><input type="hidden" name="_csrf" value="{{csrf}}">
         <label>{{t.department}}<select name="department"><option value=""></option>{{#departmentChoices}}<option{{#selected}} selected{{/selected}}>{{name}}</option>{{/departmentChoices}}</select></label>
         <label>{{t.manager}}<select name="manager"><option value=""></option>{{#managerChoices}}<option value="{{login}}"{{#selected}} selected{{/selected}}>{{name}} ({{login}})</option>{{/managerChoices}}</select></label><button>{{t.save}}</button></form></section>

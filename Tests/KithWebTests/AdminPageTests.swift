@@ -14,6 +14,9 @@ import Testing
         let overview = try await server.request("GET", "/admin", cookies: session)
         #expect(overview.status == 200 && overview.body.contains(#"action="/admin/users""#) && overview.body.contains("Dictionaries"))
         #expect(overview.body.contains("Loaded scripts") && overview.body.contains("Latest rule faults"))
+        // Roles read by their labels; the form still posts their names.
+        #expect(overview.body.contains("<td>Sales representative</td>"))
+        #expect(overview.body.contains(#"value="sales_rep"> Sales representative</label>"#))
         let csrf = PageTests.csrf(in: overview.body)
 
         // A department under HQ, then a user in it with a role and a manager.
