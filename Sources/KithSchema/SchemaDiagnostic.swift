@@ -52,8 +52,14 @@ public struct SchemaDiagnostic: Error, Hashable, Sendable, CustomStringConvertib
 /// Every problem a load found, in file order. Thrown when a workspace cannot be loaded.
 public struct SchemaDiagnostics: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [SchemaDiagnostic]
+    /// The workspace as far as it loaded (its modules read, its scripts found), when it got that
+    /// far: `kith check` checks the scripts against it too, to report everything in one pass.
+    public var partial: LoadedWorkspace?
 
-    public init(_ diagnostics: [SchemaDiagnostic]) { self.diagnostics = diagnostics }
+    public init(_ diagnostics: [SchemaDiagnostic], partial: LoadedWorkspace? = nil) {
+        self.diagnostics = diagnostics
+        self.partial = partial
+    }
 
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }

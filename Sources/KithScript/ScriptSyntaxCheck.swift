@@ -41,7 +41,9 @@ public enum ScriptSyntaxCheck {
             ]
         }
         var problems: [SchemaDiagnostic] = []
-        for (function, location) in functions(of: loaded.schema) where !state.defines(function) {
+        // A function of a script that does not exist is the schema's problem, reported with it.
+        for (function, location) in functions(of: loaded.schema)
+        where state.library.module(function.module) != nil && !state.defines(function) {
             let file = state.library.module(function.module)?.display ?? function.scriptPath
             problems.append(
                 SchemaDiagnostic(

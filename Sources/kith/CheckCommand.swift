@@ -27,8 +27,11 @@ struct CheckCommand: AsyncParsableCommand {
         do {
             loaded = try loader.load(workspaceAt: folder)
         } catch {
-            for diagnostic in error.diagnostics { print(diagnostic) }
-            let errors = error.diagnostics.filter { $0.severity == .error }.count
+            // The scripts are checked too, against the schema as far as it loaded: one pass
+            // reports every problem.
+            let scriptProblems = error.partial.map { ScriptSyntaxCheck.problems(in: $0) { loader.display($0) } } ?? []
+            for diagnostic in error.diagnostics + scriptProblems { print(diagnostic) }
+            let errors = error.diagnostics.filter { $0.severity == .error }.count + scriptProblems.count
             print("\(errors) problem\(errors == 1 ? "" : "s") found")
             throw ExitCode(1)
         }

@@ -17,7 +17,9 @@ import Testing
             <module xmlns="urn:kith:1" name="extra" version="1">
               <entity name="visit" label="Visit">
                 <field name="subject" type="text" max="100"/>
+                <field name="customer" type="ref" entity="custmer"/>
                 <hook event="before-save" function="visits.stamp"/>
+                <hook event="after-save" function="visit.log"/>
               </entity>
             </module>
             """
@@ -25,8 +27,12 @@ import Testing
         try Data("local M = {}\nfunction M.other() end\nreturn M\n".utf8).write(to: folder.appendingPathComponent("workspace/scripts/visits.lua"))
         let run = try CheckCommandTests.kith(["check"], in: folder)
         #expect(run.status == 1)
-        #expect(run.output.contains("workspace/modules/extra.xml:4:5: "), "\(run.output)")
+        // One pass: the schema's problems and the missing function together.
+        #expect(run.output.contains("extra.xml:4:5: field 'customer' refers to unknown entity 'custmer'"), "\(run.output)")
+        #expect(run.output.contains("workspace/modules/extra.xml:5:5: "), "\(run.output)")
         #expect(run.output.contains("defines no function 'stamp'"), "\(run.output)")
+        #expect(run.output.contains("no script 'visit.lua' exists") && !run.output.contains("defines no function 'log'"), "\(run.output)")
+        #expect(run.output.hasSuffix("3 problems found\n"), "\(run.output)")
     }
 
     @Test func checkReportsAScriptThatFailsToLoad() throws {

@@ -95,9 +95,9 @@ public struct WorkspaceLoader: Sendable {
             let right = (order[$1.location.file] ?? Int.max, $1.location.line, $1.location.column, $1.message)
             return left < right
         }
-        let errors = sorted.filter { $0.severity == .error }
-        guard errors.isEmpty else { throw SchemaDiagnostics(sorted) }
-        return LoadedWorkspace(workspace: workspace, schema: schema, warnings: sorted, scripts: scripts)
+        let loaded = LoadedWorkspace(workspace: workspace, schema: schema, warnings: sorted, scripts: scripts)
+        guard sorted.allSatisfy({ $0.severity != .error }) else { throw SchemaDiagnostics(sorted, partial: loaded) }
+        return loaded
     }
 
     // MARK: - Files
