@@ -7,6 +7,8 @@ Usage (from the repository root):
   swift build -c release --product kith && swift build -c release --product kith-benchmarks
   python3 Benchmarks/web.py [CUSTOMERS] [--reuse FOLDER]   (FOLDER keeps the data for the next run)
   KITH=/tmp/kith-before python3 Benchmarks/web.py ...     (another build of kith; wrk from Debian's `wrk`)
+  ROUNDS=3 python3 Benchmarks/web.py ...                  (each scenario 3 times in a row, a row per round:
+                                                           how the first seconds after start differ from later ones)
 """
 import os, subprocess, sys, tempfile, time
 
@@ -17,6 +19,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KITH = os.environ.get("KITH", os.path.join(REPO, ".build/release/kith"))
 BENCH = os.environ.get("KITH_BENCHMARKS", os.path.join(REPO, ".build/release/kith-benchmarks"))
 DURATION = os.environ.get("DURATION", "10s")
+ROUNDS = int(os.environ.get("ROUNDS", "1"))
 
 args = [a for a in sys.argv[1:]]
 reuse = None
@@ -57,16 +60,18 @@ try:
         # phones): each wrk thread numbers its own, after this run's time.
         ("API create", "/", script("create", auth + 'wrk.headers["Content-Type"] = "application/json"\n'
             'local threads = 0\nfunction setup(thread) threads = threads + 1; thread:set("thread", threads) end\n'
-            'local i = 0\nrequest = function() i = i + 1\n'
-            f'  local key = string.format("%05d%d%07d", {int(time.time()) % 100000}, thread, i)\n'
+            # The time the script loads (each run loads it anew: rounds number their own).
+            'local i = 0\nlocal start = os.time() % 100000\nrequest = function() i = i + 1\n'
+            '  local key = string.format("%05d%d%07d", start, thread, i)\n'
             '  return wrk.format("POST", "/api/v1/customer", nil, string.format(\'{"name": "Customer 0 new %s", "phone": "021-%s"}\', key, key)) end\n')),
     ]
     rows = []
     for name, path, lua in scenarios:
-        command = ["wrk", "-t2", "-c32", "-d" + DURATION, "--latency"] + (["-s", lua] if lua else []) + [base + path]
-        output = subprocess.run(command, capture_output=True, text=True).stdout
-        rows.append((name,) + served.figures(output))
-        time.sleep(1)
+        for round in range(1, ROUNDS + 1):
+            command = ["wrk", "-t2", "-c32", "-d" + DURATION, "--latency"] + (["-s", lua] if lua else []) + [base + path]
+            output = subprocess.run(command, capture_output=True, text=True).stdout
+            rows.append((name + (f", round {round}" if ROUNDS > 1 else ""),) + served.figures(output))
+            time.sleep(1)
     plain = rows[0][1]
     print(f"{customers:,} customers, {3 * customers:,} contacts, {2 * customers:,} opportunities; wrk -t2 -c32 -d{DURATION}, 2 cores shared by wrk and Kith.\n")
     print("| scenario | req/s | vs plain route | p50 (ms) | p99 (ms) | errors / requests |")
