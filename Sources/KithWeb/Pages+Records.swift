@@ -233,6 +233,8 @@ extension Pages {
                 }
             } else if ["q", "sort", "cursor", "view"].contains(key) {
                 items.append((key, value))
+            } else if entity.field(String(key.prefix { $0 != "[" })) != nil {
+                items.append((key, value))  // the API's filters (`level=gold`, `amount[gte]=1000`): links people share
             }
         }
         return QueryItems(items: items)

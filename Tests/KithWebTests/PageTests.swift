@@ -530,6 +530,9 @@ import Testing
         #expect(try await names("f.customer=acme") == ["Zhang Wei", "Li Na"], "by title, not the colleague's Acme Hidden")
         #expect(try await names("f.customer=Nobody") == [])
         #expect(try await names("f.customer=%23999999") == [])
+        // The API's filters work on the page too (a link to a filtered list), and say what is wrong.
+        #expect(try await names("name[starts-with]=Zhang") == ["Zhang Wei"])
+        #expect(try await server.request("GET", "/e/contact?created_at[gte]=soon", cookies: session).status == 400)
 
         // The owner is chosen from the people; a date-time is filtered by the day typed.
         let repID = try #require(try server.engine.read(as: .system) { try $0.user(login: "rep")?.id })
