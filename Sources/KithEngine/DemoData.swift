@@ -37,11 +37,13 @@ public struct DemoData {
             while made < perEntity && attempts < perEntity * 3 {
                 attempts += 1
                 let owner = staff.isEmpty ? nil : staff[random.next(staff.count)]
-                let values = try self.values(entity, index: made + 1)
+                let values = try self.values(entity, index: made + 1, owner: owner)
                 var lines: [String: [[String: Value]]] = [:]
                 for detail in schema.details(of: entity.name) {
                     var items: [[String: Value]] = []
-                    for line in 0..<(1 + random.next(3)) { items.append(try self.values(detail, index: line + 1, master: entity.name)) }
+                    for line in 0..<(1 + random.next(3)) {
+                        items.append(try self.values(detail, index: line + 1, master: entity.name, owner: owner))
+                    }
                     lines[detail.name] = items
                 }
                 do {
@@ -123,18 +125,21 @@ public struct DemoData {
         return done.compactMap { schema.entity($0) }
     }
 
-    private mutating func values(_ entity: Entity, index: Int, master: String? = nil) throws(RecordError) -> [String: Value] {
+    /// `owner`: who saves the record; references point to records they may read.
+    private mutating func values(_ entity: Entity, index: Int, master: String? = nil, owner: DirectoryUser?) throws(RecordError)
+        -> [String: Value]
+    {
         var values: [String: Value] = [:]
         for field in entity.fields where !field.isReadonly && !field.isHidden && field.type != .autonumber && field.type != .file {
             if field.type == .ref && field.target == master { continue }
             if !field.isRequired && field.defaultValue != nil { continue }
             if !field.isRequired && random.next(10) < 3 { continue }
-            if let value = try value(field, entity: entity, index: index) { values[field.name] = value }
+            if let value = try value(field, entity: entity, index: index, owner: owner) { values[field.name] = value }
         }
         return values
     }
 
-    private mutating func value(_ field: Field, entity: Entity, index: Int) throws(RecordError) -> Value? {
+    private mutating func value(_ field: Field, entity: Entity, index: Int, owner: DirectoryUser?) throws(RecordError) -> Value? {
         let schema = engine.schema
         let unique = field.isUnique ? " \(index)-\(random.next(100_000))" : ""
         switch field.type {
@@ -185,10 +190,10 @@ public struct DemoData {
             let choices = schema.choices(of: field)
             return choices.isEmpty ? nil : .list([.text(choices[random.next(choices.count)])])
         case .ref:
-            guard let target = field.target, let id = try pick(target) else { return nil }
+            guard let target = field.target, let id = try pick(target, for: owner) else { return nil }
             return .integer(id)
         case .multiref:
-            guard let target = field.target, let id = try pick(target) else { return nil }
+            guard let target = field.target, let id = try pick(target, for: owner) else { return nil }
             return .list([.integer(id)])
         case .user:
             let users = try engine.read(as: .system) { try $0.users(withRole: engine.schema.roles.first?.name ?? "") }
@@ -197,9 +202,13 @@ public struct DemoData {
         }
     }
 
-    /// A random existing record of `entity` (among the most recent thousand).
-    private mutating func pick(_ entity: String) throws(RecordError) -> Int64? {
-        let page = try engine.read(as: .system) { try $0.query(RecordQuery(entity: entity, limit: 1000)) }
+    /// A random record of `entity` that `owner` may read (among the most recent thousand).
+    private mutating func pick(_ entity: String, for owner: DirectoryUser?) throws(RecordError) -> Int64? {
+        let page = try engine.read(as: owner?.actor ?? .system) { transaction in
+            let access =
+                try owner.map { user throws(RecordError) in try engine.access(entity, for: user, in: transaction) } ?? .unrestricted
+            return try transaction.query(RecordQuery(entity: entity, limit: 1000), access: access)
+        }
         return page.rows.count == 0 ? nil : page.rows.id(random.next(page.rows.count))
     }
 

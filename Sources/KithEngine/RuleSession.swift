@@ -100,6 +100,10 @@ final class RuleSession: RecordHooks {
         return (ScriptValues.changes(changed), newLines)
     }
 
+    func readAccess(_ entity: String, in transaction: RecordTransaction) throws -> AccessFilter {
+        try engine.access(entity, for: transaction.actor, in: transaction)
+    }
+
     func afterSave(_ entity: Entity, record: [String: Value], old: [String: Value]?, in transaction: RecordTransaction) throws {
         try afterEvent(entity, .afterSave, record: record, old: old, in: transaction)
     }

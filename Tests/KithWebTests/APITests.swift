@@ -151,6 +151,30 @@ import Testing
 
     /// A choice may be given by its value or by a label in any language, as a spreadsheet has it;
     /// anything else is refused with the values listed.
+    /// A reference a user sets must name a record they may read: another rep's customer is as good
+    /// as missing (the answer does not say it exists); once it is shared with them, it may be named.
+    @Test func referencesNameOnlyRecordsTheUserMayRead() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East")
+        let other = try server.user("other", roles: ["sales_rep"], department: "East")
+        let mine = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Mine Co"}"#).object["id"] as? Int ?? 0
+        let theirs =
+            try await server.request("POST", "/api/v1/customer", token: other, json: #"{"name": "Theirs Co"}"#).object["id"] as? Int ?? 0
+        let contact = { (name: String, customer: Int) in
+            try await server.request("POST", "/api/v1/contact", token: rep, json: #"{"name": "\#(name)", "customer": \#(customer)}"#)
+        }
+        #expect(try await contact("A", mine).status == 201)
+        let refused = try await contact("B", theirs)
+        #expect(refused.status == 400 && refused.body.contains("refers to customer #\(theirs), which does not exist"), "\(refused.body)")
+        let missing = try await contact("C", 999_999)
+        #expect(missing.status == 400 && missing.body.contains("which does not exist"))
+        let repID = try #require(try server.engine.read(as: .system) { try $0.user(login: "rep")?.id })
+        let shared = try await server.request("POST", "/api/v1/customer/\(theirs)/shares", token: other, json: #"{"user": \#(repID)}"#)
+        #expect(shared.status == 204)
+        #expect(try await contact("D", theirs).status == 201)
+    }
+
     @Test func choicesAreTakenByTheirValuesOrLabels() async throws {
         let server = try await LiveServer()
         defer { Task { await server.stop() } }

@@ -20,6 +20,14 @@ public protocol RecordHooks: AnyObject {
 
     func beforeDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws
     func afterDelete(_ entity: Entity, record: [String: Value], in transaction: RecordTransaction) throws
+
+    /// What the transaction's user may read of `entity`: a reference a user's write sets must
+    /// name a record they may read (one they may not is as good as missing).
+    func readAccess(_ entity: String, in transaction: RecordTransaction) throws -> AccessFilter
+}
+
+extension RecordHooks {
+    public func readAccess(_ entity: String, in transaction: RecordTransaction) throws -> AccessFilter { .unrestricted }
 }
 
 extension Entity {

@@ -90,8 +90,12 @@ extension RecordTransaction {
             case .ref, .multiref:
                 guard let target = field.target, let table = store.layout.table(target) else { continue }
                 let ids = (value.list ?? [value]).compactMap(\.integer)
-                for id in ids where try !exists(table.name, id) {
-                    problems.append(FieldProblem(field: prefix + name, .missingRecord(target, id: id)))
+                // A user's own write may only name records they may read; rules and the engine
+                // write for them within their rights already, and a stored reference stays.
+                let readable = actor.origin == .user ? try hooks?.readAccess(target, in: self).read : nil
+                for id in ids {
+                    let found = try readable.map { try fetchValues(table, id: id, condition: $0) != nil } ?? exists(table.name, id)
+                    if !found { problems.append(FieldProblem(field: prefix + name, .missingRecord(target, id: id))) }
                 }
             case .user, .department:
                 // The actor's own stamps (owner, department) need no look-up.
