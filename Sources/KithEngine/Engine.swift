@@ -158,6 +158,16 @@ public final class Engine: Sendable {
         return try AccessPolicy.access(entity, for: try transaction.user(id: id), in: transaction).filter
     }
 
+    /// What `user` may read of `entity`, or `forbidden` when no grant and no share lets them read
+    /// any of it: the API, list pages and reports refuse alike.
+    public func readable(_ entity: String, for user: DirectoryUser, in transaction: RecordTransaction) throws(RecordError)
+        -> AccessFilter
+    {
+        let access = try self.access(entity, for: user, in: transaction)
+        if access.readsNothing { throw RecordError.mayNotRead(entity) }
+        return access
+    }
+
     /// What a signed-in user (already read from the directory) may read and write of `entity`.
     public func access(_ entity: String, for user: DirectoryUser, in transaction: RecordTransaction) throws(RecordError) -> AccessFilter {
         try AccessPolicy.access(entity, for: user, in: transaction).filter

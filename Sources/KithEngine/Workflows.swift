@@ -70,6 +70,24 @@ extension Engine {
         (entity.workflow?.transitions ?? []).filter { Self.refusal($0, of: entity.name, record: record, by: user) == nil }
     }
 
+    /// The conversions of the record's entity that `user` may run on it now (the buttons of its
+    /// page): its state allows them, and the user may create every record they must create.
+    public func availableConversions(_ entity: Entity, record: Record, for user: DirectoryUser, in transaction: RecordTransaction)
+        throws(RecordError) -> [Conversion]
+    {
+        let state = record["state"].text ?? ""
+        var available: [Conversion] = []
+        for conversion in schema.conversions where conversion.source == entity.name {
+            guard conversion.whenStates.isEmpty || conversion.whenStates.contains(state) else { continue }
+            var permitted = true
+            for creation in conversion.creations where !creation.isOptional && permitted {
+                permitted = try access(creation.entity, for: user, in: transaction).mayCreate
+            }
+            if permitted { available.append(conversion) }
+        }
+        return available
+    }
+
     /// Saves a record's new state as the engine (history `action`, with the comment), runs the
     /// entity's `on-transition` hooks, closes an approval the record leaves and starts the one of
     /// the state it enters.

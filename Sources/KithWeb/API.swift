@@ -480,11 +480,7 @@ struct API: Sendable {
 
     /// The caller's read access; a user without any read grant on the entity gets 403.
     func readable(_ entity: Entity, _ user: DirectoryUser, _ transaction: RecordTransaction) throws -> AccessFilter {
-        let access = try engine.access(entity.name, for: user, in: transaction)
-        if access.readsNothing {
-            throw RecordError(.forbidden, entity: entity.name, "you may not read \(entity.name) records")
-        }
-        return access
+        try engine.readable(entity.name, for: user, in: transaction)
     }
 
     func ifMatch(_ request: Request) throws -> Int64? {

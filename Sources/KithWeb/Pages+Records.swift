@@ -24,9 +24,7 @@ extension Pages {
         let (result, count, permissions, display, saved) = try engine.read(as: page.user.actor) { transaction in
             let permissions = try AccessPolicy.access(entity.name, for: page.user, in: transaction)
             // No grant to read, nothing shared: no page (its "New" stays for a role that may only create).
-            if permissions.filter.readsNothing && !permissions.filter.mayCreate {
-                throw RecordError(.forbidden, entity: entity.name, "you may not read \(entity.name) records")
-            }
+            if permissions.filter.readsNothing && !permissions.filter.mayCreate { throw RecordError.mayNotRead(entity.name) }
             let shown = columns.compactMap { entity.field($0) }
             let result = try transaction.query(try withTitles(query, entity, fields: shown, for: page.user.actor, in: transaction), access: permissions.filter)
             // "2000+" past 2,000, as other CRMs do: counting further costs more than the page.
@@ -462,14 +460,7 @@ extension Pages {
                     }
                 }
             }
-            // Offered when the record's state allows it and the user may create what it must create.
-            values["conversions"] = try schema.conversions.filter {
-                $0.source == entity.name && ($0.whenStates.isEmpty || $0.whenStates.contains(record["state"].text ?? ""))
-            }.filter { conversion in
-                try conversion.creations.filter { !$0.isOptional }.allSatisfy {
-                    try engine.access($0.entity, for: page.user, in: transaction).mayCreate
-                }
-            }.map {
+            values["conversions"] = try engine.availableConversions(entity, record: record, for: page.user, in: transaction).map {
                 ["name": $0.name, "label": $0.labels.text(for: language, fallback: $0.name.humanizedName), "entity": entity.name, "id": id, "csrf": page.context.session?.csrf ?? ""] as [String: Any]
             }
             values["lines"] = try schema.details(of: entity.name).map { detail -> [String: Any] in

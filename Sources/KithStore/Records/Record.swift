@@ -121,6 +121,11 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
     public var ruleLocation: String?
     public var traceback: String?
 
+    /// A user with no grant or share to read any record of `entity`.
+    public static func mayNotRead(_ entity: String) -> RecordError {
+        RecordError(.forbidden, entity: entity, "you may not read \(entity) records")
+    }
+
     public init(_ code: Code, entity: String, _ message: String, problems: [FieldProblem] = [], currentVersion: Int64? = nil) {
         self.code = code
         self.entity = entity
