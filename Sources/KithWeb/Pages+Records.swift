@@ -683,14 +683,10 @@ extension Pages {
                         return try transaction.create(entity.name, values, lines: lines, access: access)
                     }
                     guard problems.isEmpty else {
-                        // The rest of the form is checked too, so that every mistake shows at once:
-                        // saved without the references not found, then rolled back by the throw.
+                        // The rest of the form is checked too, so that every mistake shows at once.
                         let unresolved = Set(problems.map(\.field))
-                        let checked = values.filter { !unresolved.contains($0.key) }
-                        do {
-                            _ = try save(checked, lines)
-                        } catch let error as RecordError where error.code == .invalid {
-                            problems += error.problems.filter { !unresolved.contains($0.field) }
+                        problems += try transaction.problems(besides: unresolved) {
+                            _ = try save(values.filter { !unresolved.contains($0.key) }, lines)
                         }
                         throw RecordError(.invalid, entity: entity.name, "some references were not found", problems: problems)
                     }

@@ -120,6 +120,21 @@ extension RecordTransaction {
         }
     }
 
+    /// The other mistakes of a save some of whose `fields` could not be read (references not
+    /// found): `save` runs without them and is rolled back, and its problems with other fields are
+    /// returned, so that a form or an import line says every mistake at once.
+    public func problems(besides fields: Set<String>, _ save: () throws -> Void) throws -> [FieldProblem] {
+        do {
+            try db.inSavepoint {
+                try save()
+                return .rollback
+            }
+        } catch let error as RecordError where error.code == .invalid {
+            return error.problems.filter { !fields.contains($0.field) }
+        }
+        return []
+    }
+
     func exists(_ table: String, _ id: Int64) throws -> Bool {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM \(SQL.quote(table)) WHERE id = ?"), arguments: [id]) != nil
     }

@@ -101,18 +101,10 @@ public enum RecordTransfer {
                     do {
                         let unresolved = try titles.resolve(&input, of: entity)
                         if !unresolved.isEmpty {
-                            // The rest of the row is checked too, so that the line says every mistake:
-                            // saved without the references not found, then rolled back.
                             let fields = Set(unresolved.map(\.field))
-                            var others: [FieldProblem] = []
-                            do {
-                                try transaction.db.inSavepoint {
-                                    let rest = input.filter { !fields.contains($0.key) }
-                                    _ = try transaction.insertNew(entity, table, rest, lines: [:], access: access)
-                                    return .rollback
-                                }
-                            } catch let error as RecordError where error.code == .invalid {
-                                others = error.problems.filter { !fields.contains($0.field) }
+                            let others = try transaction.problems(besides: fields) {
+                                let rest = input.filter { !fields.contains($0.key) }
+                                _ = try transaction.insertNew(entity, table, rest, lines: [:], access: access)
                             }
                             throw RecordError.notSaved(entityName, unresolved + others)
                         }
