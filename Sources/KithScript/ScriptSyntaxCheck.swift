@@ -25,31 +25,40 @@ public enum ScriptSyntaxCheck {
         return problems
     }
 
-    /// Everything above, then the modules loaded in a rules state and the schema's functions looked up.
+    /// Everything above, then the modules loaded in a rules state and the schema's functions looked
+    /// up: in every script that compiles, even when another does not, so one pass reports both.
     public static func problems(in loaded: LoadedWorkspace, display: @escaping @Sendable (URL) -> String) -> [SchemaDiagnostic] {
-        let syntax = problems(in: loaded.scripts, display: display)
-        guard syntax.isEmpty else { return syntax }
+        var problems = problems(in: loaded.scripts, display: display)
+        let uncompiled = Set(problems.map(\.location.file))
         let runtime = RuleRuntime(folders: loaded.workspace.scriptFolders, limits: loaded.workspace.limits, display: display)
         let state: RuleState
         do {
-            state = try RuleState(library: runtime.library, limits: loaded.workspace.limits, strict: true)
+            state = try RuleState(library: runtime.library, limits: loaded.workspace.limits, strict: uncompiled.isEmpty)
         } catch {
-            let location = error.location ?? "scripts"
-            let (file, line) = split(location)
-            return [
-                SchemaDiagnostic(.invalidScript, at: SourceLocation(file: file, line: line, column: 1), "the script fails to load: \(error.message)")
-            ]
+            return problems + [loadProblem(error)]
         }
-        var problems: [SchemaDiagnostic] = []
+        var failed = uncompiled
+        for failure in state.loadFailures {
+            let problem = loadProblem(failure)
+            guard !uncompiled.contains(problem.location.file) else { continue }
+            failed.insert(problem.location.file)
+            problems.append(problem)
+        }
         // A function of a script that does not exist is the schema's problem, reported with it.
-        for (function, location) in functions(of: loaded.schema)
-        where state.library.module(function.module) != nil && !state.defines(function) {
-            let file = state.library.module(function.module)?.display ?? function.scriptPath
+        for (function, location) in functions(of: loaded.schema) {
+            guard let module = state.library.module(function.module), !failed.contains(module.display), !state.defines(function) else {
+                continue
+            }
             problems.append(
                 SchemaDiagnostic(
-                    .unknownReference, at: location, "\(file) defines no function '\(function.function)' (named as \(function))"))
+                    .unknownReference, at: location, "\(module.display) defines no function '\(function.function)' (named as \(function))"))
         }
         return problems
+    }
+
+    private static func loadProblem(_ error: RuleFailure) -> SchemaDiagnostic {
+        let (file, line) = split(error.location ?? "scripts")
+        return SchemaDiagnostic(.invalidScript, at: SourceLocation(file: file, line: line, column: 1), "the script fails to load: \(error.message)")
     }
 
     /// Every Lua function the schema names, with where it names it.

@@ -25,14 +25,17 @@ import Testing
             """
         try Data(module.utf8).write(to: folder.appendingPathComponent("workspace/modules/extra.xml"))
         try Data("local M = {}\nfunction M.other() end\nreturn M\n".utf8).write(to: folder.appendingPathComponent("workspace/scripts/visits.lua"))
+        // Another script that does not compile hides neither.
+        try Data("local M = {\nreturn M\n".utf8).write(to: folder.appendingPathComponent("workspace/scripts/broken.lua"))
         let run = try CheckCommandTests.kith(["check"], in: folder)
         #expect(run.status == 1)
-        // One pass: the schema's problems and the missing function together.
+        // One pass: the schema's problems, the script's syntax and the missing function together.
+        #expect(run.output.contains("workspace/scripts/broken.lua:2:1: Lua syntax error"), "\(run.output)")
         #expect(run.output.contains("extra.xml:4:5: field 'customer' refers to unknown entity 'custmer'"), "\(run.output)")
         #expect(run.output.contains("workspace/modules/extra.xml:5:5: "), "\(run.output)")
         #expect(run.output.contains("defines no function 'stamp'"), "\(run.output)")
         #expect(run.output.contains("no script 'visit.lua' exists") && !run.output.contains("defines no function 'log'"), "\(run.output)")
-        #expect(run.output.hasSuffix("3 problems found\n"), "\(run.output)")
+        #expect(run.output.hasSuffix("4 problems found\n"), "\(run.output)")
     }
 
     @Test func checkReportsAScriptThatFailsToLoad() throws {

@@ -47,7 +47,9 @@ extension SchemaChecker {
                     report(
                         .incompatibleTypes, creation.location, "create",
                         "\(subject) cannot map \(source.name).\(from.name) (\(ConversionTypeRules.describe(from))) "
-                            + "to \(target.name).\(to.name) (\(ConversionTypeRules.describe(to)))")
+                            + "to \(target.name).\(to.name) (\(ConversionTypeRules.describe(to)))"
+                            + (from.name == "id" && to.type == .ref && to.target == source.name
+                                ? "; to point the new record at the \(source.name) it comes from, write back-ref=\"\(to.name)\"" : ""))
                 }
             }
             for link in creation.links {
