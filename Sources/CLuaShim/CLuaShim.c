@@ -502,9 +502,157 @@ static void registerDecimal(lua_State *L) {
 // MARK: - Pattern matching with a cost ceiling
 
 /// Lua's matcher backtracks without counting instructions, so a pattern with several repetitions
-/// over a long text could run for hours. Before matching, the worst case is estimated
-/// (start positions × text length ^ repetitions); over the ceiling the call is refused.
+/// over a long text could run for hours. Before matching, the worst case is estimated and, over
+/// the ceiling, the call is refused; under it, it is charged against the instruction budget.
+///
+/// The estimate: start positions (1 when anchored with '^', else the text's length) × for each
+/// repetition (`*`, `+`, `-` after a single-character class) the text's length when what follows
+/// it could match the same characters (the matcher may try every split between them) × (1 + the
+/// text's length for each other repetition: it expands once and each shorter try fails at once;
+/// one that ends the pattern expands only when all before it matched) × the pattern's length.
+/// So `^(%d+)-(%d+)` and `%a+` are linear, while `a*a*b` or `.-.-x` multiply.
 static const double patternCeiling = 2.0e8;
+/// Estimated matching steps per instruction charged: a call near the ceiling costs 2 million.
+static const double patternStepsPerInstruction = 100;
+
+/// Where the single-character class starting at `p` ends (Lua's `classEnd`), or NULL at a
+/// malformed end (Lua itself then raises the error).
+static const char *patternClassEnd(const char *p, const char *end) {
+    if (*p == '%') return p + 2 <= end ? p + 2 : NULL;
+    if (*p == '[') {
+        p++;
+        if (p < end && *p == '^') p++;
+        do {
+            if (p >= end) return NULL;
+            if (*p++ == '%' && p < end) p++;
+        } while (p < end && *p != ']');
+        return p < end ? p + 1 : NULL;
+    }
+    return p + 1;
+}
+
+static int patternClassMatches(int c, char cl) {
+    int result;
+    switch (cl | 0x20) {
+    case 'a': result = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); break;
+    case 'c': result = c < 32 || c == 127; break;
+    case 'd': result = c >= '0' && c <= '9'; break;
+    case 'g': result = c > 32 && c < 127; break;
+    case 'l': result = c >= 'a' && c <= 'z'; break;
+    case 'p': result = c > 32 && c < 127 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')); break;
+    case 's': result = c == ' ' || (c >= 9 && c <= 13); break;
+    case 'u': result = c >= 'A' && c <= 'Z'; break;
+    case 'w': result = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); break;
+    case 'x': result = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); break;
+    default: return cl == c;
+    }
+    return (cl >= 'A' && cl <= 'Z') ? !result : result;
+}
+
+/// Whether the single-character class [p, classEnd) matches byte `c`.
+static int patternSingleMatches(int c, const char *p, const char *classEnd) {
+    if (*p == '.') return 1;
+    if (*p == '%') return patternClassMatches(c, p[1]);
+    if (*p != '[') return (unsigned char)*p == c;
+    const char *last = classEnd - 1;  // the closing ']'
+    int negate = 0;
+    p++;
+    if (*p == '^') {
+        negate = 1;
+        p++;
+    }
+    int found = 0;
+    for (; p < last; p++) {
+        if (*p == '%' && p + 1 < last) {
+            p++;
+            if (patternClassMatches(c, *p)) found = 1;
+        } else if (p + 2 < last && p[1] == '-') {
+            if ((unsigned char)p[0] <= c && c <= (unsigned char)p[2]) found = 1;
+            p += 2;
+        } else if ((unsigned char)*p == c) {
+            found = 1;
+        }
+    }
+    return negate ? !found : found;
+}
+
+/// Whether two single-character classes share a character.
+static int patternClassesOverlap(const char *a, const char *aEnd, const char *b, const char *bEnd) {
+    for (int c = 0; c < 256; c++) {
+        if (patternSingleMatches(c, a, aEnd) && patternSingleMatches(c, b, bEnd)) return 1;
+    }
+    return 0;
+}
+
+/// Whether what follows a repetition of class [p, classEnd), from `next`, could match the same
+/// characters, so that the matcher may try every split between them: 1 when it could, 0 when not
+/// (each shorter try fails at once), 2 when nothing follows (the repetition ends the pattern), -1
+/// for a malformed pattern. Classes that may match nothing (`*`, `-`, `?`) let the next compete too.
+static int patternRepetitionCompetes(const char *p, const char *classEnd, const char *next, const char *end) {
+    int first = 1;
+    for (;;) {
+        while (next < end && (*next == '(' || *next == ')')) next++;
+        if (next >= end) return first ? 2 : 0;
+        first = 0;
+        if (*next == '$' && next + 1 == end) return 0;
+        if (*next == '%' && next + 1 < end && next[1] == 'b') {
+            return next + 2 < end && patternSingleMatches((unsigned char)next[2], p, classEnd);
+        }
+        if (*next == '%' && next + 1 < end && next[1] == 'f') return 1;
+        const char *nextEnd = patternClassEnd(next, end);
+        if (nextEnd == NULL) return -1;
+        if (patternClassesOverlap(p, classEnd, next, nextEnd)) return 1;
+        if (!(nextEnd < end && (*nextEnd == '*' || *nextEnd == '-' || *nextEnd == '?'))) return 0;
+        next = nextEnd + 1;
+    }
+}
+
+/// The worst-case estimate above, or -1 for a pattern Lua will refuse as malformed anyway.
+static double patternCost(const char *pattern, size_t patternLength, size_t subjectLength) {
+    const char *p = pattern, *end = pattern + patternLength;
+    double n = (double)subjectLength + 1;
+    double cost = (patternLength > 0 && *p == '^') ? 1 : n;
+    if (patternLength > 0 && *p == '^') p++;
+    double linear = 1;
+    while (p < end) {
+        if (*p == '(' || *p == ')') {
+            p++;
+            continue;
+        }
+        if (*p == '$' && p + 1 == end) break;
+        if (*p == '%' && p + 1 < end && p[1] == 'b') {
+            p += 4;
+            continue;
+        }
+        if (*p == '%' && p + 1 < end && p[1] == 'f') {
+            p += 2;
+            if (p >= end || *p != '[') return -1;
+            const char *next = patternClassEnd(p, end);
+            if (next == NULL) return -1;
+            p = next;
+            continue;
+        }
+        const char *classEnd = patternClassEnd(p, end);
+        if (classEnd == NULL) return -1;
+        if (classEnd < end && (*classEnd == '*' || *classEnd == '+' || *classEnd == '-')) {
+            int overlaps = patternRepetitionCompetes(p, classEnd, classEnd + 1, end);
+            if (overlaps < 0) return -1;
+            if (overlaps == 2) {  // the pattern's end: expanded once, when everything before matched
+                p = classEnd + 1;
+                continue;
+            }
+            if (overlaps) {
+                cost *= n;
+            } else {
+                linear += n;
+            }
+            p = classEnd + 1;
+        } else {
+            p = classEnd + (classEnd < end && *classEnd == '?');
+        }
+    }
+    return cost * linear * (double)(patternLength + 1);
+}
 
 static int patternGuard(lua_State *L) {
     size_t subjectLength = 0, patternLength = 0;
@@ -513,30 +661,22 @@ static int patternGuard(lua_State *L) {
     if (lua_type(L, 2) == LUA_TSTRING) pattern = lua_tolstring(L, 2, &patternLength);
     int plain = lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4);
     if (pattern != NULL && !plain) {
-        int repetitions = 0, anchored = patternLength > 0 && pattern[0] == '^';
-        for (size_t i = 0; i < patternLength; i++) {
-            char c = pattern[i];
-            if (c == '%') {
-                i++;
-            } else if (c == '[') {
-                i++;
-                if (i < patternLength && pattern[i] == '^') i++;
-                if (i < patternLength) i++;  // a ']' right after '[' is a member
-                while (i < patternLength && pattern[i] != ']') {
-                    if (pattern[i] == '%') i++;
-                    i++;
-                }
-            } else if (c == '*' || c == '+' || c == '-') {
-                repetitions++;
-            }
-        }
-        double n = (double)subjectLength + 1;
-        double cost = (anchored ? 1 : n) * pow(n, repetitions) * (double)(patternLength + 1);
+        double cost = patternCost(pattern, patternLength, subjectLength);
         if (cost > patternCeiling) {
             return luaL_error(L,
-                              "pattern '%s' is too complex for a text of %d characters (it repeats %d times and could run "
-                              "for very long); use fewer '*', '+' or '-', anchor it with '^', or match a shorter text",
-                              pattern, (int)subjectLength, repetitions);
+                              "pattern '%s' is too complex for a text of %d characters (repetitions that can match the "
+                              "same characters could run for very long); anchor it with '^', separate its repetitions "
+                              "by characters they cannot match, or match a shorter text",
+                              pattern, (int)subjectLength);
+        }
+        CLuaShimShared *state = shared(L);
+        if (cost > 0 && state->remaining != INT64_MAX) {
+            state->remaining -= (int64_t)(cost / patternStepsPerInstruction);
+            if (state->remaining <= 0 || state->exhausted) {
+                state->exhausted = 1;
+                lua_sethook(L, CLuaShim_budgetHook, LUA_MASKCOUNT, 1);
+                return luaL_error(L, "%s", CLuaShim_budgetExceededMessage);
+            }
         }
     }
     lua_pushvalue(L, lua_upvalueindex(1));

@@ -162,6 +162,8 @@ enum PageText {
         case .aboveMaximum(let max): return "不能大于 \(max)"
         case .notWholeNumber: return "必须是整数"
         case .notRecordID: return "必须是记录的 id"
+        case .notUserID: return "必须是用户的 id"
+        case .notDepartmentID: return "必须是部门的 id"
         case .noRecordTitled(let text): return "没有名为「\(text)」的记录"
         case .severalRecordsTitled(let text): return "有多条名为「\(text)」的记录：请输入 # 和 id"
         case .unknownColumn(let column, let entity): return "列「\(column)」不是「\(label(entity))」的字段"

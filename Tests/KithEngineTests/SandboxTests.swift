@@ -43,6 +43,7 @@ import Testing
         "coroutine_factory": "stopped after", "load_loop": "stopped after", "database_loop": "stopped after",
         "error_tostring_loop": "", "growing_table": "", "doubling_string": "", "memory_in_pcall": "",
         "pattern_find": "too complex", "pattern_gsub": "too complex", "pattern_match": "too complex",
+        "pattern_loop": "stopped after",
         "recursive_saves": "levels deep", "deep_recursion": "", "kith_table": "read-only",
         "string_library": "read-only", "rawset_string": "read-only", "other_module": "read-only",
         "other_module_data": "read-only", "setmetatable_shared": "protected metatable", "binary_chunk": "binary",

@@ -61,6 +61,27 @@ import Testing
         #expect(try state.run("return 'still usable'", chunkName: "t") == "still usable")
     }
 
+    /// Everyday patterns run on texts of any length: the guard against runaway backtracking
+    /// refuses only repetitions that can match the same characters.
+    @Test func ordinaryPatternsAreNotRefused() throws {
+        let state = try LuaState(memoryLimit: 8 << 20)
+        let date = try state.run(
+            "local y, m, d, h = ('2026-12-07T09:00:00+08:00'):match('^(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)') return y .. m .. d .. h",
+            chunkName: "t", instructionBudget: 1_000_000)
+        #expect(date == "20261207" + "09")
+        let words = try state.run(
+            "local n = 0 for w in string.rep('alpha beta, ', 2000):gmatch('%a+') do n = n + 1 end return tostring(n)",
+            chunkName: "t", instructionBudget: 5_000_000)
+        #expect(words == "4000")
+        let pair = try state.run("return ('  credit_limit = 200000  '):match('^%s*([%w_]+)%s*=%s*(.-)%s*$')", chunkName: "t")
+        #expect(pair == "credit_limit")
+        #expect(try state.run("return (('a-b-c'):gsub('%-', '+'))", chunkName: "t") == "a+b+c")
+        // Repetitions that can match the same characters still are.
+        #expect(throws: LuaState.Failure.self) {
+            try state.run("return string.rep('a', 3000):match('^a*a*a*b')", chunkName: "t", instructionBudget: 1_000_000)
+        }
+    }
+
     @Test func memoryCapStopsRunawayAllocation() throws {
         let state = try LuaState(memoryLimit: 4 << 20)
         do {

@@ -49,6 +49,8 @@ import Testing
                     "name", "credit", "rate", "employees", "email", "phone", "website", "postcode", "tier", "tags", "founded",
                     "contacted_at", "score", "nope", "weight", "manager", "parent",
                 ], "\(error.problems)")
+            // A user field says it wants a user (a rule that passed a whole user table learns what to give).
+            #expect(error.problems.first { $0.field == "manager" }?.message == "must be the id of a user", "\(error.problems)")
         }
         #expect(try store.read(as: alice) { try $0.get("account", id: 1) } == nil)
     }

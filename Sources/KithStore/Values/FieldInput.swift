@@ -79,8 +79,12 @@ struct FieldInput {
             let items = try Self.items(input).map { item throws(FieldProblem) in try choice(item.description) }
             var seen = Set<String>()
             return .list(items.filter { seen.insert($0).inserted }.map(Value.text))
-        case .ref, .user, .file, .department:
+        case .ref, .file:
             return .integer(try identifier(input))
+        case .user:
+            return .integer(try identifier(input, else: .notUserID))
+        case .department:
+            return .integer(try identifier(input, else: .notDepartmentID))
         case .multiref:
             var seen = Set<Int64>()
             var ids: [Value] = []
@@ -173,14 +177,14 @@ struct FieldInput {
         throw problem(.notWholeNumber)
     }
 
-    private func identifier(_ input: Value) throws(FieldProblem) -> Int64 {
+    private func identifier(_ input: Value, else kind: FieldProblem.Reason = .notRecordID) throws(FieldProblem) -> Int64 {
         switch input {
         case .integer(let id) where id > 0: return id
         case .text(let text):
             if let id = Int64(text.trimmingCharacters(in: .whitespaces)), id > 0 { return id }
         default: break
         }
-        throw problem(.notRecordID)
+        throw problem(kind)
     }
 
     static func items(_ input: Value) -> [Value] {

@@ -81,6 +81,8 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
         case aboveMaximum(String)
         case notWholeNumber
         case notRecordID
+        case notUserID
+        case notDepartmentID
         /// A reference typed as a title that names no record, or several.
         case noRecordTitled(String)
         case severalRecordsTitled(String)
@@ -126,7 +128,7 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .belowMinimum: "below_minimum"
             case .aboveMaximum: "above_maximum"
             case .notWholeNumber: "not_whole_number"
-            case .notRecordID: "not_record_id"
+            case .notRecordID, .notUserID, .notDepartmentID: "not_record_id"
             case .noRecordTitled: "no_record_titled"
             case .severalRecordsTitled: "several_records_titled"
             case .unknownColumn: "unknown_column"
@@ -174,6 +176,8 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .aboveMaximum(let max): "must be at most \(max)"
             case .notWholeNumber: "must be a whole number"
             case .notRecordID: "must be the id of a record"
+            case .notUserID: "must be the id of a user"
+            case .notDepartmentID: "must be the id of a department"
             case .noRecordTitled(let text): "no record is called '\(text)'"
             case .severalRecordsTitled(let text): "several records are called '\(text)': type '#' and the id"
             case .unknownColumn(let column, let entity): "column '\(column)' is not a field of \(entity)"

@@ -54,8 +54,9 @@ end)
 attack("keep_memory", function() M.kept = {} for i = 1, 200 do M.kept[i] = string.rep("z", 1e5) .. i end end)
 -- Patterns
 attack("pattern_find", function() return string.find(string.rep("a", 5000), ".-.-.-.-.-b") end)
-attack("pattern_gsub", function() return (string.rep("a", 3000)):gsub("(a*)*b", "") end)
+attack("pattern_gsub", function() return (string.rep("a", 3000)):gsub("(a*)a*b", "") end)
 attack("pattern_match", function() return string.rep("ab", 4000):match("(.*)(.*)(.*)x") end)
+attack("pattern_loop", function() local s = string.rep("a", 3000) for i = 1, 1e6 do s:find("a*b") end end)
 -- Errors of every shape
 attack("error_table", function() error({ code = 42 }) end)
 attack("error_nil", function() error() end)
