@@ -4,7 +4,8 @@ public import KithStore
 
 /// Sample data for any schema (`kith demo`): a department tree, a user per role with reporting
 /// lines, and records of every entity with values fitting each field's type, choices and
-/// references, in Chinese and English. Records a rule refuses are skipped.
+/// references, in Chinese and English. Records a rule refuses are skipped. Then some records of
+/// each workflow move along it, so that lists, reports and approval inboxes show every state.
 public struct DemoData {
     public struct Summary: Sendable {
         public var departments = 0
@@ -13,6 +14,8 @@ public struct DemoData {
         public var refused = 0
         /// Why the first record an entity's rules refused was refused, for entities left short.
         public var firstRefusal: [String: String] = [:]
+        /// Transitions fired and approval steps decided.
+        public var moves = 0
         public let password: String
     }
 
@@ -29,14 +32,20 @@ public struct DemoData {
 
     public mutating func fill(records perEntity: Int) throws(RecordError) -> Summary {
         var summary = Summary(password: Self.password)
-        let staff = try people(&summary)
+        let (staff, everyone) = try people(&summary)
         let schema = engine.schema
+        var created: [String: [Int64]] = [:]
         for entity in Self.ordered(schema) {
             var made = 0
             var attempts = 0
+            // Records belong to users who may create them, when some may.
+            let creators = staff.filter { user in
+                (try? engine.read(as: user.actor) { try engine.access(entity.name, for: user, in: $0) })?.mayCreate == true
+            }
+            let owners = creators.isEmpty ? staff : creators
             while made < perEntity && attempts < perEntity * 3 {
                 attempts += 1
-                let owner = staff.isEmpty ? nil : staff[random.next(staff.count)]
+                let owner = owners.isEmpty ? nil : owners[random.next(owners.count)]
                 let values = try self.values(entity, index: made + 1, owner: owner)
                 var lines: [String: [[String: Value]]] = [:]
                 for detail in schema.details(of: entity.name) {
@@ -47,9 +56,10 @@ public struct DemoData {
                     lines[detail.name] = items
                 }
                 do {
-                    _ = try engine.write(as: owner?.actor ?? .system) { transaction in
+                    let id = try engine.write(as: owner?.actor ?? .system) { transaction in
                         try transaction.createID(entity.name, values, lines: lines)
                     }
+                    created[entity.name, default: []].append(id)
                     made += 1
                 } catch {
                     summary.refused += 1
@@ -59,14 +69,24 @@ public struct DemoData {
             summary.records[entity.name] = made
             if made == perEntity { summary.firstRefusal[entity.name] = nil }
         }
+        for entity in schema.entities where entity.workflow != nil {
+            // Seven in ten records move, up to three steps each.
+            for id in created[entity.name] ?? [] where random.next(10) < 7 {
+                for _ in 0..<(1 + random.next(3)) {
+                    guard move(entity, id, people: everyone) else { break }
+                    summary.moves += 1
+                }
+            }
+        }
         try? engine.store.analyze()
         return summary
     }
 
     /// Departments 总部 → 华东大区 → 上海分公司, 华南大区; a user per role: the widest roles at
     /// headquarters, department-wide roles heading the region, own-scope roles (two each) in the
-    /// branch reporting to them. Returns the users records are spread over.
-    private mutating func people(_ summary: inout Summary) throws(RecordError) -> [DirectoryUser] {
+    /// branch reporting to them, and they to the first user of the widest roles. Returns the users
+    /// records are spread over, and all of them.
+    private mutating func people(_ summary: inout Summary) throws(RecordError) -> (staff: [DirectoryUser], everyone: [DirectoryUser]) {
         let tree: [(String, String?)] = [("总部 Headquarters", nil), ("华东大区 East Region", "总部 Headquarters"),
                                          ("上海分公司 Shanghai Branch", "华东大区 East Region"), ("华南大区 South Region", "总部 Headquarters")]
         for (name, parent) in tree where try engine.read(as: .system, { try $0.department(named: name) }) == nil {
@@ -74,9 +94,11 @@ public struct DemoData {
             summary.departments += 1
         }
         var staff: [DirectoryUser] = []
+        var everyone: [DirectoryUser] = []
         let roles = engine.schema.roles.filter { $0.name != Role.administrator }
         func widest(_ role: Role) -> Role.Scope { role.grants.map(\.read).filter { $0 != .no }.min() ?? .no }
         var managers: [String] = []
+        var executives: [String] = []
         for role in roles.sorted(by: { widest($0) > widest($1) }) {
             let scope = widest(role)
             let logins = scope == .own ? [role.name + "1", role.name + "2"] : [role.name]
@@ -87,7 +109,9 @@ public struct DemoData {
                     case .department: "华东大区 East Region"
                     default: "上海分公司 Shanghai Branch"
                     }
-                let manager = scope == .own ? managers.first : nil
+                // Own-scope users report to the region's head, who reports to the first user of
+                // the widest roles (so that every approval by `manager` has someone to ask).
+                let manager = scope == .own ? managers.first : scope == .department ? executives.first : nil
                 // The role in both languages, as the demo's departments are named.
                 let english = role.labels.text(for: "en", fallback: role.name.humanizedName)
                 let chinese = role.labels.text(for: "zh", fallback: english)
@@ -95,6 +119,7 @@ public struct DemoData {
                 let user = try engine.addUser(
                     login: login, name: name, email: "\(login)@example.com", roles: [role.name], department: department, manager: manager,
                     password: Self.password)
+                if scope == .all { executives.append(login) }
                 if scope == .department {
                     managers.append(login)
                     if let id = try engine.read(as: .system, { try $0.department(named: department)?.id }) {
@@ -102,10 +127,51 @@ public struct DemoData {
                     }
                 }
                 summary.users.append((login, [role.name]))
+                everyone.append(user)
                 if scope == .own || scope == .department { staff.append(user) }
             }
         }
-        return staff
+        return (staff, everyone)
+    }
+
+    /// One step of a record along its workflow, as its users would take it: an approval step
+    /// decided by one of its approvers (mostly approved), or else a transition that does not go
+    /// back to the start, fired by the first user who may (the owner first), seldom one that ends
+    /// the workflow early (a cancellation). Guards and rules apply; false when nothing moved.
+    private mutating func move(_ entity: Entity, _ id: Int64, people: [DirectoryUser]) -> Bool {
+        guard let workflow = entity.workflow, let record = try? engine.read(as: .system, { try $0.get(entity.name, id: id) }) else {
+            return false
+        }
+        let state = record["state"].text ?? ""
+        if workflow.approval(in: state) != nil {
+            let approvers = people.filter { user in
+                (try? engine.read(as: user.actor) { try engine.awaitsDecision(entity.name, id: id, from: user, in: $0) }) == true
+            }
+            guard !approvers.isEmpty else { return false }
+            let approver = approvers[random.next(approvers.count)]
+            let approve = random.next(5) > 0
+            let comment = approve ? "同意 Approved" : "请补充说明 Please explain the figures"
+            let decided = try? engine.write(as: approver.actor) {
+                try engine.decide(entity.name, id: id, approve: approve, comment: comment, in: $0)
+            }
+            return decided != nil
+        }
+        let owner = people.first { $0.id == record["owner"].integer }
+        var choices: [(user: DirectoryUser, transition: Workflow.Transition)] = []
+        for user in [owner].compactMap({ $0 }) + people {
+            for transition in engine.availableTransitions(entity, record: record, for: user)
+            where transition.to != workflow.initialState && !choices.contains(where: { $0.transition.name == transition.name }) {
+                choices.append((user, transition))
+            }
+        }
+        let onward = choices.filter { workflow.state($0.transition.to)?.isFinal != true }
+        if !onward.isEmpty && random.next(5) > 0 { choices = onward }
+        guard !choices.isEmpty else { return false }
+        let (user, transition) = choices[random.next(choices.count)]
+        let moved = try? engine.write(as: user.actor) {
+            try engine.transition(entity.name, id: id, transition.name, comment: "演示 Demo", in: $0)
+        }
+        return moved != nil
     }
 
     /// Entities with the ones they must refer to first; line items come with their masters.

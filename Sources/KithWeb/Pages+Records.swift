@@ -489,7 +489,8 @@ extension Pages {
                     // "Step 2", or "Round 2 · step 1" once the record was submitted again.
                     "step": entry.round > 1
                         ? String(format: page.texts["roundStep"] ?? "%d.%d", entry.round, entry.step) : String(format: page.texts["step"] ?? "%d", entry.step),
-                    "approver": entry.approverID.map { display.userName($0) } ?? entry.rule,
+                    "approver": entry.approverID.map { display.userName($0) }
+                        ?? (page.texts["noApprover"] ?? "{rule}").replacingOccurrences(of: "{rule}", with: entry.rule),
                     "status": page.texts["status." + entry.status.rawValue] ?? entry.status.rawValue, "comment": entry.comment ?? "", "at": Display.time(entry.decidedAt ?? "", in: engine.store.timeZone),
                 ]
             }
@@ -530,26 +531,38 @@ extension Pages {
 
     /// Related lists (主从): the form's, else every entity with a `ref` to this one, ten rows each.
     func related(_ entity: Entity, id: Int64, page: PageRequest, display: Display, in transaction: RecordTransaction) throws -> [[String: Any]] {
-        var lists: [(entity: Entity, via: String, labels: Labels?)] = []
+        var lists: [(entity: Entity, via: String, labels: Labels?, columns: [String])] = []
         let form = entity.forms.first { $0.kind != .edit } ?? entity.forms.first
         if let form, !form.relatedLists.isEmpty {
-            for list in form.relatedLists { if let other = schema.entity(list.entity) { lists.append((other, list.via, list.labels)) } }
+            for list in form.relatedLists {
+                if let other = schema.entity(list.entity) { lists.append((other, list.via, list.labels, list.columns)) }
+            }
         } else {
             for other in schema.entities where other.detailOf == nil {
-                for field in other.fields where field.type == .ref && field.target == entity.name { lists.append((other, field.name, nil)) }
+                for field in other.fields where field.type == .ref && field.target == entity.name { lists.append((other, field.name, nil, [])) }
             }
         }
+        let shown = 10
         return try lists.prefix(8).compactMap { list -> [String: Any]? in
             let access = try engine.access(list.entity.name, for: page.user, in: transaction)
             if access.readsNothing { return nil }
-            let columns = (list.entity.defaultView?.columns.map(\.field) ?? [list.entity.titleField]).prefix(4).compactMap { list.entity.field($0) }
-                .filter { !access.hiddenFields.contains($0.name) && !$0.isHidden }
-            let query = RecordQuery(entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: 10)
+            // The list's own columns, else the first four of the default view but the one that
+            // points here (every row would show this record).
+            let named =
+                list.columns.isEmpty
+                ? Array((list.entity.defaultView?.columns.map(\.field) ?? [list.entity.titleField]).filter { $0 != list.via }.prefix(4))
+                : list.columns
+            let columns = named.compactMap { list.entity.field($0) }.filter { !access.hiddenFields.contains($0.name) && !$0.isHidden }
+            let query = RecordQuery(
+                entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: shown + 1)
             let found = try transaction.query(try withTitles(query, list.entity, fields: columns, for: page.user.actor, in: transaction), access: access)
             let label = list.labels.flatMap { $0.isEmpty ? nil : $0.text(for: page.language, fallback: "") } ?? pluralLabel(list.entity, page.language)
             return [
                 "label": label,
-                "rows": found.records.map { record in
+                "headers": columns.map { display.label($0) },
+                // More than fit: the list page of them all (it takes the same filter in its address).
+                "hasMore": found.records.count > shown, "more": "/e/\(list.entity.name)?\(list.via)=\(id)",
+                "rows": found.records.prefix(shown).map { record in
                     [
                         "cells": columns.enumerated().map { index, field -> [String: Any] in
                             var cell: [String: Any] = ["text": display.text(record[field.name], field, titles: found.titles[field.name])]
@@ -562,7 +575,6 @@ extension Pages {
         }
     }
 
-    /// The form's sections, or one section of every declared field.
     /// The sections of the form for `use` (`.view`: the record page, `.edit`: the form): a form of
     /// that kind, else one for both, else any; without forms, every field.
     func sections(_ entity: Entity, for use: Form.Kind) -> [PageSection] {

@@ -28,7 +28,9 @@ func fillDemo(_ engine: Engine, records: Int) throws {
     do {
         let summary = try demo.fill(records: max(0, records))
         let total = summary.records.values.reduce(0, +)
-        printError("kith: demo data: \(summary.departments) departments, \(summary.users.count) users, \(total) records")
+        printError(
+            "kith: demo data: \(summary.departments) departments, \(summary.users.count) users, \(total) records"
+                + (summary.moves > 0 ? ", \(summary.moves) workflow steps" : ""))
         for (entity, reason) in summary.firstRefusal.sorted(by: { $0.key < $1.key }) {
             let made = summary.records[entity] ?? 0
             printError("kith: demo data: \(made) of \(records) \(entity) records; the rules refused others, as: \(reason)")

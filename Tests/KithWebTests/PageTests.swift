@@ -509,6 +509,28 @@ import Testing
         #expect(try await server.request("GET", "/e/opportunity", cookies: owner).body.contains("Secret Buyer Ltd"))
     }
 
+    /// A record page's related lists show the columns the form names, under their labels, the
+    /// first ten records and a link to the list of them all.
+    @Test func relatedListsShowTheirColumnsAndLinkToAll() async throws {
+        let server = try await LiveServer()
+        defer { Task { await server.stop() } }
+        let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
+        let customer = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Acme Trading"}"#).object["id"] as? Int ?? 0
+        for index in 1...12 {
+            let contact = #"{"name": "Contact \#(index)", "customer": \#(customer), "phone": "021-5550\#(100 + index)", "job_title": "Buyer"}"#
+            #expect(try await server.request("POST", "/api/v1/contact", token: rep, json: contact).status == 201)
+        }
+        let session = try await Self.signIn(server, "rep", "Rep-pass-1")
+        let page = try await server.request("GET", "/e/customer/\(customer)", cookies: session).body
+        // The core's customer form: contacts with columns="name,phone,email".
+        #expect(page.contains("<h2>Contacts</h2><table class=\"list\"><thead><tr><th>Name</th><th>Mobile</th><th>Email</th></tr></thead>"), "\(page)")
+        #expect(page.contains("021-5550101") && !page.contains("Buyer"), "the job title is not a column of the list")
+        #expect(page.components(separatedBy: "/e/contact/").count - 1 == 10, "ten contacts, then a link to all")
+        #expect(page.contains(#"<a href="/e/contact?customer=\#(customer)">Show all</a>"#))
+        let all = try await server.request("GET", "/e/contact?customer=\(customer)", cookies: session).body
+        #expect(all.contains("Contact 12") && all.contains("Contact 1<"))
+    }
+
     /// The filter bar: a reference is found by its record's title (only among records the reader
     /// may read), people and departments are chosen from a list, date-times by the day.
     @Test func listFiltersTakeTitlesPeopleAndDays() async throws {
@@ -633,6 +655,13 @@ import Testing
         #expect(page.contains("<td>Approved</td>") && page.contains("<b>Submit</b>") && page.contains("<b>Created</b>"))
         #expect(page.contains("<th>Step</th><th>Approver</th><th>Decision</th>") && page.contains("<td>Step 1</td>"), "the trail says what its columns are")
         #expect(!page.contains("transition:") && !page.contains("approval:approve") && !page.contains("<td>approved</td>"))
+        // A step with nobody to ask says so in the trail (a rep without a manager).
+        let alone = try server.user("alone", roles: ["sales_rep"], department: "East")
+        let orphan = try await server.request("POST", "/api/v1/expense", token: alone, json: #"{"title": "Hotel", "category": "travel", "amount": "300.00"}"#)
+        let orphanID = orphan.object["id"] as? Int ?? 0
+        #expect(try await server.request("POST", "/api/v1/expense/\(orphanID)/transitions/submit", token: alone).status == 200)
+        let unasked = try await server.request("GET", "/e/expense/\(orphanID)", cookies: session).body
+        #expect(unasked.contains("<td>manager: nobody found, an administrator decides</td>"), "\(unasked)")
 
         // Reports: the approved expense in the category chart (SVG) and its table; the funnel on the workbench.
         let report = try await server.request("GET", "/reports/expenses_by_category", cookies: session)
