@@ -531,15 +531,17 @@ extension Pages {
 
     /// Related lists (主从): the form's, else every entity with a `ref` to this one, ten rows each.
     func related(_ entity: Entity, id: Int64, page: PageRequest, display: Display, in transaction: RecordTransaction) throws -> [[String: Any]] {
-        var lists: [(entity: Entity, via: String, labels: Labels?, columns: [String])] = []
+        // `qualified`: the label also names the field, when the entity alone would not say which records.
+        var lists: [(entity: Entity, via: String, labels: Labels?, columns: [String], qualified: Bool)] = []
         let form = entity.forms.first { $0.kind != .edit } ?? entity.forms.first
         if let form, !form.relatedLists.isEmpty {
             for list in form.relatedLists {
-                if let other = schema.entity(list.entity) { lists.append((other, list.via, list.labels, list.columns)) }
+                if let other = schema.entity(list.entity) { lists.append((other, list.via, list.labels, list.columns, false)) }
             }
         } else {
             for other in schema.entities where other.detailOf == nil {
-                for field in other.fields where field.type == .ref && field.target == entity.name { lists.append((other, field.name, nil, [])) }
+                let pointing = other.fields.filter { $0.type == .ref && $0.target == entity.name }
+                for field in pointing { lists.append((other, field.name, nil, [], other.name == entity.name || pointing.count > 1)) }
             }
         }
         let shown = 10
@@ -556,10 +558,12 @@ extension Pages {
             let query = RecordQuery(
                 entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: shown + 1)
             let found = try transaction.query(try withTitles(query, list.entity, fields: columns, for: page.user.actor, in: transaction), access: access)
-            let label = list.labels.flatMap { $0.isEmpty ? nil : $0.text(for: page.language, fallback: "") } ?? pluralLabel(list.entity, page.language)
+            var label =
+                list.labels.flatMap { $0.isEmpty ? nil : $0.text(for: page.language, fallback: "") } ?? pluralLabel(list.entity, page.language)
+            if list.qualified, let field = list.entity.field(list.via) { label += " · " + display.label(field) }  // "Contracts · Renews"
             return [
                 "label": label,
-                "headers": columns.map { display.label($0) },
+                "headers": columns.map { display.label($0) }, "width": max(columns.count, 1),
                 // More than fit: the list page of them all (it takes the same filter in its address).
                 "hasMore": found.records.count > shown, "more": "/e/\(list.entity.name)?\(list.via)=\(id)",
                 "rows": found.records.prefix(shown).map { record in

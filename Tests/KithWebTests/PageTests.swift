@@ -523,7 +523,7 @@ import Testing
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")
         let page = try await server.request("GET", "/e/customer/\(customer)", cookies: session).body
         // The core's customer form: contacts with columns="name,phone,email".
-        #expect(page.contains("<h2>Contacts</h2><table class=\"list\"><thead><tr><th>Name</th><th>Mobile</th><th>Email</th></tr></thead>"), "\(page)")
+        #expect(page.contains("<h2>Contacts</h2><table class=\"list\"><thead><tr><th>Name</th><th>Mobile</th><th>Email</th></tr></thead><tbody>"), "\(page)")
         #expect(page.contains("021-5550101") && !page.contains("Buyer"), "the job title is not a column of the list")
         #expect(page.components(separatedBy: "/e/contact/").count - 1 == 10, "ten contacts, then a link to all")
         #expect(page.contains(#"<a href="/e/contact?customer=\#(customer)">Show all</a>"#))

@@ -29,6 +29,7 @@ import Testing
             <field name="booked_for" type="datetime" label="Booked for"/>
             <field name="reason" type="text" required="true" max="200" label="Reason"/>
             <field name="fee" type="money" min="0" readonly="true" label="Fee"/>
+            <field name="follow_up_of" type="ref" entity="visit" on-delete="set-null" label="Follow-up of"/>
             <hook event="before-save" function="clinic.check_fee"/>
             <workflow initial="open">
               <state name="open" label="Open"/>
@@ -145,6 +146,10 @@ import Testing
         #expect(petPage.contains("Pet card") && !form.body.contains("Pet card") && form.body.contains("<legend>Pet</legend>"))
         let record = try await server.request("GET", "/e/visit/\(visitID)", cookies: session)
         #expect(record.body.contains("Nail trim"))
+        // Without a form's related lists, a page lists what points to it; a list of the page's own
+        // entity says by which field, and leaves that column out (every row would show this record).
+        #expect(petPage.contains("<h2>Visits</h2><table class=\"list\"><thead><tr><th>Reason</th><th>Fee</th></tr>"), "\(petPage)")
+        #expect(record.body.contains("<h2>Visits · Follow-up of</h2>") && record.body.contains(#"<td class="empty" colspan="3">"#))
         // A report by workflow state names the states by their labels.
         let report = try await server.request("GET", "/reports/visits_by_state", cookies: session)
         #expect(report.status == 200 && report.body.contains(">Billed<") && !report.body.contains(">billed<"))
