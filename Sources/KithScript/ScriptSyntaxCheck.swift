@@ -58,7 +58,8 @@ public enum ScriptSyntaxCheck {
 
     private static func loadProblem(_ error: RuleFailure) -> SchemaDiagnostic {
         let (file, line) = split(error.location ?? "scripts")
-        return SchemaDiagnostic(.invalidScript, at: SourceLocation(file: file, line: line, column: 1), "the script fails to load: \(error.message)")
+        return SchemaDiagnostic(
+            .invalidScript, at: SourceLocation(file: file, line: line, column: 1), "the script fails to load: \(error.message)")
     }
 
     /// Every Lua function the schema names, with where it names it.

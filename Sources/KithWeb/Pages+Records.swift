@@ -558,8 +558,8 @@ extension Pages {
             let query = RecordQuery(
                 entity: list.entity.name, filter: .condition(field: list.via, op: .eq, values: [.integer(id)]), limit: shown + 1)
             let found = try transaction.query(try withTitles(query, list.entity, fields: columns, for: page.user.actor, in: transaction), access: access)
-            var label =
-                list.labels.flatMap { $0.isEmpty ? nil : $0.text(for: page.language, fallback: "") } ?? pluralLabel(list.entity, page.language)
+            let own = list.labels.flatMap { $0.isEmpty ? nil : $0.text(for: page.language, fallback: "") }
+            var label = own ?? pluralLabel(list.entity, page.language)
             if list.qualified, let field = list.entity.field(list.via) { label += " · " + display.label(field) }  // "Contracts · Renews"
             return [
                 "label": label,
