@@ -496,13 +496,31 @@ extension Pages {
             }
             values["hasTrail"] = !trail.isEmpty
             let history = try transaction.history(entity.name, id: id, access: access).reversed().prefix(50)
+            var lineAccess: [String: AccessFilter] = [:]
+            var lineTitles: [String: [String: [Int64: String]]] = [:]
+            for detail in schema.details(of: entity.name) {
+                lineAccess[detail.name] = try engine.access(detail.name, for: page.user, in: transaction)
+                let changed = history.flatMap { entry in
+                    entry.changes.flatMap { key, change -> [[String: Value]] in
+                        guard let line = LineChange(key: key), line.detail == detail.name, let name = line.field else { return [] }
+                        return [[name: change.old], [name: change.new]]
+                    }
+                }
+                lineTitles[detail.name] = try display.titles(ofValues: changed, entity: detail, in: transaction, access: readable)
+            }
             let changed = history.flatMap { $0.changes.flatMap { name, change in [[name: change.old], [name: change.new]] } }
             let historyTitles = try display.titles(ofValues: changed, entity: entity, in: transaction, access: readable)
             values["history"] = history.map { entry -> [String: Any] in
                 [
                     "action": historyAction(entry.action, entity, page), "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at, in: engine.store.timeZone), "comment": entry.comment ?? "",
-                    "restore": values["mayEdit"] as? Bool == true && entry.action == "update" && !entry.changes.isEmpty ? "/e/\(entity.name)/\(id)/restore/\(entry.version)" : "",
+                    // Put back: an edit of the record's own fields (its lines are not put back).
+                    "restore": values["mayEdit"] as? Bool == true && entry.action == "update"
+                        && entry.changes.keys.contains(where: { LineChange(key: $0) == nil })
+                        ? "/e/\(entity.name)/\(id)/restore/\(entry.version)" : "",
                     "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
+                        if let line = LineChange(key: name) {
+                            return lineChange(line, change, display: display, access: lineAccess, titles: lineTitles, page: page)
+                        }
                         guard let field = entity.field(name), !field.isHidden, !access.hiddenFields.contains(name) else { return nil }
                         let titles = historyTitles[name]
                         return ["field": display.label(field), "old": display.text(change.old, field, titles: titles), "new": display.text(change.new, field, titles: titles)]
@@ -512,6 +530,24 @@ extension Pages {
             return values
         }
         return render("record", built, page: page)
+    }
+
+    /// A line's change in its master's history: "Part used #7 · Qty: 1 → 5", "Part used #8: added".
+    func lineChange(
+        _ line: LineChange, _ change: FieldChange, display: Display, access: [String: AccessFilter],
+        titles: [String: [String: [Int64: String]]], page: PageRequest
+    ) -> [String: Any]? {
+        guard let detail = schema.entity(line.detail), let access = access[detail.name] else { return nil }
+        let label = (detail.labels.isEmpty ? detail.name.humanizedName : label(detail, page.language)) + " #\(line.id)"
+        guard let name = line.field else {
+            return ["field": label, "note": page.texts[change.new.isEmpty ? "lineRemoved" : "lineAdded"] ?? ""]
+        }
+        guard let field = detail.field(name), !field.isHidden, !access.hiddenFields.contains(name) else { return nil }
+        let titles = titles[detail.name]?[name]
+        return [
+            "field": label + " · " + display.label(field), "old": display.text(change.old, field, titles: titles),
+            "new": display.text(change.new, field, titles: titles),
+        ]
     }
 
     /// A history entry's action as people read it: a transition or conversion by its label, the

@@ -64,7 +64,8 @@ enum Templates {
         {{^rows}}<tr><td class="empty" colspan="{{width}}">{{t.none}}</td></tr>{{/rows}}</tbody></table>
         {{#hasMore}}<p><a href="{{more}}">{{t.showAll}}</a></p>{{/hasMore}}</section>{{/related}}
         {{#hasTrail}}<section><h2>{{t.approvalTrail}}</h2><table class="list"><thead><tr><th>{{t.approvalStep}}</th><th>{{t.approver}}</th><th>{{t.decision}}</th><th>{{t.comment}}</th><th>{{t.decidedAt}}</th></tr></thead><tbody>{{#trail}}<tr><td>{{step}}</td><td>{{approver}}</td><td>{{status}}</td><td>{{comment}}</td><td>{{at}}</td></tr>{{/trail}}</tbody></table></section>{{/hasTrail}}
-        <section><h2>{{t.history}}</h2><ol class="history">{{#history}}<li><b>{{action}}</b> {{who}} <small>{{at}}</small>{{#comment}} — {{.}}{{/comment}}{{#restore}} <form method="post" action="{{.}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link restore" title="{{t.restoreHelp}}">{{t.restore}}</button></form>{{/restore}}<ul>{{#changes}}<li>{{field}}: {{old}} → {{new}}</li>{{/changes}}</ul></li>{{/history}}</ol></section>
+        <section><h2>{{t.history}}</h2><ol class="history">{{#history}}<li><b>{{action}}</b> {{who}} <small>{{at}}</small>{{#comment}} — {{.}}{{/comment}}{{#restore}} <form method="post" action="{{.}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link restore" title="{{t.restoreHelp}}">{{t.restore}}</button></form>{{/restore}}<ul>
+        {{#changes}}<li>{{field}}: {{#note}}{{.}}{{/note}}{{^note}}{{old}} → {{new}}{{/note}}</li>{{/changes}}</ul></li>{{/history}}</ol></section>
         """
 
     static let inbox = """

@@ -136,6 +136,18 @@ import Testing
             as: alice, access: .unrestricted)
         #expect(updated.lines["invoice_line"]?.map(\.["item"]) == ["Desk", "Lamp"])
         #expect(updated.lines["invoice_line"]?.first?["quantity"].description == "3.00")
+        // The invoice's history says what happened to its lines: added, changed, removed.
+        let chair = try #require(invoice.lines["invoice_line"]?.last?.id)
+        let lamp = try #require(updated.lines["invoice_line"]?.last?.id)
+        let history = try store.history("invoice", id: invoice.id, as: alice, access: .unrestricted)
+        #expect(history.first?.changes["invoice_line#\(desk.id)"] == FieldChange(old: .null, new: .boolean(true)))
+        let change = try #require(history.last?.changes)
+        #expect(change["invoice_line#\(lamp)"] == FieldChange(old: .null, new: .boolean(true)))
+        #expect(change["invoice_line#\(chair)"] == FieldChange(old: .boolean(true), new: .null))
+        #expect(
+            change["invoice_line#\(desk.id).quantity"]
+                == FieldChange(old: .decimal(ExactDecimal(units: 200, scale: 2)), new: .decimal(ExactDecimal(units: 300, scale: 2))))
+        #expect(LineChange(key: "invoice_line#12.quantity") != nil && LineChange(key: "quantity") == nil)
         // A bad line refuses the whole save.
         #expect(throws: RecordError.self) {
             try store.update("invoice", id: invoice.id, [:], lines: ["invoice_line": [["item": "X"]]], as: alice, access: .unrestricted)

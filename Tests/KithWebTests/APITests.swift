@@ -143,6 +143,12 @@ import Testing
         #expect(saved.object["title"] as? String == "Forklifts, three")
         #expect(saved.object["subtotal"] as? String == "350.00")
         #expect((saved.object["quote_line"] as? [[String: Any]])?.map { $0["amount"] as? String } == ["300.00", "50.00"])
+        // The quote's history says which line changed, in the API and on its page.
+        let line = lines[0]["id"] as? Int ?? 0
+        let history = try await server.request("GET", "/api/v1/quote/\(id)/history", token: rep).object["data"] as? [[String: Any]] ?? []
+        let lineChange = (history.last?["changes"] as? [String: Any])?["quote_line#\(line).quantity"] as? [String: Any]
+        #expect(lineChange?["old"] as? String == "2.00" && lineChange?["new"] as? String == "3.00", "\(history)")
+        #expect(((history.first?["changes"] as? [String: Any])?["quote_line#\(line)"] as? [String: Any])?["new"] as? Bool == true)
         // A read-only value that would change is still refused, by name.
         let forged = try await server.request("PATCH", "/api/v1/quote/\(id)", token: rep, json: #"{"subtotal": "1.00"}"#)
         #expect(forged.status == 400)

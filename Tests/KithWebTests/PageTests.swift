@@ -308,7 +308,8 @@ import Testing
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
         let token = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
-        _ = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Row Co"}"#)
+        let row = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Row Co"}"#)
+        let customer = row.object["id"] as? Int ?? 0
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")
         let blank = try await server.request("GET", "/e/quote/new", cookies: session).body
         let csrf = Self.csrf(in: blank)
@@ -334,6 +335,20 @@ import Testing
         #expect(problem(after: "lines.quote_line.1.quantity") == "must be at least 0")
         #expect(refused.body.contains("no record is called &#39;Nobody Co&#39;") && refused.body.contains("&#39;lots&#39; is not a number"))
         #expect(try server.engine.read(as: .system) { try $0.count("quote").value } == 0)
+
+        // Saved, then a line changed and one added: the quote's history says so line by line.
+        let made = try await server.request(
+            "POST", "/api/v1/quote", token: token,
+            json: #"{"title": "Rows", "customer": \#(customer), "quote_line": [{"description": "Fork", "quantity": "2", "price": "9"}]}"#)
+        #expect(made.status == 201, "\(made.body)")
+        let id = made.object["id"] as? Int ?? 0
+        let line = (made.object["quote_line"] as? [[String: Any]])?.first?["id"] as? Int ?? 0
+        let patch = #"{"quote_line": [{"id": \#(line), "quantity": "3"}, {"description": "Battery", "price": "5"}]}"#
+        let patched = try await server.request("PATCH", "/api/v1/quote/\(id)", token: token, json: patch)
+        let added = ((patched.object["quote_line"] as? [[String: Any]])?.last?["id"] as? Int) ?? 0
+        let page = try await server.request("GET", "/e/quote/\(id)", cookies: session).body
+        #expect(page.contains("<li>Quote line #\(line) · Quantity: 2.00 → 3.00</li>"), "\(page)")
+        #expect(page.contains("<li>Quote line #\(added): added</li>"))
     }
 
     @Test func referenceFieldsWithManyRecordsTakeATitle() async throws {

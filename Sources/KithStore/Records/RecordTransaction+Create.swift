@@ -83,13 +83,15 @@ extension RecordTransaction {
             throw RecordError.notSaved(entityName, problems)
         }
         let id = try insert(entity, table, values)
-        try writeHistory(entity, id: id, version: 1, action: "create", changes: values.mapValues { (.null, $0) })
+        var history = values.mapValues { (Value.null, $0) }
         for (detail, detailTable, row) in lineValues {
             var line = row
             if let master = masterField(of: detail, master: entity.name) { line[master] = .integer(id) }
             let lineID = try insert(detail, detailTable, line)
             try writeHistory(detail, id: lineID, version: 1, action: "create", changes: line.mapValues { (.null, $0) })
+            history["\(detail.name)#\(lineID)"] = (.null, .boolean(true))  // as an update's lines (`LineWork.apply`)
         }
+        try writeHistory(entity, id: id, version: 1, action: "create", changes: history)
         if let hooks, entity.hooks(.afterSave), let stored = try fetchValues(table, id: id) {
             try hooks.afterSave(entity, record: stored, old: nil, in: self)
         }

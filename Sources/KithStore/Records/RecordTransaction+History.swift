@@ -19,6 +19,26 @@ public struct FieldChange: Sendable, Equatable {
     public let new: Value
 }
 
+/// What a master's history entry says of one of its lines: `order_line#7` (added when its new
+/// value is true, removed when its old one is) or `order_line#7.quantity` (a changed field).
+public struct LineChange: Sendable, Equatable {
+    public let detail: String
+    public let id: Int64
+    /// The changed field; nil when the line was added or removed.
+    public let field: String?
+
+    /// The line change a history key names, nil for a field of the record itself.
+    public init?(key: String) {
+        guard let hash = key.firstIndex(of: "#") else { return nil }
+        let rest = key[key.index(after: hash)...]
+        let dot = rest.firstIndex(of: ".")
+        guard let id = Int64(rest[..<(dot ?? rest.endIndex)]) else { return nil }
+        detail = String(key[..<hash])
+        self.id = id
+        field = dot.map { String(rest[rest.index(after: $0)...]) }
+    }
+}
+
 extension RecordTransaction {
     /// Writes one history entry, in this transaction. Unaudited entities keep the action without values.
     func writeHistory(
@@ -64,7 +84,13 @@ extension RecordTransaction {
                 let json = (try? JSONSerialization.jsonObject(with: Data((row[4] as String).utf8))) as? [String: [Any]] ?? [:]
                 var changes: [String: FieldChange] = [:]
                 for (name, pair) in json where pair.count == 2 && !access.hiddenFields.contains(name) {
-                    let field = entity.field(name)
+                    let line = LineChange(key: name)
+                    let field = line.map { line in line.field.flatMap { schema.entity(line.detail)?.field($0) } } ?? entity.field(name)
+                    if let line, line.field == nil {  // a line added or removed: true on the side it exists
+                        let side = { (value: Any) in value is NSNull ? Value.null : .boolean(true) }
+                        changes[name] = FieldChange(old: side(pair[0]), new: side(pair[1]))
+                        continue
+                    }
                     changes[name] = FieldChange(old: HistoryCoding.value(pair[0], field), new: HistoryCoding.value(pair[1], field))
                 }
                 return HistoryEntry(version: row[0], action: row[1], actor: row[2], at: row[3], changes: changes, comment: row[5])

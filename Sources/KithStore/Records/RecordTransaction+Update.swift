@@ -59,10 +59,10 @@ extension RecordTransaction {
             }
             let version = (current["version"]?.integer ?? 1) + 1
             try writeRow(table, id: id, changed, version: version, expected: current["version"]?.integer ?? 1)
-            try writeHistory(
-                entity, id: id, version: version, action: action,
-                changes: changed.reduce(into: [:]) { $0[$1.key] = (current[$1.key] ?? .null, $1.value) }, comment: comment)
-            for work in lineWork { try work.apply(self) }
+            var history = changed.reduce(into: [String: (Value, Value)]()) { $0[$1.key] = (current[$1.key] ?? .null, $1.value) }
+            // The master's entry also says what happened to its lines (each line keeps its own too).
+            for work in lineWork { history.merge(try work.apply(self)) { $1 } }
+            try writeHistory(entity, id: id, version: version, action: action, changes: history, comment: comment)
             guard let stored = try fetchValues(table, id: id) else {
                 throw RecordError(.storage, entity: entityName, "the record could not be read back")
             }
@@ -132,18 +132,23 @@ extension RecordTransaction {
             return true
         }
 
-        func apply(_ transaction: RecordTransaction) throws {
+        /// Saves the line; returns what the master's history says of it (`HistoryEntry.LineChange`):
+        /// `order_line#7` from empty to true when added, the other way when removed, and
+        /// `order_line#7.quantity` for each changed field.
+        func apply(_ transaction: RecordTransaction) throws -> [String: (Value, Value)] {
+            let key = { (id: Int64) in "\(detail.name)#\(id)" }
             switch kind {
             case .insert(let values):
                 let id = try transaction.insert(detail, table, values)
                 try transaction.writeHistory(detail, id: id, version: 1, action: "create", changes: values.mapValues { (.null, $0) })
+                return [key(id): (.null, .boolean(true))]
             case .update(let id, let changes, let old):
-                guard !changes.isEmpty else { return }
+                guard !changes.isEmpty else { return [:] }
                 let version = (old["version"]?.integer ?? 1) + 1
                 try transaction.writeRow(table, id: id, changes, version: version, expected: old["version"]?.integer ?? 1)
-                try transaction.writeHistory(
-                    detail, id: id, version: version, action: "update",
-                    changes: changes.reduce(into: [:]) { $0[$1.key] = (old[$1.key] ?? .null, $1.value) })
+                let changed = changes.reduce(into: [String: (Value, Value)]()) { $0[$1.key] = (old[$1.key] ?? .null, $1.value) }
+                try transaction.writeHistory(detail, id: id, version: version, action: "update", changes: changed)
+                return changed.reduce(into: [:]) { $0[key(id) + "." + $1.key] = $1.value }
             case .delete(let id, let old):
                 try transaction.indexNewRecords()
                 try transaction.db.run("DELETE FROM \(SQL.quote(table.name)) WHERE id = ?", arguments: [id])
@@ -152,6 +157,7 @@ extension RecordTransaction {
                 }
                 try transaction.writeHistory(
                     detail, id: id, version: (old["version"]?.integer ?? 1) + 1, action: "delete", changes: old.mapValues { ($0, .null) })
+                return [key(id): (.boolean(true), .null)]
             }
         }
     }
