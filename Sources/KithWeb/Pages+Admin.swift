@@ -18,6 +18,7 @@ extension Pages {
         router.post("admin/tokens") { request, context in try await page(request, context) { try await createToken($0) } }
         router.post("admin/tokens/:id/revoke") { request, context in try await page(request, context) { try await revokeToken($0) } }
         router.post("admin/workspace/reload") { request, context in try await page(request, context) { try await reloadWorkspace($0) } }
+        router.post("admin/schedules/:name/run") { request, context in try await page(request, context) { try await runSchedule($0) } }
     }
 
     /// Refuses (and logs) anyone but an administrator.
@@ -117,7 +118,8 @@ extension Pages {
                 "schedules": try schema.schedules.map { schedule -> [String: Any] in
                     let last = try transaction.scheduleRuns(schedule.name, limit: 1).first
                     return [
-                        "name": schedule.labels.text(for: page.language, fallback: schedule.name), "cron": schedule.cron.text,
+                        "schedule": schedule.name, "name": schedule.labels.text(for: page.language, fallback: schedule.name),
+                        "cron": schedule.cron.text,
                         "enabled": schedule.isEnabled ? "✓" : "—", "last": last.map { "\(Display.time($0.startedAt, in: engine.store.timeZone)) \($0.outcome)" } ?? "",
                         "error": last?.error ?? "",
                     ]
@@ -254,6 +256,20 @@ extension Pages {
             }
         }
         return .redirect(to: "/admin#workspace", type: .found)
+    }
+
+    /// **Run now**: runs a schedule at once (see `Engine.runScheduleNow`); the admin page then
+    /// shows the run, as it shows the scheduler's.
+    func runSchedule(_ page: PageRequest) async throws -> Response {
+        var page = page
+        _ = try await administratorsForm(&page)
+        let (engine, user, name) = (engine, page.user, page.context.parameters.get("name") ?? "")
+        // A schedule may run long: not on one of the request handlers' threads.
+        let outcome = await withCheckedContinuation { (done: CheckedContinuation<Result<ScheduleRun, RecordError>, Never>) in
+            DispatchQueue.global().async { done.resume(returning: Result { () throws(RecordError) in try engine.runScheduleNow(name, by: user) }) }
+        }
+        _ = try outcome.get()
+        return .redirect(to: "/admin#schedules", type: .found)
     }
 
     /// An admin's change in the system log, with who and from where.

@@ -109,7 +109,9 @@ enum Templates {
         {{^succeeded}}<div class="error"><p>{{t.reloadRefused}} ({{at}})</p><ul>{{#problems}}<li><code>{{.}}</code></li>{{/problems}}</ul></div>{{/succeeded}}{{/lastReload}}
         <form method="post" action="/admin/workspace/reload" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button>{{t.reloadWorkspace}}</button></form><p><small>{{t.reloadHelp}}</small></p></section>
         <section id="dictionaries"><h2>{{t.dictionaries}}</h2><p><small>{{t.dictionariesHelp}}</small></p><table class="list"><tbody>{{#dictionaries}}<tr><td>{{name}}<br><small>{{file}}</small></td><td>{{items}}</td></tr>{{/dictionaries}}</tbody></table></section>
-        <section id="schedules"><h2>{{t.schedules}}</h2><table class="list"><tbody>{{#schedules}}<tr><td>{{name}}</td><td><code>{{cron}}</code></td><td>{{enabled}}</td><td>{{last}}</td><td class="error">{{error}}</td></tr>{{/schedules}}</tbody></table></section>
+        <section id="schedules"><h2>{{t.schedules}}</h2><table class="list"><tbody>{{#schedules}}<tr><td>{{name}}</td><td><code>{{cron}}</code></td><td>{{enabled}}</td><td>{{last}}</td><td class="error">{{error}}</td>
+        <td><form method="post" action="/admin/schedules/{{schedule}}/run" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <button class="secondary">{{t.runNow}}</button></form></td></tr>{{/schedules}}</tbody></table></section>
         <section id="rules"><h2>{{t.rules}}</h2><p>{{rules}}</p>{{#ruleProblems}}<p class="error">{{.}}</p>{{/ruleProblems}}
         <details><summary>{{t.loadedScripts}} ({{scriptCount}})</summary><ul>{{#scripts}}<li><code>{{.}}</code></li>{{/scripts}}</ul></details>
         <h3>{{t.ruleFaults}}</h3><table class="list"><tbody>{{#faults}}<tr><td>{{at}}</td><td>{{entity}}</td><td><code>{{function}}</code></td><td>{{location}}</td><td class="error">{{message}}</td></tr>{{/faults}}{{^faults}}<tr><td class="empty">{{t.none}}</td></tr>{{/faults}}</tbody></table></section>

@@ -58,9 +58,17 @@ import Testing
         #expect(try await server.request("POST", "/admin/tokens/\(id)/revoke", form: [("_csrf", csrf)], cookies: session).status == 302)
         #expect(try await server.request("GET", "/api/v1/me", token: token).status == 401)
 
+        // A schedule runs now on request, recorded like the scheduler's runs.
+        #expect(listed.body.contains(#"action="/admin/schedules/birthdays/run""#))
+        #expect(try await server.request("POST", "/admin/schedules/birthdays/run", form: [("_csrf", csrf)], cookies: session).status == 302)
+        let run = try server.engine.read(as: .system) { try $0.scheduleRuns("birthdays", limit: 1).first }
+        #expect(run?.outcome == "ok" && run?.finishedAt != nil, "\(String(describing: run))")
+        #expect(try await server.request("POST", "/admin/schedules/nothing/run", form: [("_csrf", csrf)], cookies: session).status == 404)
+        #expect(try await server.request("POST", "/admin/schedules/birthdays/run", cookies: session).status == 403, "without its CSRF token")
+
         // In the system log; and none of it for anyone else.
         let kinds = try server.engine.read(as: .system) { try $0.systemLog(limit: 100).map(\.kind) }
-        for kind in ["user-added", "department-added", "role-change", "user-moved", "password-change", "user-disabled", "token-created", "token-revoked"] {
+        for kind in ["user-added", "department-added", "role-change", "user-moved", "password-change", "user-disabled", "token-created", "token-revoked", "schedule-run"] {
             #expect(kinds.contains(kind), "\(kind)")
         }
         let repSession = try await PageTests.signIn(server, "rep", "Rep-pass-1")
@@ -68,6 +76,9 @@ import Testing
         #expect(try await server.request("GET", "/admin/users/rep", cookies: repSession).status == 403)
         #expect(try await server.request("POST", "/admin/users/rep/roles", form: [("_csrf", repCSRF), ("role", "admin")], cookies: repSession).status == 403)
         #expect(try server.engine.read(as: .system) { try $0.user(login: "rep")?.roles } == ["sales_rep"])
+        let runs = try server.engine.read(as: .system) { try $0.scheduleRuns("birthdays").count }
+        #expect(try await server.request("POST", "/admin/schedules/birthdays/run", form: [("_csrf", repCSRF)], cookies: repSession).status == 403)
+        #expect(try server.engine.read(as: .system) { try $0.scheduleRuns("birthdays").count } == runs)
     }
 }
 
