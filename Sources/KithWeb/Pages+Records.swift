@@ -513,9 +513,12 @@ extension Pages {
             values["history"] = history.map { entry -> [String: Any] in
                 [
                     "action": historyAction(entry.action, entity, page), "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at, in: engine.store.timeZone), "comment": entry.comment ?? "",
-                    // Put back: an edit of the record's own fields (its lines are not put back).
+                    // Put back: an edit of fields the user may write (not lines, nor what rules compute).
                     "restore": values["mayEdit"] as? Bool == true && entry.action == "update"
-                        && entry.changes.keys.contains(where: { LineChange(key: $0) == nil })
+                        && entry.changes.keys.contains(where: { name in
+                            entity.field(name).map { !$0.isSystem && !$0.isReadonly && $0.type != .autonumber } == true
+                                && !access.readonlyFields.contains(name) && !access.hiddenFields.contains(name)
+                        })
                         ? "/e/\(entity.name)/\(id)/restore/\(entry.version)" : "",
                     "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
                         if let line = LineChange(key: name) {

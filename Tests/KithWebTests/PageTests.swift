@@ -349,6 +349,8 @@ import Testing
         let page = try await server.request("GET", "/e/quote/\(id)", cookies: session).body
         #expect(page.contains("<li>Quote line #\(line) · Quantity: 2.00 → 3.00</li>"), "\(page)")
         #expect(page.contains("<li>Quote line #\(added): added</li>"))
+        // Lines and the totals rules compute are not put back: the change offers no Put back.
+        #expect(!page.contains("/e/quote/\(id)/restore/2"))
     }
 
     @Test func referenceFieldsWithManyRecordsTakeATitle() async throws {
