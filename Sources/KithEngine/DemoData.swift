@@ -136,8 +136,8 @@ public struct DemoData {
 
     /// One step of a record along its workflow, as its users would take it: an approval step
     /// decided by one of its approvers (mostly approved), or else a transition that does not go
-    /// back to the start, fired by the first user who may (the owner first), seldom one that ends
-    /// the workflow early (a cancellation). Guards and rules apply; false when nothing moved.
+    /// back to the start, each fired by the first user who may (the owner first), seldom one that
+    /// ends the workflow early (a cancellation). Guards and rules apply; false when nothing moved.
     private mutating func move(_ entity: Entity, _ id: Int64, people: [DirectoryUser]) -> Bool {
         guard let workflow = entity.workflow, let record = try? engine.read(as: .system, { try $0.get(entity.name, id: id) }) else {
             return false

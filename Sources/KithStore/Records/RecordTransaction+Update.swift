@@ -132,7 +132,7 @@ extension RecordTransaction {
             return true
         }
 
-        /// Saves the line; returns what the master's history says of it (`HistoryEntry.LineChange`):
+        /// Saves the line; returns what the master's history says of it (`LineChange`):
         /// `order_line#7` from empty to true when added, the other way when removed, and
         /// `order_line#7.quantity` for each changed field.
         func apply(_ transaction: RecordTransaction) throws -> [String: (Value, Value)] {
