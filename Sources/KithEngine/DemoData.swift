@@ -21,6 +21,10 @@ public struct DemoData {
 
     let engine: Engine
     var random: SeededRandom
+    /// The demo's users, and by entity those who may edit some of its records (a `user` field's
+    /// people: a job's technician is someone who works on jobs).
+    private var everyone: [DirectoryUser] = []
+    private var editors: [String: [Int64]] = [:]
 
     public init(engine: Engine, seed: UInt64 = 2026) {
         self.engine = engine
@@ -33,6 +37,7 @@ public struct DemoData {
     public mutating func fill(records perEntity: Int) throws(RecordError) -> Summary {
         var summary = Summary(password: Self.password)
         let (staff, everyone) = try people(&summary)
+        self.everyone = everyone
         let schema = engine.schema
         var created: [String: [Int64]] = [:]
         for entity in Self.ordered(schema) {
@@ -262,8 +267,18 @@ public struct DemoData {
             guard let target = field.target, let id = try pick(target, for: owner) else { return nil }
             return .list([.integer(id)])
         case .user:
-            let users = try engine.read(as: .system) { try $0.users(withRole: engine.schema.roles.first?.name ?? "") }
-            return users.isEmpty ? nil : .integer(users[random.next(users.count)].id)
+            let edited = entity.detailOf ?? entity.name  // a line's people are its master's
+            if editors[edited] == nil {
+                editors[edited] = everyone.filter { user in
+                    let access = try? engine.read(as: user.actor) { try engine.access(edited, for: user, in: $0) }
+                    return access.map { $0.update?.sql != AccessFilter.Condition.nothing.sql } ?? false
+                }.map(\.id)
+            }
+            var users = editors[edited] ?? []
+            if users.isEmpty {
+                users = try engine.read(as: .system) { try $0.users(withRole: engine.schema.roles.first?.name ?? "") }.map(\.id)
+            }
+            return users.isEmpty ? nil : .integer(users[random.next(users.count)])
         case .autonumber, .file, .department: return nil
         }
     }
