@@ -402,7 +402,9 @@ extension Pages {
 
     // MARK: Record pages
 
-    func recordPage(_ page: PageRequest) throws -> Response {
+    /// The record page; after a `refusal` (a guard, a rule, a state moved on meanwhile) with its
+    /// reasons above the record and the refusal's status, so the user sees what to change.
+    func recordPage(_ page: PageRequest, refusal: RecordError? = nil) throws -> Response {
         let entity = try page.entity()
         let id = try page.recordID()
         let language = page.language
@@ -532,7 +534,15 @@ extension Pages {
             }
             return values
         }
-        return render("record", built, page: page)
+        guard let refusal else { return render("record", built, page: page) }
+        var shown = built
+        let colon = page.language == "zh" ? "：" : ": "
+        let reasons = refusal.problems.filter { $0.message != refusal.message }.map { problem in
+            (entity.field(problem.field).map { label($0, page.language) }).map { $0 + colon + problem.message } ?? problem.message
+        }
+        shown["refusal"] = [refusal.message] + reasons
+        shown["refused"] = true
+        return render("record", shown, page: page, status: Problem(refusal).status)
     }
 
     /// A line's change in its master's history: "Part used #7 · Qty: 1 → 5", "Part used #8: added".
@@ -847,9 +857,11 @@ extension Pages {
         let id = try page.recordID()
         let form = try await page.form()
         let comment = form.first("comment").flatMap { $0.isEmpty ? nil : $0 }
-        _ = try await engine.perform(as: page.user.actor) { transaction in
-            try engine.transition(entity.name, id: id, page.context.parameters.get("name") ?? "", comment: comment, in: transaction)
+        let (actor, name) = (page.user.actor, page.context.parameters.get("name") ?? "")
+        let refused = try await refusal {
+            _ = try await engine.perform(as: actor) { try engine.transition(entity.name, id: id, name, comment: comment, in: $0) }
         }
+        if let refused { return try recordPage(page, refusal: refused) }
         return .redirect(to: "/e/\(entity.name)/\(id)", type: .found)
     }
 
@@ -990,10 +1002,24 @@ extension Pages {
         let form = try await page.form()
         let approve = form.first("decision") == "approve"
         let comment = form.first("comment").flatMap { $0.isEmpty ? nil : $0 }
-        _ = try await engine.perform(as: page.user.actor) { transaction in
-            try engine.decide(entity.name, id: id, approve: approve, comment: comment, in: transaction)
+        let actor = page.user.actor
+        let refused = try await refusal {
+            _ = try await engine.perform(as: actor) { try engine.decide(entity.name, id: id, approve: approve, comment: comment, in: $0) }
         }
+        if let refused { return try recordPage(page, refusal: refused) }
         return .redirect(to: "/approvals", type: .found)
+    }
+
+    /// Runs a transition or decision; the refusal the record's page then explains (a guard, a
+    /// rule, a state moved on meanwhile: the user stays on the record, with its buttons), or nil.
+    /// Other failures are thrown, for the error page.
+    func refusal(_ work: () async throws -> Void) async throws -> RecordError? {
+        do {
+            try await work()
+            return nil
+        } catch let error as RecordError where [.invalid, .rejected, .rule, .wrongState, .locked, .stale].contains(error.code) {
+            return error
+        }
     }
 
     /// Runs a conversion. When a record it creates lacks required values (or has wrong ones), a

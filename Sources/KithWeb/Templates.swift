@@ -49,6 +49,7 @@ enum Templates {
         {{#mayRelease}}<form method="post" action="/e/{{entity}}/{{id}}/release" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="secondary">{{t.release}}</button></form>{{/mayRelease}}
         {{#conversions}}<form method="post" action="/e/{{entity}}/{{id}}/convert/{{name}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="secondary">{{label}}</button></form>{{/conversions}}
         </div>
+        {{#refused}}<div class="error" role="alert">{{#refusal}}<p>{{.}}</p>{{/refusal}}</div>{{/refused}}
         {{#approval}}<section class="approval"><h2>{{t.approvalPanel}}</h2>
         <form method="post" action="/e/{{entity}}/{{id}}/approval"><input type="hidden" name="_csrf" value="{{csrf}}">
         <textarea name="comment" placeholder="{{t.comment}}"></textarea>

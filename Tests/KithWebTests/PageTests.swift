@@ -675,6 +675,11 @@ import Testing
         #expect(page.contains("<td>Approved</td>") && page.contains("<b>Submit</b>") && page.contains("<b>Created</b>"))
         #expect(page.contains("<th>Step</th><th>Approver</th><th>Decision</th>") && page.contains("<td>Step 1</td>"), "the trail says what its columns are")
         #expect(!page.contains("transition:") && !page.contains("approval:approve") && !page.contains("<td>approved</td>"))
+        // A transition the state no longer allows is explained on the record's page, with its buttons.
+        let again = try await server.request(
+            "POST", "/e/expense/\(id)/transition/withdraw", form: [("_csrf", Self.csrf(in: page))], cookies: session)
+        #expect(again.status == 409 && again.body.contains(#"<div class="error" role="alert"><p>expense #\#(id) is &#39;approved&#39;"#), "\(again.body)")
+        #expect(again.body.contains("<h1>Taxi</h1>"))
         // A step with nobody to ask says so in the trail (a rep without a manager).
         let alone = try server.user("alone", roles: ["sales_rep"], department: "East")
         let hotel = #"{"title": "Hotel", "category": "travel", "amount": "300.00"}"#
