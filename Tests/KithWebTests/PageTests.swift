@@ -678,7 +678,8 @@ import Testing
         // A transition the state no longer allows is explained on the record's page, with its buttons.
         let again = try await server.request(
             "POST", "/e/expense/\(id)/transition/withdraw", form: [("_csrf", Self.csrf(in: page))], cookies: session)
-        #expect(again.status == 409 && again.body.contains(#"<div class="error" role="alert"><p>expense #\#(id) is &#39;approved&#39;"#), "\(again.body)")
+        let explained = #"<div class="error" role="alert"><p>expense #\#(id) is &#39;approved&#39;"#
+        #expect(again.status == 409 && again.body.contains(explained), "\(again.body)")
         #expect(again.body.contains("<h1>Taxi</h1>"))
         // A step with nobody to ask says so in the trail (a rep without a manager).
         let alone = try server.user("alone", roles: ["sales_rep"], department: "East")
