@@ -139,14 +139,25 @@ public final class RecordStore: Sendable {
     public func migrate(allowDestructive: Bool, backup: URL?) throws(OpenError) -> MigrationPlan {
         let plan = try pendingPlan()
         guard !plan.isEmpty else { return plan }
-        if plan.isDestructive {
-            guard allowDestructive else { throw .destructiveChangesPending(plan) }
-            if let backup {
-                do {
-                    try self.backup(to: backup)
-                } catch {
-                    throw .database("cannot take the backup before migrating: \(error)")
-                }
+        guard plan.isDestructive else { return try apply(plan, backup: nil) }
+        guard allowDestructive else { throw .destructiveChangesPending(plan) }
+        // Dropping or converting what a running server reads would break it until it restarts.
+        do {
+            return try Self.withoutServers(URL(fileURLWithPath: pool.path), then: "migrate") { try apply(plan, backup: backup) }
+        } catch let error as OpenError {
+            throw error
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// Applies the plan in one transaction, after a backup when given; nothing changes when a step fails.
+    private func apply(_ plan: MigrationPlan, backup: URL?) throws(OpenError) -> MigrationPlan {
+        if let backup {
+            do {
+                try self.backup(to: backup)
+            } catch {
+                throw .database("cannot take the backup before migrating: \(error)")
             }
         }
         do {
@@ -282,7 +293,7 @@ extension RecordStore {
     }
 
     /// Takes the database's lock for itself while `body` runs, or says which server has it.
-    static func withoutServers<T>(_ database: URL, _ body: () throws -> T) throws -> T {
+    static func withoutServers<T>(_ database: URL, then verb: String, _ body: () throws -> T) throws -> T {
         let path = database.path + ".lock"
         let handle = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard handle >= 0 else { return try body() }  // a read-only folder: nobody serves from it
@@ -290,7 +301,7 @@ extension RecordStore {
         guard flock(handle, LOCK_EX | LOCK_NB) == 0 else {
             var text = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             if text.isEmpty { text = "?" }
-            throw OpenError.database("kith serve (process \(text)) is serving \(database.path): stop it, then restore")
+            throw OpenError.database("kith serve (process \(text)) is serving \(database.path): stop it, then \(verb)")
         }
         return try body()
     }
@@ -303,7 +314,7 @@ extension RecordStore {
         guard manager.fileExists(atPath: backup.path) else {
             throw OpenError.database("no backup at \(backup.path)")
         }
-        return try withoutServers(database) { try replace(database, with: backup) }
+        return try withoutServers(database, then: "restore") { try replace(database, with: backup) }
     }
 
     private static func replace(_ database: URL, with backup: URL) throws -> URL? {

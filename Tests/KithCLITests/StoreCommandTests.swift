@@ -51,10 +51,19 @@ import Testing
         let restore = try kith(["restore", backup.path])
         #expect(restore.status == 1)
         #expect(restore.errors.contains("kith serve (process \(process.processIdentifier)) is serving"), "\(restore.errors)")
+        // So would a migration that drops what it reads; one that adds is fine.
+        let local = folder.appendingPathComponent("modules/local.xml")
+        let vat = #"<module xmlns="urn:kith:1" name="w.local" version="1"><extend entity="customer"><field name="vat" type="text"/></extend></module>"#
+        try Data(vat.utf8).write(to: local)
+        #expect(try kith(["migrate"]).status == 0, "adding a field while it serves")
+        try FileManager.default.removeItem(at: local)
+        let dropping = try kith(["migrate", "--allow-destructive"])
+        #expect(dropping.status == 1 && dropping.errors.contains("is serving") && dropping.errors.contains("then migrate"), "\(dropping.errors)")
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(!files().contains { $0.hasSuffix(".sqlite-wal") }, "\(files())")
+        #expect(try kith(["migrate", "--allow-destructive"]).status == 0, "stopped: the field is dropped")
         #expect(try kith(["restore", backup.path]).status == 0, "stopped: restored")
     }
 
