@@ -43,11 +43,13 @@ public struct DemoData {
         for entity in Self.ordered(schema) {
             var made = 0
             var attempts = 0
-            // Records belong to users who may create them, when some may.
-            let creators = staff.filter { user in
+            // Records belong to users who may create them, when some may: the staff, or anyone
+            // when every role reads everything.
+            let candidates = staff.isEmpty ? everyone : staff
+            let creators = candidates.filter { user in
                 (try? engine.read(as: user.actor) { try engine.access(entity.name, for: user, in: $0) })?.mayCreate == true
             }
-            let owners = creators.isEmpty ? staff : creators
+            let owners = creators.isEmpty ? candidates : creators
             while made < perEntity && attempts < perEntity * 3 {
                 attempts += 1
                 let owner = owners.isEmpty ? nil : owners[random.next(owners.count)]
