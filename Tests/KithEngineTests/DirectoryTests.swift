@@ -221,4 +221,57 @@ extension DirectoryTests {
         #expect(summary.records["lease"] == 0)
         #expect(summary.firstRefusal["lease"]?.contains("tag") == true, "\(summary.firstRefusal)")
     }
+
+    /// Records belong to users who may create them, and move along their workflows as their
+    /// users would: transitions by those who may fire them, approvals decided by their approvers.
+    @Test func recordsMoveAlongTheirWorkflows() throws {
+        let module = #"""
+            <module xmlns="urn:kith:1" name="claims" version="1">
+              <entity name="claim" title="subject">
+                <field name="subject" type="text" required="true"/>
+                <field name="handler" type="user"/>
+                <workflow initial="draft">
+                  <state name="draft"/><state name="pending" locked="true"/><state name="paid" final="true"/>
+                  <state name="rejected"/><state name="dropped" final="true"/>
+                  <transition name="submit" from="draft,rejected" to="pending" who="owner"/>
+                  <transition name="drop" from="draft" to="dropped" who="owner"/>
+                  <approval state="pending" approve="paid" reject="rejected" route="claims.route"/>
+                </workflow>
+              </entity>
+              <entity name="note" title="text"><field name="text" type="text" required="true"/></entity>
+              <role name="clerk"><grant entity="claim" read="own" create="yes" update="own"/><grant entity="note" read="own"/></role>
+              <role name="boss"><grant entity="*" read="department" update="department" create="yes"/></role>
+              <role name="auditor"><grant entity="*" read="all"/></role>
+            </module>
+            """#
+        let route = "local M = {} function M.route(ctx) return { { approvers = { \"manager\" }, mode = \"any\" } } end return M"
+        let test = try TestEngine(module: module, scripts: ["claims": route])
+        var demo = DemoData(engine: test.engine)
+        let summary = try demo.fill(records: 30)
+        #expect(summary.moves > 0)
+        let claims = try test.engine.read(as: .system) { try $0.query(RecordQuery(entity: "claim", limit: 100)).records }
+        let states = Set(claims.compactMap(\.["state"].text))
+        #expect(states.isSuperset(of: ["draft", "pending", "paid"]), "\(states)")
+        let auditor = try test.engine.read(as: .system) { try $0.users(withRole: "auditor") }.first?.id
+        #expect(auditor != nil)
+        // The auditor may create nothing: owns nothing, handles nothing.
+        #expect(!claims.contains { $0["owner"].integer == auditor || $0["handler"].integer == auditor })
+        let decided = try test.engine.read(as: .system) { try $0.approvals("claim", record: claims.first { $0["state"] == "paid" }?.id ?? 0) }
+        #expect(decided.contains { $0.status == .approved && $0.approverID != nil }, "\(decided)")
+    }
+
+    /// A workspace whose roles all read everything still gives its records owners.
+    @Test func recordsHaveOwnersWhenEveryRoleReadsAll() throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="club" version="1">
+              <entity name="member" title="name"><field name="name" type="text" required="true"/></entity>
+              <role name="staff"><grant entity="member" read="all" create="yes" update="own"/></role>
+            </module>
+            """
+        let test = try TestEngine(module: module, scripts: [:])
+        var demo = DemoData(engine: test.engine)
+        _ = try demo.fill(records: 5)
+        let members = try test.engine.read(as: .system) { try $0.query(RecordQuery(entity: "member")).records }
+        #expect(members.count == 5 && members.allSatisfy { $0["owner"].integer != nil })
+    }
 }
