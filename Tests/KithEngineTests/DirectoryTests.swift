@@ -256,7 +256,8 @@ extension DirectoryTests {
         #expect(auditor != nil)
         // The auditor may create nothing: owns nothing, handles nothing.
         #expect(!claims.contains { $0["owner"].integer == auditor || $0["handler"].integer == auditor })
-        let decided = try test.engine.read(as: .system) { try $0.approvals("claim", record: claims.first { $0["state"] == "paid" }?.id ?? 0) }
+        let paid = claims.first { $0["state"] == "paid" }?.id ?? 0
+        let decided = try test.engine.read(as: .system) { try $0.approvals("claim", record: paid) }
         #expect(decided.contains { $0.status == .approved && $0.approverID != nil }, "\(decided)")
     }
 
