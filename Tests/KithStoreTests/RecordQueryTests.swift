@@ -56,6 +56,21 @@ import Testing
         #expect(try filtered("tags", .empty, []).count == 3)
         #expect(try filtered("contacted_at", .eq, ["2026-11-22"]) == ["Gamma 上海贸易"], "a bare date means that whole local day")
         #expect(try filtered("contacted_at", .lte, ["2026-11-21"]) == ["Acme 华为 Trading"])
+        // A text longer than any stored one finds nothing (SQLite would refuse it as a LIKE pattern).
+        let long = Value.text(String(repeating: "a", count: 60_000))
+        #expect(try filtered("notes", .contains, [long]) == [] && filtered("name", .startsWith, [long]) == [])
+        #expect(try names(RecordQuery(entity: "account", search: String(repeating: "a", count: 60_000))) == [])
+    }
+
+    /// Duplicate rules skip texts the save refuses anyway: an over-long one made a LIKE pattern
+    /// SQLite refused (a 500), one with a NUL a pattern cut short that matched every record.
+    @Test func duplicatesIgnoreTextsNoRecordCanHold() throws {
+        let candidates = { (name: String) throws -> Int in
+            try self.store.read(as: self.alice) { try $0.likelyDuplicates("account", of: ["name": .text(name)]).count }
+        }
+        #expect(try candidates("Acme") == 1, "the similar rule works")
+        #expect(try candidates(String(repeating: "x", count: 100_000)) == 0)
+        #expect(try candidates("\u{0}x") == 0)
     }
 
     @Test func groupsCombineWithAndOr() throws {

@@ -75,6 +75,9 @@ struct QueryCompiler {
             return field.type.isString || field.type == .enum ? "(\(column) IS NOT NULL AND \(column) <> '')" : "\(column) IS NOT NULL"
         case .contains, .startsWith:
             let given = values[0].description
+            // Longer than any stored value may be: nothing holds it (and SQLite refuses a LIKE
+            // pattern past 50,000 bytes).
+            if given.count > (field.maxLength ?? 65_535) || given.utf8.count > 40_000 { return "0" }
             let text = SQL.likeLiteral(given)
             arguments.append(op == .contains ? "%\(text)%" : "\(text)%")
             let like = "\(column) LIKE ? ESCAPE '\\'"
@@ -207,6 +210,7 @@ struct QueryCompiler {
         let columns = table.searchColumns.isEmpty ? [entity.titleField].filter { table.column($0)?.sqlType == "TEXT" } : table.searchColumns
         guard !columns.isEmpty else { return "0" }
         if query.count >= 3 && !table.searchColumns.isEmpty, let lookup = fewFound(Self.phrase(query)) { return lookup }
+        if query.utf8.count > 40_000 { return "0" }  // past what any searched text holds, and SQLite's LIKE limit
         let pattern = "%" + SQL.likeLiteral(query) + "%"
         var parts: [String] = []
         for column in columns {

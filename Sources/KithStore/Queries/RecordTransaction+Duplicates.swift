@@ -89,6 +89,9 @@ extension RecordTransaction {
                     arguments.append(ColumnCodec(stored).encode(value))
                     continue
                 }
+                // A text the save refuses anyway (too long, a NUL) is like no other: it would only
+                // make an over-long LIKE pattern, or one cut short at the NUL that matches everything.
+                guard text.count <= (field.maxLength ?? 65_535), !text.contains("\0") else { break }
                 if let key = StorageLayout.duplicateKey(field, rule.match, column) {
                     let compared =
                         field.type == .phone ? String(text.filter(\.isASCIIDigit)) : rule.match == .exact ? text : Self.normalized(text)
