@@ -64,8 +64,11 @@ public final class RuleTestRun: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: source.path) { try RecordStore.copyDatabase(from: source, to: database) }
         let clock = Clock(Date())
         let store = try RecordStore.open(
-            at: database.path, schema: loaded.schema, timeZone: loaded.workspace.timeZone, clock: StoreClock { clock.now })
+            at: database.path, schema: loaded.schema, timeZone: loaded.workspace.timeZone, clock: StoreClock { clock.now }, migrate: false)
         defer { try? store.close() }
+        // The copy takes the schema as the files now say, destructive steps too: rules can be
+        // tested against a change before the real database is migrated.
+        try store.migrate(allowDestructive: true, backup: nil)
         let rules = RuleRuntime(folders: loaded.workspace.scriptFolders, limits: loaded.workspace.limits, testing: true)
         let run = RuleTestRun(engine: Engine(store: store, rules: rules, logger: logger), clock: clock, filter: filter, output: output)
         for problem in rules.problems {

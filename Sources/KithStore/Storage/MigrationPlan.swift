@@ -139,6 +139,14 @@ extension MigrationPlan {
                 indexes.append(.createIndex(table: table, index: index))
             }
             if previous.searchColumns != table.searchColumns || !Set(table.searchColumns).isDisjoint(with: changedColumns) {
+                // A searched column dropped or retyped: the old index and its triggers go first
+                // (SQLite refuses to drop a column a trigger names), the new index comes last.
+                let dropped = Set(previous.columns.map(\.name).filter { table.column($0) == nil })
+                if !table.searchColumns.isEmpty && !Set(previous.searchColumns).isDisjoint(with: dropped.union(changedColumns)) {
+                    let unsearched = StorageLayout.Table(
+                        entity: table.entity, name: table.name, columns: [], indexes: [], links: [:], searchColumns: [])
+                    searches.append(.rebuildSearch(table: unsearched, previous: previous))
+                }
                 searches.append(.rebuildSearch(table: table, previous: previous))
             }
         }
