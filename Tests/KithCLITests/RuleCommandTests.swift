@@ -60,6 +60,15 @@ import Testing
         #expect(demo.status == 0, "\(demo.output)\(demo.errors)")
         let again = try CheckCommandTests.kith(["test"], in: folder)
         #expect(again.status == 0 && again.output.hasSuffix(String(summary) + "\n"), "\(again.output)")
+        // A field removed from the schema but still in the database: the copy drops it, the real one keeps it.
+        let local = folder.appendingPathComponent("workspace/modules/local.xml")
+        let vat = #"<module xmlns="urn:kith:1" name="w.local" version="1"><extend entity="customer"><field name="vat" type="text"/></extend></module>"#
+        try Data(vat.utf8).write(to: local)
+        #expect(try CheckCommandTests.kith(["migrate"], in: folder).status == 0)
+        try FileManager.default.removeItem(at: local)
+        let changed = try CheckCommandTests.kith(["test"], in: folder)
+        #expect(changed.status == 0 && changed.output.hasSuffix(String(summary) + "\n"), "\(changed.output)\(changed.errors)")
+        #expect(try CheckCommandTests.kith(["migrate", "--dry-run"], in: folder).output.contains("drop field 'customer.vat'"))
     }
 
     @Test func failingCasesNameTheFileAndLineAndExitOne() throws {
