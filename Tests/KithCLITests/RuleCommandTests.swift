@@ -62,7 +62,8 @@ import Testing
         #expect(again.status == 0 && again.output.hasSuffix(String(summary) + "\n"), "\(again.output)")
         // A field removed from the schema but still in the database: the copy drops it, the real one keeps it.
         let local = folder.appendingPathComponent("workspace/modules/local.xml")
-        let vat = #"<module xmlns="urn:kith:1" name="w.local" version="1"><extend entity="customer"><field name="vat" type="text"/></extend></module>"#
+        let vat = #"<module xmlns="urn:kith:1" name="w.local" version="1"><extend entity="customer"><field name="vat" type="text"/>"#
+            + "</extend></module>"
         try Data(vat.utf8).write(to: local)
         #expect(try CheckCommandTests.kith(["migrate"], in: folder).status == 0)
         try FileManager.default.removeItem(at: local)
