@@ -18,6 +18,13 @@ import Testing
         return ["kith_session": session]
     }
 
+    /// A customer created through the API as the token's user; its id.
+    static func customer(_ server: LiveServer, _ name: String, token: String) async throws -> Int {
+        let made = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "\#(name)"}"#)
+        #expect(made.status == 201, "\(made.body)")
+        return made.object["id"] as? Int ?? 0
+    }
+
     static func csrf(in html: String) -> String {
         guard let range = html.range(of: #"name="_csrf" value=""#) else { return "" }
         return String(html[range.upperBound...].prefix { $0 != "\"" })
@@ -202,9 +209,9 @@ import Testing
         let colleague = try server.user("colleague", roles: ["sales_rep"], department: "East", password: "Colleague-pass-1")
         var ids: [Int] = []
         for name in ["Alpha Co", "Beta Co", "Gamma Co"] {
-            ids.append(try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "\#(name)"}"#).object["id"] as? Int ?? 0)
+            ids.append(try await Self.customer(server, name, token: rep))
         }
-        let theirs = try await server.request("POST", "/api/v1/customer", token: colleague, json: #"{"name": "Delta Co"}"#).object["id"] as? Int ?? 0
+        let theirs = try await Self.customer(server, "Delta Co", token: colleague)
         let colleagueID = try #require(try server.engine.read(as: .system) { try $0.user(login: "colleague")?.id })
 
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")
@@ -308,8 +315,7 @@ import Testing
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
         let token = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
-        let row = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "Row Co"}"#)
-        let customer = row.object["id"] as? Int ?? 0
+        let customer = try await Self.customer(server, "Row Co", token: token)
         let session = try await Self.signIn(server, "rep", "Rep-pass-1")
         let blank = try await server.request("GET", "/e/quote/new", cookies: session).body
         let csrf = Self.csrf(in: blank)
@@ -505,7 +511,7 @@ import Testing
         defer { Task { await server.stop() } }
         let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
         _ = try server.user("colleague", roles: ["sales_rep"], department: "West", password: "Colleague-pass-1")
-        let customer = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Secret Buyer Ltd"}"#).object["id"] as? Int ?? 0
+        let customer = try await Self.customer(server, "Secret Buyer Ltd", token: rep)
         let deal = try await server.request("POST", "/api/v1/opportunity", token: rep, json: #"{"title": "Big deal", "customer": \#(customer)}"#)
         let dealID = deal.object["id"] as? Int ?? 0
         let colleagueID = try #require(try server.engine.read(as: .system) { try $0.user(login: "colleague")?.id })
@@ -532,8 +538,7 @@ import Testing
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
         let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
-        let made = try await server.request("POST", "/api/v1/customer", token: rep, json: #"{"name": "Acme Trading"}"#)
-        let customer = made.object["id"] as? Int ?? 0
+        let customer = try await Self.customer(server, "Acme Trading", token: rep)
         for index in 1...12 {
             let phone = "021-5550\(100 + index)"
             let contact = #"{"name": "Contact \#(index)", "customer": \#(customer), "phone": "\#(phone)", "job_title": "Buyer"}"#
@@ -559,7 +564,7 @@ import Testing
         let rep = try server.user("rep", roles: ["sales_rep"], department: "East", password: "Rep-pass-1")
         let other = try server.user("other", roles: ["sales_rep"], department: "West", password: "Other-pass-1")
         for (token, customer, contacts) in [(rep, "Acme Trading", ["Zhang Wei", "Li Na"]), (rep, "Bolt Works", ["Wang Fang"]), (other, "Acme Hidden", ["Chen Jie"])] {
-            let id = try await server.request("POST", "/api/v1/customer", token: token, json: #"{"name": "\#(customer)"}"#).object["id"] as? Int ?? 0
+            let id = try await Self.customer(server, customer, token: token)
             for contact in contacts {
                 #expect(try await server.request("POST", "/api/v1/contact", token: token, json: #"{"name": "\#(contact)", "customer": \#(id)}"#).status == 201)
             }
