@@ -38,6 +38,13 @@ extension Engine {
         let administrator = try Self.user(actor.userID, in: transaction)?.roles.contains(Role.administrator) ?? false
         let waiting = entries.filter { $0.step == step && $0.status == .pending }
         guard let mine = Self.entry(in: waiting, for: actor.userID, administrator: administrator) else {
+            // An approver of this step who decided already (会签: the others have yet to) is told so.
+            if let decided = entries.first(where: { $0.step == step && $0.approverID != nil && $0.approverID == actor.userID }) {
+                throw RecordError(
+                    .wrongState, entity: entityName,
+                    "you have already \(decided.status == .rejected ? "rejected" : "approved") step \(step) of \(entityName) #\(id); "
+                        + "it waits for the other approvers")
+            }
             throw RecordError(.forbidden, entity: entityName, "\(entityName) #\(id) is not waiting for your approval")
         }
         try transaction.decideApproval(mine.id, status: approve ? .approved : .rejected, comment: comment)

@@ -126,6 +126,13 @@ import Testing
         try Self.decide(test, people["auditor"], all)
         #expect(try Self.state(test, all) == "pending")
         #expect(try Self.waiting(test, all) == [people["ceo"]?.userID ?? -1])
+        // Approving twice is a conflict that says so, not "not waiting for your approval".
+        do {
+            try Self.decide(test, people["auditor"], all)
+            Issue.record("decided twice")
+        } catch let error as RecordError {
+            #expect(error.code == .wrongState && error.message.contains("already approved step 1"), "\(error)")
+        }
         try Self.decide(test, people["ceo"], all, comment: "agreed")
         #expect(try Self.state(test, all) == "approved")
 
