@@ -142,6 +142,7 @@ enum PageText {
         case .inactiveUser(let id): return "#\(id) 不是启用的用户"
         case .fileTooLarge(let size, let max): return "文件大小为 \(size) 字节，最多允许 \(max) 字节"
         case .alreadyUsed(let value, let entity, let id): return "「\(value)」已被\(label(entity)) #\(id) 使用"
+        case .alreadyInFile(let value, let line): return "「\(value)」已被本文件第 \(line) 行使用"
         case .likelyDuplicate(let title, let id, let owner):
             let detail = [id.map { "#\($0)" }, owner.map { "负责人 \($0)" }].compactMap { $0 }.joined(separator: "，")
             return "与已有记录" + (id != nil ? "「\(title ?? "")」" : "") + (detail.isEmpty ? "" : "（\(detail)）") + "相似"

@@ -96,6 +96,11 @@ import Testing
         let report = try importing("name\nA\nB\n", dryRun: true)
         #expect(!report.applied && report.imported == 2)
         #expect(count == 0)
+        // A row repeating an earlier row's unique value names that row, not an id nobody keeps.
+        let twice = try importing("name,email\nC,c@example.com\nD,c@example.com\n", dryRun: true)
+        #expect(twice.problems.map(\.line) == [3])
+        #expect(twice.problems.first?.message.contains("'c@example.com' is already used by line 2 of this file") == true, "\(twice.problems)")
+        #expect(twice.problems.first?.fields.first?.code == "already_used")
     }
 
     @Test func headersMayBeLabelsAndUnknownOnesAreRefused() throws {

@@ -116,12 +116,21 @@ public enum RecordTransfer {
                         }
                         try transaction.db.inSavepoint {
                             let id = try transaction.insertNew(entity, table, input, lines: [:], access: access)
-                            if checksDuplicates { imported[id] = line }
+                            imported[id] = line
                             return .commit
                         }
                         report.imported += 1
                     } catch let error as RecordError {
-                        report.problems.append(.init(line: line, message: error.description, fields: error.problems))
+                        // A unique value an earlier row of the file took: that row, not its id
+                        // (which a dry run or a refused import never keeps).
+                        var problems = error.problems
+                        for (index, problem) in problems.enumerated() {
+                            if case .alreadyUsed(let value, _, let id)? = problem.reason, let earlier = imported[id] {
+                                problems[index] = FieldProblem(field: problem.field, .alreadyInFile(value, line: earlier))
+                            }
+                        }
+                        let message = problems == error.problems ? error.description : RecordError.notSaved(entityName, problems).description
+                        report.problems.append(.init(line: line, message: message, fields: problems))
                     }
                     if report.rows % 1000 == 0 { progress?(report.rows) }
                 }

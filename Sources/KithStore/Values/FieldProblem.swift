@@ -32,7 +32,10 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// The value is fine but another record already holds it (a unique field): a conflict, not a mistake.
     public var isConflict: Bool {
-        if case .alreadyUsed = reason { true } else { false }
+        switch reason {
+        case .alreadyUsed, .alreadyInFile: true
+        default: false
+        }
     }
 
     public var description: String { "\(field): \(message)" }
@@ -55,6 +58,8 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
         case inactiveUser(Int64)
         case fileTooLarge(size: Int, max: Int)
         case alreadyUsed(String, by: String, id: Int64)
+        /// An import's row repeats the unique value of an earlier row of the same file.
+        case alreadyInFile(String, line: Int)
         /// A new record looks like a stored one by the entity's duplicate rules (an import's row):
         /// its title and id when the user may read it, and its owner's name.
         case likelyDuplicate(title: String?, id: Int64?, owner: String?)
@@ -108,7 +113,7 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .missingRecord: "missing_record"
             case .inactiveUser: "inactive_user"
             case .fileTooLarge: "file_too_large"
-            case .alreadyUsed: "already_used"
+            case .alreadyUsed, .alreadyInFile: "already_used"
             case .likelyDuplicate, .likeEarlierLine: "likely_duplicate"
             case .notBoolean: "not_boolean"
             case .notDate: "not_date"
@@ -153,6 +158,7 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
             case .inactiveUser(let id): "#\(id) is not an active user"
             case .fileTooLarge(let size, let max): "the file is \(size) bytes; at most \(max) are allowed"
             case .alreadyUsed(let value, let entity, let id): "'\(value)' is already used by \(entity) #\(id)"
+            case .alreadyInFile(let value, let line): "'\(value)' is already used by line \(line) of this file"
             case .likelyDuplicate(let title, let id, let owner):
                 (id.map { "looks like '\(title ?? "")' (#\($0))" } ?? "looks like a stored record") + (owner.map { ", owned by \($0)" } ?? "")
             case .likeEarlierLine(let line): "looks like line \(line) of the file"
