@@ -129,7 +129,8 @@ public enum RecordTransfer {
                                 problems[index] = FieldProblem(field: problem.field, .alreadyInFile(value, line: earlier))
                             }
                         }
-                        let message = problems == error.problems ? error.description : RecordError.notSaved(entityName, problems).description
+                        let message =
+                            problems == error.problems ? error.description : RecordError.notSaved(entityName, problems).description
                         report.problems.append(.init(line: line, message: message, fields: problems))
                     }
                     if report.rows % 1000 == 0 { progress?(report.rows) }
