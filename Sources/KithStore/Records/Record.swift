@@ -141,7 +141,9 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        problems.isEmpty ? message : message + ": " + problems.map(\.description).joined(separator: "; ")
+        // A refusal of one field in its own words (`kith.reject(field, text)`): "field: text", not the text twice.
+        if problems.count == 1, let only = problems.first, only.message == message { return only.description }
+        return problems.isEmpty ? message : message + ": " + problems.map(\.description).joined(separator: "; ")
     }
 
     /// The same error with the record it is about named first (for work on several records).
