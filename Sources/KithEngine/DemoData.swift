@@ -46,9 +46,7 @@ public struct DemoData {
             // Records belong to users who may create them, when some may: the staff, or anyone
             // when every role reads everything.
             let candidates = staff.isEmpty ? everyone : staff
-            let creators = candidates.filter { user in
-                (try? engine.read(as: user.actor) { try engine.access(entity.name, for: user, in: $0) })?.mayCreate == true
-            }
+            let creators = candidates.filter { access(entity.name, for: $0)?.mayCreate == true }
             let owners = creators.isEmpty ? candidates : creators
             while made < perEntity && attempts < perEntity * 3 {
                 attempts += 1
@@ -139,6 +137,11 @@ public struct DemoData {
             }
         }
         return (staff, everyone)
+    }
+
+    /// What `user` may do with `entity` (nil when it cannot be worked out).
+    private func access(_ entity: String, for user: DirectoryUser) -> AccessFilter? {
+        try? engine.read(as: user.actor) { try engine.access(entity, for: user, in: $0) }
     }
 
     /// One step of a record along its workflow, as its users would take it: an approval step
@@ -271,10 +274,7 @@ public struct DemoData {
         case .user:
             let edited = entity.detailOf ?? entity.name  // a line's people are its master's
             if editors[edited] == nil {
-                editors[edited] = everyone.filter { user in
-                    let access = try? engine.read(as: user.actor) { try engine.access(edited, for: user, in: $0) }
-                    return access.map { $0.update?.sql != AccessFilter.Condition.nothing.sql } ?? false
-                }.map(\.id)
+                editors[edited] = everyone.filter { access(edited, for: $0)?.updatesNothing == false }.map(\.id)
             }
             var users = editors[edited] ?? []
             if users.isEmpty {

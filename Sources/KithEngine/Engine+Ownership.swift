@@ -241,17 +241,23 @@ extension Engine {
         guard let entry = try transaction.history(entityName, id: id, access: access).first(where: { $0.version == version }) else {
             throw RecordError(.notFound, entity: entityName, "\(entityName) #\(id) has no change \(version)")
         }
-        let entity = schema.entity(entityName)
-        var values: [String: Value] = [:]
-        for (name, change) in entry.changes {
-            guard let field = entity?.field(name), !field.isSystem, !field.isReadonly, field.type != .autonumber,
-                !access.readonlyFields.contains(name), !access.hiddenFields.contains(name)
-            else { continue }
-            values[name] = change.old
-        }
+        let restorable = restorableFields(of: entry, entityName, access: access)
+        let values = entry.changes.filter { restorable.contains($0.key) }.mapValues(\.old)
         guard !values.isEmpty else {
             throw RecordError(.invalid, entity: entityName, "change \(version) of \(entityName) #\(id) changed nothing that can be put back")
         }
         return try transaction.update(entityName, id: id, values, access: access)
+    }
+
+    /// The fields of a history entry that `restoreChange` would put back for a user with `access`:
+    /// those they may write. Not its lines, stamps, codes, nor what rules compute (read-only).
+    public func restorableFields(of entry: HistoryEntry, _ entityName: String, access: AccessFilter) -> Set<String> {
+        let entity = schema.entity(entityName)
+        return Set(
+            entry.changes.keys.filter { name in
+                guard let field = entity?.field(name) else { return false }  // lines (`LineChange` keys) too
+                return !field.isSystem && !field.isReadonly && field.type != .autonumber
+                    && !access.readonlyFields.contains(name) && !access.hiddenFields.contains(name)
+            })
     }
 }

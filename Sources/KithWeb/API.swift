@@ -130,7 +130,7 @@ struct API: Sendable {
             query.offset = (number - 1) * query.limit
         }
         let built = try engine.read(as: user.actor) { transaction -> (RecordPage, RecordCount) in
-            let access = try readable(entity, user, transaction)
+            let access = try engine.readable(entity.name, for: user, in: transaction)
             let page = try transaction.query(query, access: access)
             let count = try transaction.count(entity.name, filter: query.filter, search: query.search, cap: 10_000, access: access)
             return (page, count)
@@ -153,7 +153,7 @@ struct API: Sendable {
         let entity = try resource(context)
         let id = try recordID(context)
         let record = try engine.read(as: user.actor) { transaction -> Record in
-            let access = try readable(entity, user, transaction)
+            let access = try engine.readable(entity.name, for: user, in: transaction)
             guard let record = try transaction.get(entity.name, id: id, access: access) else { throw notFound(entity, id) }
             return record
         }
@@ -319,7 +319,7 @@ struct API: Sendable {
         let entity = try resource(context)
         let id = try recordID(context)
         let entries = try engine.read(as: user.actor) { transaction in
-            try transaction.history(entity.name, id: id, access: try readable(entity, user, transaction))
+            try transaction.history(entity.name, id: id, access: try engine.readable(entity.name, for: user, in: transaction))
         }
         return .json(
             .object([
@@ -387,9 +387,8 @@ struct API: Sendable {
         let entity = try resource(context)
         let id = try recordID(context)
         let entries = try engine.read(as: user.actor) { transaction -> [ApprovalEntry] in
-            guard try transaction.get(entity.name, id: id, access: try readable(entity, user, transaction)) != nil else {
-                throw notFound(entity, id)
-            }
+            let access = try engine.readable(entity.name, for: user, in: transaction)
+            guard try transaction.get(entity.name, id: id, access: access) != nil else { throw notFound(entity, id) }
             return try transaction.approvals(entity.name, record: id)
         }
         return .json(.object([("data", .array(entries.map(Self.approvalJSON)))]))
@@ -476,11 +475,6 @@ struct API: Sendable {
             throw Problem(.notFound, "'\(context.parameters.get("id") ?? "")' is not a record id")
         }
         return id
-    }
-
-    /// The caller's read access; a user without any read grant on the entity gets 403.
-    func readable(_ entity: Entity, _ user: DirectoryUser, _ transaction: RecordTransaction) throws -> AccessFilter {
-        try engine.readable(entity.name, for: user, in: transaction)
     }
 
     func ifMatch(_ request: Request) throws -> Int64? {

@@ -248,13 +248,8 @@ extension Pages {
         _ = try await administratorsForm(&page)
         let (workspace, user) = (workspace, page.user)
         let source = page.context.source
-        // Reading the files and migrating block a thread: not one of the request handlers'.
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                workspace.reload(user: user.id, login: user.login, source: source)
-                done.resume()
-            }
-        }
+        // Reading the files and migrating block a thread.
+        await Self.offTheRequestThreads { workspace.reload(user: user.id, login: user.login, source: source) }
         return .redirect(to: "/admin#workspace", type: .found)
     }
 
@@ -264,12 +259,17 @@ extension Pages {
         var page = page
         _ = try await administratorsForm(&page)
         let (engine, user, name) = (engine, page.user, page.context.parameters.get("name") ?? "")
-        // A schedule may run long: not on one of the request handlers' threads.
-        let outcome = await withCheckedContinuation { (done: CheckedContinuation<Result<ScheduleRun, RecordError>, Never>) in
-            DispatchQueue.global().async { done.resume(returning: Result { () throws(RecordError) in try engine.runScheduleNow(name, by: user) }) }
-        }
+        // A schedule may run long.
+        let outcome = await Self.offTheRequestThreads { Result { () throws(RecordError) in try engine.runScheduleNow(name, by: user) } }
         _ = try outcome.get()
         return .redirect(to: "/admin#schedules", type: .found)
+    }
+
+    /// Runs blocking work on a dispatch thread, not on one of the few threads that handle requests.
+    static func offTheRequestThreads<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
+            DispatchQueue.global().async { done.resume(returning: work()) }
+        }
     }
 
     /// An admin's change in the system log, with who and from where.

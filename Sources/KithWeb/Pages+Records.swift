@@ -517,10 +517,7 @@ extension Pages {
                     "action": historyAction(entry.action, entity, page), "who": entry.actor.map { display.userName($0) } ?? "Kith", "at": Display.time(entry.at, in: engine.store.timeZone), "comment": entry.comment ?? "",
                     // Put back: an edit of fields the user may write (not lines, nor what rules compute).
                     "restore": values["mayEdit"] as? Bool == true && entry.action == "update"
-                        && entry.changes.keys.contains(where: { name in
-                            entity.field(name).map { !$0.isSystem && !$0.isReadonly && $0.type != .autonumber } == true
-                                && !access.readonlyFields.contains(name) && !access.hiddenFields.contains(name)
-                        })
+                        && !engine.restorableFields(of: entry, entity.name, access: access).isEmpty
                         ? "/e/\(entity.name)/\(id)/restore/\(entry.version)" : "",
                     "changes": entry.changes.sorted { $0.key < $1.key }.compactMap { name, change -> [String: Any]? in
                         if let line = LineChange(key: name) {

@@ -111,11 +111,15 @@ extension SchemaBuilder {
         return field
     }
 
+    /// The attributes of `<hook>` (the schema language's words, not entities of any schema).
+    private enum HookAttribute: String { case event, function, transition }
+
     private func readHook(_ element: MarkupElement) -> Hook? {
-        guard let event = Hook.Event(rawValue: element.attribute("event") ?? ""),
-            let function = FunctionReference(element.attribute("function") ?? "")
+        guard let event = Hook.Event(rawValue: element.attribute(HookAttribute.event.rawValue) ?? ""),
+            let function = FunctionReference(element.attribute(HookAttribute.function.rawValue) ?? "")
         else { return nil }
-        return Hook(event: event, function: function, transitions: element.list("transition"), location: element.location)
+        return Hook(
+            event: event, function: function, transitions: element.list(HookAttribute.transition.rawValue), location: element.location)
     }
 
     // MARK: - Forms

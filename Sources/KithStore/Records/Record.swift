@@ -80,6 +80,9 @@ public struct AccessFilter: Sendable {
     /// True when no record can be read at all (no role grants reading the entity).
     public var readsNothing: Bool { read?.sql == Condition.nothing.sql }
 
+    /// True when no record can be updated at all.
+    public var updatesNothing: Bool { update?.sql == Condition.nothing.sql }
+
     /// Everything allowed: the engine's own work and administrators.
     public static let unrestricted = AccessFilter()
 }

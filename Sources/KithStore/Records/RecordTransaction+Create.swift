@@ -89,7 +89,7 @@ extension RecordTransaction {
             if let master = masterField(of: detail, master: entity.name) { line[master] = .integer(id) }
             let lineID = try insert(detail, detailTable, line)
             try writeHistory(detail, id: lineID, version: 1, action: "create", changes: line.mapValues { (.null, $0) })
-            history["\(detail.name)#\(lineID)"] = (.null, .boolean(true))  // as an update's lines (`LineWork.apply`)
+            history[LineChange.key(detail.name, lineID)] = (.null, .boolean(true))  // added, as in an update (`LineWork.apply`)
         }
         try writeHistory(entity, id: id, version: 1, action: "create", changes: history)
         if let hooks, entity.hooks(.afterSave), let stored = try fetchValues(table, id: id) {

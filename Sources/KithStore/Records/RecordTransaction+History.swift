@@ -27,6 +27,11 @@ public struct LineChange: Sendable, Equatable {
     /// The changed field; nil when the line was added or removed.
     public let field: String?
 
+    /// The history key of a line (added or removed), or of one of its fields.
+    static func key(_ detail: String, _ id: Int64, field: String? = nil) -> String {
+        "\(detail)#\(id)" + (field.map { "." + $0 } ?? "")
+    }
+
     /// The line change a history key names, nil for a field of the record itself.
     public init?(key: String) {
         guard let hash = key.firstIndex(of: "#") else { return nil }

@@ -136,19 +136,18 @@ extension RecordTransaction {
         /// `order_line#7` from empty to true when added, the other way when removed, and
         /// `order_line#7.quantity` for each changed field.
         func apply(_ transaction: RecordTransaction) throws -> [String: (Value, Value)] {
-            let key = { (id: Int64) in "\(detail.name)#\(id)" }
             switch kind {
             case .insert(let values):
                 let id = try transaction.insert(detail, table, values)
                 try transaction.writeHistory(detail, id: id, version: 1, action: "create", changes: values.mapValues { (.null, $0) })
-                return [key(id): (.null, .boolean(true))]
+                return [LineChange.key(detail.name, id): (.null, .boolean(true))]
             case .update(let id, let changes, let old):
                 guard !changes.isEmpty else { return [:] }
                 let version = (old["version"]?.integer ?? 1) + 1
                 try transaction.writeRow(table, id: id, changes, version: version, expected: old["version"]?.integer ?? 1)
                 let changed = changes.reduce(into: [String: (Value, Value)]()) { $0[$1.key] = (old[$1.key] ?? .null, $1.value) }
                 try transaction.writeHistory(detail, id: id, version: version, action: "update", changes: changed)
-                return changed.reduce(into: [:]) { $0[key(id) + "." + $1.key] = $1.value }
+                return changed.reduce(into: [:]) { $0[LineChange.key(detail.name, id, field: $1.key)] = $1.value }
             case .delete(let id, let old):
                 try transaction.indexNewRecords()
                 try transaction.db.run("DELETE FROM \(SQL.quote(table.name)) WHERE id = ?", arguments: [id])
@@ -157,7 +156,7 @@ extension RecordTransaction {
                 }
                 try transaction.writeHistory(
                     detail, id: id, version: (old["version"]?.integer ?? 1) + 1, action: "delete", changes: old.mapValues { ($0, .null) })
-                return [key(id): (.boolean(true), .null)]
+                return [LineChange.key(detail.name, id): (.boolean(true), .null)]
             }
         }
     }
