@@ -83,7 +83,7 @@ final class GroupCommit: @unchecked Sendable {
                     for (index, job) in batch.enumerated() {
                         // The savepoint's statements are cached (GRDB's `inSavepoint` prepares them
                         // anew each time, a sixth of a small write).
-                        let backlog = unindexed.ids  // an update may index the backlog early
+                        let backlog = unindexed.backlog  // a delete may index the backlog early
                         do {
                             try db.run("SAVEPOINT kith_write")
                             try job.run(db, unindexed)
@@ -92,7 +92,7 @@ final class GroupCommit: @unchecked Sendable {
                             outcomes[index] = error
                             try? db.run("ROLLBACK TO kith_write")
                             try? db.run("RELEASE kith_write")
-                            unindexed.ids = backlog
+                            unindexed.backlog = backlog
                         }
                     }
                     try unindexed.index(db, layout: layout)

@@ -265,8 +265,8 @@ final class LockedProblems: @unchecked Sendable {
     }
 
     /// A batch indexes its new records for search once, before it commits. A write that indexes
-    /// the backlog early (an update needs its record indexed) and then fails gives the backlog
-    /// back: the records of the writes that stand are all found.
+    /// the backlog early (a delete needs its record's terms in the index) and then fails gives
+    /// the backlog back: the records of the writes that stand are all found.
     @Test func recordsOfABatchAreSearchableThoughAWriteAfterThemFails() async throws {
         let test = try TestStore()
         let store = test.store
@@ -280,6 +280,7 @@ final class LockedProblems: @unchecked Sendable {
                         let account = try transaction.create("account", ["name": .text(name)])
                         guard name.hasPrefix("Charlie") else { return account }
                         _ = try transaction.update("account", id: account.id, ["name": "Charlie Trading Co"])
+                        try transaction.delete("account", id: try transaction.create("account", ["name": "Echo Trading"]).id)
                         throw RecordError(.rejected, entity: "account", "refused after its update")
                     }
                 }
@@ -292,6 +293,7 @@ final class LockedProblems: @unchecked Sendable {
             try transaction.query(RecordQuery(entity: "account", search: "Trading")).records.map { $0["name"].description }.sorted()
         }
         #expect(found == ["Alpha Trading", "Bravo Trading", "Delta Trading"])
+        try store.checkSearchIndexes()
     }
 
     /// The log is folded back into the file beside the writer, not in its commits, and stays

@@ -145,6 +145,32 @@ import Testing
         #expect(try store.integrityCheck() == "ok")
     }
 
+    /// Databases written before updates were indexed at commit have an update trigger indexing
+    /// them too: opening one drops it, so a record's old terms are taken out once.
+    @Test func theOldSearchUpdateTriggerIsDropped() throws {
+        let searched = #"<entity name="item" title="name"><field name="name" type="text" search="true"/></entity>"#
+        let first = try open(searched)
+        _ = try first.create("item", ["name": "bolt"], as: actor, access: .unrestricted)
+        try first.close()
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER "s_item_au" AFTER UPDATE OF "name" ON "e_item" BEGIN
+                    INSERT INTO "s_item"("s_item", rowid, "name") VALUES ('delete', old."id", old."name");
+                    INSERT INTO "s_item"(rowid, "name") VALUES (new."id", new."name"); END
+                    """)
+        }
+        try queue.close()
+        let store = try open(searched)
+        _ = try store.update("item", id: 1, ["name": "nut"], as: actor, access: .unrestricted)
+        #expect(try store.query(RecordQuery(entity: "item", search: "nut"), as: actor, access: .unrestricted).records.count == 1)
+        #expect(try store.query(RecordQuery(entity: "item", search: "bolt"), as: actor, access: .unrestricted).records.isEmpty)
+        try store.checkSearchIndexes()
+        let triggers = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 's_item_*'") }
+        #expect(triggers == ["s_item_ad"])
+    }
+
     @Test func typeChangesConvertWhatConverts() throws {
         let first = try open(Self.base)
         _ = try first.create("item", ["name": "a", "size": "42"], as: actor, access: .unrestricted)

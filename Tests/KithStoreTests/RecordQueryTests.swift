@@ -287,6 +287,36 @@ extension RecordQueryTests {
         try store.checkSearchIndexes()
     }
 
+    /// Updates of stored records reach the index when their transaction commits, from the terms
+    /// the index held before it: a record changed twice, changed then deleted, or changed by a
+    /// write that fails, and a search inside the transaction already finds the new text.
+    @Test func searchIndexFollowsUpdatesOfStoredRecords() async throws {
+        let ids = try store.read(as: alice) { transaction in
+            try transaction.query(RecordQuery(entity: "account", sort: [.init("name")])).records.map(\.id)
+        }  // Acme, Beta, Delta, Epsilon, Gamma
+        let found = try store.write(as: alice) { transaction in
+            _ = try transaction.update("account", id: ids[0], ["name": "Acme Robotics"])
+            _ = try transaction.update("account", id: ids[0], ["name": "Acme Robotics Co", "notes": "cobots"])
+            _ = try transaction.update("account", id: ids[1], ["name": "Beta Freight"])
+            try transaction.delete("account", id: ids[1])
+            _ = try transaction.update("account", id: ids[2], ["tier": "gold"])  // no searched field
+            return try transaction.query(RecordQuery(entity: "account", search: "Robotics")).records.map { $0["name"].description }
+        }
+        #expect(found == ["Acme Robotics Co"], "a search in the transaction sees its own changes")
+        // A write of a group commit that fails after changing a record gives its change back.
+        _ = try? await store.perform(as: alice) { transaction in
+            _ = try transaction.update("account", id: ids[3], ["name": "Epsilon Freight"])
+            throw RecordError(.rejected, entity: "account", "refused after its update")
+        }
+        _ = try await store.perform(as: alice) { try $0.update("account", id: ids[4], ["notes": "silk and cotton"]) }
+        #expect(try names(RecordQuery(entity: "account", search: "Robotics")) == ["Acme Robotics Co"])
+        #expect(try names(RecordQuery(entity: "account", search: "Trading")).isEmpty, "Acme's old name is out")
+        #expect(try names(RecordQuery(entity: "account", search: "Freight")).isEmpty)
+        #expect(try names(RecordQuery(entity: "account", search: "Epsilon")) == ["Epsilon"])
+        #expect(try names(RecordQuery(entity: "account", search: "cotton")).sorted() == ["Delta", "Gamma 上海贸易"])
+        try store.checkSearchIndexes()
+    }
+
     @Test func duplicateRulesFindLikelyDuplicates() throws {
         func found(_ entity: String, _ values: [String: Value], excluding: Int64? = nil) throws -> [[String]] {
             try store.read(as: alice) { try $0.likelyDuplicates(entity, of: values, excluding: excluding) }.map(\.fields)

@@ -186,6 +186,8 @@ struct QueryCompiler {
     private mutating func fewFound(_ query: String) -> String? {
         let search = SQL.quote(table.searchTable)
         let lookup = "SELECT rowid FROM \(search) WHERE \(search) MATCH ?"
+        // A write's own new and changed records are indexed before it searches (a rule's look-up).
+        if !transaction.unindexed.backlog.isEmpty { try? transaction.indexNewRecords() }
         let found = try? Int.fetchOne(
             transaction.db.cachedStatement(sql: "SELECT count(*) FROM (\(lookup) LIMIT ?)"), arguments: [query, Self.searchLookups + 1])
         guard let found, found <= Self.searchLookups else { return nil }

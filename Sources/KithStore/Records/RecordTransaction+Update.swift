@@ -96,7 +96,15 @@ extension RecordTransaction {
 
     /// UPDATE of the changed columns, stamps and version, guarded by the version read.
     func writeRow(_ table: StorageLayout.Table, id: Int64, _ changed: [String: Value], version: Int64, expected: Int64) throws {
-        try indexNewRecords()  // the update trigger must find the record in the index
+        let searched = table.searchColumns
+        if searched.contains(where: { changed[$0] != nil }) {
+            try unindexed.change(table.entity, id) {
+                let sql = "SELECT json_array(id, \(searched.map(SQL.quote).joined(separator: ", "))) FROM \(SQL.quote(table.name)) WHERE id = ?"
+                var json = ""
+                try db.eachRow(sql, id: id) { json = Database.text($0, 0) }
+                return UnindexedRecords.Indexed(columns: searched, json: json)
+            }
+        }
         var assignments: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         for column in table.columns where changed[column.name] != nil && !Self.stampedFields.contains(column.name) {

@@ -189,27 +189,68 @@ extension ColumnCodec {
     }
 }
 
-/// Ids a transaction inserted and has not yet indexed for search. A group commit shares one among
-/// its writes and indexes them together before it commits: FTS5 writes its pending terms out
-/// whenever a savepoint around them ends, so each write indexing its own records made a segment
-/// per record.
+/// The full-text work a transaction has put off until it commits: records it inserted, and the
+/// records whose searched fields it changed, with those fields as the index still has them. A
+/// group commit shares one among its writes and indexes them together before it commits: FTS5
+/// writes its pending terms out whenever a savepoint around them ends, so each write indexing
+/// its own records made a segment per record, and merging those segments was most of an
+/// update's time after a bulk load.
 final class UnindexedRecords {
+    /// A record's searched columns as the index holds them: `[id, value, ...]` as JSON, written
+    /// by SQLite (`json_array`), so that they read back exactly as stored.
+    struct Indexed {
+        let columns: [String]
+        let json: String
+    }
+
+    struct Backlog {
+        /// Inserted records, by entity.
+        var ids: [String: [Int64]] = [:]
+        /// Updated records, by entity: id → the searched columns and the values the index holds.
+        var changed: [String: [Int64: Indexed]] = [:]
+
+        var isEmpty: Bool { ids.isEmpty && changed.isEmpty }
+    }
+
     /// Read and set back by a group commit around a write that fails (see `GroupCommit`).
-    var ids: [String: [Int64]] = [:]
+    var backlog = Backlog()
 
-    func add(_ entity: String, _ id: Int64) { ids[entity, default: []].append(id) }
+    func add(_ entity: String, _ id: Int64) { backlog.ids[entity, default: []].append(id) }
 
-    /// Adds the records to their entities' full-text indexes. Ids no longer stored (a write
-    /// rolled back) are skipped, and one given twice is indexed once.
+    /// Notes that a record's searched columns are about to change; `indexed` reads the values the
+    /// index holds, when the record is neither new in this backlog nor noted already.
+    func change(_ entity: String, _ id: Int64, indexed: () throws -> Indexed) rethrows {
+        guard backlog.changed[entity]?[id] == nil, backlog.ids[entity]?.contains(id) != true else { return }
+        backlog.changed[entity, default: [:]][id] = try indexed()
+    }
+
+    /// Brings the records' full-text indexes up to date in one statement per entity: each
+    /// changed record's old terms out, then every new and changed record's current terms in.
+    /// FTS5 keeps the terms it is given in memory while their ids rise, and writes them out as a
+    /// segment at the end of every statement and before any lower id: so one statement, in the
+    /// order of the ids, makes one segment. Ids no longer stored (a write rolled back) are
+    /// skipped, and one given twice is indexed once.
     func index(_ db: Database, layout: StorageLayout) throws {
-        let pending = ids
-        ids = [:]
-        for (entity, ids) in pending {
-            guard let table = layout.table(entity), !table.searchColumns.isEmpty, !ids.isEmpty else { continue }
-            let names = table.searchColumns.map(SQL.quote).joined(separator: ", ")
+        guard !backlog.isEmpty else { return }
+        let pending = backlog
+        backlog = Backlog()
+        for entity in Set(pending.ids.keys).union(pending.changed.keys) {
+            guard let table = layout.table(entity), !table.searchColumns.isEmpty else { continue }
+            let columns = table.searchColumns.map(SQL.quote)
+            let names = columns.joined(separator: ", ")
+            let search = SQL.quote(table.searchTable)
+            let changed = pending.changed[entity] ?? [:]
+            // A reload that changed the searched columns rebuilt the index from the rows.
+            let removed = changed.values.filter { $0.columns == table.searchColumns && !$0.json.isEmpty }.map(\.json)
+            let old = columns.enumerated().map { "value->>\($0.offset + 1) AS \($0.element)" }.joined(separator: ", ")
             try db.run(
-                "INSERT INTO \(SQL.quote(table.searchTable))(rowid, \(names)) SELECT id, \(names) FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))",
-                arguments: [RecordTransaction.jsonList(ids)])
+                """
+                INSERT INTO \(search)(\(search), rowid, \(names)) SELECT command, id, \(names) FROM (
+                SELECT 'delete' AS command, value->>0 AS id, \(old), 0 AS step FROM json_each(?)
+                UNION ALL SELECT NULL, id, \(names), 1 FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))
+                ) ORDER BY id, step
+                """,
+                arguments: ["[" + removed.joined(separator: ",") + "]", RecordTransaction.jsonList((pending.ids[entity] ?? []) + changed.keys)])
         }
     }
 }

@@ -75,6 +75,11 @@ enum InternalTables {
                         """)
             }
         }
+        // Databases from before updates were indexed for search at commit (`UnindexedRecords`)
+        // have an update trigger doing it too, which would take each record's terms out twice.
+        for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 's_*_au'") {
+            try db.execute(sql: "DROP TRIGGER \(SQL.quote(trigger))")
+        }
     }
 
     static func recordedLayout(_ db: Database) throws -> StorageLayout? {

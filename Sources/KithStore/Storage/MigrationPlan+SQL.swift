@@ -32,16 +32,15 @@ extension MigrationPlan.Step {
             var statements = ["_ai", "_ad", "_au"].map { "DROP TRIGGER IF EXISTS \(SQL.quote(table.searchTable + $0))" }
             statements.append("DROP TABLE IF EXISTS \(search)")
             guard !table.searchColumns.isEmpty else { return statements }
-            // New rows are indexed in one statement when their transaction ends (see
-            // `RecordTransaction.indexNewRecords`): row-by-row inserts into FTS5 cost 5x more.
+            // New and changed rows are indexed when their transaction ends (see
+            // `UnindexedRecords`): row-by-row writes into FTS5 cost 5x more, and each savepoint
+            // wrote the pending terms out as a segment of its own. A delete takes its terms out at once.
             let names = table.searchColumns.map(SQL.quote).joined(separator: ", ")
-            let newValues = table.searchColumns.map { "new." + SQL.quote($0) }.joined(separator: ", ")
             let oldValues = table.searchColumns.map { "old." + SQL.quote($0) }.joined(separator: ", ")
             let source = SQL.quote(table.name)
             statements += [
                 "CREATE VIRTUAL TABLE \(search) USING fts5(\(names), content=\(source), content_rowid='id', tokenize='trigram')",
                 "CREATE TRIGGER \(SQL.quote(table.searchTable + "_ad")) AFTER DELETE ON \(source) BEGIN INSERT INTO \(search)(\(search), rowid, \(names)) VALUES ('delete', old.\"id\", \(oldValues)); END",
-                "CREATE TRIGGER \(SQL.quote(table.searchTable + "_au")) AFTER UPDATE OF \(names) ON \(source) BEGIN INSERT INTO \(search)(\(search), rowid, \(names)) VALUES ('delete', old.\"id\", \(oldValues)); INSERT INTO \(search)(rowid, \(names)) VALUES (new.\"id\", \(newValues)); END",
                 "INSERT INTO \(search)(\(search)) VALUES ('rebuild')",
             ]
             return statements
