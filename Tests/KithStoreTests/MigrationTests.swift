@@ -167,7 +167,9 @@ import Testing
         #expect(try store.query(RecordQuery(entity: "item", search: "nut"), as: actor, access: .unrestricted).records.count == 1)
         #expect(try store.query(RecordQuery(entity: "item", search: "bolt"), as: actor, access: .unrestricted).records.isEmpty)
         try store.checkSearchIndexes()
-        let triggers = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 's_item_*'") }
+        let triggers = try DatabaseQueue(path: path).read {
+            try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 's_item_*'")
+        }
         #expect(triggers == ["s_item_ad"])
     }
 

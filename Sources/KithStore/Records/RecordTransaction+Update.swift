@@ -99,7 +99,8 @@ extension RecordTransaction {
         let searched = table.searchColumns
         if searched.contains(where: { changed[$0] != nil }) {
             try unindexed.change(table.entity, id) {
-                let sql = "SELECT json_array(id, \(searched.map(SQL.quote).joined(separator: ", "))) FROM \(SQL.quote(table.name)) WHERE id = ?"
+                let columns = searched.map(SQL.quote).joined(separator: ", ")
+                let sql = "SELECT json_array(id, \(columns)) FROM \(SQL.quote(table.name)) WHERE id = ?"
                 var json = ""
                 try db.eachRow(sql, id: id) { json = Database.text($0, 0) }
                 return UnindexedRecords.Indexed(columns: searched, json: json)

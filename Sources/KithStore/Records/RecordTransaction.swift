@@ -250,7 +250,9 @@ final class UnindexedRecords {
                 UNION ALL SELECT NULL, id, \(names), 1 FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))
                 ) ORDER BY id, step
                 """,
-                arguments: ["[" + removed.joined(separator: ",") + "]", RecordTransaction.jsonList((pending.ids[entity] ?? []) + changed.keys)])
+                arguments: [
+                    "[" + removed.joined(separator: ",") + "]", RecordTransaction.jsonList((pending.ids[entity] ?? []) + changed.keys),
+                ])
         }
     }
 }
