@@ -242,17 +242,21 @@ final class UnindexedRecords {
             let changed = pending.changed[entity] ?? [:]
             // A reload that changed the searched columns rebuilt the index from the rows.
             let removed = changed.values.filter { $0.columns == table.searchColumns && !$0.json.isEmpty }.map(\.json)
+            let ids = RecordTransaction.jsonList((pending.ids[entity] ?? []) + changed.keys)
+            let stored = "FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
+            guard !removed.isEmpty else {  // new records only
+                try db.run("INSERT INTO \(search)(rowid, \(names)) SELECT id, \(names) \(stored)", arguments: [ids])
+                continue
+            }
             let old = columns.enumerated().map { "value->>\($0.offset + 1) AS \($0.element)" }.joined(separator: ", ")
             try db.run(
                 """
                 INSERT INTO \(search)(\(search), rowid, \(names)) SELECT command, id, \(names) FROM (
                 SELECT 'delete' AS command, value->>0 AS id, \(old), 0 AS step FROM json_each(?)
-                UNION ALL SELECT NULL, id, \(names), 1 FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))
+                UNION ALL SELECT NULL, id, \(names), 1 \(stored)
                 ) ORDER BY id, step
                 """,
-                arguments: [
-                    "[" + removed.joined(separator: ",") + "]", RecordTransaction.jsonList((pending.ids[entity] ?? []) + changed.keys),
-                ])
+                arguments: ["[" + removed.joined(separator: ",") + "]", ids])
         }
     }
 }
