@@ -257,6 +257,10 @@ final class UnindexedRecords {
                 ) ORDER BY id, step
                 """,
                 arguments: ["[" + removed.joined(separator: ",") + "]", ids])
+            // FTS5 merges its segments by the pages it writes, which were a segment's at least
+            // for each updated record: the same steady share of merging keeps its levels from
+            // filling up to a merge of them all at once, inside some later write.
+            try db.run("INSERT INTO \(search)(\(search), rank) VALUES ('merge', ?)", arguments: [changed.count])
         }
     }
 }
