@@ -192,9 +192,9 @@ extension ColumnCodec {
 /// The full-text work a transaction has put off until it commits: records it inserted, and the
 /// records whose searched fields it changed, with those fields as the index still has them. A
 /// group commit shares one among its writes and indexes them together before it commits: FTS5
-/// writes its pending terms out whenever a savepoint around them ends, so each write indexing
-/// its own records made a segment per record, and merging those segments was most of an
-/// update's time after a bulk load.
+/// writes its pending terms out as a segment whenever a statement or savepoint ends, so each
+/// write indexing its own records made a segment per record, and merging those segments was
+/// most of an update's time after a bulk load.
 final class UnindexedRecords {
     /// A record's searched columns as the index holds them: `[id, value, ...]` as JSON, written
     /// by SQLite (`json_array`), so that they read back exactly as stored.
@@ -205,7 +205,7 @@ final class UnindexedRecords {
 
     struct Backlog {
         /// Inserted records, by entity.
-        var ids: [String: [Int64]] = [:]
+        var ids: [String: Set<Int64>] = [:]
         /// Updated records, by entity: id → the searched columns and the values the index holds.
         var changed: [String: [Int64: Indexed]] = [:]
 
@@ -215,7 +215,7 @@ final class UnindexedRecords {
     /// Read and set back by a group commit around a write that fails (see `GroupCommit`).
     var backlog = Backlog()
 
-    func add(_ entity: String, _ id: Int64) { backlog.ids[entity, default: []].append(id) }
+    func add(_ entity: String, _ id: Int64) { backlog.ids[entity, default: []].insert(id) }
 
     /// Notes that a record's searched columns are about to change; `indexed` reads the values the
     /// index holds, when the record is neither new in this backlog nor noted already.
@@ -229,38 +229,41 @@ final class UnindexedRecords {
     /// FTS5 keeps the terms it is given in memory while their ids rise, and writes them out as a
     /// segment at the end of every statement and before any lower id: so one statement, in the
     /// order of the ids, makes one segment. Ids no longer stored (a write rolled back) are
-    /// skipped, and one given twice is indexed once.
+    /// skipped. An entity leaves the backlog once its statements succeed.
     func index(_ db: Database, layout: StorageLayout) throws {
-        guard !backlog.isEmpty else { return }
-        let pending = backlog
-        backlog = Backlog()
-        for entity in Set(pending.ids.keys).union(pending.changed.keys) {
-            guard let table = layout.table(entity), !table.searchColumns.isEmpty else { continue }
-            let columns = table.searchColumns.map(SQL.quote)
-            let names = columns.joined(separator: ", ")
-            let search = SQL.quote(table.searchTable)
-            let changed = pending.changed[entity] ?? [:]
-            // A reload that changed the searched columns rebuilt the index from the rows.
-            let removed = changed.values.filter { $0.columns == table.searchColumns && !$0.json.isEmpty }.map(\.json)
-            let ids = RecordTransaction.jsonList((pending.ids[entity] ?? []) + changed.keys)
-            let stored = "FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
-            guard !removed.isEmpty else {  // new records only
-                try db.run("INSERT INTO \(search)(rowid, \(names)) SELECT id, \(names) \(stored)", arguments: [ids])
-                continue
+        for entity in Set(backlog.ids.keys).union(backlog.changed.keys) {
+            if let table = layout.table(entity), !table.searchColumns.isEmpty {
+                try index(table, new: backlog.ids[entity] ?? [], changed: backlog.changed[entity] ?? [:], db)
             }
-            let old = columns.enumerated().map { "value->>\($0.offset + 1) AS \($0.element)" }.joined(separator: ", ")
-            try db.run(
-                """
-                INSERT INTO \(search)(\(search), rowid, \(names)) SELECT command, id, \(names) FROM (
-                SELECT 'delete' AS command, value->>0 AS id, \(old), 0 AS step FROM json_each(?)
-                UNION ALL SELECT NULL, id, \(names), 1 \(stored)
-                ) ORDER BY id, step
-                """,
-                arguments: ["[" + removed.joined(separator: ",") + "]", ids])
-            // FTS5 merges its segments by the pages it writes, which were a segment's at least
-            // for each updated record: the same steady share of merging keeps its levels from
-            // filling up to a merge of them all at once, inside some later write.
-            try db.run("INSERT INTO \(search)(\(search), rank) VALUES ('merge', ?)", arguments: [changed.count])
+            backlog.ids[entity] = nil
+            backlog.changed[entity] = nil
         }
+    }
+
+    private func index(_ table: StorageLayout.Table, new: Set<Int64>, changed: [Int64: Indexed], _ db: Database) throws {
+        let columns = table.searchColumns.map(SQL.quote)
+        let names = columns.joined(separator: ", ")
+        let search = SQL.quote(table.searchTable)
+        // A reload that changed the searched columns rebuilt the index from the rows.
+        let removed = changed.values.filter { $0.columns == table.searchColumns && !$0.json.isEmpty }.map(\.json)
+        let ids = RecordTransaction.jsonList(Array(new.union(changed.keys)))
+        let stored = "FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
+        guard !removed.isEmpty else {  // new records only
+            try db.run("INSERT INTO \(search)(rowid, \(names)) SELECT id, \(names) \(stored)", arguments: [ids])
+            return
+        }
+        let old = columns.enumerated().map { "value->>\($0.offset + 1) AS \($0.element)" }.joined(separator: ", ")
+        try db.run(
+            """
+            INSERT INTO \(search)(\(search), rowid, \(names)) SELECT command, id, \(names) FROM (
+            SELECT 'delete' AS command, value->>0 AS id, \(old), 0 AS step FROM json_each(?)
+            UNION ALL SELECT NULL, id, \(names), 1 \(stored)
+            ) ORDER BY id, step
+            """,
+            arguments: ["[" + removed.joined(separator: ",") + "]", ids])
+        // FTS5 merges its segments by the pages it writes, which were a segment's at least for
+        // each updated record: the same steady share of merging keeps its levels from filling up
+        // to a merge of them all at once, inside some later write.
+        try db.run("INSERT INTO \(search)(\(search), rank) VALUES ('merge', ?)", arguments: [changed.count])
     }
 }
