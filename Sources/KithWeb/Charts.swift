@@ -38,7 +38,8 @@ enum Charts {
                 let y = 10 + index * 28
                 let width = max(2, point.value / top * 440)
                 return "<text x=\"170\" y=\"\(y + 17)\" text-anchor=\"end\">\(HTML.escape(String(point.label.prefix(24))))</text>"
-                    + "<rect x=\"180\" y=\"\(y + 4)\" width=\"\(format(width))\" height=\"18\" rx=\"3\" fill=\"\(colors[0])\"/>"
+                    + "<rect x=\"180\" y=\"\(y + 4)\" width=\"\(format(width))\" height=\"18\" rx=\"3\" fill=\"\(colors[0])\">"
+                    + "<title>\(HTML.escape(point.label)): \(HTML.escape(point.display))</title></rect>"
                     + "<text x=\"\(format(186 + width))\" y=\"\(y + 17)\" fill=\"#334e68\">\(HTML.escape(point.display))</text>"
             }.joined()
         }
@@ -59,20 +60,70 @@ enum Charts {
         }
     }
 
-    /// A line over the groups in order, with dots and labels.
+    /// A line over the groups in order, on a scale of round values whose gridlines are labelled
+    /// on the left. Each dot names its group and value on hover; below a dozen groups the values
+    /// stand above the dots, and past a dozen only every few groups are named below.
     static func line(_ points: [Point], title: String) -> String {
-        let top = max(points.map(\.value).max() ?? 1, 1e-9)
-        let step = points.count > 1 ? 640.0 / Double(points.count - 1) : 0
-        let start = points.count > 1 ? 40.0 : 360  // a single point in the middle
-        let coordinates = points.enumerated().map { index, point in (start + Double(index) * step, 230 - point.value / top * 190) }
+        let scale = Scale(points.map(\.value))
+        let (left, right, top, bottom) = (70.0, 700.0, 30.0, 230.0)
+        let step = points.count > 1 ? (right - left - 20) / Double(points.count - 1) : 0
+        let start = points.count > 1 ? left + 10 : (left + right) / 2  // a single point in the middle
+        let coordinates = points.indices.map { (start + Double($0) * step, bottom - scale.fraction(points[$0].value) * (bottom - top)) }
+        let every = (points.count + 11) / 12
         return svgFrame(title: title, height: 280) {
-            "<line x1=\"20\" y1=\"230\" x2=\"700\" y2=\"230\" stroke=\"#d9e2ec\"/>"  // zero
+            scale.ticks.map { tick in
+                let y = format(bottom - scale.fraction(tick) * (bottom - top))
+                let color = tick == 0 ? "#9fb3c8" : "#e4ebf2"
+                return "<line x1=\"\(format(left))\" y1=\"\(y)\" x2=\"\(format(right))\" y2=\"\(y)\" stroke=\"\(color)\"/>"
+                    + "<text x=\"\(format(left - 8))\" y=\"\(y)\" dy=\"4\" text-anchor=\"end\" fill=\"#627d98\" font-size=\"11\">"
+                    + "\(scale.label(tick))</text>"
+            }.joined()
                 + "<polyline fill=\"none\" stroke=\"\(colors[0])\" stroke-width=\"2.5\" points=\"\(coordinates.map { "\(format($0.0)),\(format($0.1))" }.joined(separator: " "))\"/>"
-                + zip(points, coordinates).map { point, at in
-                    "<circle cx=\"\(format(at.0))\" cy=\"\(format(at.1))\" r=\"4\" fill=\"\(colors[0])\"/>"
-                        + "<text x=\"\(format(at.0))\" y=\"\(format(at.1 - 10))\" text-anchor=\"middle\" fill=\"#334e68\" font-size=\"11\">\(HTML.escape(point.display))</text>"
-                        + "<text x=\"\(format(at.0))\" y=\"260\" text-anchor=\"middle\" font-size=\"11\">\(HTML.escape(point.label))</text>"
+                + zip(points, coordinates).enumerated().map { index, pair in
+                    let (point, at) = pair
+                    var dot = "<circle cx=\"\(format(at.0))\" cy=\"\(format(at.1))\" r=\"4\" fill=\"\(colors[0])\">"
+                        + "<title>\(HTML.escape(point.label)): \(HTML.escape(point.display))</title></circle>"
+                    if every == 1 {
+                        // A halo keeps the value readable where the line runs through it.
+                        dot += "<text x=\"\(format(at.0))\" y=\"\(format(at.1 - 10))\" text-anchor=\"middle\" fill=\"#334e68\" "
+                            + "font-size=\"11\" stroke=\"#f5f7fa\" stroke-width=\"4\" paint-order=\"stroke\">"
+                            + "\(HTML.escape(point.display))</text>"
+                    }
+                    if index % every == 0 {
+                        dot += "<text x=\"\(format(at.0))\" y=\"258\" text-anchor=\"middle\" font-size=\"11\">"
+                            + "\(HTML.escape(point.label))</text>"
+                    }
+                    return dot
                 }.joined()
+        }
+    }
+
+    /// A value axis from zero (or below, for negative values) to a round value past the largest,
+    /// in about four round steps (1, 2, 2.5 or 5 times a power of ten).
+    struct Scale {
+        let low: Double
+        let high: Double
+        let step: Double
+
+        init(_ values: [Double], steps: Double = 4) {
+            let smallest = min(values.min() ?? 0, 0)
+            var largest = max(values.max() ?? 0, 0)
+            if largest <= smallest { largest = smallest + 1 }  // nothing but zeros
+            let rough = (largest - smallest) / steps
+            let magnitude = pow(10, (log10(rough)).rounded(.down))
+            step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rough * 0.999 } ?? 10 * magnitude
+            low = (smallest / step).rounded(.down) * step
+            high = max((largest / step).rounded(.up) * step, low + step)
+        }
+
+        var ticks: [Double] { Array(stride(from: low, through: high + step / 2, by: step)) }
+
+        /// Where `value` stands between the axis's ends, 0 to 1.
+        func fraction(_ value: Double) -> Double { (value - low) / (high - low) }
+
+        /// A tick as the axis shows it: whole numbers grouped by thousands.
+        func label(_ value: Double) -> String {
+            step >= 1 ? Display.grouped(String(Int64(value.rounded()))) : String(format: "%g", value)
         }
     }
 

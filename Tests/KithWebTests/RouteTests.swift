@@ -303,15 +303,31 @@ import struct KithSchema.Labels
 
 /// Charts drawn as SVG on the server.
 @Suite struct ChartTests {
-    /// A line runs across the chart's width above a zero line; a single point stands in the
-    /// middle rather than at the left edge; labels are escaped.
-    @Test func lineChartsSpanTheWidthAndCentreASinglePoint() {
+    /// A line runs across the chart's width on a scale of round values, labelled on the left; a
+    /// single point stands in the middle rather than at the left edge; labels are escaped.
+    @Test func lineChartsSpanTheWidthOnARoundScaleAndCentreASinglePoint() {
         let points = [("2026-11", 50.0), ("2026-12", 100.0), ("<b>", 0.0)].map { Charts.Point(label: $0.0, value: $0.1, display: String($0.1)) }
         let line = Charts.svg("line", points, title: "Sales")
-        #expect(line.contains(#"<line x1="20" y1="230" x2="700" y2="230""#))
-        #expect(line.contains(#"points="40.0,135.0 360.0,40.0 680.0,230.0""#), "\(line)")
+        // Gridlines at 0, 25, 50, 75 and 100, zero at the bottom.
+        #expect(line.contains(##"<line x1="70.0" y1="230.0" x2="700.0" y2="230.0" stroke="#9fb3c8"/>"##), "\(line)")
+        #expect(line.contains(#">0</text>"#) && line.contains(#">25</text>"#) && line.contains(#">100</text>"#))
+        #expect(line.contains(#"points="80.0,130.0 385.0,30.0 690.0,230.0""#), "\(line)")
+        #expect(line.contains("<title>2026-12: 100.0</title>"), "each dot names its group and value on hover")
         #expect(line.contains("&lt;b&gt;") && !line.contains("<b>"))
         let single = Charts.svg("line", Array(points.prefix(1)), title: "Sales")
-        #expect(single.contains(#"<circle cx="360.0" cy="40.0""#), "\(single)")
+        #expect(single.contains(#"<circle cx="385.0" cy="63.3""#) && single.contains(">60</text>"), "50 on a scale to 60: \(single)")
+    }
+
+    /// Past a dozen groups only every few are named below the line, and the values are left to
+    /// the scale; negative values take the scale below zero; big values are grouped.
+    @Test func longAndNegativeLinesStayReadable() {
+        let days = (1...30).map { Charts.Point(label: "11-\($0)", value: Double($0 * 1_000 - 5_000), display: "v\($0)") }
+        let line = Charts.svg("line", days, title: "Daily")
+        #expect(line.components(separatedBy: #"y="258""#).count - 1 == 10, "every third of 30 days is named")
+        #expect(!line.contains(">v7</text>") && line.contains("<title>11-7: v7</title>"))
+        #expect(line.contains(">-10,000</text>") && line.contains(">30,000</text>"), "\(line)")
+        let scale = Charts.Scale([0.2, 0.7])
+        #expect(scale.ticks == [0, 0.2, 0.4, 0.6000000000000001, 0.8] && scale.label(0.6000000000000001) == "0.6")
+        #expect(Charts.Scale([0, 0]).ticks == [0, 0.25, 0.5, 0.75, 1], "nothing but zeros still has a scale")
     }
 }
