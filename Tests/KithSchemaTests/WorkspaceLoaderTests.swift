@@ -67,6 +67,34 @@ import Testing
         #expect(loaded.scripts["credit.lua"]?.path == folder.appendingPathComponent("scripts/credit.lua").path)
     }
 
+    /// A menu entities name but nobody declares is named in English in both languages'
+    /// navigation: the check says so once, where the first entity names it.
+    @Test func undeclaredMenusAreWarnedOfOnce() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.write(
+            """
+            <workspace xmlns="urn:kith:1" name="acme" timezone="UTC" language="zh">
+              <modules path="modules"/>
+            </workspace>
+            """, to: folder.appendingPathComponent("workspace.xml"))
+        try Self.write(
+            """
+            <module xmlns="urn:kith:1" name="acme.local" version="1">
+              <menu name="office" label="Office" label-zh="办公"/>
+              <entity name="memo" menu="office"><field name="title" type="text"/></entity>
+              <entity name="work_order" menu="field_ops"><field name="title" type="text"/></entity>
+              <entity name="visit" menu="field_ops"><field name="title" type="text"/></entity>
+            </module>
+            """, to: folder.appendingPathComponent("modules/acme.xml"))
+        let loaded = try WorkspaceLoader(installation: Paths.installation).load(workspaceAt: folder)
+        #expect(loaded.warnings.count == 1, "\(loaded.warnings)")
+        let warning = loaded.warnings.first?.description ?? ""
+        #expect(warning.contains("modules/acme.xml:4:"), "\(warning)")
+        #expect(warning.contains("entity 'work_order' is in menu 'field_ops', which no <menu> declares"), "\(warning)")
+        #expect(warning.contains("'Field ops' in every language"), "\(warning)")
+    }
+
     @Test func unknownModulesAndFoldersAreReportedWithSuggestions() throws {
         let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

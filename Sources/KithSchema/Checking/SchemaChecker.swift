@@ -25,6 +25,7 @@ struct SchemaChecker {
 
     mutating func check() -> [SchemaDiagnostic] {
         for entity in schema.entities { check(entity) }
+        checkMenus()
         for conversion in schema.conversions { check(conversion) }
         for schedule in schema.schedules {
             checkFunction(schedule.function, at: schedule.location, "schedule", "schedule '\(schedule.name)'")
@@ -33,6 +34,20 @@ struct SchemaChecker {
         for report in schema.reports { check(report) }
         for unplaced in unplacedFunctions { checkFunction(unplaced.function, at: unplaced.location, "schedule", unplaced.subject) }
         return diagnostics
+    }
+
+    /// A menu that entities name but nobody declares works, labelled from its name: the same
+    /// English words in both languages' navigation. Said once, where the first entity names it.
+    mutating func checkMenus() {
+        var said: Set<String> = []
+        for entity in schema.entities {
+            guard let menu = entity.menu, schema.menu(menu) == nil, said.insert(menu).inserted else { continue }
+            report(
+                .unknownReference, entity.location, "entity",
+                "entity '\(entity.name)' is in menu '\(menu)', which no <menu> declares: the navigation calls it "
+                    + "'\(menu.humanizedName)' in every language; declare <menu name=\"\(menu)\" label=\"...\" label-zh=\"...\"/>",
+                severity: .warning)
+        }
     }
 
     // MARK: - Shared lookups
