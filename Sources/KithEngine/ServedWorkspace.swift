@@ -20,6 +20,8 @@ public final class ServedWorkspace: @unchecked Sendable {
         public let problems: [String]
         /// What it changed in the database: the additive migration's steps, in words.
         public let changes: [String]
+        /// What `kith check` warns of in the schema now in force (`file:line:col: warning: ...`).
+        public let warnings: [String]
         /// Entities of the schema in force afterwards.
         public let entities: Int
 
@@ -28,7 +30,7 @@ public final class ServedWorkspace: @unchecked Sendable {
         /// In words, for logs: what changed, or why nothing did.
         public var description: String {
             guard succeeded else { return "refused, the schema in force is unchanged: " + problems.joined(separator: "; ") }
-            return (["reloaded in \(String(format: "%.2f", seconds)) s: \(entities) entities"] + changes).joined(separator: "; ")
+            return (["reloaded in \(String(format: "%.2f", seconds)) s: \(entities) entities"] + changes + warnings).joined(separator: "; ")
         }
     }
 
@@ -66,13 +68,14 @@ public final class ServedWorkspace: @unchecked Sendable {
             let started = Date()
             let outcome: Reload
             do throws(Refusal) {
-                let (next, changes) = try prepare(from: engine)
+                let (next, changes, warnings) = try prepare(from: engine)
                 lock.withLock { current = next }
                 outcome = Reload(
-                    at: Date(), seconds: Date().timeIntervalSince(started), problems: [], changes: changes, entities: next.schema.entities.count)
+                    at: Date(), seconds: Date().timeIntervalSince(started), problems: [], changes: changes, warnings: warnings,
+                    entities: next.schema.entities.count)
             } catch {
                 outcome = Reload(
-                    at: Date(), seconds: Date().timeIntervalSince(started), problems: error.problems, changes: [],
+                    at: Date(), seconds: Date().timeIntervalSince(started), problems: error.problems, changes: [], warnings: [],
                     entities: engine.schema.entities.count)
             }
             lock.withLock { last = outcome }
@@ -90,8 +93,9 @@ public final class ServedWorkspace: @unchecked Sendable {
         init(_ problems: [String]) { self.problems = problems }
     }
 
-    /// The new engine and what its migration changed, or every reason not to put it in force.
-    private func prepare(from engine: Engine) throws(Refusal) -> (Engine, [String]) {
+    /// The new engine, what its migration changed and what the check warns of, or every reason
+    /// not to put it in force.
+    private func prepare(from engine: Engine) throws(Refusal) -> (Engine, [String], [String]) {
         guard let folder, let loader else {
             throw Refusal(["this server was not started from a workspace folder, so it has nothing to reload"])
         }
@@ -109,7 +113,8 @@ public final class ServedWorkspace: @unchecked Sendable {
         }
         do {
             let (store, plan) = try engine.store.reopened(schema: loaded.schema, timeZone: loaded.workspace.timeZone)
-            return (Engine(loaded, store: store, logger: engine.logger, ruleFaults: engine.ruleFaults), plan.steps.map(\.summary))
+            let engine = Engine(loaded, store: store, logger: engine.logger, ruleFaults: engine.ruleFaults)
+            return (engine, plan.steps.map(\.summary), loaded.warnings.map(\.description))
         } catch {
             throw Refusal([error.description])
         }

@@ -39,7 +39,8 @@ enum PageText {
         "workspace": "Workspace", "modules": "Modules", "entities": "entities", "reloadWorkspace": "Reload the workspace",
         "reloadHelp":
             "Loads the workspace's XML modules and Lua scripts again and puts them in force without a restart; new entities and fields are added to the database. If anything is wrong, nothing changes and the problems are listed here.",
-        "reloaded": "Reloaded", "reloadRefused": "Reload refused; the schema in force is unchanged", "databaseChanges": "Database changes",
+        "reloaded": "Reloaded", "checkWarnings": "Warnings (the schema is in force; kith check says the same)",
+        "reloadRefused": "Reload refused; the schema in force is unchanged", "databaseChanges": "Database changes",
         "disabled": "disabled", "disable": "Disable this user", "enable": "Enable this user",
         "newPassword": "New password (8 characters or more)",
         "tokenCreated": "Token created",
@@ -93,6 +94,7 @@ enum PageText {
         "dictionaries": "数据字典", "dictionariesHelp": "数据字典来自工作区的模块：请修改所示的 XML 文件，运行 kith check，然后重新加载工作区。",
         "workspace": "工作区", "modules": "模块", "entities": "个实体", "reloadWorkspace": "重新加载工作区",
         "reloadHelp": "重新读取工作区的 XML 模块和 Lua 脚本，无需重启即可生效；新增的实体和字段会加入数据库。如有任何问题，则不做任何更改，并在此列出问题。", "reloaded": "已重新加载",
+        "checkWarnings": "警告（新配置已生效；kith check 给出相同提示）",
         "reloadRefused": "重新加载被拒绝，当前生效的配置未变", "databaseChanges": "数据库变更",
         "disabled": "已停用", "disable": "停用该用户", "enable": "启用该用户", "newPassword": "新密码（至少 8 个字符）",
         "tokenCreated": "令牌已创建",

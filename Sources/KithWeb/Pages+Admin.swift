@@ -95,6 +95,7 @@ extension Pages {
                         "succeeded": reload.succeeded, "at": time.string(from: reload.at), "seconds": String(format: "%.1f", reload.seconds),
                         "problems": reload.problems,
                         "changes": reload.changes, "hasChanges": !reload.changes.isEmpty,
+                        "warnings": reload.warnings, "hasWarnings": !reload.warnings.isEmpty,
                     ]
                 } ?? false,
                 "dictionaries": schema.dictionaries.map { dictionary in

@@ -106,7 +106,10 @@ enum Templates {
         {{#tokens}}<tr><td>{{id}}</td><td>{{login}}</td><td>{{name}}</td><td>{{created}}</td><td>{{used}}</td><td>{{#live}}<form method="post" action="/admin/tokens/{{id}}/revoke" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="secondary">{{t.revoke}}</button></form>{{/live}}{{^live}}{{t.revoked}} {{revoked}}{{/live}}</td></tr>{{/tokens}}</tbody></table>
         <form method="post" action="/admin/tokens" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><select name="login">{{#userChoices}}<option value="{{login}}">{{name}} ({{login}})</option>{{/userChoices}}</select><input name="name" maxlength="100" placeholder="{{t.tokenName}}"><button>{{t.createToken}}</button></form></section>
         <section id="workspace"><h2>{{t.workspace}}</h2><p>{{entityCount}} {{t.entities}} · {{t.modules}}: {{#modules}}<code>{{.}}</code> {{/modules}}</p>
-        {{#lastReload}}{{#succeeded}}<div class="flash"><p>{{t.reloaded}} {{at}} ({{seconds}} s)</p>{{#hasChanges}}<p>{{t.databaseChanges}}:</p><ul>{{#changes}}<li>{{.}}</li>{{/changes}}</ul>{{/hasChanges}}</div>{{/succeeded}}
+        {{#lastReload}}{{#succeeded}}<div class="flash"><p>{{t.reloaded}} {{at}} ({{seconds}} s)</p>
+        {{#hasChanges}}<p>{{t.databaseChanges}}:</p><ul>{{#changes}}<li>{{.}}</li>{{/changes}}</ul>{{/hasChanges}}
+        {{#hasWarnings}}<p>{{t.checkWarnings}}:</p><ul>{{#warnings}}<li><code>{{.}}</code></li>{{/warnings}}</ul>{{/hasWarnings}}
+        </div>{{/succeeded}}
         {{^succeeded}}<div class="error"><p>{{t.reloadRefused}} ({{at}})</p><ul>{{#problems}}<li><code>{{.}}</code></li>{{/problems}}</ul></div>{{/succeeded}}{{/lastReload}}
         <form method="post" action="/admin/workspace/reload" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button>{{t.reloadWorkspace}}</button></form><p><small>{{t.reloadHelp}}</small></p></section>
         <section id="dictionaries"><h2>{{t.dictionaries}}</h2><p><small>{{t.dictionariesHelp}}</small></p><table class="list"><tbody>{{#dictionaries}}<tr><td>{{name}}<br><small>{{file}}</small></td><td>{{items}}</td></tr>{{/dictionaries}}</tbody></table></section>

@@ -60,6 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
         try fillNewDemo(engine, loaded)
         var logger = Logger(label: "kith.web")
         logger.logLevel = ProcessInfo.processInfo.environment["KITH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        for warning in loaded.warnings { logger.warning("\(warning)") }  // what kith check warns of
         startScheduler(workspace)
         reloadOnHangUp(workspace, logger: logger)
         WebServer.prepareEventLoops()

@@ -51,6 +51,9 @@ import Testing
         let report = try await server.request("GET", "/admin", cookies: session).body
         #expect(report.contains("Reloaded") && report.contains("Database changes") && report.contains("assets v1"))
         #expect(report.contains("asset") && report.contains("priority"))
+        // What kith check warns of shows with it: the desk menu nobody declares.
+        #expect(report.contains("Warnings") && report.contains("in menu &#39;desk&#39;, which no &lt;menu&gt; declares"), "\(report)")
+        #expect(server.workspace.served.lastReload?.warnings.count == 1)
 
         let asset = try await server.request("POST", "/api/v1/asset", token: admin, json: #"{"tag": "LAP-0042", "bought_on": "2026-03-01"}"#)
         #expect(asset.status == 201 && asset.object["tag"] as? String == "LAP-0042")
