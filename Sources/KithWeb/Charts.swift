@@ -106,6 +106,7 @@ enum Charts {
         let step: Double
 
         init(_ values: [Double], steps: Double = 4) {
+            let values = values.filter(\.isFinite)
             let smallest = min(values.min() ?? 0, 0)
             var largest = max(values.max() ?? 0, 0)
             if largest <= smallest { largest = smallest + 1 }  // nothing but zeros

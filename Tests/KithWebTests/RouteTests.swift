@@ -329,5 +329,6 @@ import struct KithSchema.Labels
         let scale = Charts.Scale([0.2, 0.7])
         #expect(scale.ticks == [0, 0.2, 0.4, 0.6000000000000001, 0.8] && scale.label(0.6000000000000001) == "0.6")
         #expect(Charts.Scale([0, 0]).ticks == [0, 0.25, 0.5, 0.75, 1], "nothing but zeros still has a scale")
+        #expect(Charts.Scale([.nan, .infinity, 40]).ticks == [0, 10, 20, 30, 40], "values that are not numbers are left out")
     }
 }
