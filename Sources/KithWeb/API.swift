@@ -11,18 +11,25 @@ import NIOCore
 struct API: Sendable {
     let engine: Engine
     let throttle: Throttle
+    /// The workspace served, for `POST /api/workspace/reload`.
+    let workspace: ServedWorkspace
 
     let records: RecordJSON
 
     var schema: Schema { engine.schema }
 
-    init(engine: Engine, throttle: Throttle) {
+    init(engine: Engine, throttle: Throttle, workspace: ServedWorkspace) {
         self.engine = engine
         self.throttle = throttle
+        self.workspace = workspace
         records = RecordJSON(schema: engine.schema)
     }
 
     func register(on router: Router<WebContext>, authenticator: Authenticator) {
+        // Outside /api/v1, where every name may be an entity's.
+        router.group("api/workspace").add(middleware: authenticator.api(throttle: throttle)).post("reload") { _, context in
+            try await answer(context) { user in try await reload(context, user) }
+        }
         let api = router.group("api/v1").add(middleware: authenticator.api(throttle: throttle))
         api.get("me") { _, context in try await answer(context) { user in try me(user) } }
         api.get("me/inbox") { _, context in try await answer(context) { user in try inbox(user) } }
@@ -73,6 +80,30 @@ struct API: Sendable {
     }
 
     // MARK: Routes
+
+    /// Loads the workspace's files again, as the admin page's **Reload the workspace** does: 200
+    /// with what changed and what `kith check` warns of, or 422 with every problem and nothing
+    /// changed. Administrators only.
+    func reload(_ context: WebContext, _ user: DirectoryUser) async throws -> Response {
+        guard user.roles.contains(Role.administrator) else {
+            logDenial(user, "workspace reload", context)
+            throw Problem(.forbidden, "only an administrator may reload the workspace")
+        }
+        let (workspace, source) = (workspace, context.source)
+        let outcome = await Pages.offTheRequestThreads { workspace.reload(user: user.id, login: user.login, source: source) }
+        let members: [(String, JSON)] = [
+            ("reloaded", .bool(outcome.succeeded)), ("seconds", .number(String(format: "%.3f", outcome.seconds))),
+            ("entities", .integer(outcome.entities)), ("changes", .array(outcome.changes.map(JSON.string))),
+            ("warnings", .array(outcome.warnings.map(JSON.string))),
+        ]
+        guard outcome.succeeded else {
+            var problem = Problem(
+                .unprocessableContent, "the workspace has problems; the schema in force is unchanged", title: "Reload refused")
+            problem.extra = members + [("problems", .array(outcome.problems.map(JSON.string)))]
+            throw problem
+        }
+        return .json(.object(members))
+    }
 
     func me(_ user: DirectoryUser) throws -> Response {
         let department = try engine.read(as: user.actor) { transaction in

@@ -21,6 +21,19 @@ struct OpenAPIDocument {
         var paths: [(String, JSON)] = [
             ("/api/v1/me", .object([("get", operation("me", "The caller: id, name, roles, department, manager.", ok: .object([])))])),
             (
+                "/api/workspace/reload",
+                .object([
+                    (
+                        "post",
+                        operation(
+                            "reload_workspace",
+                            "Administrators: load the workspace's modules and scripts again. 200 with what changed and "
+                                + "the check's warnings; 422 with every problem, and nothing changed.",
+                            ok: .object([]))
+                    )
+                ])
+            ),
+            (
                 "/api/v1/me/inbox",
                 .object([("get", operation("inbox", "The caller's messages and reminders due.", ok: listOf(ref("InboxMessage"), paged: false)))])
             ),

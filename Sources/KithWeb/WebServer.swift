@@ -87,7 +87,7 @@ public struct WebServer: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("api/openapi.json") { _, _ in Response.json(OpenAPIDocument(schema: engine.schema).json) }
-        API(engine: engine, throttle: throttle).register(on: router, authenticator: authenticator)
+        API(engine: engine, throttle: throttle, workspace: workspace).register(on: router, authenticator: authenticator)
         Pages(
             engine: engine, workspace: workspace, sessions: sessions, imports: imports, authenticator: authenticator,
             defaultLanguage: language ?? engine.language

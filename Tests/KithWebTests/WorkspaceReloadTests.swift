@@ -96,9 +96,22 @@ import Testing
         #expect(refused.contains("Reload refused") && refused.contains("kith migrate"))
         #expect(try await server.request("GET", "/api/v1/asset/1", token: admin).status == 200)
 
+        // The same through the API, for a deployment script: 422 with the problems, then 200.
+        #expect(try await server.request("POST", "/api/workspace/reload").status == 401)
+        #expect(try await server.request("POST", "/api/workspace/reload", token: agent).status == 403)
+        let apiRefused = try await server.request("POST", "/api/workspace/reload", token: admin)
+        #expect(apiRefused.status == 422 && apiRefused.object["reloaded"] as? Bool == false)
+        #expect((apiRefused.object["problems"] as? [String])?.contains { $0.contains("kith migrate") } == true, "\(apiRefused.body)")
+        #expect(server.engine === inForce)
+        try Data(Self.assets.utf8).write(to: modules.appendingPathComponent("assets.xml"))
+        let apiReloaded = try await server.request("POST", "/api/workspace/reload", token: admin)
+        #expect(apiReloaded.status == 200 && apiReloaded.object["reloaded"] as? Bool == true, "\(apiReloaded.body)")
+        #expect((apiReloaded.object["warnings"] as? [String])?.first?.contains("menu 'desk'") == true)
+        #expect(server.engine !== inForce)
+
         // Every reload is in the system log, with who asked.
         let events = try server.engine.read(as: .system) { try $0.systemLog(limit: 20) }
-        #expect(events.filter { $0.kind == "workspace-reloaded" && $0.login == "root" }.count == 1)
-        #expect(events.filter { $0.kind == "workspace-reload-refused" }.count == 3)
+        #expect(events.filter { $0.kind == "workspace-reloaded" && $0.login == "root" }.count == 2)
+        #expect(events.filter { $0.kind == "workspace-reload-refused" }.count == 4)
     }
 }
