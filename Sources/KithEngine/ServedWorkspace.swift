@@ -1,14 +1,14 @@
 public import Foundation
 public import KithSchema
 import KithScript
-import KithStore
+public import KithStore
 
 /// A workspace being served: the engine in force, replaced as a whole when the workspace's files
 /// are loaded again (`reload`, from the admin page or on SIGHUP). A request keeps the engine it
 /// started with, so it sees one schema from start to end.
 ///
 ///     let served = ServedWorkspace(engine: engine, folder: folder, loader: loader)
-///     let outcome = served.reload()   // refused: the problems, and the engine in force is unchanged
+///     let outcome = try served.reload(by: admin)   // refused: the problems, and the engine in force is unchanged
 public final class ServedWorkspace: @unchecked Sendable {
     /// What a reload did.
     public struct Reload: Sendable {
@@ -60,10 +60,14 @@ public final class ServedWorkspace: @unchecked Sendable {
     /// in force: the database gets the additive part of the migration first, in one transaction.
     /// Anything wrong (a module's or a script's problem, a destructive change, another database
     /// file) refuses the reload with every problem, and the engine in force stays as it was.
-    /// `user`, `login`, `source`: who asked, for the system log.
+    /// `user`: who asked (only an administrator may), nil for the server's own operator (`SIGHUP`);
+    /// `source`: from where, for the system log.
     @discardableResult
-    public func reload(user: Int64? = nil, login: String? = nil, source: String? = nil) -> Reload {
-        reloading.withLock {
+    public func reload(by user: DirectoryUser? = nil, source: String? = nil) throws(RecordError) -> Reload {
+        if let user, !user.roles.contains(Role.administrator) {
+            throw RecordError(.forbidden, entity: "", "only an administrator may reload the workspace")
+        }
+        return reloading.withLock {
             let engine = self.engine
             let started = Date()
             let outcome: Reload
@@ -81,7 +85,8 @@ public final class ServedWorkspace: @unchecked Sendable {
             lock.withLock { last = outcome }
             try? self.engine.store.write(as: .system) {
                 try $0.logEvent(
-                    outcome.succeeded ? "workspace-reloaded" : "workspace-reload-refused", user: user, login: login, source: source,
+                    outcome.succeeded ? "workspace-reloaded" : "workspace-reload-refused", user: user?.id, login: user?.login,
+                    source: source,
                     detail: String(outcome.description.prefix(2_000)))
             }
             return outcome

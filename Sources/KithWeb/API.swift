@@ -85,12 +85,9 @@ struct API: Sendable {
     /// with what changed and what `kith check` warns of, or 422 with every problem and nothing
     /// changed. Administrators only.
     func reload(_ context: WebContext, _ user: DirectoryUser) async throws -> Response {
-        guard user.roles.contains(Role.administrator) else {
-            logDenial(user, "workspace reload", context)
-            throw Problem(.forbidden, "only an administrator may reload the workspace")
-        }
         let (workspace, source) = (workspace, context.source)
-        let outcome = await Pages.offTheRequestThreads { workspace.reload(user: user.id, login: user.login, source: source) }
+        // 403 for anyone but an administrator.
+        let outcome = try await Pages.offTheRequestThreads { () throws(RecordError) in try workspace.reload(by: user, source: source) }
         let members: [(String, JSON)] = [
             ("reloaded", .bool(outcome.succeeded)), ("seconds", .number(String(format: "%.3f", outcome.seconds))),
             ("entities", .integer(outcome.entities)), ("changes", .array(outcome.changes.map(JSON.string))),

@@ -250,7 +250,7 @@ extension Pages {
         let (workspace, user) = (workspace, page.user)
         let source = page.context.source
         // Reading the files and migrating block a thread.
-        await Self.offTheRequestThreads { workspace.reload(user: user.id, login: user.login, source: source) }
+        try await Self.offTheRequestThreads { () throws(RecordError) in _ = try workspace.reload(by: user, source: source) }
         return .redirect(to: "/admin#workspace", type: .found)
     }
 
@@ -261,16 +261,16 @@ extension Pages {
         _ = try await administratorsForm(&page)
         let (engine, user, name) = (engine, page.user, page.context.parameters.get("name") ?? "")
         // A schedule may run long.
-        let outcome = await Self.offTheRequestThreads { Result { () throws(RecordError) in try engine.runScheduleNow(name, by: user) } }
-        _ = try outcome.get()
+        _ = try await Self.offTheRequestThreads { () throws(RecordError) in try engine.runScheduleNow(name, by: user) }
         return .redirect(to: "/admin#schedules", type: .found)
     }
 
     /// Runs blocking work on a dispatch thread, not on one of the few threads that handle requests.
-    static func offTheRequestThreads<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
-            DispatchQueue.global().async { done.resume(returning: work()) }
+    static func offTheRequestThreads<T: Sendable>(_ work: @escaping @Sendable () throws(RecordError) -> T) async throws(RecordError) -> T {
+        let outcome = await withCheckedContinuation { (done: CheckedContinuation<Result<T, RecordError>, Never>) in
+            DispatchQueue.global().async { done.resume(returning: Result { () throws(RecordError) in try work() }) }
         }
+        return try outcome.get()
     }
 
     /// An admin's change in the system log, with who and from where.
