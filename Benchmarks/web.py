@@ -48,18 +48,23 @@ try:
     n = customers
     auth = f'wrk.headers["Authorization"] = "Bearer {token}"\n'
     cookie = f'wrk.headers["Cookie"] = "kith_session={session}"\n'
+    # Each wrk thread numbers itself and seeds its own random numbers from the run's time: unseeded,
+    # both threads would ask for the same records in the same order, run after run, and half the
+    # updates would set a phone to the value the other thread had just given it (no change, so
+    # nothing written).
+    seeded = ('local threads = 0\nfunction setup(thread) threads = threads + 1; thread:set("thread", threads) end\n'
+              'function init(args) math.randomseed(os.time() * 10 + thread) end\n')
     scenarios = [
         ("plain-text route (`/ping`)", "/ping", None),
-        ("API get by id", "/", script("get", auth + f'request = function() return wrk.format("GET", "/api/v1/customer/" .. math.random(1, {n})) end\n')),
+        ("API get by id", "/", script("get", auth + seeded + f'request = function() return wrk.format("GET", "/api/v1/customer/" .. math.random(1, {n})) end\n')),
         ("API list, filtered + sorted, page of 50", "/api/v1/customer?level=gold&sort=-name&limit=50", script("list", auth)),
-        ("API update", "/", script("update", auth + 'wrk.headers["Content-Type"] = "application/json"\n'
+        ("API update", "/", script("update", auth + seeded + 'wrk.headers["Content-Type"] = "application/json"\n'
             f'request = function() return wrk.format("PATCH", "/api/v1/customer/" .. math.random(1, {n}), nil, string.format(\'{{"phone": "021-%d"}}\', math.random(1, 99999999))) end\n')),
         ("HTML list page", "/e/customer", script("html_list", cookie)),
-        ("HTML edit form", "/", script("html_edit", cookie + f'request = function() return wrk.format("GET", "/e/customer/" .. math.random(1, {n}) .. "/edit") end\n')),
+        ("HTML edit form", "/", script("html_edit", cookie + seeded + f'request = function() return wrk.format("GET", "/e/customer/" .. math.random(1, {n}) .. "/edit") end\n')),
         # New customers that look like no stored one (the duplicate rules compare names and
         # phones): each wrk thread numbers its own, after this run's time.
-        ("API create", "/", script("create", auth + 'wrk.headers["Content-Type"] = "application/json"\n'
-            'local threads = 0\nfunction setup(thread) threads = threads + 1; thread:set("thread", threads) end\n'
+        ("API create", "/", script("create", auth + seeded + 'wrk.headers["Content-Type"] = "application/json"\n'
             # The time the script loads (each run loads it anew: rounds number their own).
             'local i = 0\nlocal start = os.time() % 100000\nrequest = function() i = i + 1\n'
             '  local key = string.format("%05d%d%07d", start, thread, i)\n'
