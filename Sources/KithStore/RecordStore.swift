@@ -82,6 +82,9 @@ public final class RecordStore: Sendable {
                 // page cache per connection: random record reads are most of a web request's I/O.
                 try db.execute(sql: "PRAGMA mmap_size = 1073741824")
                 try db.execute(sql: "PRAGMA cache_size = -32000")
+                // Deleted content is zeroed where its page is written anyway, but a freed page is
+                // not written again only to zero it (some builds, Debian's among them, do that).
+                try db.execute(sql: "PRAGMA secure_delete = FAST")
                 // Every statement with its time, on standard error (operations.md).
                 if ProcessInfo.processInfo.environment["KITH_SQL_TRACE"] != nil {
                     db.trace(options: .profile) { event in FileHandle.standardError.write(Data("sql \(event)\n".utf8)) }
@@ -89,7 +92,17 @@ public final class RecordStore: Sendable {
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
             let checkpointer = Checkpointer(path: path, configuration: configuration)
-            try pool.writeWithoutTransaction { db in checkpointer.install(on: db) }
+            try pool.writeWithoutTransaction { db in
+                checkpointer.install(on: db)
+                // Each write of a batch runs in a savepoint, which keeps the pages it changes in a
+                // statement journal: in memory, not in a temporary file written through the kernel.
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
+                // A smaller page cache for the writer: a commit after a B-tree split walks all of
+                // it (SQLite renumbers split pages through the number of the page at 1 GiB, past
+                // the end of the file, and drops cached pages past the end at commit). The pages
+                // the writer reads otherwise come from the operating system's file cache.
+                try db.execute(sql: "PRAGMA cache_size = -8000")
+            }
             try pool.write { db in try InternalTables.create(db) }
             store = RecordStore(
                 schema: schema, timeZone: timeZone, pool: pool, readers: Readers(path: path, configuration: configuration, maximum: 8),

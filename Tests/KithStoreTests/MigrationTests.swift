@@ -173,6 +173,36 @@ import Testing
         #expect(triggers == ["s_item_ad"])
     }
 
+    /// Full-text indexes made with each record's term counts (before `columnsize=0`) are made
+    /// again without them when the database is opened, and find what they found.
+    @Test func searchIndexesWithTermCountsAreMadeAgainWithout() throws {
+        let searched = #"<entity name="item" title="name"><field name="name" type="text" search="true"/></entity>"#
+        let first = try open(searched)
+        _ = try first.create("item", ["name": "bolt"], as: actor, access: .unrestricted)
+        _ = try first.create("item", ["name": "nut"], as: actor, access: .unrestricted)
+        try first.close()
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "DROP TABLE s_item")
+            try db.execute(sql: #"CREATE VIRTUAL TABLE "s_item" USING fts5("name", content="e_item", content_rowid='id', tokenize='trigram')"#)
+            try db.execute(sql: "INSERT INTO s_item(s_item) VALUES ('rebuild')")
+        }
+        #expect(try queue.read { try $0.tableExists("s_item_docsize") })
+        try queue.close()
+        let store = try open(searched)
+        #expect(try store.query(RecordQuery(entity: "item", search: "bolt"), as: actor, access: .unrestricted).records.count == 1)
+        _ = try store.update("item", id: 2, ["name": "washer"], as: actor, access: .unrestricted)
+        #expect(try store.query(RecordQuery(entity: "item", search: "washer"), as: actor, access: .unrestricted).records.count == 1)
+        #expect(try store.query(RecordQuery(entity: "item", search: "nut"), as: actor, access: .unrestricted).records.isEmpty)
+        try store.checkSearchIndexes()
+        try store.close()
+        let definition = try DatabaseQueue(path: path).read { db in
+            (try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 's_item'"), try db.tableExists("s_item_docsize"))
+        }
+        #expect(definition.0?.hasSuffix("tokenize='trigram', columnsize=0)") == true)
+        #expect(!definition.1)
+    }
+
     @Test func typeChangesConvertWhatConverts() throws {
         let first = try open(Self.base)
         _ = try first.create("item", ["name": "a", "size": "42"], as: actor, access: .unrestricted)

@@ -80,6 +80,18 @@ enum InternalTables {
         for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 's_*_au'") {
             try db.execute(sql: "DROP TRIGGER \(SQL.quote(trigger))")
         }
+        // Full-text indexes from before they were made without each record's term counts
+        // (`columnsize=0`: nothing ranks by them, and they were a page written per record saved)
+        // are made again from the records, once.
+        let searches = try Row.fetchAll(
+            db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name GLOB 's_*' AND sql LIKE '% USING fts5(%'")
+        for search in searches {
+            let name: String = search["name"], definition: String = search["sql"]
+            guard !definition.contains("columnsize=0"), definition.hasSuffix(")") else { continue }
+            try db.execute(sql: "DROP TABLE \(SQL.quote(name))")
+            try db.execute(sql: definition.dropLast() + ", columnsize=0)")
+            try db.execute(sql: "INSERT INTO \(SQL.quote(name))(\(SQL.quote(name))) VALUES ('rebuild')")
+        }
     }
 
     static func recordedLayout(_ db: Database) throws -> StorageLayout? {
