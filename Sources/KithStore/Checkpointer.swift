@@ -24,6 +24,8 @@ final class Checkpointer: @unchecked Sendable {
     private var closed = false
     private var connection: DatabaseQueue?
     private var checkpoints = 0
+    private var logPages: Int32 = 0
+    private var writerCheckpoint: UInt64 = 0
 
     init(path: String, configuration: Configuration) {
         self.path = path
@@ -33,6 +35,15 @@ final class Checkpointer: @unchecked Sendable {
     /// Checkpoints run so far beside the writer (for tests).
     var checkpointsRun: Int { lock.withLock { checkpoints } }
 
+    /// The log's pages after the writer's last commit, and the microseconds the writer spent
+    /// checkpointing in its commits since the last call (for `KITH_WRITE_TRACE`).
+    func takeWriterFigures() -> (logPages: Int32, checkpointMicroseconds: UInt64) {
+        lock.withLock {
+            defer { writerCheckpoint = 0 }
+            return (logPages, writerCheckpoint)
+        }
+    }
+
     /// Takes over checkpointing from SQLite on the writer's connection.
     func install(on db: Database) {
         sqlite3_wal_hook(
@@ -40,8 +51,12 @@ final class Checkpointer: @unchecked Sendable {
             { context, connection, _, pages in
                 guard let context else { return SQLITE_OK }
                 let checkpointer = Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue()
+                checkpointer.lock.withLock { checkpointer.logPages = pages }
                 if pages >= Checkpointer.limit {
+                    let start = DispatchTime.now().uptimeNanoseconds
                     sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                    let time = (DispatchTime.now().uptimeNanoseconds - start) / 1_000
+                    checkpointer.lock.withLock { checkpointer.writerCheckpoint += time }
                 } else if pages >= Checkpointer.threshold {
                     checkpointer.schedule()
                 }

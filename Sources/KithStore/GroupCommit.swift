@@ -18,8 +18,11 @@ final class GroupCommit: @unchecked Sendable {
 
     /// At most this many writes share one transaction, so that a long queue still commits often.
     static let batchLimit = 64
+    /// `KITH_WRITE_TRACE=1`: a line on standard error per batch and per write (operations.md).
+    static let tracing = ProcessInfo.processInfo.environment["KITH_WRITE_TRACE"] != nil
 
     private let pool: DatabasePool
+    private let checkpointer: Checkpointer
     /// The layout whose tables the full-text backlog indexes: the newest store's (a workspace
     /// reload only adds to it, so it covers the writes of earlier stores too).
     private var layout: StorageLayout
@@ -37,8 +40,9 @@ final class GroupCommit: @unchecked Sendable {
     var transactionsBegun: Int { lock.withLock { transactions } }
     var writesBegun: Int { lock.withLock { writes } }
 
-    init(pool: DatabasePool, layout: StorageLayout) {
+    init(pool: DatabasePool, checkpointer: Checkpointer, layout: StorageLayout) {
         self.pool = pool
+        self.checkpointer = checkpointer
         self.layout = layout
     }
 
@@ -49,6 +53,7 @@ final class GroupCommit: @unchecked Sendable {
 
     /// Queues a write; `job.finish` is called on the writer queue once its batch is over.
     func add(_ job: Job) {
+        let job = Self.tracing ? Self.traced(job) : job
         let start = lock.withLock {
             pending.append(job)
             if draining { return false }
@@ -75,6 +80,8 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Job]) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { if Self.tracing { trace(batch.count, started: started) } }
         var outcomes = [(any Error)?](repeating: nil, count: batch.count)
         do {
             try pool.writeWithoutTransaction { db in
@@ -106,6 +113,25 @@ final class GroupCommit: @unchecked Sendable {
             for index in outcomes.indices where outcomes[index] == nil { outcomes[index] = error }
         }
         for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+    }
+
+    /// `batch START WRITES MICROSECONDS LOG-PAGES WRITER-CHECKPOINT-MICROSECONDS`, times in
+    /// microseconds of the system's uptime.
+    private func trace(_ writes: Int, started: UInt64) {
+        let time = (DispatchTime.now().uptimeNanoseconds - started) / 1_000
+        let (pages, checkpoint) = checkpointer.takeWriterFigures()
+        FileHandle.standardError.write(Data("batch \(started / 1_000) \(writes) \(time) \(pages) \(checkpoint)\n".utf8))
+    }
+
+    /// The job, answering with `write QUEUED MICROSECONDS` on standard error: from when it was
+    /// queued until its caller hears how it ended.
+    private static func traced(_ job: Job) -> Job {
+        let queued = DispatchTime.now().uptimeNanoseconds
+        return Job(run: job.run) { error in
+            let time = (DispatchTime.now().uptimeNanoseconds - queued) / 1_000
+            FileHandle.standardError.write(Data("write \(queued / 1_000) \(time)\n".utf8))
+            job.finish(error)
+        }
     }
 }
 

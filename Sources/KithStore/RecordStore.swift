@@ -60,7 +60,7 @@ public final class RecordStore: Sendable {
         self.checkpointer = checkpointer
         self.clock = clock
         self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
-        self.groupCommit = groupCommit ?? GroupCommit(pool: pool, layout: layout)
+        self.groupCommit = groupCommit ?? GroupCommit(pool: pool, checkpointer: checkpointer, layout: layout)
         self.reading = Dictionary(layout.tables.map { ($0.name, TableReading($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
