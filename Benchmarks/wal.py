@@ -3,7 +3,8 @@
 (`kith.sqlite-wal`), by the B-tree each page belongs to.
 
 Usage:
-  cp workspace/data/kith.sqlite-wal /tmp/copy.wal     (while the server runs, after the load)
+  cp workspace/data/kith.sqlite-wal /tmp/copy.wal     (while the server runs, at the end of the load;
+                                                       then stop the server: it folds the log in)
   python3 Benchmarks/wal.py workspace/data/kith.sqlite /tmp/copy.wal [OPERATIONS]
 
 Pages past the end of the database file as it is are counted as "new page". With OPERATIONS (the
