@@ -13,8 +13,10 @@ extension Engine {
         var mode: String
     }
 
-    /// Approves or rejects the step waiting for the acting user. Administrators may decide a step
-    /// whose approvers could not be found. Call it inside `write`.
+    /// Approves or rejects the step waiting for the acting user. Administrators may decide any
+    /// waiting step: one whose approvers could not be found, and one waiting for others (who left,
+    /// or are away), for all of them; each entry records the administrator as who decided it.
+    /// Call it inside `write`.
     @discardableResult
     public func decide(_ entityName: String, id: Int64, approve: Bool, comment: String? = nil, in transaction: RecordTransaction)
         throws(RecordError) -> Record
@@ -47,7 +49,9 @@ extension Engine {
             }
             throw RecordError(.forbidden, entity: entityName, "\(entityName) #\(id) is not waiting for your approval")
         }
-        try transaction.decideApproval(mine.id, status: approve ? .approved : .rejected, comment: comment)
+        // An administrator deciding for others approves the step for all of them (会签 too).
+        let decided = approve && mine.approverID != nil && mine.approverID != actor.userID ? waiting : [mine]
+        for entry in decided { try transaction.decideApproval(entry.id, status: approve ? .approved : .rejected, comment: comment) }
         let owner = current["owner"].integer
         if !approve {
             try transaction.moveApprovals(entityName, record: id, round: round, from: [.pending, .waiting], to: .closed)
@@ -59,17 +63,18 @@ extension Engine {
         }
         if mine.mode == "any" {
             try transaction.moveApprovals(entityName, record: id, round: round, step: step, from: [.pending], to: .closed)
-        } else if waiting.count > 1 {
+        } else if waiting.count > decided.count {
             return try transaction.get(entityName, id: id) ?? current  // 会签: others still to approve
         }
         return try advance(entity, approval, current, round: round, after: step, comment: comment, in: transaction)
     }
 
     /// The pending entry `user` decides among `pending`: their own, else (for an administrator
-    /// or the engine) a step nobody could be found for.
+    /// or the engine) a step nobody could be found for, else (for an administrator) another's.
     static func entry(in pending: [ApprovalEntry], for user: Int64?, administrator: Bool) -> ApprovalEntry? {
         pending.first { $0.approverID != nil && $0.approverID == user }
             ?? pending.first { $0.approverID == nil && (administrator || user == nil) }
+            ?? (administrator ? pending.first : nil)
     }
 
     /// Whether the record's approval is waiting for `user`'s decision (the approval panel).

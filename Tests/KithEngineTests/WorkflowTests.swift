@@ -199,6 +199,42 @@ import Testing
         #expect(try Self.waiting(test, shared) == [people["ceo"]?.userID ?? -1])
     }
 
+    /// An approver who left or is away does not hold a record up: an administrator decides the
+    /// step for all its approvers (会签 too), and the trail keeps both names.
+    @Test func administratorsDecideStepsWaitingForOthers() throws {
+        let (test, people) = try Self.company()
+        let admin = try #require(people["admin"])
+        let all = try Self.submitted(test, people, plan: "user:ceo,user:auditor", mode: "all")
+        try Self.decide(test, admin, all, comment: "ceo away")
+        #expect(try Self.state(test, all) == "approved")
+        let trail = try test.engine.read(as: .system) { try $0.approvals("claim", record: all) }
+        #expect(trail.map(\.status) == [.approved, .approved])
+        #expect(Set(trail.compactMap(\.approverID)) == Set([people["ceo"], people["auditor"]].compactMap { $0?.userID }))
+        #expect(trail.allSatisfy { $0.decidedBy == admin.userID && $0.comment == "ceo away" })
+
+        // A rejection for the approver ends the round, as theirs would.
+        let rejected = try Self.submitted(test, people, plan: "manager;user:ceo")
+        try Self.decide(test, admin, rejected, approve: false, comment: "left the company")
+        #expect(try Self.state(test, rejected) == "rejected")
+        let entries = try test.engine.read(as: .system) { try $0.approvals("claim", record: rejected) }
+        #expect(entries.map(\.status) == [.rejected, .closed])
+        #expect(entries.first?.approverID == people["lead"]?.userID && entries.first?.decidedBy == admin.userID)
+
+        // Others still may not decide for someone else.
+        let waiting = try Self.submitted(test, people, plan: "manager")
+        #expect(throws: RecordError.self) { try Self.decide(test, people["auditor"], waiting) }
+        // An administrator's approvals list shows the steps waiting for users no longer active.
+        let adminID = try #require(admin.userID), lead = try #require(people["lead"]?.userID)
+        let listed = { () throws -> [Int64] in
+            try test.engine.read(as: .system) { try $0.approvalsWaiting(for: adminID, administrator: true).map(\.record) }
+        }
+        #expect(try !listed().contains(waiting))
+        try test.engine.write(as: .system) { try $0.setActive(lead, false) }
+        #expect(try listed().contains(waiting))
+        try Self.decide(test, admin, waiting)
+        #expect(try Self.state(test, waiting) == "approved")
+    }
+
     @Test func theCoreConversionChainsKeepLinesAndTotals() throws {
         let test = try TestEngine()
         let engine = test.engine

@@ -694,6 +694,19 @@ import Testing
         #expect(try await server.request("POST", "/api/v1/expense/\(orphanID)/transitions/submit", token: alone).status == 200)
         let unasked = try await server.request("GET", "/e/expense/\(orphanID)", cookies: session).body
         #expect(unasked.contains("<td>manager: nobody found, an administrator decides</td>"), "\(unasked)")
+        // An administrator decides a step waiting for the boss (away), and is told for whom.
+        _ = try server.user("chief", roles: ["admin"], password: "Chief-pass-1")
+        let chief = try await Self.signIn(server, "chief", "Chief-pass-1")
+        let lunch = try await server.request("POST", "/api/v1/expense", token: rep, json: #"{"title": "Lunch", "category": "entertainment", "amount": "80.00"}"#)
+        let lunchID = lunch.object["id"] as? Int ?? 0
+        #expect(try await server.request("POST", "/api/v1/expense/\(lunchID)/transitions/submit", token: rep).status == 200)
+        let behalf = try await server.request("GET", "/e/expense/\(lunchID)", cookies: chief).body
+        #expect(behalf.contains(#"<p class="behalf">As an administrator, you decide this step for: boss</p>"#), "\(behalf)")
+        let overridden = try await server.request(
+            "POST", "/e/expense/\(lunchID)/approval", form: [("_csrf", Self.csrf(in: behalf)), ("decision", "approve")], cookies: chief)
+        #expect(overridden.status == 302)
+        let decidedFor = try await server.request("GET", "/e/expense/\(lunchID)", cookies: session).body
+        #expect(decidedFor.contains("<td>boss, decided by chief</td>"), "\(decidedFor)")
 
         // Reports: the approved expense in the category chart (SVG) and its table; the funnel on the workbench.
         let report = try await server.request("GET", "/reports/expenses_by_category", cookies: session)

@@ -97,7 +97,9 @@ extension RecordTransaction {
         }
     }
 
-    /// The records waiting for `user`'s decision: (entity, record id, since), oldest first.
+    /// The records waiting for `user`'s decision: (entity, record id, since), oldest first. An
+    /// administrator's include the steps nobody was found for and those waiting for a user who
+    /// is no longer active.
     public func approvalsWaiting(for user: Int64, administrator: Bool = false, limit: Int = 200) throws(RecordError)
         -> [(entity: String, record: Int64, since: String)]
     {
@@ -106,7 +108,8 @@ extension RecordTransaction {
                 try db.cachedStatement(
                 sql: """
                     SELECT entity, record, min(created_at) FROM kith_approval
-                    WHERE status = 'pending' AND (approver = ? OR (? AND approver IS NULL))
+                    WHERE status = 'pending' AND (approver = ? OR (? AND (approver IS NULL
+                        OR approver NOT IN (SELECT id FROM kith_user WHERE active = 1))))
                     GROUP BY entity, record ORDER BY 3, 2 LIMIT ?
                     """), arguments: [user, administrator, limit]
             ).map { (entity: $0[0], record: $0[1], since: $0[2]) }
