@@ -5,18 +5,20 @@ Usage:
   KITH_WRITE_TRACE=1 kith serve ... 2> /tmp/writes.log    (then load it, e.g. web.py's update scenario)
   python3 Benchmarks/writes.py /tmp/writes.log [SLOW_MS]
 
-Prints the batches' sizes and durations, the writer's own checkpoints, each write's time from
-queued to answered, and what the writes slower than SLOW_MS (20) waited behind: a batch whose
-commit checkpointed the log, or a long batch.
+Prints the batches' sizes and durations, the writer's own checkpoints and those beside it, each
+write's time from queued to answered, and what the writes slower than SLOW_MS (20) waited behind:
+a batch whose commit checkpointed the log, or a long batch.
 """
 import bisect, sys
 
 path = sys.argv[1]
 slow_ms = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
-batches, writes = [], []
+batches, writes, checkpoints = [], [], []
 for line in open(path, errors="replace"):
     parts = line.split()
-    if len(parts) == 6 and parts[0] == "batch":
+    if len(parts) == 5 and parts[0] == "checkpoint":
+        checkpoints.append(int(parts[2]))  # µs of a checkpoint beside the writer
+    elif len(parts) == 6 and parts[0] == "batch":
         batches.append(tuple(int(p) for p in parts[1:]))  # start, writes, µs, log pages, checkpoint µs
     elif len(parts) == 3 and parts[0] == "write":
         writes.append((int(parts[1]), int(parts[2])))  # queued, µs
@@ -35,8 +37,10 @@ count = sum(b[1] for b in batches)
 print(f"{len(batches)} batches, {count} writes in {span:.1f} s; writer busy {100 * busy / span:.0f}%, "
       f"{1e6 * busy / count:.0f} µs per write, {count / len(batches):.1f} writes per batch")
 print("batch ms:", percentiles([b[2] / 1000 for b in batches]))
-checkpoints = [b for b in batches if b[4]]
-print(f"writer checkpoints: {len(checkpoints)}" + (", ms: " + percentiles([b[4] / 1000 for b in checkpoints]) if checkpoints else ""))
+folds = [b for b in batches if b[4]]
+print(f"writer checkpoints: {len(folds)}" + (", ms: " + percentiles([b[4] / 1000 for b in folds]) if folds else ""))
+if checkpoints:
+    print(f"checkpoints beside the writer: {len(checkpoints)}, ms: " + percentiles([c / 1000 for c in checkpoints]))
 if writes:
     print("write ms, queued to answered:", percentiles([w[1] / 1000 for w in writes]))
     starts = [b[0] for b in batches]

@@ -79,7 +79,15 @@ final class Checkpointer: @unchecked Sendable {
                     if self.connection == nil { self.connection = try DatabaseQueue(path: self.path, configuration: self.configuration) }
                     return self.connection
                 }
-                try connection?.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+                let started = DispatchTime.now().uptimeNanoseconds
+                var log: Int32 = 0, copied: Int32 = 0
+                try connection?.writeWithoutTransaction { db in
+                    _ = sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+                }
+                if GroupCommit.tracing {  // `checkpoint START MICROSECONDS LOG-PAGES COPIED-PAGES`
+                    let time = (DispatchTime.now().uptimeNanoseconds - started) / 1_000
+                    FileHandle.standardError.write(Data("checkpoint \(started / 1_000) \(time) \(log) \(copied)\n".utf8))
+                }
                 self.lock.withLock { self.checkpoints += 1 }
             } catch {
                 // Nothing is lost: the log keeps the pages, and the next commit asks again.
