@@ -19,6 +19,7 @@ extension RuleSession: RuleHost {
             case .create: return [try create(arguments)]
             case .update: return [try update(arguments)]
             case .delete: return [try delete(arguments)]
+            case .duplicates: return [try duplicates(arguments)]
             case .notify: return try notify(arguments, dueAt: nil)
             case .remind:
                 // Stored as the instant it names, in UTC like every time Kith keeps: a date is its
@@ -114,6 +115,36 @@ extension RuleSession: RuleHost {
         let query = RecordQuery(entity: entity.name, filter: try filter(arguments, at: 1), sort: sort, limit: limit)
         let page = try transaction.query(query, access: try access(entity.name))
         return .list(page.records.map { ScriptValues.record($0, schema: schema) })
+    }
+
+    /// The stored records the entity's `<duplicate>` rules say look like `values` (as a create
+    /// through the API or a form would be warned of), each with `duplicate_fields`: the fields
+    /// of the rules that matched. Only those the rule's user may read; at most 10.
+    private func duplicates(_ arguments: Arguments) throws -> ScriptValue {
+        let entity = try arguments.entity(0, schema)
+        guard arguments.values.count > 1, let given = arguments.values[1].fields else {
+            throw HostError.message("kith.duplicates: argument #2 must be a table of field values")
+        }
+        if let unknown = given.keys.sorted().first(where: { entity.field($0) == nil }) {
+            throw HostError.message("kith.duplicates: '\(entity.name)' has no field '\(unknown)'")
+        }
+        let values = ScriptValues.values(.table(given))
+        let candidates = try transaction.likelyDuplicates(entity.name, of: values)
+        guard !candidates.isEmpty else { return .list([]) }
+        let records = try transaction.query(
+            RecordQuery(
+                entity: entity.name, filter: .condition(field: "id", op: .in, values: candidates.map { .integer($0.id) }),
+                limit: candidates.count),
+            access: try access(entity.name)
+        ).records
+        return .list(
+            candidates.compactMap { candidate in
+                guard let record = records.first(where: { $0.id == candidate.id }),
+                    case .table(var fields) = ScriptValues.record(record, schema: schema)
+                else { return nil }
+                fields["duplicate_fields"] = .list(candidate.fields.map(ScriptValue.text))
+                return .table(fields)
+            })
     }
 
     private func count(_ arguments: Arguments) throws -> ScriptValue {

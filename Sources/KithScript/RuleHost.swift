@@ -8,7 +8,7 @@ public protocol RuleHost: AnyObject {
 
 /// The functions of the `kith` table (and of `kith.test`), by their Lua names.
 public enum HostOperation: String, CaseIterable, Sendable {
-    case get, find, count, sum, create, update, delete
+    case get, find, count, sum, create, update, delete, duplicates
     case notify, remind, release, assign, users
     case managerOf = "manager_of"
     case now, today

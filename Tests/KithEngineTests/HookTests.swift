@@ -466,3 +466,63 @@ final class NoHost: RuleHost {
         #expect(copy?["total"] == .decimal(ExactDecimal(units: 20_000, scale: 2)))
     }
 }
+
+/// `kith.duplicates`: a rule finds the stored records a new one would look like, by the entity's
+/// duplicate rules, and links to one instead of creating another.
+@Suite struct DuplicateLookupTests {
+    static let module = """
+        <module xmlns="urn:kith:1" name="intake" version="1">
+          <entity name="client" label="Client">
+            <field name="name" type="text" max="100" required="true"/>
+            <field name="phone" type="phone"/>
+            <duplicate fields="name" match="normalized"/>
+            <duplicate fields="phone" match="exact"/>
+          </entity>
+          <entity name="enquiry" label="Enquiry">
+            <field name="company" type="text" max="100" required="true"/>
+            <field name="phone" type="phone"/>
+            <field name="client" type="ref" entity="client"/>
+            <field name="matched" type="text" max="100"/>
+            <hook event="before-save" function="intake.link"/>
+          </entity>
+        </module>
+        """
+
+    static let intake = """
+        local M = {}
+        function M.link(ctx)
+          local enquiry = ctx.record
+          if enquiry.company == "bad field" then kith.duplicates("client", { nickname = "x" }) end
+          if enquiry.client ~= nil then return end
+          local found = kith.duplicates("client", { name = enquiry.company, phone = enquiry.phone })
+          if #found > 0 then
+            enquiry.client = found[1].id
+            enquiry.matched = found[1].name .. ": " .. table.concat(found[1].duplicate_fields, ",")
+          else
+            enquiry.client = kith.create("client", { name = enquiry.company, phone = enquiry.phone }).id
+          end
+        end
+        return M
+        """
+
+    @Test func rulesFindLikelyDuplicatesAndLinkToThem() throws {
+        let test = try TestEngine(module: Self.module, scripts: ["intake": Self.intake])
+        let admin = try test.user("admin", roles: ["admin"])
+        let stored = try test.engine.write(as: admin) { try $0.create("client", ["name": "Hengtong Machinery Co.", "phone": "021-5555 1234"]) }
+        let byName = try test.engine.write(as: admin) { try $0.create("enquiry", ["company": "hengtong machinery co"]) }
+        #expect(byName["client"] == .integer(stored.id))
+        #expect(byName["matched"] == "Hengtong Machinery Co.: name")
+        let byPhone = try test.engine.write(as: admin) { try $0.create("enquiry", ["company": "Other Ltd", "phone": "(021) 55551234"]) }
+        #expect(byPhone["client"] == .integer(stored.id))
+        #expect(byPhone["matched"] == "Hengtong Machinery Co.: phone")
+        let new = try test.engine.write(as: admin) { try $0.create("enquiry", ["company": "Newco"]) }
+        #expect(new["client"] != .integer(stored.id) && new["client"] != .null)
+        #expect(try test.count("client") == 2)
+        do {
+            _ = try test.engine.write(as: admin) { try $0.create("enquiry", ["company": "bad field"]) }
+            Issue.record("an unknown field was accepted")
+        } catch {
+            #expect("\(error)".contains("kith.duplicates: 'client' has no field 'nickname'"), "\(error)")
+        }
+    }
+}
