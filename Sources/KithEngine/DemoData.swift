@@ -245,14 +245,25 @@ public struct DemoData {
         case .phone: return .text("13\(random.next(10))\(String(format: "%08d", random.next(100_000_000)))")
         case .url: return .text("https://example.com/\(index)")
         case .integer:
+            // A line's quantities are small: a few of each item, not a hundred.
             let low = field.min.flatMap { Int($0) } ?? 1
-            let high = min(field.max.flatMap { Int($0) } ?? 100, low + 1000)
+            let high = min(field.max.flatMap { Int($0) } ?? (entity.detailOf == nil ? 100 : 20), low + 1000)
             return .integer(Int64(low + random.next(max(1, high - low + 1))))
-        case .decimal, .money, .percent:
+        case .percent:
             let low = field.min.flatMap { Double($0) } ?? 0
-            let high = field.max.flatMap { Double($0) } ?? (field.type == .percent ? 30 : 200_000)
-            let amount = low + Double(random.next(1_000_000)) / 1_000_000 * (min(high, low + 200_000) - low)
-            return .text(String(format: "%.2f", max(amount, low)))
+            let high = min(field.max.flatMap { Double($0) } ?? 30, low + 100)
+            return .text(String(format: "%.2f", low + Double(random.next(1_000_000)) / 1_000_000 * (high - low)))
+        case .decimal, .money:
+            // Amounts as a small business has them: from about 50 to 50,000, as many in each
+            // order of magnitude (prices, expenses, budgets); a line's other numbers (quantities,
+            // weights) from 1 to 20.
+            let low = field.min.flatMap { Double($0) } ?? 0
+            let high = field.max.flatMap { Double($0) } ?? .infinity
+            let line = field.type == .decimal && entity.detailOf != nil
+            let from = max(low, line ? 1 : 50)
+            let to = min(high, line ? from + 19 : from * 1_000)
+            let amount = from >= to ? from : from * pow(to / from, Double(random.next(1_000_000)) / 1_000_000)
+            return .text(String(format: "%.2f", min(max(amount, low), high)))
         case .boolean: return .boolean(random.next(2) == 0)
         case .date:
             return .text(FilterVariables.shift(engine.store.variables(for: .system).today, days: random.next(240) - 180))

@@ -29,19 +29,32 @@ enum Charts {
             + "<title>\(HTML.escape(title))</title>" + body() + "</svg>"
     }
 
-    /// Horizontal bars, largest first as given.
+    /// Horizontal bars in the order given, on a scale of round values labelled below them; each
+    /// bar runs from zero (leftwards for a negative value) with its value beside it, and names
+    /// its group and value on hover.
     static func bars(_ points: [Point], title: String) -> String {
-        let top = max(points.map(\.value).max() ?? 1, 1e-9)
-        let height = points.count * 28 + 20
-        return svgFrame(title: title, height: height) {
-            points.enumerated().map { index, point in
-                let y = 10 + index * 28
-                let width = max(2, point.value / top * 440)
-                return "<text x=\"170\" y=\"\(y + 17)\" text-anchor=\"end\">\(HTML.escape(String(point.label.prefix(24))))</text>"
-                    + "<rect x=\"180\" y=\"\(y + 4)\" width=\"\(format(width))\" height=\"18\" rx=\"3\" fill=\"\(colors[0])\">"
-                    + "<title>\(HTML.escape(point.label)): \(HTML.escape(point.display))</title></rect>"
-                    + "<text x=\"\(format(186 + width))\" y=\"\(y + 17)\" fill=\"#334e68\">\(HTML.escape(point.display))</text>"
+        let scale = Scale(points.map(\.value))
+        let (left, right) = (180.0, 620.0)
+        let bottom = points.count * 28 + 14
+        func x(_ value: Double) -> Double { left + scale.fraction(value.isFinite ? value : 0) * (right - left) }
+        return svgFrame(title: title, height: bottom + 22) {
+            scale.ticks.map { tick in
+                let at = format(x(tick))
+                return "<line x1=\"\(at)\" y1=\"6\" x2=\"\(at)\" y2=\"\(bottom)\" stroke=\"\(tick == 0 ? "#9fb3c8" : "#e4ebf2")\"/>"
+                    + "<text x=\"\(at)\" y=\"\(bottom + 16)\" text-anchor=\"middle\" fill=\"#627d98\" font-size=\"11\">\(scale.label(tick))</text>"
             }.joined()
+                + points.enumerated().map { index, point in
+                    let y = 10 + index * 28
+                    let (zero, end) = (x(0), x(point.value))
+                    let width = max(2, abs(end - zero))
+                    // The value beside the bar's end; a negative one's right of the zero line.
+                    let text = point.value < 0 ? zero + 6 : zero + width + 6
+                    return "<text x=\"170\" y=\"\(y + 17)\" text-anchor=\"end\">\(HTML.escape(fitted(point.label, width: 165)))</text>"
+                        + "<rect x=\"\(format(min(zero, end)))\" y=\"\(y + 4)\" width=\"\(format(width))\" height=\"18\" rx=\"3\" "
+                        + "fill=\"\(point.value < 0 ? colors[5] : colors[0])\">"
+                        + "<title>\(HTML.escape(point.label)): \(HTML.escape(point.display))</title></rect>"
+                        + "<text x=\"\(format(text))\" y=\"\(y + 17)\" fill=\"#334e68\">\(HTML.escape(point.display))</text>"
+                }.joined()
         }
     }
 
@@ -55,7 +68,8 @@ enum Charts {
                 let width = max(24, point.value / top * 400)
                 let x = 250 - width / 2
                 return "<rect x=\"\(format(x))\" y=\"\(y)\" width=\"\(format(width))\" height=\"28\" rx=\"4\" fill=\"\(colors[index % colors.count])\"/>"
-                    + "<text x=\"470\" y=\"\(y + 19)\" fill=\"#334e68\">\(HTML.escape(point.label)) · \(HTML.escape(point.display))</text>"
+                    + "<text x=\"470\" y=\"\(y + 19)\" fill=\"#334e68\">\(HTML.escape(fitted(point.label, width: 150))) · \(HTML.escape(point.display))"
+                    + "<title>\(HTML.escape(point.label)): \(HTML.escape(point.display))</title></text>"
             }.joined()
         }
     }
@@ -155,4 +169,19 @@ enum Charts {
     }
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// `text` cut with "…" to about `width` pixels of the charts' 13 px font: a CJK character is
+    /// about 13 px wide, others about 7.5 (the whole text is in the mark's hover title).
+    static func fitted(_ text: String, width: Double) -> String {
+        func size(_ character: Character) -> Double { (character.unicodeScalars.first?.value ?? 0) >= 0x2E80 ? 13 : 7.5 }
+        guard text.reduce(0, { $0 + size($1) }) > width else { return text }
+        var used = 0.0
+        var kept = ""
+        for character in text {
+            used += size(character)
+            if used > width - 10 { break }
+            kept.append(character)
+        }
+        return kept + "…"
+    }
 }

@@ -318,6 +318,23 @@ import struct KithSchema.Labels
         #expect(single.contains(#"<circle cx="385.0" cy="63.3""#) && single.contains(">60</text>"), "50 on a scale to 60: \(single)")
     }
 
+    /// Bars stand on a scale of round values labelled below them, from zero: a negative value's
+    /// bar runs left of the zero line, in another colour; values stay beside the bars.
+    @Test func barsStandOnAScaleFromZero() {
+        let points = [("East", 300.0), ("West", -100.0), ("<i>", 50.0)].map { Charts.Point(label: $0.0, value: $0.1, display: String($0.1)) }
+        let bars = Charts.svg("bar", points, title: "Profit")
+        // -100 to 300 in steps of 100 over x 180 to 620: zero at 290.
+        #expect(bars.contains(##"<line x1="290.0" y1="6" x2="290.0" y2="98" stroke="#9fb3c8"/>"##), "\(bars)")
+        #expect(bars.contains(">-100</text>") && bars.contains(">300</text>") && bars.contains(#"y="114""#))
+        #expect(bars.contains(##"<rect x="290.0" y="14" width="330.0""##), "East's bar from zero to 300: \(bars)")
+        #expect(bars.contains(##"<rect x="180.0" y="42" width="110.0" height="18" rx="3" fill="#dc2626">"##), "West's to the left")
+        #expect(bars.contains(">-100.0</text>") && bars.contains("<title>East: 300.0</title>"))
+        #expect(bars.contains("&lt;i&gt;") && !bars.contains("<i>"))
+        // Long labels are cut to the space left of the bars (CJK characters count double).
+        #expect(Charts.fitted("赵芳 (业务员 Sales representative)", width: 165) == "赵芳 (业务员 Sales rep…")
+        #expect(Charts.fitted("2026-11", width: 165) == "2026-11")
+    }
+
     /// Past a dozen groups only every few are named below the line, and the values are left to
     /// the scale; negative values take the scale below zero; big values are grouped.
     @Test func longAndNegativeLinesStayReadable() {
