@@ -174,11 +174,18 @@ public final class RecordStore: Sendable {
             }
         }
         do {
-            try pool.write { db in
-                let blockers = try plan.blockers(db)
-                guard blockers.isEmpty else { throw OpenError.blocked(blockers) }
-                for step in plan.steps { try apply(step, db) }
-                try InternalTables.record(plan.target, at: clock.now(), db)
+            // Building an index sorts its rows through temporary storage: in a file here, not in
+            // the writer's memory (where its savepoint journals are kept).
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA temp_store = FILE")
+                defer { try? db.execute(sql: "PRAGMA temp_store = MEMORY") }
+                try db.inTransaction {
+                    let blockers = try plan.blockers(db)
+                    guard blockers.isEmpty else { throw OpenError.blocked(blockers) }
+                    for step in plan.steps { try apply(step, db) }
+                    try InternalTables.record(plan.target, at: clock.now(), db)
+                    return .commit
+                }
             }
             try analyze(tables: plan.reindexedTables)
         } catch let error as OpenError {
