@@ -41,7 +41,8 @@ enum Charts {
             scale.ticks.map { tick in
                 let at = format(x(tick))
                 return "<line x1=\"\(at)\" y1=\"6\" x2=\"\(at)\" y2=\"\(bottom)\" stroke=\"\(tick == 0 ? "#9fb3c8" : "#e4ebf2")\"/>"
-                    + "<text x=\"\(at)\" y=\"\(bottom + 16)\" text-anchor=\"middle\" fill=\"#627d98\" font-size=\"11\">\(scale.label(tick))</text>"
+                    + "<text x=\"\(at)\" y=\"\(bottom + 16)\" text-anchor=\"middle\" fill=\"#627d98\" font-size=\"11\">"
+                    + "\(scale.label(tick))</text>"
             }.joined()
                 + points.enumerated().map { index, point in
                     let y = 10 + index * 28
@@ -68,7 +69,8 @@ enum Charts {
                 let width = max(24, point.value / top * 400)
                 let x = 250 - width / 2
                 return "<rect x=\"\(format(x))\" y=\"\(y)\" width=\"\(format(width))\" height=\"28\" rx=\"4\" fill=\"\(colors[index % colors.count])\"/>"
-                    + "<text x=\"470\" y=\"\(y + 19)\" fill=\"#334e68\">\(HTML.escape(fitted(point.label, width: 150))) · \(HTML.escape(point.display))"
+                    + "<text x=\"470\" y=\"\(y + 19)\" fill=\"#334e68\">"
+                    + "\(HTML.escape(fitted(point.label, width: 150))) · \(HTML.escape(point.display))"
                     + "<title>\(HTML.escape(point.label)): \(HTML.escape(point.display))</title></text>"
             }.joined()
         }

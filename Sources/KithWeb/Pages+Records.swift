@@ -462,10 +462,11 @@ extension Pages {
                         let round = try transaction.latestApprovalRound(entity.name, record: id)
                         let pending = try transaction.approvals(entity.name, record: id, round: round).filter { $0.status == .pending }
                         let others = pending.first.map { step in pending.filter { $0.step == step.step }.compactMap(\.approverID) } ?? []
+                        let names = others.map { display.userName($0) }.joined(separator: language == "zh" ? "、" : ", ")
                         let onBehalf = others.isEmpty || others.contains(page.user.id)
-                            ? "" : (page.texts["onBehalf"] ?? "{approvers}").replacingOccurrences(
-                                of: "{approvers}", with: others.map { display.userName($0) }.joined(separator: language == "zh" ? "、" : ", "))
-                        values["approval"] = ["entity": entity.name, "id": id, "csrf": page.context.session?.csrf ?? "", "onBehalf": onBehalf] as [String: Any]
+                            ? "" : (page.texts["onBehalf"] ?? "{approvers}").replacingOccurrences(of: "{approvers}", with: names)
+                        let csrf = page.context.session?.csrf ?? ""
+                        values["approval"] = ["entity": entity.name, "id": id, "csrf": csrf, "onBehalf": onBehalf] as [String: Any]
                     }
                 }
             }
@@ -500,7 +501,8 @@ extension Pages {
                         ? String(format: page.texts["roundStep"] ?? "%d.%d", entry.round, entry.step) : String(format: page.texts["step"] ?? "%d", entry.step),
                     "approver": entry.approverID.map { approver in
                         guard let decider = entry.decidedBy, decider != approver else { return display.userName(approver) }
-                        return (page.texts["decidedFor"] ?? "{approver}").replacingOccurrences(of: "{approver}", with: display.userName(approver))
+                        return (page.texts["decidedFor"] ?? "{approver}")
+                            .replacingOccurrences(of: "{approver}", with: display.userName(approver))
                             .replacingOccurrences(of: "{user}", with: display.userName(decider))
                     } ?? (page.texts["noApprover"] ?? "{rule}").replacingOccurrences(of: "{rule}", with: entry.rule),
                     "status": page.texts["status." + entry.status.rawValue] ?? entry.status.rawValue, "comment": entry.comment ?? "", "at": Display.time(entry.decidedAt ?? "", in: engine.store.timeZone),

@@ -215,7 +215,8 @@ enum Templates {
         dt{color:#627d98;font-size:.85rem}dd{margin:0}
         .invalid input,.invalid select,.invalid textarea,td.invalid input{border-color:#b91c1c}.problem,.error{color:#b91c1c}
         .flash{background:#e3f8ff;padding:.5rem;border-radius:4px}
-        .warning{border-left:4px solid #f0b429}p.behalf{border-left:4px solid #f0b429;padding-left:.5rem}label.check{display:inline-block;margin-right:1rem}.checks{display:flex;flex-wrap:wrap;gap:.25rem 0;padding:.4rem 0}button.restore{color:#1d4ed8;font-size:.85rem}.tree{list-style:none;padding:0}p.message{word-break:break-all}th.pick,td.pick{width:2rem}.hidden{position:absolute;left:-9999px}
+        .warning{border-left:4px solid #f0b429}label.check{display:inline-block;margin-right:1rem}.checks{display:flex;flex-wrap:wrap;gap:.25rem 0;padding:.4rem 0}button.restore{color:#1d4ed8;font-size:.85rem}.tree{list-style:none;padding:0}p.message{word-break:break-all}th.pick,td.pick{width:2rem}.hidden{position:absolute;left:-9999px}
+        p.behalf{border-left:4px solid #f0b429;padding-left:.5rem}
         .bulk{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;background:#fff;padding:.5rem;margin:.5rem 0;border-radius:4px}.bulk label{margin:0}.bulk select{width:10rem}
         .figures{display:flex;gap:1rem;flex-wrap:wrap;margin-bottom:1rem}.figure{background:#fff;padding:1rem;border-radius:8px;min-width:9rem;box-shadow:0 1px 3px #0001}
         .figure b{display:block;font-size:1.6rem;color:#102a43}.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}

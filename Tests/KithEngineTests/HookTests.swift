@@ -508,7 +508,9 @@ final class NoHost: RuleHost {
     @Test func rulesFindLikelyDuplicatesAndLinkToThem() throws {
         let test = try TestEngine(module: Self.module, scripts: ["intake": Self.intake])
         let admin = try test.user("admin", roles: ["admin"])
-        let stored = try test.engine.write(as: admin) { try $0.create("client", ["name": "Hengtong Machinery Co.", "phone": "021-5555 1234"]) }
+        let stored = try test.engine.write(as: admin) {
+            try $0.create("client", ["name": "Hengtong Machinery Co.", "phone": "021-5555 1234"])
+        }
         let byName = try test.engine.write(as: admin) { try $0.create("enquiry", ["company": "hengtong machinery co"]) }
         #expect(byName["client"] == .integer(stored.id))
         #expect(byName["matched"] == "Hengtong Machinery Co.: name")

@@ -184,7 +184,8 @@ import Testing
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             try db.execute(sql: "DROP TABLE s_item")
-            try db.execute(sql: #"CREATE VIRTUAL TABLE "s_item" USING fts5("name", content="e_item", content_rowid='id', tokenize='trigram')"#)
+            try db.execute(
+                sql: #"CREATE VIRTUAL TABLE "s_item" USING fts5("name", content="e_item", content_rowid='id', tokenize='trigram')"#)
             try db.execute(sql: "INSERT INTO s_item(s_item) VALUES ('rebuild')")
         }
         #expect(try queue.read { try $0.tableExists("s_item_docsize") })

@@ -697,7 +697,8 @@ import Testing
         // An administrator decides a step waiting for the boss (away), and is told for whom.
         _ = try server.user("chief", roles: ["admin"], password: "Chief-pass-1")
         let chief = try await Self.signIn(server, "chief", "Chief-pass-1")
-        let lunch = try await server.request("POST", "/api/v1/expense", token: rep, json: #"{"title": "Lunch", "category": "entertainment", "amount": "80.00"}"#)
+        let lunch = try await server.request(
+            "POST", "/api/v1/expense", token: rep, json: #"{"title": "Lunch", "category": "entertainment", "amount": "80.00"}"#)
         let lunchID = lunch.object["id"] as? Int ?? 0
         #expect(try await server.request("POST", "/api/v1/expense/\(lunchID)/transitions/submit", token: rep).status == 200)
         let behalf = try await server.request("GET", "/e/expense/\(lunchID)", cookies: chief).body

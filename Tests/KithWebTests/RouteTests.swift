@@ -321,7 +321,9 @@ import struct KithSchema.Labels
     /// Bars stand on a scale of round values labelled below them, from zero: a negative value's
     /// bar runs left of the zero line, in another colour; values stay beside the bars.
     @Test func barsStandOnAScaleFromZero() {
-        let points = [("East", 300.0), ("West", -100.0), ("<i>", 50.0)].map { Charts.Point(label: $0.0, value: $0.1, display: String($0.1)) }
+        let points = [("East", 300.0), ("West", -100.0), ("<i>", 50.0)].map {
+            Charts.Point(label: $0.0, value: $0.1, display: String($0.1))
+        }
         let bars = Charts.svg("bar", points, title: "Profit")
         // -100 to 300 in steps of 100 over x 180 to 620: zero at 290.
         #expect(bars.contains(##"<line x1="290.0" y1="6" x2="290.0" y2="98" stroke="#9fb3c8"/>"##), "\(bars)")

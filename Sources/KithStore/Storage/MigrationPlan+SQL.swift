@@ -39,7 +39,8 @@ extension MigrationPlan.Step {
             let oldValues = table.searchColumns.map { "old." + SQL.quote($0) }.joined(separator: ", ")
             let source = SQL.quote(table.name)
             statements += [
-                "CREATE VIRTUAL TABLE \(search) USING fts5(\(names), content=\(source), content_rowid='id', tokenize='trigram', columnsize=0)",
+                "CREATE VIRTUAL TABLE \(search) USING fts5(\(names), content=\(source), content_rowid='id', "
+                    + "tokenize='trigram', columnsize=0)",
                 "CREATE TRIGGER \(SQL.quote(table.searchTable + "_ad")) AFTER DELETE ON \(source) BEGIN INSERT INTO \(search)(\(search), rowid, \(names)) VALUES ('delete', old.\"id\", \(oldValues)); END",
                 "INSERT INTO \(search)(\(search)) VALUES ('rebuild')",
             ]
