@@ -8,8 +8,10 @@ import GRDBSQLite
 /// copies the pages into the file and waits for its `fsync`, and every write queued behind it
 /// waits too (the long tail of write latencies). Here the writer's commit only notes the log's
 /// size (`sqlite3_wal_hook`, which replaces SQLite's own checkpointing on that connection), and a
-/// passive checkpoint runs beside the writer. Should the log still reach `limit` pages (readers
-/// holding old pages), the writer checkpoints itself, as SQLite would.
+/// passive checkpoint runs beside the writer. Should the log still reach `limit` pages, the writer
+/// checkpoints itself, as SQLite would: readers may hold old pages, and the log only starts over
+/// when a transaction begins with all of it copied back, which a writer committing back to back
+/// never gives the checkpointer beside it (Benchmarks/README.md, fifteenth round).
 final class Checkpointer: @unchecked Sendable {
     /// A checkpoint starts when the log holds this many pages (SQLite's own default).
     static let threshold: Int32 = 1_000

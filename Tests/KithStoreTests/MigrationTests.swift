@@ -195,6 +195,8 @@ import Testing
         _ = try store.update("item", id: 2, ["name": "washer"], as: actor, access: .unrestricted)
         #expect(try store.query(RecordQuery(entity: "item", search: "washer"), as: actor, access: .unrestricted).records.count == 1)
         #expect(try store.query(RecordQuery(entity: "item", search: "nut"), as: actor, access: .unrestricted).records.isEmpty)
+        try store.delete("item", id: 1, as: actor, access: .unrestricted)  // the delete trigger writes to the new index
+        #expect(try store.query(RecordQuery(entity: "item", search: "bolt"), as: actor, access: .unrestricted).records.isEmpty)
         try store.checkSearchIndexes()
         try store.close()
         let definition = try DatabaseQueue(path: path).read { db in
