@@ -1,4 +1,4 @@
--- Totals of quotes, orders and commissions (金额计算).
+-- Totals of quotes, contracts, orders and commissions (金额计算).
 local M = {}
 
 -- A line's amount: quantity × price, less its discount (%), to the cent.
@@ -28,6 +28,15 @@ end
 function M.order(ctx)
   if ctx.lines and ctx.lines.order_line then
     ctx.record.amount = total_of(ctx.lines.order_line)
+  end
+end
+
+-- Before-save on contract: line amounts, and the contract amount from them; a contract without
+-- lines keeps the amount entered.
+function M.contract(ctx)
+  local lines = ctx.lines and ctx.lines.contract_line
+  if lines and #lines > 0 then
+    ctx.record.amount = total_of(lines)
   end
 end
 

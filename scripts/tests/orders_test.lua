@@ -22,6 +22,17 @@ t.case("changing an order's lines recomputes its amount", function()
   t.eq(order.amount, "313.00")
 end)
 
+t.case("a contract's lines set its amount; without lines it keeps the amount entered", function()
+  local customer = kith.create("customer", { name = "Contract Co" })
+  local plain = kith.create("contract", { title = "Service", customer = customer.id, amount = "5000.00" })
+  t.eq(plain.amount, "5000.00")
+  local supply = kith.create("contract", { title = "Supply", customer = customer.id },
+    { contract_line = { { description = "Pump", quantity = 2, price = "1200.00", discount = 10 }, { description = "Seal", quantity = 4, price = "2.50" } } })
+  t.eq(supply.amount, "2170.00")
+  local line = kith.find("contract_line", { contract = supply.id, description = "Pump" })[1]
+  t.eq(line.amount, "2160.00")
+end)
+
 t.case("submitting an order plans its installments from the payment terms", function()
   t.clock("2026-02-01T10:00:00")
   local customer = kith.create("customer", { name = "Terms Co" })
