@@ -41,4 +41,19 @@ function M.apply(ctx)
   end
 end
 
+-- On-transition of an invoice: its order's invoiced amount counts the invoices issued (an issued
+-- invoice voided is taken off again).
+function M.invoiced(ctx)
+  local invoice = ctx.record
+  if not invoice.order then return end
+  local order = kith.get("order", invoice.order)
+  if not order then return end
+  local invoiced = order.invoiced_amount or 0
+  if ctx.transition == "issue" then
+    kith.update("order", order.id, { invoiced_amount = invoiced + invoice.amount })
+  elseif ctx.transition == "void" and ctx.old and ctx.old.state == "issued" then
+    kith.update("order", order.id, { invoiced_amount = invoiced - invoice.amount })
+  end
+end
+
 return M
