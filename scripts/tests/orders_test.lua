@@ -27,7 +27,10 @@ t.case("a contract's lines set its amount; without lines it keeps the amount ent
   local plain = kith.create("contract", { title = "Service", customer = customer.id, amount = "5000.00" })
   t.eq(plain.amount, "5000.00")
   local supply = kith.create("contract", { title = "Supply", customer = customer.id },
-    { contract_line = { { description = "Pump", quantity = 2, price = "1200.00", discount = 10 }, { description = "Seal", quantity = 4, price = "2.50" } } })
+    { contract_line = {
+      { description = "Pump", quantity = 2, price = "1200.00", discount = 10 },
+      { description = "Seal", quantity = 4, price = "2.50" },
+    } })
   t.eq(supply.amount, "2170.00")
   local line = kith.find("contract_line", { contract = supply.id, description = "Pump" })[1]
   t.eq(line.amount, "2160.00")
