@@ -31,9 +31,12 @@ struct InboxText {
         }
     }
 
-    /// Posts the message to `user`'s inbox, linked to the record.
+    /// Posts the message to `user`'s inbox, linked to the record, in each language: the inbox
+    /// shows it in the reader's language of the day.
     func post(to user: Int64, engine: Engine, in transaction: RecordTransaction) throws(RecordError) {
         let language = try transaction.user(id: user)?.language ?? engine.language
-        try transaction.postMessage(to: user, text: text(in: language, engine: engine), entity: entity.name, record: record.id)
+        let texts = Dictionary(uniqueKeysWithValues: ["en", "zh"].map { ($0, text(in: $0, engine: engine)) })
+        try transaction.postMessage(
+            to: user, text: text(in: language, engine: engine), texts: texts, entity: entity.name, record: record.id)
     }
 }

@@ -117,7 +117,8 @@ struct API: Sendable {
 
     func inbox(_ user: DirectoryUser) throws -> Response {
         let now = engine.store.variables(for: user.actor).now
-        let messages = try engine.read(as: user.actor) { try $0.inbox(of: user.id, dueBy: now) }
+        let language = user.language ?? engine.language
+        let messages = try engine.read(as: user.actor) { try $0.inbox(of: user.id, dueBy: now, language: language) }
         return .json(
             .object([
                 (

@@ -19,7 +19,7 @@ extension Pages {
         let user = page.user
         let now = engine.store.variables(for: user.actor).now
         let values = try engine.read(as: user.actor) { transaction -> [String: Any] in
-            let messages = try transaction.inbox(of: user.id, dueBy: now)
+            let messages = try transaction.inbox(of: user.id, dueBy: now, language: page.language)
             var figures: [[String: Any]] = []
             for entity in schema.entities where entity.detailOf == nil && entity.menu != nil && figures.count < 6 {
                 let access = try engine.access(entity.name, for: user.actor, in: transaction)
@@ -74,7 +74,7 @@ extension Pages {
 
     func inbox(_ page: PageRequest) throws -> Response {
         let now = engine.store.variables(for: page.user.actor).now
-        let messages = try engine.read(as: page.user.actor) { try $0.inbox(of: page.user.id, dueBy: now) }
+        let messages = try engine.read(as: page.user.actor) { try $0.inbox(of: page.user.id, dueBy: now, language: page.language) }
         return render("inbox", ["title": page.texts["inbox"] ?? "", "messages": messages.prefix(200).map(messageItem)], page: page)
     }
 

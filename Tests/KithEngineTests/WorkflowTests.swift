@@ -309,5 +309,14 @@ extension WorkflowTests {
         let owner = try texts(rep)
         #expect(lead == ["Approval needed: Claim Trip"], "the workspace's language (English here): \(lead)")
         #expect(owner == ["已驳回：报销单 Trip — no receipts"], "\(owner)")
+        // Read in another language later (the reader changed theirs), each shows in that one.
+        let read = { (user: Int64?, language: String) in
+            try test.engine.read(as: .system) { try $0.inbox(of: user ?? 0, dueBy: "9999", language: language).map(\.text) }
+        }
+        #expect(try read(rep, "en") == ["Rejected: Claim Trip — no receipts"])
+        #expect(try read(people["lead"]?.userID, "zh") == ["待审批：报销单 Trip"])
+        // A rule's message has one text, whatever the language.
+        try test.engine.write(as: .system) { try $0.postMessage(to: rep, text: "Call Hengtong") }
+        #expect(try read(rep, "en").first == "Call Hengtong")
     }
 }

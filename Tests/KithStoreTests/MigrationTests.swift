@@ -206,6 +206,23 @@ import Testing
         #expect(!definition.1)
     }
 
+    /// Databases from before messages kept their text in every language get the column when
+    /// opened; their messages read as they were written.
+    @Test func messagesFromBeforeTheirLanguagesStillRead() throws {
+        let first = try open(Self.base)
+        try first.write(as: .system) { transaction in
+            let user = try transaction.addUser(login: "li", name: "Li", roles: [])
+            try transaction.postMessage(to: user, text: "旧消息")
+        }
+        try first.close()
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "ALTER TABLE kith_message DROP COLUMN texts") }
+        try queue.close()
+        let store = try open(Self.base)
+        let texts = try store.read(as: .system) { try $0.inbox(of: 1, dueBy: "9999", language: "en").map(\.text) }
+        #expect(texts == ["旧消息"])
+    }
+
     @Test func typeChangesConvertWhatConverts() throws {
         let first = try open(Self.base)
         _ = try first.create("item", ["name": "a", "size": "42"], as: actor, access: .unrestricted)

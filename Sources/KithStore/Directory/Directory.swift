@@ -307,29 +307,37 @@ extension RecordTransaction {
 
     // MARK: - Inbox
 
-    /// A message for the user; with `dueAt`, a reminder that shows from then on.
-    public func postMessage(to user: Int64, text: String, entity: String? = nil, record: Int64? = nil, dueAt: String? = nil)
-        throws(RecordError)
-    {
+    /// A message for the user; with `dueAt`, a reminder that shows from then on. `texts` gives
+    /// the message in other languages too, by language code (`inbox(of:dueBy:language:)`).
+    public func postMessage(
+        to user: Int64, text: String, texts: [String: String]? = nil, entity: String? = nil, record: Int64? = nil,
+        dueAt: String? = nil
+    ) throws(RecordError) {
         try storage("message") {
             guard try self.user(id: user) != nil else {
                 throw RecordError(.invalid, entity: "message", "there is no user #\(user) to send a message to")
             }
+            let variants = try texts.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
             try db.execute(
-                sql: "INSERT INTO kith_message (user, text, entity, record, due_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [user, text, entity, record, dueAt, nowText, actor.userID])
+                sql: """
+                    INSERT INTO kith_message (user, text, texts, entity, record, due_at, created_at, created_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [user, text, variants, entity, record, dueAt, nowText, actor.userID])
         }
     }
 
-    /// The user's messages and the reminders due by `now`, newest first.
-    public func inbox(of user: Int64, dueBy now: String) throws(RecordError) -> [InboxMessage] {
+    /// The user's messages and the reminders due by `now`, newest first; each in `language` when
+    /// it was written in it too.
+    public func inbox(of user: Int64, dueBy now: String, language: String? = nil) throws(RecordError) -> [InboxMessage] {
         try storage("message") {
             try Row.fetchAll(
                 try db.cachedStatement(
                 sql: """
-                    SELECT id, user, text, entity, record, due_at, created_at, read_at FROM kith_message
+                    SELECT id, user, coalesce(texts ->> ('$.' || coalesce(?, 'stored')), text), entity, record, due_at, created_at,
+                    read_at FROM kith_message
                     WHERE user = ? AND (due_at IS NULL OR due_at <= ?) ORDER BY coalesce(due_at, created_at) DESC, id DESC
-                    """), arguments: [user, now]
+                    """), arguments: [language, user, now]
             ).map(Self.message)
         }
     }

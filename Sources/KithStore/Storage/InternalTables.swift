@@ -32,7 +32,7 @@ enum InternalTables {
                     roles TEXT NOT NULL DEFAULT '[]', active INTEGER NOT NULL DEFAULT 1, password_hash TEXT, created_at TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS kith_message (
                     id INTEGER PRIMARY KEY, user INTEGER NOT NULL, text TEXT NOT NULL, entity TEXT, record INTEGER, due_at TEXT,
-                    created_at TEXT NOT NULL, created_by INTEGER, read_at TEXT);
+                    created_at TEXT NOT NULL, created_by INTEGER, read_at TEXT, texts TEXT);
                 CREATE INDEX IF NOT EXISTS kith_message__user ON kith_message (user, due_at);
                 CREATE TABLE IF NOT EXISTS kith_share (
                     id INTEGER PRIMARY KEY, entity TEXT NOT NULL, record INTEGER NOT NULL, user INTEGER, department INTEGER,
@@ -74,6 +74,11 @@ enum InternalTables {
                         BEGIN UPDATE kith_revision SET value = value + 1 WHERE name = 'directory'; END
                         """)
             }
+        }
+        // Messages Kith writes keep their text in every language (`texts`, JSON by language code),
+        // so that each shows in the reader's language of the day; databases from before lack it.
+        if try !db.columns(in: "kith_message").contains(where: { $0.name == "texts" }) {
+            try db.execute(sql: "ALTER TABLE kith_message ADD COLUMN texts TEXT")
         }
         // Databases from before updates were indexed for search at commit (`UnindexedRecords`)
         // have an update trigger doing it too, which would take each record's terms out twice.
