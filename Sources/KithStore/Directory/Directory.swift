@@ -317,7 +317,9 @@ extension RecordTransaction {
             guard try self.user(id: user) != nil else {
                 throw RecordError(.invalid, entity: "message", "there is no user #\(user) to send a message to")
             }
-            let variants = try texts.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+            let variants = try texts.map {
+                String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self)
+            }
             try db.execute(
                 sql: """
                     INSERT INTO kith_message (user, text, texts, entity, record, due_at, created_at, created_by)
