@@ -228,7 +228,9 @@ public struct DemoData {
                 // A made-up text would not match: a text the pattern accepts, unique or not.
                 return PatternSample.make(pattern, random: &random).map(Value.text)
             } else if entity.titleField == name && name == "name" {
-                text = Self.company(&random)
+                // A person's name where the field says so (姓名), else a company's: other kinds of
+                // names come from the field's `sample` values.
+                text = field.labels.text(for: "zh", fallback: "") == "姓名" ? Self.person(&random) : Self.company(&random)
             } else if name.hasSuffix("_name") || name.contains("person") || name.contains("signatory") || name == "name" {
                 text = Self.person(&random)
             } else if name.contains("address") {
