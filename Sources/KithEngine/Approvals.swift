@@ -81,9 +81,27 @@ extension Engine {
     public func awaitsDecision(_ entityName: String, id: Int64, from user: DirectoryUser, in transaction: RecordTransaction)
         throws(RecordError) -> Bool
     {
+        try pendingEntry(entityName, id: id, for: user, in: transaction) != nil
+    }
+
+    /// The approvers an administrator's decision stands in for (`decide` decides for all of them):
+    /// those the waiting step asks, when it asks others; empty when it asks `user`, or nobody found.
+    public func approversStoodInFor(_ entityName: String, id: Int64, by user: DirectoryUser, in transaction: RecordTransaction)
+        throws(RecordError) -> [Int64]
+    {
+        guard let (entry, pending) = try pendingEntry(entityName, id: id, for: user, in: transaction),
+            let approver = entry.approverID, approver != user.id
+        else { return [] }
+        return pending.filter { $0.step == entry.step }.compactMap(\.approverID)
+    }
+
+    /// The pending entry `user` would decide, and the round's pending entries.
+    private func pendingEntry(_ entityName: String, id: Int64, for user: DirectoryUser, in transaction: RecordTransaction)
+        throws(RecordError) -> (ApprovalEntry, [ApprovalEntry])?
+    {
         let round = try transaction.latestApprovalRound(entityName, record: id)
         let pending = try transaction.approvals(entityName, record: id, round: round).filter { $0.status == .pending }
-        return Self.entry(in: pending, for: user.id, administrator: user.roles.contains(Role.administrator)) != nil
+        return Self.entry(in: pending, for: user.id, administrator: user.roles.contains(Role.administrator)).map { ($0, pending) }
     }
 
     /// Starts a new approval round for a record that entered `approval.state`.

@@ -459,11 +459,9 @@ extension Pages {
                 if workflow.approval(in: state) != nil {
                     if try engine.awaitsDecision(entity.name, id: id, from: page.user, in: transaction) {
                         // An administrator deciding a step that waits for others is told for whom.
-                        let round = try transaction.latestApprovalRound(entity.name, record: id)
-                        let pending = try transaction.approvals(entity.name, record: id, round: round).filter { $0.status == .pending }
-                        let others = pending.first.map { step in pending.filter { $0.step == step.step }.compactMap(\.approverID) } ?? []
+                        let others = try engine.approversStoodInFor(entity.name, id: id, by: page.user, in: transaction)
                         let names = others.map { display.userName($0) }.joined(separator: language == "zh" ? "、" : ", ")
-                        let onBehalf = others.isEmpty || others.contains(page.user.id)
+                        let onBehalf = others.isEmpty
                             ? "" : (page.texts["onBehalf"] ?? "{approvers}").replacingOccurrences(of: "{approvers}", with: names)
                         let csrf = page.context.session?.csrf ?? ""
                         values["approval"] = ["entity": entity.name, "id": id, "csrf": csrf, "onBehalf": onBehalf] as [String: Any]

@@ -336,7 +336,7 @@ extension RecordTransaction {
             try Row.fetchAll(
                 try db.cachedStatement(
                 sql: """
-                    SELECT id, user, coalesce(texts ->> ('$.' || coalesce(?, 'stored')), text), entity, record, due_at, created_at,
+                    SELECT id, user, coalesce(texts ->> ('$.' || ?), text), entity, record, due_at, created_at,
                     read_at FROM kith_message
                     WHERE user = ? AND (due_at IS NULL OR due_at <= ?) ORDER BY coalesce(due_at, created_at) DESC, id DESC
                     """), arguments: [language, user, now]
