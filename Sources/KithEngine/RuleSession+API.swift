@@ -130,16 +130,10 @@ extension RuleSession: RuleHost {
         }
         let values = ScriptValues.values(.table(given))
         let candidates = try transaction.likelyDuplicates(entity.name, of: values)
-        guard !candidates.isEmpty else { return .list([]) }
-        let records = try transaction.query(
-            RecordQuery(
-                entity: entity.name, filter: .condition(field: "id", op: .in, values: candidates.map { .integer($0.id) }),
-                limit: candidates.count),
-            access: try access(entity.name)
-        ).records
+        let records = try transaction.readableRecords(of: candidates, entity.name, readable: try access(entity.name))
         return .list(
             candidates.compactMap { candidate in
-                guard let record = records.first(where: { $0.id == candidate.id }),
+                guard let record = records[candidate.id],
                     case .table(var fields) = ScriptValues.record(record, schema: schema)
                 else { return nil }
                 fields["duplicate_fields"] = .list(candidate.fields.map(ScriptValue.text))

@@ -25,20 +25,29 @@ extension RecordTransaction {
         -> [LikelyDuplicate]
     {
         let (entity, _) = try self.entity(entityName)
-        let records = try query(
-            RecordQuery(
-                entity: entityName, filter: .condition(field: "id", op: .in, values: candidates.map { .integer($0.id) }),
-                limit: candidates.count),
-            access: readable
-        ).records
+        let records = try readableRecords(of: candidates, entityName, readable: readable)
         return try candidates.map { candidate throws(RecordError) in
-            let title = records.first { $0.id == candidate.id }.map { record in
+            let title = records[candidate.id].map { record in
                 let text = record[entity.titleField].description
                 return text.isEmpty ? "#\(record.id)" : text
             }
             let owner = try candidate.owner.flatMap { owner throws(RecordError) in try user(id: owner)?.name }
             return LikelyDuplicate(id: candidate.id, title: title, ownerName: owner, fields: candidate.fields)
         }
+    }
+
+    /// The candidates' records that a user whose read access is `readable` may read, by id.
+    public func readableRecords(of candidates: [DuplicateCandidate], _ entityName: String, readable: AccessFilter)
+        throws(RecordError) -> [Int64: Record]
+    {
+        guard !candidates.isEmpty else { return [:] }
+        let records = try query(
+            RecordQuery(
+                entity: entityName, filter: .condition(field: "id", op: .in, values: candidates.map { .integer($0.id) }),
+                limit: candidates.count),
+            access: readable
+        ).records
+        return Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Stored records that look like `values` by the entity's duplicate rules (新建查重): every field
