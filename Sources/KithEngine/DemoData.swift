@@ -5,7 +5,8 @@ public import KithStore
 /// Sample data for any schema (`kith demo`): a department tree, a user per role with reporting
 /// lines, and records of every entity with values fitting each field's type, choices and
 /// references, in Chinese and English. Records a rule refuses are skipped. Then some records of
-/// each workflow move along it, so that lists, reports and approval inboxes show every state.
+/// each workflow move along it, so that lists, reports and approval inboxes show every state, and
+/// some are converted as their users would (the records made move along too).
 public struct DemoData {
     public struct Summary: Sendable {
         public var departments = 0
@@ -74,8 +75,16 @@ public struct DemoData {
             summary.records[entity.name] = made
             if made == perEntity { summary.firstRefusal[entity.name] = nil }
         }
-        for entity in schema.entities where entity.workflow != nil {
-            // Seven in ten records move, up to three steps each.
+        moveAlong(created, &summary)
+        let converted = convertSome(created, &summary)
+        moveAlong(converted, &summary)
+        try? engine.store.analyze()
+        return summary
+    }
+
+    /// Seven in ten records of each workflow move, up to three steps each.
+    private mutating func moveAlong(_ created: [String: [Int64]], _ summary: inout Summary) {
+        for entity in engine.schema.entities where entity.workflow != nil {
             for id in created[entity.name] ?? [] where random.next(10) < 7 {
                 for _ in 0..<(1 + random.next(3)) {
                     guard move(entity, id, people: everyone) else { break }
@@ -83,8 +92,36 @@ public struct DemoData {
                 }
             }
         }
-        try? engine.store.analyze()
-        return summary
+    }
+
+    /// Half of the records each conversion may start from are converted (a lead qualified, an
+    /// order's shipment made from its lines), by their owner or else the first user who may.
+    /// Records that only a conversion makes right (a shipment whose lines are its order's) come
+    /// this way where made up ones were refused. Returns the records made, by entity.
+    private mutating func convertSome(_ created: [String: [Int64]], _ summary: inout Summary) -> [String: [Int64]] {
+        var converted: [String: [Int64]] = [:]
+        for conversion in engine.schema.conversions {
+            let targets = conversion.creations.map(\.entity)
+            let converters = everyone.filter { user in targets.allSatisfy { access($0, for: user)?.mayCreate == true } }
+            for id in created[conversion.source] ?? [] where random.next(2) == 0 {
+                guard let record = try? engine.read(as: .system, { try $0.get(conversion.source, id: id) }),
+                    conversion.whenStates.isEmpty || conversion.whenStates.contains(record["state"].text ?? "")
+                else { continue }
+                let owner = converters.filter { $0.id == record["owner"].integer }
+                for user in owner + converters {
+                    guard let made = try? engine.write(as: user.actor, { try engine.convert(conversion.name, id: id, in: $0) }) else {
+                        continue
+                    }
+                    for record in made {
+                        converted[record.entity, default: []].append(record.id)
+                        summary.records[record.entity, default: 0] += 1
+                        summary.firstRefusal[record.entity] = nil
+                    }
+                    break
+                }
+            }
+        }
+        return converted
     }
 
     /// Departments 总部 → 华东大区 → 上海分公司, 华南大区; a user per role: the widest roles at

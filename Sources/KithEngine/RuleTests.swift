@@ -185,6 +185,14 @@ public final class RuleTestRun: @unchecked Sendable {
                 try arguments.entity(0, engine.schema).name, id: try arguments.id(1), try arguments.text(2), comment: comment,
                 in: session.transaction)
             return [ScriptValues.record(record, schema: engine.schema)]
+        case .testConvert:
+            // `t.convert(name, id [, given])`: the records the conversion created, in order.
+            var given: [String: [String: Value]] = [:]
+            if arguments.values.count > 2, case .table(let byEntity) = arguments.values[2] {
+                for (entity, values) in byEntity { given[entity] = ScriptValues.values(values) }
+            }
+            let created = try engine.convert(try arguments.text(0), id: try arguments.id(1), given: given, in: session.transaction)
+            return [.list(created.map { ScriptValues.record($0, schema: engine.schema) })]
         case .testSetState:
             // A fixture: put a record in a state without a transition (its save hooks still run).
             let entity = try arguments.entity(0, engine.schema)

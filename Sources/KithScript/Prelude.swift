@@ -336,6 +336,7 @@ enum Prelude {
           t.user = host.test_user
           t.department = host.test_department
           t.set_state = host.test_set_state
+          t.convert = host.test_convert
           test_module = freeze(t, "kith.test")
         end
 

@@ -26,6 +26,7 @@ public enum HostOperation: String, CaseIterable, Sendable {
     case testUser = "test_user"
     case testDepartment = "test_department"
     case testSetState = "test_set_state"
+    case testConvert = "test_convert"
     /// The prelude's: a lazy part of the running context (served by the rules state itself).
     case context = "_context"
 

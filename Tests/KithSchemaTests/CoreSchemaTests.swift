@@ -14,7 +14,7 @@ import Testing
 
     static let expectedEntities = [
         "lead", "customer", "contact", "opportunity", "activity", "quote", "quote_line", "contract", "contract_line",
-        "order", "order_line", "payment_plan", "payment", "invoice", "shipment", "product", "price_list",
+        "order", "order_line", "payment_plan", "payment", "invoice", "shipment", "shipment_line", "product", "price_list",
         "price_list_item", "commission", "campaign", "competitor", "partner", "mailing_list", "service_request",
         "complaint", "service_agreement", "knowledge_article", "task", "event", "expense", "announcement",
     ]
