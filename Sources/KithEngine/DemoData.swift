@@ -107,8 +107,8 @@ public struct DemoData {
                 guard let record = try? engine.read(as: .system, { try $0.get(conversion.source, id: id) }),
                     conversion.whenStates.isEmpty || conversion.whenStates.contains(record["state"].text ?? "")
                 else { continue }
-                let owner = converters.filter { $0.id == record["owner"].integer }
-                for user in owner + converters {
+                let owner = record["owner"].integer
+                for user in converters.filter({ $0.id == owner }) + converters.filter({ $0.id != owner }) {
                     guard let made = try? engine.write(as: user.actor, { try engine.convert(conversion.name, id: id, in: $0) }) else {
                         continue
                     }

@@ -261,6 +261,51 @@ extension DirectoryTests {
         #expect(decided.contains { $0.status == .approved && $0.approverID != nil }, "\(decided)")
     }
 
+    /// Some records are converted as their users would, and records that only a conversion makes
+    /// right (a rule refuses made-up ones) come about that way.
+    @Test func someRecordsAreConvertedAsTheirUsersWould() throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="desk" version="1">
+              <entity name="request" title="title">
+                <field name="title" type="text" required="true"/>
+                <workflow initial="open">
+                  <state name="open"/><state name="accepted"/><state name="closed" final="true"/>
+                  <transition name="accept" from="open" to="accepted"/>
+                  <transition name="close" from="open,accepted" to="closed"/>
+                </workflow>
+              </entity>
+              <entity name="job" title="title">
+                <field name="title" type="text" required="true"/>
+                <field name="request" type="ref" entity="request"/>
+                <hook event="before-save" function="jobs.check"/>
+              </entity>
+              <convert name="make_job" from="request" label="Make a job" when="open,accepted">
+                <create entity="job" map="title:title" back-ref="request"/>
+              </convert>
+              <role name="clerk"><grant entity="*" read="all" create="yes" update="all"/></role>
+            </module>
+            """
+        let rule = """
+            local M = {}
+            function M.check(ctx)
+              local request = ctx.record.request and kith.get("request", ctx.record.request)
+              if not request or request.title ~= ctx.record.title then kith.reject("a job is made from its request") end
+            end
+            return M
+            """
+        let test = try TestEngine(module: module, scripts: ["jobs": rule])
+        var demo = DemoData(engine: test.engine)
+        let summary = try demo.fill(records: 20)
+        let jobs = try test.engine.read(as: .system) { try $0.query(RecordQuery(entity: "job", limit: 100)).records }
+        #expect(!jobs.isEmpty)
+        #expect(summary.records["job"] == jobs.count)
+        #expect(summary.firstRefusal["job"] == nil, "a conversion filled what made-up records could not")
+        for job in jobs {
+            let request = try test.engine.read(as: .system) { try $0.get("request", id: job["request"].integer ?? 0) }
+            #expect(request?["title"] == job["title"])
+        }
+    }
+
     /// A workspace whose roles all read everything still gives its records owners.
     @Test func recordsHaveOwnersWhenEveryRoleReadsAll() throws {
         let module = """
