@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// Writes of many callers committed together: each caller's write runs in a savepoint of one
-/// transaction, and the transaction commits (one `fsync` of the log) for all of them.
+/// transaction, and the transaction commits (one write of the log) for all of them.
 ///
 /// Callers wait without holding a thread: their writes run on the store's writer queue, which
 /// takes every write waiting when it starts a transaction. A write that fails is rolled back to its
