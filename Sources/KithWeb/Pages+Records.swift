@@ -473,10 +473,12 @@ extension Pages {
             }
             values["lines"] = try schema.details(of: entity.name).map { detail -> [String: Any] in
                 let lineAccess = try engine.access(detail.name, for: page.user, in: transaction)
-                let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isHidden }.filter { !lineAccess.hiddenFields.contains($0.name) }
+                let (label, columns) = lineColumns(detail, of: entity, for: .view, language: language) { field in
+                    (field.type != .ref || field.target != entity.name) && !field.isHidden && !lineAccess.hiddenFields.contains(field.name)
+                }
                 let lineTitles = try display.titles(ofLines: record.lines[detail.name] ?? [], entity: detail, in: transaction, access: readable)
                 return [
-                    "label": pluralLabel(detail, language), "columns": columns.map { ["label": display.label($0)] },
+                    "label": label, "columns": columns.map { ["label": display.label($0)] },
                     "rows": try (record.lines[detail.name] ?? []).map { line in
                         [
                             "cells": try columns.map { field -> [String: Any] in
@@ -635,11 +637,29 @@ extension Pages {
         }
     }
 
-    /// The sections of the form for `use` (`.view`: the record page, `.edit`: the form): a form of
-    /// that kind, else one for both, else any; without forms, every field.
+    /// The form for `use` (`.view`: the record page, `.edit`: the form): a form of that kind, else
+    /// one for both, else any.
+    func form(_ entity: Entity, for use: Form.Kind) -> Form? {
+        entity.forms.first { $0.kind == use } ?? entity.forms.first { $0.kind == .both } ?? entity.forms.first
+    }
+
+    /// A line-item entity's label and fields on the master's form for `use`: its `<lines>` label
+    /// and columns, in their order, when the form has them; else the entity's plural label and
+    /// every field. `shown` says which fields a page may show at all.
+    func lineColumns(_ detail: Entity, of master: Entity, for use: Form.Kind, language: String, shown: (Field) -> Bool)
+        -> (label: String, fields: [Field])
+    {
+        let fallback = pluralLabel(detail, language)
+        guard let declared = form(master, for: use)?.lines.first(where: { $0.entity == detail.name }) else {
+            return (fallback, detail.fields.filter(shown))
+        }
+        let fields = declared.columns.isEmpty ? detail.fields : declared.columns.compactMap { detail.field($0) }
+        return (declared.labels.text(for: language, fallback: fallback), fields.filter(shown))
+    }
+
+    /// The sections of the form for `use`; without forms, every field.
     func sections(_ entity: Entity, for use: Form.Kind) -> [PageSection] {
-        let form = entity.forms.first { $0.kind == use } ?? entity.forms.first { $0.kind == .both } ?? entity.forms.first
-        if let form, !form.sections.isEmpty {
+        if let form = form(entity, for: use), !form.sections.isEmpty {
             return form.sections.map { section in
                 PageSection(labels: section.labels, name: section.name, fields: section.fields.map { ($0.field, $0.span, $0.isReadonly) })
             }
@@ -830,12 +850,14 @@ extension Pages {
         }
         var lineSets: [FormPage.LineSet] = []
         for detail in schema.details(of: entity.name) {
-            let columns = detail.fields.filter { ($0.type != .ref || $0.target != entity.name) && !$0.isReadonly && !$0.isHidden && $0.type != .autonumber }
+            let (label, columns) = lineColumns(detail, of: entity, for: .edit, language: page.language) { field in
+                (field.type != .ref || field.target != entity.name) && !field.isReadonly && !field.isHidden && field.type != .autonumber
+            }
             var rows = lines[detail.name] ?? []
             rows += Array(repeating: [:], count: 2)
             lineSets.append(
                 FormPage.LineSet(
-                    label: pluralLabel(detail, page.language), columns: columns.map { display.label($0) },
+                    label: label, columns: columns.map { display.label($0) },
                     rows: try rows.enumerated().map { index, row in
                         let prefix = "lines.\(detail.name).\(index)"
                         let cells = try columns.map { field -> String in

@@ -243,4 +243,54 @@ import Testing
         #expect(cleared.status == 302, "\(cleared.body)")
         #expect(try await stored().first?["xray"] is NSNull)
     }
+
+    /// A form's `<lines>` decides the line editor's and the record page's heading and columns;
+    /// a field left out keeps its stored value when the form is saved.
+    @Test func formsShowTheLinesTheyDeclare() async throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="repairs" version="1">
+              <entity name="job" label="Job" plural="Jobs" title="title">
+                <field name="title" type="text" required="true" label="Title"/>
+                <form name="default">
+                  <section name="main" label="Job"><field ref="title"/></section>
+                  <lines entity="job_part" columns="quantity,part" label="Parts used" label-zh="用料"/>
+                </form>
+              </entity>
+              <entity name="job_part" label="Job part" detail-of="job" title="part">
+                <field name="job" type="ref" entity="job" required="true" on-delete="cascade"/>
+                <field name="part" type="text" required="true" label="Part"/>
+                <field name="quantity" type="integer" label="Quantity"/>
+                <field name="bin" type="text" label="Storage bin"/>
+              </entity>
+              <role name="fitter" label="Fitter"><grant entity="*" read="all" create="yes" update="all"/></role>
+            </module>
+            """
+        let server = try await LiveServer(modules: ["repairs": module])
+        defer { Task { await server.stop() } }
+        let fitter = try server.user("fitter", roles: ["fitter"], password: "Fitter-pass-1")
+        let created = try await server.request(
+            "POST", "/api/v1/job", token: fitter, json: #"{"title": "Pump", "job_part": [{"part": "Seal", "quantity": 2, "bin": "B-7"}]}"#)
+        #expect(created.status == 201, "\(created.body)")
+        let id = try #require(created.object["id"] as? Int)
+        let lineID = try #require((created.object["job_part"] as? [[String: Any]])?.first?["id"] as? Int)
+        let session = try await PageTests.signIn(server, "fitter", "Fitter-pass-1")
+
+        let page = try await server.request("GET", "/e/job/\(id)", cookies: session).body
+        #expect(page.contains("<h2>Parts used</h2>") && !page.contains("<h2>Job part"), "\(page)")
+        #expect(page.contains("Quantity") && !page.contains("Storage bin") && !page.contains("B-7"))
+        let quantity = try #require(page.range(of: "<th>Quantity</th>")), part = try #require(page.range(of: "<th>Part</th>"))
+        #expect(quantity.lowerBound < part.lowerBound, "the columns in the form's order")
+
+        let edit = try await server.request("GET", "/e/job/\(id)/edit", cookies: session).body
+        #expect(edit.contains("<legend>Parts used</legend>"))
+        #expect(edit.contains(#"name="lines.job_part.0.part""#) && !edit.contains(#"name="lines.job_part.0.bin""#))
+        let saved = try await server.request(
+            "POST", "/e/job/\(id)",
+            form: [("_csrf", PageTests.csrf(in: edit)), ("title", "Pump"), ("lines.job_part.0.id", String(lineID)),
+                   ("lines.job_part.0.part", "Seal kit"), ("lines.job_part.0.quantity", "3")],
+            cookies: session)
+        #expect(saved.status == 302, "\(saved.body)")
+        let line = try await server.request("GET", "/api/v1/job/\(id)", token: fitter).object["job_part"] as? [[String: Any]]
+        #expect(line?.first?["part"] as? String == "Seal kit" && line?.first?["bin"] as? String == "B-7")
+    }
 }

@@ -148,6 +148,16 @@ extension SchemaChecker {
             for column in lines.columns {
                 _ = resolveField(column, of: detail, at: lines.location, "lines", "lines column")
             }
+            // The form edits only these columns: a line needing another could never be added.
+            let needed = detail.fields.filter {
+                $0.isRequired && $0.defaultValue == nil && !$0.isReadonly && $0.type != .autonumber
+                    && !($0.type == .ref && $0.target == entity.name)
+            }
+            for field in needed where detail.detailOf == entity.name && !lines.columns.isEmpty && !lines.columns.contains(field.name) {
+                report(
+                    .invalidValue, lines.location, "lines",
+                    "lines: '\(detail.name).\(field.name)' is required, so it must be one of the columns (new lines could not be saved)")
+            }
         }
     }
 
