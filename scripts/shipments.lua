@@ -53,18 +53,18 @@ function M.check_lines(ctx)
   for _, line in ipairs(lines) do
     local matching = ordered_lines(shipment.order, line)
     if #matching == 0 then
-      kith.reject(string.format("%s is not on this shipment's order", named(line)))
+      kith.reject(string.format("%s is not on this shipment's order (不在本订单上)", named(line)))
     end
     local left = left_of(matching, shipment.order, shipment.id) - (taken[key(line)] or 0)
     if new and decimal(line.quantity) > left then line.quantity = left end
     if decimal(line.quantity) > left then
-      kith.reject(string.format("%s: %s left to ship, not %s", named(line), tostring(left), tostring(line.quantity)))
+      kith.reject(string.format("%s: %s left to ship, not %s (超出未发数量)", named(line), tostring(left), tostring(line.quantity)))
     end
     taken[key(line)] = (taken[key(line)] or decimal(0)) + decimal(line.quantity)
     if decimal(line.quantity) > 0 or not new then kept[#kept + 1] = line end
   end
   if #kept == 0 then
-    kith.reject("everything on this order is shipped or on a shipment being prepared")
+    kith.reject("everything on this order is shipped or on a shipment being prepared (订单已全部发货或备货中)")
   end
   if #kept < #lines then ctx.record.shipment_line = kept end
 end
@@ -96,7 +96,7 @@ function M.count_shipped(ctx)
       rest = rest - change
     end
     if ctx.transition == "ship" and rest > 0 then
-      kith.reject(string.format("%s: %s more than the order has left to ship", named(line), tostring(rest)))
+      kith.reject(string.format("%s: %s more than the order has left to ship (超出未发数量)", named(line), tostring(rest)))
     end
   end
 end
