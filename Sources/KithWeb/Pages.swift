@@ -131,7 +131,13 @@ struct Pages: Sendable {
         router.post("e/:entity/import") { request, context in try await page(request, context) { try await importCSV($0) } }
         router.get("e/:entity/new") { request, context in try await page(request, context) { try editForm($0, id: nil) } }
         router.post("e/:entity") { request, context in try await page(request, context) { try await save($0, id: nil) } }
-        router.get("e/:entity/:id") { request, context in try await page(request, context) { try recordPage($0) } }
+        router.get("e/:entity/:id") { request, context in
+            try await page(request, context) { page in
+                let shown = try recordPage(page)
+                countView(page)
+                return shown
+            }
+        }
         router.get("e/:entity/:id/edit") { request, context in
             try await page(request, context) { page in try editForm(page, id: try page.recordID()) }
         }

@@ -293,4 +293,37 @@ import Testing
         let line = try await server.request("GET", "/api/v1/job/\(id)", token: fitter).object["job_part"] as? [[String: Any]]
         #expect(line?.first?["part"] as? String == "Seal kit" && line?.first?["bin"] as? String == "B-7")
     }
+
+    /// A `counts="views"` field counts the record pages its users open, as no change: no history,
+    /// no new version. Reading it through the API does not count.
+    @Test func recordPagesCountTheirViews() async throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="help" version="1">
+              <entity name="article" label="Article" plural="Articles" title="title">
+                <field name="title" type="text" required="true" label="Title"/>
+                <field name="views" type="integer" counts="views" default="0" label="Views"/>
+              </entity>
+              <role name="reader" label="Reader"><grant entity="*" read="all" create="yes" update="all"/></role>
+            </module>
+            """
+        let server = try await LiveServer(modules: ["help": module])
+        defer { Task { await server.stop() } }
+        let reader = try server.user("reader", roles: ["reader"], password: "Reader-pass-1")
+        let created = try await server.request("POST", "/api/v1/article", token: reader, json: #"{"title": "Resetting a password"}"#)
+        let id = try #require(created.object["id"] as? Int)
+        #expect(try await server.request("PATCH", "/api/v1/article/\(id)", token: reader, json: #"{"views": 500}"#).status == 400)
+        let session = try await PageTests.signIn(server, "reader", "Reader-pass-1")
+        for _ in 0..<3 { #expect(try await server.request("GET", "/e/article/\(id)", cookies: session).status == 200) }
+        var article: [String: Any] = [:]
+        for _ in 0..<100 {
+            article = try await server.request("GET", "/api/v1/article/\(id)", token: reader).object
+            if article["views"] as? Int == 3 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(article["views"] as? Int == 3, "three pages opened; the API's reads do not count")
+        #expect(article["version"] as? Int == 1)
+        let history = try await server.request("GET", "/api/v1/article/\(id)/history", token: reader).object["data"] as? [[String: Any]]
+        #expect(history?.count == 1, "only its creation")
+        #expect(try await server.request("GET", "/e/article/999", cookies: session).status == 404)
+    }
 }

@@ -28,6 +28,7 @@ extension SchemaChecker {
         }
         if field.isIndexed && !type.isOrdered { misplaced("index", "single-valued fields") }
         if !field.samples.isEmpty && !(type == .text || type == .textarea) { misplaced("sample", "text and textarea") }
+        if field.countsViews && type != .integer { misplaced("counts", "integer") }
         if let longest = field.maxLength, let sample = field.samples.first(where: { $0.count > longest }) {
             report(.invalidValue, field.location, "field", "\(subject): sample '\(sample)' is longer than the field's \(longest) characters")
         }

@@ -94,7 +94,8 @@ extension SchemaBuilder {
         field.isRequired = element.flag("required")
         field.isUnique = element.flag("unique")
         field.defaultValue = element.attribute("default")
-        field.isReadonly = element.flag("readonly")
+        field.countsViews = element.attribute("counts") == "views"
+        field.isReadonly = element.flag("readonly") || field.countsViews
         field.isHidden = element.flag("hidden")
         field.isSearchable = element.flag("search")
         field.isIndexed = element.flag("index")

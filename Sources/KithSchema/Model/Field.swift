@@ -35,6 +35,9 @@ public struct Field: Sendable {
     /// `sample="A|B|C"`: values `kith demo` picks from for this field (an addition to the
     /// language); without them it writes the field's label and a number.
     public internal(set) var samples: [String] = []
+    /// `counts="views"` on an integer field: Kith adds one each time a user opens the record's
+    /// page (an addition to the language: a knowledge article's views). Read-only to everyone else.
+    public internal(set) var countsViews = false
     /// True for the columns the engine maintains (`id`, `owner`, `state`, ...).
     public internal(set) var isSystem = false
     public internal(set) var location: SourceLocation

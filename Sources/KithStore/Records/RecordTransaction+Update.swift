@@ -218,3 +218,20 @@ extension RecordTransaction {
         return work
     }
 }
+
+extension RecordTransaction {
+    /// Counts one more view of the record in its `counts="views"` fields. A view is no change: it
+    /// writes no history and leaves the version and `updated_at` alone, so nobody editing the
+    /// record meanwhile meets a conflict. Returns whether the entity counts views at all.
+    @discardableResult
+    public func countView(_ entityName: String, id: Int64) throws(RecordError) -> Bool {
+        let (entity, table) = try entity(entityName)
+        let counted = entity.fields.filter(\.countsViews).map { SQL.quote($0.name) }
+        guard !counted.isEmpty else { return false }
+        let sets = counted.map { "\($0) = coalesce(\($0), 0) + 1" }.joined(separator: ", ")
+        try storage(entityName) {
+            try db.run("UPDATE \(SQL.quote(table.name)) SET \(sets) WHERE id = ?", arguments: [id])
+        }
+        return true
+    }
+}
