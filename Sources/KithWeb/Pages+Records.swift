@@ -402,8 +402,6 @@ extension Pages {
 
     // MARK: Record pages
 
-    /// The record page; after a `refusal` (a guard, a rule, a state moved on meanwhile) with its
-    /// reasons above the record and the refusal's status, so the user sees what to change.
     /// One more view of a record its user has just been shown, for entities that count views
     /// (`counts="views"`). The write goes to the writer after the page: a page never waits for it.
     func countView(_ page: PageRequest) {
@@ -412,6 +410,8 @@ extension Pages {
         Task { _ = try? await store.perform(as: .system) { try $0.countView(entity.name, id: id) } }
     }
 
+    /// The record page; after a `refusal` (a guard, a rule, a state moved on meanwhile) with its
+    /// reasons above the record and the refusal's status, so the user sees what to change.
     func recordPage(_ page: PageRequest, refusal: RecordError? = nil) throws -> Response {
         let entity = try page.entity()
         let id = try page.recordID()
