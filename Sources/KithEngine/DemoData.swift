@@ -245,6 +245,13 @@ public struct DemoData {
         var values: [String: Value] = [:]
         for field in entity.fields where !field.isReadonly && !field.isHidden && field.type != .autonumber && field.type != .file {
             if field.type == .ref && field.target == master { continue }
+            if field.type == .boolean, let standard = field.defaultValue {
+                // A switch: records turn one that starts off on over their life (an article
+                // published), and seldom turn off one that starts on (a product still sold).
+                let flipped = standard == "false" ? random.next(2) == 0 : random.next(5) == 0
+                values[field.name] = .boolean((standard == "true") != flipped)
+                continue
+            }
             if !field.isRequired && field.defaultValue != nil { continue }
             if !field.isRequired && random.next(10) < 3 { continue }
             if let value = try value(field, entity: entity, index: index, owner: owner) { values[field.name] = value }
