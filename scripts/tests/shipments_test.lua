@@ -26,6 +26,7 @@ t.case("a shipment made from an order ships its lines; shipping counts them on t
   local order, ordered = approved_order("Ship Co")
   local shipment = t.as("dispatch", function() return t.convert("make_shipment", order.id)[1] end)
   t.eq(shipment.order, order.id)
+  t.eq(shipment.owner, order.owner, "the order's salesperson owns its shipments, and so sees them")
   t.eq(shipment.receiver, "Ms Wang")
   t.eq(shipment.address, "1 Dock Road")
   local lines = shipment_lines(shipment)
