@@ -6,7 +6,8 @@ public import KithStore
 /// lines, and records of every entity with values fitting each field's type, choices and
 /// references, in Chinese and English. Records a rule refuses are skipped. Then some records of
 /// each workflow move along it, so that lists, reports and approval inboxes show every state, and
-/// some are converted as their users would (the records made move along too).
+/// some are converted as their users would (the records made move along too). Last, every
+/// schedule runs once, so that reminders and messages are there to see.
 public struct DemoData {
     public struct Summary: Sendable {
         public var departments = 0
@@ -17,6 +18,8 @@ public struct DemoData {
         public var firstRefusal: [String: String] = [:]
         /// Transitions fired and approval steps decided.
         public var moves = 0
+        /// Schedules run once at the end (reminders, messages, the public pool).
+        public var scheduleRuns = 0
         public let password: String
     }
 
@@ -78,6 +81,7 @@ public struct DemoData {
         moveAlong(created, &summary)
         let converted = convertSome(created, &summary)
         moveAlong(converted, &summary)
+        summary.scheduleRuns = engine.runEverySchedule().count
         try? engine.store.analyze()
         return summary
     }

@@ -37,6 +37,24 @@ extension Engine {
         return made
     }
 
+    /// Runs every enabled schedule once, now, as the scheduler would (`kith demo`, so that its
+    /// workspace has reminders, messages and runs to show). Each run is recorded; one that fails
+    /// does not stop the others. The scheduler then goes on from the next slot.
+    @discardableResult
+    public func runEverySchedule(at now: Date = Date()) -> [ScheduleRun] {
+        var made: [ScheduleRun] = []
+        for schedule in schema.schedules where schedule.isEnabled {
+            do {
+                let slot = RecordStore.timestamp(now)
+                guard let id = try write(as: .system, { try $0.claimScheduleSlot(schedule.name, slot: slot) }) else { continue }
+                if let run = try run(schedule.name, claimed: id) { made.append(run) }
+            } catch {
+                logger.error("scheduler: \(schedule.name): \(error)")
+            }
+        }
+        return made
+    }
+
     /// Runs a schedule now at an administrator's request (the admin page's **Run now**): a run
     /// like the scheduler's, in the system log with who asked; refused while one is under way.
     /// A run of its function that fails is recorded as failed, not thrown.

@@ -30,7 +30,8 @@ func fillDemo(_ engine: Engine, records: Int) throws {
         let total = summary.records.values.reduce(0, +)
         printError(
             "kith: demo data: \(summary.departments) departments, \(summary.users.count) users, \(total) records"
-                + (summary.moves > 0 ? ", \(summary.moves) workflow steps" : ""))
+                + (summary.moves > 0 ? ", \(summary.moves) workflow steps" : "")
+                + (summary.scheduleRuns > 0 ? ", \(summary.scheduleRuns) schedules run once" : ""))
         for (entity, reason) in summary.firstRefusal.sorted(by: { $0.key < $1.key }) {
             let made = summary.records[entity] ?? 0
             printError("kith: demo data: \(made) of \(records) \(entity) records; the rules refused others, as: \(reason)")

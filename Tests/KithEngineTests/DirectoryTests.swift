@@ -306,6 +306,37 @@ extension DirectoryTests {
         }
     }
 
+    /// Every schedule runs once at the end, as the scheduler would, so that reminders and
+    /// messages are there to see; each run is recorded.
+    @Test func everyScheduleRunsOnce() throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="desk" version="1">
+              <entity name="ticket" title="title"><field name="title" type="text" required="true"/></entity>
+              <schedule name="nightly" cron="0 2 * * *" function="desk.nightly" label="Nightly"/>
+              <role name="clerk"><grant entity="*" read="all" create="yes" update="all"/></role>
+            </module>
+            """
+        let rule = """
+            local M = {}
+            function M.nightly(ctx)
+              for _, ticket in ipairs(kith.find("ticket", {}, { limit = 3 })) do
+                kith.remind(ticket.owner, "Look at " .. ticket.title, kith.now(), { record = ticket })
+              end
+            end
+            return M
+            """
+        let test = try TestEngine(module: module, scripts: ["desk": rule])
+        var demo = DemoData(engine: test.engine)
+        let summary = try demo.fill(records: 5)
+        #expect(summary.scheduleRuns == 1)
+        let runs = try test.engine.read(as: .system) { try $0.scheduleRuns("nightly", limit: 5) }
+        #expect(runs.count == 1 && runs.first?.outcome == "ok", "\(runs)")
+        let reminded = try test.engine.read(as: .system) { transaction in
+            try transaction.users(withRole: "clerk").flatMap { try transaction.inbox(of: $0.id, dueBy: RecordStore.timestamp(Date())) }
+        }
+        #expect(reminded.filter { $0.text.hasPrefix("Look at") }.count == 3, "\(reminded)")
+    }
+
     /// A workspace whose roles all read everything still gives its records owners.
     @Test func recordsHaveOwnersWhenEveryRoleReadsAll() throws {
         let module = """
