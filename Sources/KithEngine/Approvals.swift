@@ -50,7 +50,7 @@ extension Engine {
             throw RecordError(.forbidden, entity: entityName, "\(entityName) #\(id) is not waiting for your approval")
         }
         // An administrator deciding for others approves the step for all of them (会签 too).
-        let decided = approve && mine.approverID != nil && mine.approverID != actor.userID ? waiting : [mine]
+        let decided = approve && Self.standsIn(mine, for: actor.userID) ? waiting : [mine]
         for entry in decided { try transaction.decideApproval(entry.id, status: approve ? .approved : .rejected, comment: comment) }
         let owner = current["owner"].integer
         if !approve {
@@ -77,6 +77,12 @@ extension Engine {
             ?? (administrator ? pending.first : nil)
     }
 
+    /// Whether deciding `entry` stands in for its approver, another user: an administrator's
+    /// decision then counts for every approver of the step.
+    static func standsIn(_ entry: ApprovalEntry, for user: Int64?) -> Bool {
+        entry.approverID != nil && entry.approverID != user
+    }
+
     /// Whether the record's approval is waiting for `user`'s decision (the approval panel).
     public func awaitsDecision(_ entityName: String, id: Int64, from user: DirectoryUser, in transaction: RecordTransaction)
         throws(RecordError) -> Bool
@@ -90,7 +96,7 @@ extension Engine {
         throws(RecordError) -> [Int64]
     {
         guard let (entry, pending) = try pendingEntry(entityName, id: id, for: user, in: transaction),
-            let approver = entry.approverID, approver != user.id
+            Self.standsIn(entry, for: user.id)
         else { return [] }
         return pending.filter { $0.step == entry.step }.compactMap(\.approverID)
     }

@@ -43,9 +43,9 @@ extension Engine {
     @discardableResult
     public func runEverySchedule(at now: Date = Date()) -> [ScheduleRun] {
         var made: [ScheduleRun] = []
+        let slot = RecordStore.timestamp(now)
         for schedule in schema.schedules where schedule.isEnabled {
             do {
-                let slot = RecordStore.timestamp(now)
                 guard let id = try write(as: .system, { try $0.claimScheduleSlot(schedule.name, slot: slot) }) else { continue }
                 if let run = try run(schedule.name, claimed: id) { made.append(run) }
             } catch {

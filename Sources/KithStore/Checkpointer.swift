@@ -54,12 +54,14 @@ final class Checkpointer: @unchecked Sendable {
             { context, connection, _, pages in
                 guard let context else { return SQLITE_OK }
                 let checkpointer = Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue()
-                checkpointer.lock.withLock { checkpointer.logPages = pages }
+                if GroupCommit.tracing { checkpointer.lock.withLock { checkpointer.logPages = pages } }
                 if pages >= Checkpointer.limit {
                     let start = DispatchTime.now().uptimeNanoseconds
                     sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-                    let time = (DispatchTime.now().uptimeNanoseconds - start) / 1_000
-                    checkpointer.lock.withLock { checkpointer.writerCheckpoint += time }
+                    if GroupCommit.tracing {
+                        let time = (DispatchTime.now().uptimeNanoseconds - start) / 1_000
+                        checkpointer.lock.withLock { checkpointer.writerCheckpoint += time }
+                    }
                 } else if pages >= Checkpointer.threshold {
                     checkpointer.schedule()
                 }

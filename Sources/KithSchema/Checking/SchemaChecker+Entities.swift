@@ -149,11 +149,12 @@ extension SchemaChecker {
                 _ = resolveField(column, of: detail, at: lines.location, "lines", "lines column")
             }
             // The form edits only these columns: a line needing another could never be added.
+            guard detail.detailOf == entity.name, !lines.columns.isEmpty else { continue }
             let needed = detail.fields.filter {
                 $0.isRequired && $0.defaultValue == nil && !$0.isReadonly && $0.type != .autonumber
                     && !($0.type == .ref && $0.target == entity.name)
             }
-            for field in needed where detail.detailOf == entity.name && !lines.columns.isEmpty && !lines.columns.contains(field.name) {
+            for field in needed where !lines.columns.contains(field.name) {
                 report(
                     .invalidValue, lines.location, "lines",
                     "lines: '\(detail.name).\(field.name)' is required, so it must be one of the columns (new lines could not be saved)")
