@@ -57,7 +57,7 @@ final class Checkpointer: @unchecked Sendable {
                 if GroupCommit.tracing { checkpointer.lock.withLock { checkpointer.logPages = pages } }
                 if pages >= Checkpointer.limit {
                     let start = DispatchTime.now().uptimeNanoseconds
-                    sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                    sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_PASSIVE, nil, nil)
                     if GroupCommit.tracing {
                         let time = (DispatchTime.now().uptimeNanoseconds - start) / 1_000
                         checkpointer.lock.withLock { checkpointer.writerCheckpoint += time }
@@ -87,7 +87,7 @@ final class Checkpointer: @unchecked Sendable {
                 let started = DispatchTime.now().uptimeNanoseconds
                 var log: Int32 = 0, copied: Int32 = 0
                 try connection?.writeWithoutTransaction { db in
-                    _ = sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+                    _ = sqlite3_wal_checkpoint_v2(db.sqliteConnection, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
                     Self.syncDatabaseFile(of: db)
                 }
                 if GroupCommit.tracing {  // `checkpoint START MICROSECONDS LOG-PAGES COPIED-PAGES`

@@ -9,10 +9,9 @@ import GRDB
 /// savepoint alone and its caller gets the error; the others commit. If the commit itself fails,
 /// every caller of the batch gets that error and nothing of the batch is stored.
 final class GroupCommit: @unchecked Sendable {
-    /// One caller's write: `run` does the work inside its savepoint (its new records go to the
-    /// batch's full-text backlog), `finish` hears how it ended.
+    /// One caller's write: `run` does the work inside its savepoint, `finish` hears how it ended.
     struct Job {
-        let run: (Database, UnindexedRecords) throws -> Void
+        let run: (Database) throws -> Void
         let finish: ((any Error)?) -> Void
     }
 
@@ -23,9 +22,7 @@ final class GroupCommit: @unchecked Sendable {
 
     private let pool: DatabasePool
     private let checkpointer: Checkpointer
-    /// The layout whose tables the full-text backlog indexes: the newest store's (a workspace
-    /// reload only adds to it, so it covers the writes of earlier stores too).
-    private var layout: StorageLayout
+    private let search: SearchIndex
     private let queue = DispatchQueue(label: "kith.writer", qos: .userInitiated)
     private let lock = NSLock()
     private var pending: [Job] = []
@@ -40,15 +37,10 @@ final class GroupCommit: @unchecked Sendable {
     var transactionsBegun: Int { lock.withLock { transactions } }
     var writesBegun: Int { lock.withLock { writes } }
 
-    init(pool: DatabasePool, checkpointer: Checkpointer, layout: StorageLayout) {
+    init(pool: DatabasePool, checkpointer: Checkpointer, search: SearchIndex) {
         self.pool = pool
         self.checkpointer = checkpointer
-        self.layout = layout
-    }
-
-    /// Indexes with `layout` from the next transaction on (see `RecordStore.reopened`).
-    func adopt(_ layout: StorageLayout) {
-        queue.async { self.layout = layout }
+        self.search = search
     }
 
     /// Queues a write; `job.finish` is called on the writer queue once its batch is over.
@@ -86,26 +78,24 @@ final class GroupCommit: @unchecked Sendable {
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    let unindexed = UnindexedRecords()
                     for (index, job) in batch.enumerated() {
                         // The savepoint's statements are cached (GRDB's `inSavepoint` prepares them
                         // anew each time, a sixth of a small write).
-                        let backlog = unindexed.backlog  // a delete may index the backlog early
                         do {
                             try db.run("SAVEPOINT kith_write")
-                            try job.run(db, unindexed)
+                            try job.run(db)
                             try db.run("RELEASE kith_write")
                         } catch {
                             outcomes[index] = error
                             try? db.run("ROLLBACK TO kith_write")
                             try? db.run("RELEASE kith_write")
-                            unindexed.backlog = backlog
                         }
                     }
-                    try unindexed.index(db, layout: layout)
+                    try search.trim(db)
                     return .commit
                 }
             }
+            search.wake()
         } catch {
             // The commit failed, or a failure (a full disk, an I/O error) ended the whole
             // transaction, after which GRDB refuses every statement and the commit: no write of

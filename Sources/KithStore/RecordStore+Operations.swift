@@ -7,12 +7,13 @@ extension RecordStore {
     /// nothing does when it throws.
     public func write<T>(as actor: Actor, hooks: (any RecordHooks)? = nil, _ body: (RecordTransaction) throws -> T) throws(RecordError) -> T {
         do {
-            return try pool.write { db in
-                let transaction = RecordTransaction(store: self, db: db, actor: actor, hooks: hooks)
-                let result = try body(transaction)
-                try transaction.indexNewRecords()
+            let result = try pool.write { db in
+                let result = try body(RecordTransaction(store: self, db: db, actor: actor, hooks: hooks))
+                try search.trim(db)
                 return result
             }
+            search.wake()
+            return result
         } catch {
             throw Self.recordError(error)
         }
@@ -29,8 +30,8 @@ extension RecordStore {
             let result = Handover<T>.Box()
             groupCommit.add(
                 GroupCommit.Job(
-                    run: { db, unindexed in
-                        let transaction = RecordTransaction(store: self, db: db, actor: actor, hooks: work.value.1, unindexed: unindexed)
+                    run: { db in
+                        let transaction = RecordTransaction(store: self, db: db, actor: actor, hooks: work.value.1)
                         result.value = try work.value.0(transaction)
                     },
                     finish: { error in

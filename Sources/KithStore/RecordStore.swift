@@ -19,6 +19,8 @@ public final class RecordStore: Sendable {
     let groupCommit: GroupCommit
     /// Checkpoints beside the writer instead of in its commits.
     let checkpointer: Checkpointer
+    /// The full-text indexes, beside the database.
+    let search: SearchIndex
     let clock: StoreClock
     let inputs: FieldInputs
     /// Per table: the codec of each column and the statement reading a row by id, built once.
@@ -49,8 +51,8 @@ public final class RecordStore: Sendable {
     }
 
     init(
-        schema: Schema, timeZone: TimeZone, pool: DatabasePool, readers: Readers, checkpointer: Checkpointer, clock: StoreClock,
-        groupCommit: GroupCommit? = nil
+        schema: Schema, timeZone: TimeZone, pool: DatabasePool, readers: Readers, checkpointer: Checkpointer, search: SearchIndex,
+        clock: StoreClock, groupCommit: GroupCommit? = nil
     ) {
         self.schema = schema
         self.readers = readers
@@ -58,9 +60,10 @@ public final class RecordStore: Sendable {
         self.timeZone = timeZone
         self.pool = pool
         self.checkpointer = checkpointer
+        self.search = search
         self.clock = clock
         self.inputs = FieldInputs(schema: schema, timeZone: timeZone)
-        self.groupCommit = groupCommit ?? GroupCommit(pool: pool, checkpointer: checkpointer, layout: layout)
+        self.groupCommit = groupCommit ?? GroupCommit(pool: pool, checkpointer: checkpointer, search: search)
         self.reading = Dictionary(layout.tables.map { ($0.name, TableReading($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -90,8 +93,11 @@ public final class RecordStore: Sendable {
                     db.trace(options: .profile) { event in FileHandle.standardError.write(Data("sql \(event)\n".utf8)) }
                 }
             }
-            let pool = try DatabasePool(path: path, configuration: configuration)
             let checkpointer = Checkpointer(path: path, configuration: configuration)
+            // Every connection that reads records reads the full-text indexes beside them.
+            let search = try SearchIndex(database: path)
+            configuration.prepareDatabase { db in try SearchIndex.attach(db, database: path) }
+            let pool = try DatabasePool(path: path, configuration: configuration)
             try pool.writeWithoutTransaction { db in
                 checkpointer.install(on: db)
                 // Each write of a batch runs in a savepoint, which keeps the pages it changes in a
@@ -106,11 +112,16 @@ public final class RecordStore: Sendable {
             try pool.write { db in try InternalTables.create(db) }
             store = RecordStore(
                 schema: schema, timeZone: timeZone, pool: pool, readers: Readers(path: path, configuration: configuration, maximum: 8),
-                checkpointer: checkpointer, clock: clock)
+                checkpointer: checkpointer, search: search, clock: clock)
         } catch {
             throw .database("cannot open the database \(path): \(error)")
         }
         if migrate { _ = try store.migrate(allowDestructive: false, backup: nil) }
+        do {
+            try store.search.start()
+        } catch {
+            throw .database("cannot open the full-text index \(SearchIndex.path(for: path)): \(error)")
+        }
         return store
     }
 
@@ -121,10 +132,10 @@ public final class RecordStore: Sendable {
     /// already under way.
     public func reopened(schema: Schema, timeZone: TimeZone) throws(OpenError) -> (store: RecordStore, changes: MigrationPlan) {
         let store = RecordStore(
-            schema: schema, timeZone: timeZone, pool: pool, readers: readers, checkpointer: checkpointer, clock: clock,
+            schema: schema, timeZone: timeZone, pool: pool, readers: readers, checkpointer: checkpointer, search: search, clock: clock,
             groupCommit: groupCommit)
         let plan = try store.migrate(allowDestructive: false, backup: nil)
-        groupCommit.adopt(store.layout)
+        search.wake()
         return (store, plan)
     }
 
@@ -187,6 +198,7 @@ public final class RecordStore: Sendable {
                     return .commit
                 }
             }
+            search.wake()
             try analyze(tables: plan.reindexedTables)
         } catch let error as OpenError {
             throw error
@@ -227,17 +239,28 @@ public final class RecordStore: Sendable {
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     public func integrityCheck() throws -> String {
-        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA main.integrity_check").joined(separator: "\n") }
     }
 
-    /// FTS5's own check of every full-text index against its table; throws on any difference.
-    public func checkSearchIndexes() throws {
-        try pool.write { db in
-            for table in layout.tables where !table.searchColumns.isEmpty {
-                let name = SQL.quote(table.searchTable)
-                try db.execute(sql: "INSERT INTO \(name)(\(name), rank) VALUES ('integrity-check', 1)")
-            }
+    /// Brings the full-text indexes up to date with every committed write now, rather than a
+    /// moment later (searches find those writes either way).
+    public func catchUpSearch() throws {
+        try search.catchUp()
+    }
+
+    /// Changes to searched fields that the full-text index has not applied yet (it applies them a
+    /// moment after each commit; searches find them meanwhile), and why its last pass failed,
+    /// when it did (it tries again): for `/metrics`.
+    public func searchBacklog() throws -> (notes: Int, failure: String?) {
+        let notes = try readers.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM kith_search_queue WHERE seq > (SELECT seq FROM search.kith_search_mark)")
         }
+        return (notes ?? 0, search.failure)
+    }
+
+    /// Checks every full-text index, caught up, against its records; throws on any difference.
+    public func checkSearchIndexes() throws {
+        try search.check()
     }
 
     /// The writes taken into a transaction so far, the transactions that held them (their ratio is
@@ -252,6 +275,7 @@ public final class RecordStore: Sendable {
         try checkpointer.close()
         try readers.close()
         try pool.close()
+        try search.close()  // the last connection to its file: its log is folded in and removed
         // GRDB closes its writer before its readers, and the last connection to close a WAL database
         // folds the log back into the file only if it may write: one more, opened and closed, does.
         try DatabaseQueue(path: path).close()
@@ -355,6 +379,10 @@ extension RecordStore {
             try manager.moveItem(at: database, to: aside)
             previous = aside
         }
+        // The full-text index is made again from the backup's records.
+        for suffix in ["-search", "-search-wal", "-search-shm"] where manager.fileExists(atPath: database.path + suffix) {
+            try manager.removeItem(atPath: database.path + suffix)
+        }
         for suffix in ["-wal", "-shm"] {
             let path = database.path + suffix
             guard manager.fileExists(atPath: path) else { continue }
@@ -399,7 +427,9 @@ extension RecordStore {
             // A full analysis: sampled statistics mislead the planner on skewed columns, such as
             // a level shared by a quarter of rows.
             try db.execute(sql: "PRAGMA analysis_limit = 0")
-            for statement in tables.map({ $0.map { "ANALYZE \(SQL.quote($0))" } }) ?? ["ANALYZE"] { try db.execute(sql: statement) }
+            for statement in tables.map({ $0.map { "ANALYZE main.\(SQL.quote($0))" } }) ?? ["ANALYZE main"] {
+                try db.execute(sql: statement)
+            }
         }
     }
 }

@@ -75,13 +75,25 @@ public struct WebServer: Sendable {
         router.get("metrics") { _, _ in
             let states = engine.rules.pool
             let writes = engine.store.writeCounts
+            let search = try? engine.store.searchBacklog()
             let text = metrics.text(extra: [
                 ("kith_up", "1 while the server runs.", 1),
                 ("kith_rule_states_idle", "Ready Lua states in the pool.", Double(states.states)),
                 ("kith_rule_states_bytes", "Memory held by the ready Lua states.", Double(states.bytes)),
-                ("kith_store_writes_total", "Writes of requests taken into a transaction since the server started (committed or refused).", Double(writes.writes)),
+                (
+                    "kith_store_writes_total",
+                    "Writes of requests taken into a transaction since the server started (committed or refused).", Double(writes.writes)
+                ),
                 ("kith_store_write_transactions_total", "Transactions that held those writes (group commit).", Double(writes.transactions)),
                 ("kith_store_writes_unfinished", "Writes waiting for the writer or under way.", Double(writes.unfinished)),
+                (
+                    "kith_search_notes_behind", "Changes to searched fields the full-text index has yet to apply.",
+                    Double(search?.notes ?? -1)
+                ),
+                (
+                    "kith_search_failing", "1 while the full-text index cannot catch up (searches still find every record, more slowly).",
+                    search?.failure == nil ? 0 : 1
+                ),
             ])
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -207,6 +207,7 @@ import struct KithSchema.Labels
             #expect(counted.contains("# TYPE kith_store_writes_total counter"))
             #expect(value("kith_store_writes_total") == 1 && value("kith_store_write_transactions_total") == 1)
             #expect(value("kith_store_writes_unfinished") == 0)
+            #expect(value("kith_search_notes_behind").map { $0 >= 0 } == true && value("kith_search_failing") == 0)
             let openAPI = try await Self.call(client, .get, "/api/openapi.json")
             #expect(openAPI.object["openapi"] as? String == "3.1.0")
             #expect(((openAPI.object["paths"] as? [String: Any])?.keys.contains("/api/v1/ticket")) == true)

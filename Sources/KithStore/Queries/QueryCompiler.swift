@@ -82,9 +82,9 @@ struct QueryCompiler {
             arguments.append(op == .contains ? "%\(text)%" : "\(text)%")
             let like = "\(column) LIKE ? ESCAPE '\\'"
             // A search field's text of 3 characters or more: the trigram index finds the few records
-            // that hold it anywhere in the field (the LIKE then keeps those it starts, for
-            // `starts-with`). Only on a reader: a write's own new records are indexed when it ends.
-            guard table.searchColumns.contains(field.name), given.count >= 3, transaction.db.configuration.readonly else { return like }
+            // that may hold it anywhere in the field, and the LIKE keeps those that do (that it
+            // starts, for `starts-with`).
+            guard table.searchColumns.contains(field.name), given.count >= 3 else { return like }
             guard let lookup = fewFound(field.name + " : " + Self.phrase(given)) else { return like }
             return "(\(like) AND \(lookup))"
         default: break
@@ -181,19 +181,29 @@ struct QueryCompiler {
     /// that finds more reads the records in the page's order instead.
     static let searchLookups = 10_000
 
-    /// `r.id IN (the records the full-text query finds)` when they are at most `searchLookups`
-    /// (then the page sorts them: `sortsFewRows`), else nil.
+    /// `r.id IN (the records the full-text query may find)` when the index finds at most
+    /// `searchLookups` (then the page sorts them: `sortsFewRows`), else nil. The index is a moment
+    /// behind the writes (`SearchIndex`): the records changed since are added to those it finds,
+    /// and the caller keeps those whose current text matches. Nil too while the index is being
+    /// made for the entity's searched fields.
     private mutating func fewFound(_ query: String) -> String? {
+        let columns = table.searchColumns.joined(separator: ",")
+        let ready = try? Bool.fetchOne(
+            transaction.db.cachedStatement(
+                sql: """
+                    SELECT columns = ?2 AND generation = (SELECT generation FROM search.kith_search_made WHERE entity = ?1)
+                    FROM main.kith_search_columns WHERE entity = ?1
+                    """), arguments: [table.entity, columns])
+        guard ready == true else { return nil }
         let search = SQL.quote(table.searchTable)
-        let lookup = "SELECT rowid FROM \(search) WHERE \(search) MATCH ?"
-        // A write's own new and changed records are indexed before it searches (a rule's look-up).
-        if !transaction.unindexed.backlog.isEmpty { try? transaction.indexNewRecords() }
+        let lookup = "SELECT rowid FROM search.\(search) WHERE \(search) MATCH ?"
         let found = try? Int.fetchOne(
             transaction.db.cachedStatement(sql: "SELECT count(*) FROM (\(lookup) LIMIT ?)"), arguments: [query, Self.searchLookups + 1])
         guard let found, found <= Self.searchLookups else { return nil }
         sortsFewRows = true
-        arguments.append(query)
-        return "r.id IN (\(lookup))"
+        arguments += [query, table.entity]
+        return "r.id IN (\(lookup) UNION ALL SELECT record FROM kith_search_queue "
+            + "WHERE seq > (SELECT seq FROM search.kith_search_mark) AND entity = ?)"
     }
 
     /// Text as one FTS5 phrase: its words in order, never query syntax.
@@ -211,15 +221,17 @@ struct QueryCompiler {
         let query = text.trimmingCharacters(in: .whitespaces)
         let columns = table.searchColumns.isEmpty ? [entity.titleField].filter { table.column($0)?.sqlType == "TEXT" } : table.searchColumns
         guard !columns.isEmpty else { return "0" }
-        if query.count >= 3 && !table.searchColumns.isEmpty, let lookup = fewFound(Self.phrase(query)) { return lookup }
         if query.utf8.count > 40_000 { return "0" }  // past what any searched text holds, and SQLite's LIKE limit
+        var lookup: String?
+        if query.count >= 3 && !table.searchColumns.isEmpty { lookup = fewFound(Self.phrase(query)) }
         let pattern = "%" + SQL.likeLiteral(query) + "%"
         var parts: [String] = []
         for column in columns {
             parts.append("r.\(SQL.quote(column)) LIKE ? ESCAPE '\\'")
             arguments.append(pattern)
         }
-        return "(" + parts.joined(separator: " OR ") + ")"
+        let like = "(" + parts.joined(separator: " OR ") + ")"
+        return lookup.map { "(\($0) AND \(like))" } ?? like
     }
 
     /// Sort expressions, `r.id` last; a ref field sorts by the referenced record's title.

@@ -217,7 +217,6 @@ extension RecordTransaction {
         let statement = try db.cachedStatement(sql: "INSERT INTO \(SQL.quote(table.name)) (\(names)) VALUES (\(marks))")
         try statement.execute(arguments: StatementArguments(columns.map { ColumnCodec($0).encode(values[$0.name] ?? .null) }))
         let id = db.lastInsertedRowID
-        if !table.searchColumns.isEmpty { unindexed.add(entity.name, id) }
         for (field, link) in table.links {
             try writeLinks(link, record: id, targets: values[field]?.list ?? [])
         }

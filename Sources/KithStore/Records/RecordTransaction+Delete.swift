@@ -32,7 +32,6 @@ extension RecordTransaction {
                 throw RecordError(.locked, entity: entityName, "\(entityName) #\(id) is locked in state '\(state)' and cannot be deleted")
             }
             if let hooks, entity.hooks(.beforeDelete) { try hooks.beforeDelete(entity, record: current, in: self) }
-            try indexNewRecords()  // the delete trigger must find the records in the index
             let plan = try deletionPlan(entity.name, id)
             let batch = (try Int64.fetchOne(db, sql: "SELECT max(batch) FROM kith_recycle") ?? 0) + 1
             for (referrer, field, referrerID) in plan.clear {

@@ -96,16 +96,6 @@ extension RecordTransaction {
 
     /// UPDATE of the changed columns, stamps and version, guarded by the version read.
     func writeRow(_ table: StorageLayout.Table, id: Int64, _ changed: [String: Value], version: Int64, expected: Int64) throws {
-        let searched = table.searchColumns
-        if searched.contains(where: { changed[$0] != nil }) {
-            try unindexed.change(table.entity, id) {
-                let columns = searched.map(SQL.quote).joined(separator: ", ")
-                let sql = "SELECT json_array(id, \(columns)) FROM \(SQL.quote(table.name)) WHERE id = ?"
-                var json = ""
-                try db.eachRow(sql, id: id) { json = Database.text($0, 0) }
-                return UnindexedRecords.Indexed(columns: searched, json: json)
-            }
-        }
         var assignments: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         for column in table.columns where changed[column.name] != nil && !Self.stampedFields.contains(column.name) {
@@ -158,7 +148,6 @@ extension RecordTransaction {
                 try transaction.writeHistory(detail, id: id, version: version, action: "update", changes: changed)
                 return changed.reduce(into: [:]) { $0[LineChange.key(detail.name, id, field: $1.key)] = $1.value }
             case .delete(let id, let old):
-                try transaction.indexNewRecords()
                 try transaction.db.run("DELETE FROM \(SQL.quote(table.name)) WHERE id = ?", arguments: [id])
                 for (_, link) in table.links {
                     try transaction.db.run("DELETE FROM \(SQL.quote(link)) WHERE record = ?", arguments: [id])

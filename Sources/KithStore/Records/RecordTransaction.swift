@@ -11,24 +11,17 @@ public struct RecordTransaction {
     let db: Database
     public let actor: Actor
     let stamps: (now: String, today: String)
-    /// Records inserted by this transaction, by entity, still to be added to the full-text index.
-    let unindexed: UnindexedRecords
     /// The rules watching this transaction's saves.
     public let hooks: (any RecordHooks)?
     /// The workspace's, in which people read and type times.
     public var timeZone: TimeZone { store.timeZone }
 
     /// `stamped`: writes need the transaction's time; reads skip computing it.
-    /// `unindexed`: shared by the writes of a group commit, which index their records together.
-    init(
-        store: RecordStore, db: Database, actor: Actor, stamped: Bool = true, hooks: (any RecordHooks)? = nil,
-        unindexed: UnindexedRecords = UnindexedRecords()
-    ) {
+    init(store: RecordStore, db: Database, actor: Actor, stamped: Bool = true, hooks: (any RecordHooks)? = nil) {
         self.store = store
         self.db = db
         self.actor = actor
         self.hooks = hooks
-        self.unindexed = unindexed
         if stamped {
             let variables = store.variables(for: actor)
             self.stamps = (variables.now, variables.today)
@@ -42,7 +35,6 @@ public struct RecordTransaction {
         db = base.db
         self.actor = actor
         self.hooks = hooks
-        unindexed = base.unindexed
         if restamp {
             let variables = store.variables(for: actor)
             stamps = (variables.now, variables.today)
@@ -101,12 +93,6 @@ public struct RecordTransaction {
     var nowText: String { stamps.now.isEmpty ? store.variables(for: actor).now : stamps.now }
     /// Today in the workspace's time zone, `YYYY-MM-DD`.
     var todayText: String { stamps.today.isEmpty ? store.variables(for: actor).today : stamps.today }
-
-    /// Adds the records this transaction inserted to their entities' full-text indexes; the
-    /// store calls it before every commit.
-    func indexNewRecords() throws {
-        try unindexed.index(db, layout: store.layout)
-    }
 
     // MARK: - Reading rows
 
@@ -186,84 +172,5 @@ extension ColumnCodec {
         case .boolean(let flag): flag ? 1 : 0
         case .list(let items): items.map(\.description).joined(separator: ",")
         }
-    }
-}
-
-/// The full-text work a transaction has put off until it commits: records it inserted, and the
-/// records whose searched fields it changed, with those fields as the index still has them. A
-/// group commit shares one among its writes and indexes them together before it commits: FTS5
-/// writes its pending terms out as a segment whenever a statement or savepoint ends, so each
-/// write indexing its own records made a segment per record, and merging those segments was
-/// most of an update's time after a bulk load.
-final class UnindexedRecords {
-    /// A record's searched columns as the index holds them: `[id, value, ...]` as JSON, written
-    /// by SQLite (`json_array`), so that they read back exactly as stored.
-    struct Indexed {
-        let columns: [String]
-        let json: String
-    }
-
-    struct Backlog {
-        /// Inserted records, by entity.
-        var ids: [String: Set<Int64>] = [:]
-        /// Updated records, by entity: id → the searched columns and the values the index holds.
-        var changed: [String: [Int64: Indexed]] = [:]
-
-        var isEmpty: Bool { ids.isEmpty && changed.isEmpty }
-    }
-
-    /// Read and set back by a group commit around a write that fails (see `GroupCommit`).
-    var backlog = Backlog()
-
-    func add(_ entity: String, _ id: Int64) { backlog.ids[entity, default: []].insert(id) }
-
-    /// Notes that a record's searched columns are about to change; `indexed` reads the values the
-    /// index holds, when the record is neither new in this backlog nor noted already.
-    func change(_ entity: String, _ id: Int64, indexed: () throws -> Indexed) rethrows {
-        guard backlog.changed[entity]?[id] == nil, backlog.ids[entity]?.contains(id) != true else { return }
-        backlog.changed[entity, default: [:]][id] = try indexed()
-    }
-
-    /// Brings the records' full-text indexes up to date in one statement per entity: each
-    /// changed record's old terms out, then every new and changed record's current terms in.
-    /// FTS5 keeps the terms it is given in memory while their ids rise, and writes them out as a
-    /// segment at the end of every statement and before any lower id: so one statement, in the
-    /// order of the ids, makes one segment. Ids no longer stored (a write rolled back) are
-    /// skipped. An entity leaves the backlog once its statements succeed.
-    func index(_ db: Database, layout: StorageLayout) throws {
-        for entity in Set(backlog.ids.keys).union(backlog.changed.keys) {
-            if let table = layout.table(entity), !table.searchColumns.isEmpty {
-                try index(table, new: backlog.ids[entity] ?? [], changed: backlog.changed[entity] ?? [:], db)
-            }
-            backlog.ids[entity] = nil
-            backlog.changed[entity] = nil
-        }
-    }
-
-    private func index(_ table: StorageLayout.Table, new: Set<Int64>, changed: [Int64: Indexed], _ db: Database) throws {
-        let columns = table.searchColumns.map(SQL.quote)
-        let names = columns.joined(separator: ", ")
-        let search = SQL.quote(table.searchTable)
-        // A reload that changed the searched columns rebuilt the index from the rows.
-        let removed = changed.values.filter { $0.columns == table.searchColumns && !$0.json.isEmpty }.map(\.json)
-        let ids = RecordTransaction.jsonList(Array(new.union(changed.keys)))
-        let stored = "FROM \(SQL.quote(table.name)) WHERE id IN (SELECT value FROM json_each(?))"
-        guard !removed.isEmpty else {  // new records only
-            try db.run("INSERT INTO \(search)(rowid, \(names)) SELECT id, \(names) \(stored)", arguments: [ids])
-            return
-        }
-        let old = columns.enumerated().map { "value->>\($0.offset + 1) AS \($0.element)" }.joined(separator: ", ")
-        try db.run(
-            """
-            INSERT INTO \(search)(\(search), rowid, \(names)) SELECT command, id, \(names) FROM (
-            SELECT 'delete' AS command, value->>0 AS id, \(old), 0 AS step FROM json_each(?)
-            UNION ALL SELECT NULL, id, \(names), 1 \(stored)
-            ) ORDER BY id, step
-            """,
-            arguments: ["[" + removed.joined(separator: ",") + "]", ids])
-        // FTS5 merges its segments by the pages it writes, which were a segment's at least for
-        // each updated record: the same steady share of merging keeps its levels from filling up
-        // to a merge of them all at once, inside some later write.
-        try db.run("INSERT INTO \(search)(\(search), rank) VALUES ('merge', ?)", arguments: [changed.count])
     }
 }

@@ -63,6 +63,9 @@ enum InternalTables {
                     query TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (user, entity, name));
                 CREATE TABLE IF NOT EXISTS kith_revision (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
                 INSERT OR IGNORE INTO kith_revision (name, value) VALUES ('directory', 0);
+                INSERT OR IGNORE INTO kith_revision (name, value) VALUES ('search', (random() & 0x7fffffffffff) + 1);
+                CREATE TABLE IF NOT EXISTS kith_search_queue (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, record INTEGER NOT NULL, indexed TEXT);
                 """)
         // Every change to users or departments, by Kith or anyone else, counts in the directory's
         // revision: readers keep the directory while it stays the same.
@@ -80,22 +83,19 @@ enum InternalTables {
         if try !db.columns(in: "kith_message").contains(where: { $0.name == "texts" }) {
             try db.execute(sql: "ALTER TABLE kith_message ADD COLUMN texts TEXT")
         }
-        // Databases from before updates were indexed for search at commit (`UnindexedRecords`)
-        // have an update trigger doing it too, which would take each record's terms out twice.
-        for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 's_*_au'") {
-            try db.execute(sql: "DROP TRIGGER \(SQL.quote(trigger))")
-        }
-        // Full-text indexes from before they were made without each record's term counts
-        // (`columnsize=0`: nothing ranks by them, and they were a page written per record saved)
-        // are made again from the records, once.
-        let searches = try Row.fetchAll(
-            db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name GLOB 's_*' AND sql LIKE '% USING fts5(%'")
-        for search in searches {
-            let name: String = search["name"], definition: String = search["sql"]
-            guard !definition.contains("columnsize=0"), definition.hasSuffix(")") else { continue }
-            try db.execute(sql: "DROP TABLE \(SQL.quote(name))")
-            try db.execute(sql: definition.dropLast() + ", columnsize=0)")
-            try db.execute(sql: "INSERT INTO \(SQL.quote(name))(\(SQL.quote(name))) VALUES ('rebuild')")
+        // The searched fields of each entity, as the index beside the database must hold them
+        // (`SearchIndex`). Databases from before kept the index inside, with triggers or a
+        // backlog feeding it: their entities get the notes' triggers and the index moves out.
+        guard try !db.tableExists("kith_search_columns") else { return }
+        try db.execute(
+            sql:
+                """
+                CREATE TABLE kith_search_columns (
+                    entity TEXT PRIMARY KEY, tbl TEXT NOT NULL, columns TEXT NOT NULL, generation INTEGER NOT NULL)
+                """
+        )
+        for table in try recordedLayout(db)?.tables ?? [] where !table.searchColumns.isEmpty {
+            for statement in MigrationPlan.Step.rebuildSearch(table: table, previous: nil).sql { try db.execute(sql: statement) }
         }
     }
 

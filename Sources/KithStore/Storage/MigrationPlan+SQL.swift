@@ -28,21 +28,30 @@ extension MigrationPlan.Step {
         case .dropIndex(_, let index):
             return ["DROP INDEX IF EXISTS \(SQL.quote(index.name))"]
         case .rebuildSearch(let table, _):
-            let search = SQL.quote(table.searchTable)
-            var statements = ["_ai", "_ad", "_au"].map { "DROP TRIGGER IF EXISTS \(SQL.quote(table.searchTable + $0))" }
-            statements.append("DROP TABLE IF EXISTS \(search)")
+            // The index itself is kept beside the database (`SearchIndex`), which makes an entity's
+            // again when its row here has a new generation: any step, a retyped column's included,
+            // may change the values it holds. The database notes each change to a searched field,
+            // with the values the index holds, in the writer's own transaction.
+            let triggers = ["_ai", "_ad", "_au", "_noted_insert", "_noted_update", "_noted_delete"]
+            // `main.`: the index file, attached as `search`, holds tables of the same names.
+            var statements = triggers.map { "DROP TRIGGER IF EXISTS main.\(SQL.quote(table.searchTable + $0))" }
+            statements.append("DROP TABLE IF EXISTS main.\(SQL.quote(table.searchTable))")  // kept in the database before
+            let entity = SQL.literal(table.entity)
+            statements.append("DELETE FROM kith_search_columns WHERE entity = \(entity)")
             guard !table.searchColumns.isEmpty else { return statements }
-            // New and changed rows are indexed when their transaction ends (see
-            // `UnindexedRecords`): row-by-row writes into FTS5 cost 5x more, and each savepoint
-            // wrote the pending terms out as a segment of its own. A delete takes its terms out at once.
-            let names = table.searchColumns.map(SQL.quote).joined(separator: ", ")
-            let oldValues = table.searchColumns.map { "old." + SQL.quote($0) }.joined(separator: ", ")
             let source = SQL.quote(table.name)
+            let columns = table.searchColumns.map(SQL.quote)
+            let indexed = "json_array(old.\"id\", " + columns.map { "old." + $0 }.joined(separator: ", ") + ")"
+            let changed = columns.map { "old.\($0) IS NOT new.\($0)" }.joined(separator: " OR ")
+            let note = "INSERT INTO kith_search_queue (entity, record, indexed) VALUES (\(entity)"
+            let trigger = { (event: String) in SQL.quote(table.searchTable + "_noted_" + event) }
             statements += [
-                "CREATE VIRTUAL TABLE \(search) USING fts5(\(names), content=\(source), content_rowid='id', "
-                    + "tokenize='trigram', columnsize=0)",
-                "CREATE TRIGGER \(SQL.quote(table.searchTable + "_ad")) AFTER DELETE ON \(source) BEGIN INSERT INTO \(search)(\(search), rowid, \(names)) VALUES ('delete', old.\"id\", \(oldValues)); END",
-                "INSERT INTO \(search)(\(search)) VALUES ('rebuild')",
+                "CREATE TRIGGER \(trigger("insert")) AFTER INSERT ON \(source) BEGIN \(note), new.\"id\", NULL); END",
+                "CREATE TRIGGER \(trigger("update")) AFTER UPDATE OF \(columns.joined(separator: ", ")) ON \(source) "
+                    + "WHEN \(changed) BEGIN \(note), old.\"id\", \(indexed)); END",
+                "CREATE TRIGGER \(trigger("delete")) AFTER DELETE ON \(source) BEGIN \(note), old.\"id\", \(indexed)); END",
+                "INSERT INTO kith_search_columns (entity, tbl, columns, generation) VALUES (\(entity), \(SQL.literal(table.name)), "
+                    + "\(SQL.literal(table.searchColumns.joined(separator: ","))), random())",
             ]
             return statements
         case .narrowColumn:

@@ -6,6 +6,12 @@ enum SQL {
         return "\"" + identifier.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 
+    /// `'text'`, a string literal for statements that cannot take parameters (trigger bodies),
+    /// with embedded quotes doubled.
+    static func literal(_ text: String) -> String {
+        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+    }
+
     /// `text` matched literally by `LIKE ? ESCAPE '\'`: its `\`, `%` and `_` escaped.
     static func likeLiteral(_ text: String) -> String {
         var escaped = String.UnicodeScalarView()

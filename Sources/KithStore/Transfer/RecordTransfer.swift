@@ -138,7 +138,6 @@ public enum RecordTransfer {
                 progress?(report.rows)
                 report.applied = !dryRun && (report.problems.isEmpty || skipInvalid)
                 if !report.applied { throw Rollback(report: report) }
-                try transaction.indexNewRecords()
                 return report
             }
         } catch let rollback as Rollback {
