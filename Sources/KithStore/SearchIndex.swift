@@ -42,14 +42,26 @@ final class SearchIndex: @unchecked Sendable {
     /// follow once the database exists.
     init(database: String) throws {
         self.database = database
+        do {
+            connection = try Self.openFile(Self.path(for: database))
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            // Damaged: it holds nothing the records do not, so it is made again.
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: Self.path(for: database) + suffix) }
+            connection = try Self.openFile(Self.path(for: database))
+        }
+    }
+
+    private static func openFile(_ path: String) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "kith.search"
-        connection = try DatabaseQueue(path: Self.path(for: database), configuration: configuration)
+        let connection = try DatabaseQueue(path: path, configuration: configuration)
         try connection.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             // Each commit is durable when it returns: the writer then deletes the notes it applied.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A pass that makes an index writes its whole size to the log; the log is cut back after.
+            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS kith_search_mark (
@@ -58,6 +70,7 @@ final class SearchIndex: @unchecked Sendable {
                     CREATE TABLE IF NOT EXISTS kith_search_made (entity TEXT PRIMARY KEY, generation INTEGER NOT NULL);
                     """)
         }
+        return connection
     }
 
     /// Read-only access to the index file as `search` on a connection to the database.
@@ -78,7 +91,11 @@ final class SearchIndex: @unchecked Sendable {
         try connection.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS store", arguments: [Self.readOnlyURI(database)])
         }
-        try catchUp()
+        do {
+            try catchUp()
+        } catch {
+            lock.withLock { lastFailure = "\(error)" }  // searches scan meanwhile; the thread tries again
+        }
         let owner = WeakIndex(self)
         let thread = Thread { Self.keepUp(owner) }
         thread.name = "kith.search"
@@ -174,7 +191,9 @@ extension SearchIndex {
     }
 
     private func catchUp(_ db: Database) throws {
-        try db.execute(sql: "BEGIN DEFERRED")
+        // The index file's lock first (another program's pass may hold it: this one waits), then
+        // a read of the database (attached read-only).
+        try db.execute(sql: "BEGIN IMMEDIATE")
         var committed = false
         defer { if !committed { try? db.execute(sql: "ROLLBACK") } }
         // The database's state first: everything after reads the same one.

@@ -94,8 +94,8 @@ import Testing
         #expect(try names(store, "obsolete") == ["Part 0"])
     }
 
-    /// A missing index file, or one ahead of the database (a backup copied back over it), is made
-    /// again from the records; a restore removes it.
+    /// A missing or damaged index file, or one ahead of the database (a backup copied back over
+    /// it), is made again from the records; a restore removes it.
     @Test func theIndexIsMadeAgainFromTheRecords() throws {
         var store = try open()
         _ = try store.create("item", ["name": "Alpha"], as: actor, access: .unrestricted)
@@ -118,6 +118,12 @@ import Testing
         }
         store = try open()
         #expect(try names(store, "Alpha") == ["Alpha"])
+        try store.checkSearchIndexes()
+        try store.close()
+
+        try Data("not a database, whatever it was".utf8).write(to: URL(fileURLWithPath: path + "-search"))
+        store = try open()
+        #expect(try names(store, "Alpha") == ["Alpha"], "a damaged file is made again")
         try store.checkSearchIndexes()
         try store.close()
 
