@@ -76,6 +76,9 @@ final class SearchIndex: @unchecked Sendable {
     /// Read-only access to the index file as `search` on a connection to the database.
     static func attach(_ db: Database, database: String) throws {
         try db.execute(sql: "ATTACH DATABASE ? AS \(schemaName)", arguments: [readOnlyURI(path(for: database))])
+        // As the database's own pages (`RecordStore.open`): pragmas apply to one schema each.
+        try db.execute(sql: "PRAGMA \(schemaName).mmap_size = 1073741824")
+        try db.execute(sql: "PRAGMA \(schemaName).cache_size = -16000")
     }
 
     /// `file:PATH?mode=ro`: a transaction that writes the database only reads the index, so the
