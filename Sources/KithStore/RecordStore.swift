@@ -258,7 +258,8 @@ public final class RecordStore: Sendable {
         return (notes ?? 0, search.failure)
     }
 
-    /// Checks every full-text index, caught up, against its records; throws on any difference.
+    /// Checks every full-text index, caught up, against its records, while nothing writes; throws
+    /// on any difference.
     public func checkSearchIndexes() throws {
         try search.check()
     }

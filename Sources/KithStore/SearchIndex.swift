@@ -19,9 +19,6 @@ final class SearchIndex: @unchecked Sendable {
     /// The index file of the database at `database`.
     static func path(for database: String) -> String { database + "-search" }
 
-    /// The schema name under which store connections see the index (read-only).
-    static let schemaName = "search"
-
     private let database: String
     private let connection: DatabaseQueue
     private let lock = NSLock()
@@ -73,12 +70,13 @@ final class SearchIndex: @unchecked Sendable {
         return connection
     }
 
-    /// Read-only access to the index file as `search` on a connection to the database.
+    /// Read-only access to the index file as `search` on a connection to the database (queries
+    /// name its tables `search.…`).
     static func attach(_ db: Database, database: String) throws {
-        try db.execute(sql: "ATTACH DATABASE ? AS \(schemaName)", arguments: [readOnlyURI(path(for: database))])
+        try db.execute(sql: "ATTACH DATABASE ? AS search", arguments: [readOnlyURI(path(for: database))])
         // As the database's own pages (`RecordStore.open`): pragmas apply to one schema each.
-        try db.execute(sql: "PRAGMA \(schemaName).mmap_size = 1073741824")
-        try db.execute(sql: "PRAGMA \(schemaName).cache_size = -16000")
+        try db.execute(sql: "PRAGMA search.mmap_size = 1073741824")
+        try db.execute(sql: "PRAGMA search.cache_size = -16000")
     }
 
     /// `file:PATH?mode=ro`: a transaction that writes the database only reads the index, so the
@@ -288,9 +286,9 @@ extension SearchIndex {
         }
     }
 
-    /// Checks every entity's index against its records: the index caught up must hold exactly
-    /// the terms, records, columns and positions of one made afresh (FTS5's vocabulary of
-    /// instances); throws on any difference.
+    /// Checks every entity's index against its records, while nothing writes (tests,
+    /// maintenance): the index caught up must hold exactly the terms, records, columns and
+    /// positions of one made afresh (FTS5's vocabulary of instances); throws on any difference.
     func check() throws {
         try catchUp()
         try passes.withLock { try connection.writeWithoutTransaction { db in try check(db) } }

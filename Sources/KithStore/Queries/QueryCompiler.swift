@@ -213,10 +213,11 @@ struct QueryCompiler {
     /// a scan for shorter words (2-character Chinese names included).
     ///
     /// The index answers which records contain the text, all of them at once. For a rare text
-    /// those few records are looked up and sorted (`sortsFewRows`). A common one (a word most
-    /// names share) would have every record listed first, then sorted: 1.4 s for 100,000 on the
-    /// benchmark machine. Its records are instead read in the page's order and matched with
-    /// LIKE, the same substring test the trigram index makes, and the first page is soon full.
+    /// those few records are looked up, kept when their current text matches (LIKE, the same
+    /// substring test the trigram index makes: the index may be a moment behind) and sorted
+    /// (`sortsFewRows`). A common one (a word most names share) would have every record listed
+    /// first, then sorted: 1.4 s for 100,000 on the benchmark machine. Its records are instead
+    /// read in the page's order and matched with LIKE, and the first page is soon full.
     private mutating func searchCondition(_ text: String) -> String {
         let query = text.trimmingCharacters(in: .whitespaces)
         let columns = table.searchColumns.isEmpty ? [entity.titleField].filter { table.column($0)?.sqlType == "TEXT" } : table.searchColumns
