@@ -595,12 +595,12 @@ extension Pages {
         }
     }
 
-    /// Related lists (主从): the form's, else every entity with a `ref` to this one, ten rows each.
+    /// Related lists (主从): the record page's form's, else every entity with a `ref` to this one,
+    /// ten rows each.
     func related(_ entity: Entity, id: Int64, page: PageRequest, display: Display, in transaction: RecordTransaction) throws -> [[String: Any]] {
         // `qualified`: the label also names the field, when the entity alone would not say which records.
         var lists: [(entity: Entity, via: String, labels: Labels?, columns: [String], qualified: Bool)] = []
-        let form = entity.forms.first { $0.kind != .edit } ?? entity.forms.first
-        if let form, !form.relatedLists.isEmpty {
+        if let form = form(entity, for: .view), !form.relatedLists.isEmpty {
             for list in form.relatedLists {
                 if let other = schema.entity(list.entity) { lists.append((other, list.via, list.labels, list.columns, false)) }
             }

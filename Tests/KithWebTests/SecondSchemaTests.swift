@@ -246,6 +246,43 @@ import Testing
 
     /// A form's `<lines>` decides the line editor's and the record page's heading and columns;
     /// a field left out keeps its stored value when the form is saved.
+    /// A record page follows its own form (`kind="view"`) for related lists too, though a form
+    /// for both comes first.
+    @Test func recordPagesTakeRelatedListsFromTheirOwnForm() async throws {
+        let module = """
+            <module xmlns="urn:kith:1" name="sites" version="1">
+              <entity name="site" label="Site" plural="Sites" title="name">
+                <field name="name" type="text" required="true" label="Name"/>
+                <form name="both" kind="both">
+                  <section name="main" label="Site"><field ref="name"/></section>
+                  <related entity="visit" via="site" label="Visits made"/>
+                </form>
+                <form name="page" kind="view">
+                  <section name="main" label="Site"><field ref="name"/></section>
+                  <related entity="remark" via="site" label="Remarks made"/>
+                </form>
+              </entity>
+              <entity name="visit" label="Visit" plural="Visits" title="note">
+                <field name="site" type="ref" entity="site" required="true"/>
+                <field name="note" type="text" label="Note"/>
+              </entity>
+              <entity name="remark" label="Remark" plural="Remarks" title="text">
+                <field name="site" type="ref" entity="site" required="true"/>
+                <field name="text" type="text" label="Text"/>
+              </entity>
+              <role name="surveyor" label="Surveyor"><grant entity="*" read="all" create="yes" update="all"/></role>
+            </module>
+            """
+        let server = try await LiveServer(modules: ["sites": module])
+        defer { Task { await server.stop() } }
+        let surveyor = try server.user("surveyor", roles: ["surveyor"], password: "Surveyor-pass-1")
+        let site = try #require(
+            try await server.request("POST", "/api/v1/site", token: surveyor, json: #"{"name": "North yard"}"#).object["id"] as? Int)
+        let session = try await PageTests.signIn(server, "surveyor", "Surveyor-pass-1")
+        let page = try await server.request("GET", "/e/site/\(site)", cookies: session).body
+        #expect(page.contains("<h2>Remarks made</h2>") && !page.contains("Visits made"), "\(page)")
+    }
+
     @Test func formsShowTheLinesTheyDeclare() async throws {
         let module = """
             <module xmlns="urn:kith:1" name="repairs" version="1">
