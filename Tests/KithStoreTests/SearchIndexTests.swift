@@ -68,6 +68,7 @@ import Testing
         #expect(try names(store, containing: "stainless") == ["Nut M8"])
         // Opened again, the index applies the notes it missed.
         let again = try open()
+        try again.catchUpSearch()
         #expect(try again.searchBacklog().notes == 0)
         #expect(try names(again, "galvanized") == ["Bolt M10", "Rivet"])
         try again.checkSearchIndexes()
