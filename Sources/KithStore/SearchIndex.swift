@@ -34,6 +34,8 @@ final class SearchIndex: @unchecked Sendable {
     /// transaction under way).
     private var trimmedMark: Int64 = 0
     private var lastFailure: String?
+    /// The database's state (`stateSQL`) the last pass brought the index up to; passes only.
+    private var lastState: Row?
 
     /// Opens (creating if needed) the index file of the database at `database`. `start` must
     /// follow once the database exists.
@@ -189,19 +191,25 @@ extension SearchIndex {
         }
     }
 
+    /// What a pass depends on in the database: its last note, its identity and the generation of
+    /// each entity's searched fields. Unchanged since the last pass, there is nothing to do (the
+    /// thread looks every second; this read takes no lock).
+    private static let stateSQL = """
+        SELECT (SELECT seq FROM store.sqlite_sequence WHERE name = 'kith_search_queue'),
+        (SELECT value FROM store.kith_revision WHERE name = 'search'),
+        (SELECT group_concat(entity || ':' || generation) FROM store.kith_search_columns)
+        """
+
     private func catchUp(_ db: Database) throws {
+        let seen = try Row.fetchOne(db, sql: Self.stateSQL)
+        if let seen, let last = lastState, seen == last { return }
         // The index file's lock first (another program's pass may hold it: this one waits), then
         // a read of the database (attached read-only).
         try db.execute(sql: "BEGIN IMMEDIATE")
         var committed = false
         defer { if !committed { try? db.execute(sql: "ROLLBACK") } }
         // The database's state first: everything after reads the same one.
-        let state = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT (SELECT seq FROM store.sqlite_sequence WHERE name = 'kith_search_queue'),
-                (SELECT value FROM store.kith_revision WHERE name = 'search')
-                """)
+        let state = try Row.fetchOne(db, sql: Self.stateSQL)
         let top: Int64 = state?[0] ?? 0
         let identity: Int64 = state?[1] ?? 0
         let wanted = try Self.wanted(db)
@@ -228,10 +236,15 @@ extension SearchIndex {
             try apply(notesAfter: applied, upTo: top, to: wanted.filter { !rebuilt.contains($0.entity) }, db)
             changed = true
         }
-        guard changed || top != applied else { return }
+        guard changed || top != applied else {
+            lastState = state
+            lock.withLock { appliedMark = max(appliedMark, applied) }
+            return
+        }
         try db.execute(sql: "UPDATE kith_search_mark SET seq = ?, store = ?", arguments: [top, identity])
         try db.execute(sql: "COMMIT")
         committed = true
+        lastState = state
         lock.withLock {
             appliedMark = top
             if trimmedMark > top { trimmedMark = 0 }

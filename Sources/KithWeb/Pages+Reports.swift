@@ -7,11 +7,43 @@ import KithStore
 /// Report pages (分析决策): a report's figures over the records the user may read, as an SVG
 /// chart and a table.
 extension Pages {
+    /// The reports the user may read, under the entity each counts, each with what it shows
+    /// ("Bar chart · Sum of Amount · by Stage").
     func reportIndex(_ page: PageRequest) throws -> Response {
-        let items = schema.reports.filter { mayRead($0.entity, page.user) }.map {
-            ["name": $0.name, "label": $0.labels.text(for: page.language, fallback: $0.name.humanizedName)]
+        let readable = schema.reports.filter { mayRead($0.entity, page.user) }
+        var groups: [[String: Any]] = []
+        for entity in schema.entities {
+            let reports = readable.filter { $0.entity == entity.name }
+            guard !reports.isEmpty else { continue }
+            let items = reports.map { report -> [String: Any] in
+                [
+                    "name": report.name, "label": report.labels.text(for: page.language, fallback: report.name.humanizedName),
+                    "summary": summary(report, of: entity, page: page),
+                ]
+            }
+            groups.append(["heading": pluralLabel(entity, page.language), "reports": items])
         }
-        return render("reports", ["title": page.texts["reports"] ?? "", "reports": items], page: page)
+        return render("reports", ["title": page.texts["reports"] ?? "", "groups": groups], page: page)
+    }
+
+    /// What a report shows, in the reader's words: its chart, what it measures, what it groups by.
+    private func summary(_ report: Report, of entity: Entity, page: PageRequest) -> String {
+        let aggregate = page.texts[report.aggregate.rawValue] ?? report.aggregate.rawValue
+        var parts = [page.texts["chart." + report.chart.rawValue] ?? report.chart.rawValue]
+        if let measured = report.measureField.flatMap({ entity.field($0) }) {
+            let text = page.texts["reportOf"] ?? "{aggregate} of {field}"
+            parts.append(
+                text.replacingOccurrences(of: "{aggregate}", with: aggregate).replacingOccurrences(
+                    of: "{field}", with: label(measured, page.language)))
+        } else {
+            parts.append(aggregate)
+        }
+        if let grouped = report.groupField.flatMap({ entity.field($0) }) {
+            var group = label(grouped, page.language)
+            if let bucket = report.groupBucket { group += " (" + (page.texts["bucket." + bucket.rawValue] ?? bucket.rawValue) + ")" }
+            parts.append((page.texts["reportBy"] ?? "by {group}").replacingOccurrences(of: "{group}", with: group))
+        }
+        return parts.joined(separator: " · ")
     }
 
     func report(_ page: PageRequest) throws -> Response {
@@ -62,7 +94,8 @@ extension Pages {
         }
         if let field, field.type.isChoice {
             let order = display.choices(field).map(\.value)
-            let position = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($0.offset, order.firstIndex(of: $0.element.group.description) ?? Int.max) })
+            let position = Dictionary(
+                uniqueKeysWithValues: rows.enumerated().map { ($0.offset, order.firstIndex(of: $0.element.group.description) ?? Int.max) })
             points = points.enumerated().sorted { (position[$0.offset] ?? 0) < (position[$1.offset] ?? 0) }.map(\.element)
         } else if report.groupBucket == nil && report.chart != .line {
             points.sort { $0.value > $1.value }

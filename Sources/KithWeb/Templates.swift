@@ -179,7 +179,9 @@ enum Templates {
 
     static let reports = """
         <h1>{{t.reports}}</h1>
-        <ul class="messages">{{#reports}}<li><a href="/reports/{{name}}">{{label}}</a></li>{{/reports}}</ul>
+        <div class="reports">{{#groups}}<section><h2>{{heading}}</h2><ul>
+        {{#reports}}<li><a href="/reports/{{name}}">{{label}}</a><small>{{summary}}</small></li>{{/reports}}
+        </ul></section>{{/groups}}</div>
         """
 
     static let report = """
@@ -198,6 +200,9 @@ enum Templates {
         .top details ul a{color:#1f2933;display:block;padding:.2rem .4rem}
         .who{font-size:.9rem}main{padding:1rem;max-width:1200px;margin:auto}
         h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.1rem;margin:.5rem 0}
+        .reports{display:grid;grid-template-columns:repeat(auto-fill,minmax(18rem,1fr));gap:1rem}.reports section{margin:0}
+        .reports ul{list-style:none;margin:0;padding:0}.reports li{padding:.35rem 0;border-top:1px solid #f0f4f8}
+        .reports li small{display:block;color:#52606d}
         section,.login,fieldset{background:#fff;border-radius:8px;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 3px #0001;border:0}
         .login{max-width:360px;margin:4rem auto}label{display:block;margin:.5rem 0}
         input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #bcccdc;border-radius:4px;width:100%;background:#fff}input[readonly]{background:#f0f4f8;color:#52606d;border-style:dashed}

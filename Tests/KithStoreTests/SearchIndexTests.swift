@@ -140,7 +140,9 @@ import Testing
         let store = try open()
         _ = try store.create("item", ["name": "Gear"], as: actor, access: .unrestricted)
         try store.checkSearchIndexes()
-        let index = try DatabaseQueue(path: SearchIndex.path(for: path))
+        var waits = Configuration()
+        waits.busyMode = .timeout(10)  // the index's own thread may be in a pass
+        let index = try DatabaseQueue(path: SearchIndex.path(for: path), configuration: waits)
         try index.write { db in try db.execute(sql: "INSERT INTO s_item (rowid, name, notes) VALUES (99, 'phantom', NULL)") }
         try index.close()
         #expect(throws: (any Error).self) { try store.checkSearchIndexes() }

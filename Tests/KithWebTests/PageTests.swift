@@ -147,12 +147,20 @@ import Testing
         let server = try await LiveServer()
         defer { Task { await server.stop() } }
         let token = try server.user("helper", roles: ["service"], department: "East", password: "Helper-pass-1")
+        _ = try server.user("boss", roles: ["executive"], password: "Boss-pass-1")
         let session = try await Self.signIn(server, "helper", "Helper-pass-1")
         let home = try await server.request("GET", "/", cookies: session).body
         #expect(home.contains(#"href="/e/customer">"#) && home.contains("Service requests"))
         #expect(!home.contains("/e/lead") && !home.contains("/e/opportunity") && !home.contains("Sales funnel"), "\(home)")
         let reports = try await server.request("GET", "/reports", cookies: session).body
         #expect(!reports.contains("/reports/funnel"))
+        // Under the entity each counts, with what it shows.
+        #expect(reports.contains("<h2>Service requests</h2>"), "\(reports)")
+        let described = #"<a href="/reports/service_by_kind">Service requests by type</a><small>Bar chart · Count · by Type</small>"#
+        #expect(reports.contains(described))
+        let executive = try await Self.signIn(server, "boss", "Boss-pass-1")
+        let all = try await server.request("GET", "/reports", cookies: executive).body
+        #expect(all.contains("<small>Bar chart · Sum of Amount · by Order date (month)</small>"), "\(all)")
         #expect(try await server.request("GET", "/reports/funnel", cookies: session).status == 403)
         #expect(try await server.request("GET", "/e/opportunity", cookies: session).status == 403)
         let listed = try await server.request("GET", "/api/v1/lead", token: token)
