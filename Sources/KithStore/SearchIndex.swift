@@ -13,8 +13,9 @@ import GRDB
 ///
 /// A search is never behind: it matches the index, plus the records with notes the index has not
 /// applied yet, and keeps those whose current text holds the words (`QueryCompiler.fewFound`).
-/// The file is derived from the database alone: when it is missing, belongs to another database
-/// or is ahead of it (a restored backup), it is made again from the records.
+/// The file is derived from the database alone: when it is missing, damaged, another database's
+/// or ahead of this one (a backup copied back, or commits the database lost in a power cut: this
+/// file syncs each commit, the database only at checkpoints), it is made again from the records.
 final class SearchIndex: @unchecked Sendable {
     /// The index file of the database at `database`.
     static func path(for database: String) -> String { database + "-search" }
