@@ -40,7 +40,11 @@ extension Pages {
         }
         if let grouped = report.groupField.flatMap({ entity.field($0) }) {
             var group = label(grouped, page.language)
-            if let bucket = report.groupBucket { group += " (" + (page.texts["bucket." + bucket.rawValue] ?? bucket.rawValue) + ")" }
+            if let bucket = report.groupBucket {
+                let period = page.texts["bucket." + bucket.rawValue] ?? bucket.rawValue
+                group = (page.texts["bucketed"] ?? "{group} ({bucket})").replacingOccurrences(of: "{group}", with: group)
+                    .replacingOccurrences(of: "{bucket}", with: period)
+            }
             parts.append((page.texts["reportBy"] ?? "by {group}").replacingOccurrences(of: "{group}", with: group))
         }
         return parts.joined(separator: " · ")

@@ -161,6 +161,9 @@ import Testing
         let executive = try await Self.signIn(server, "boss", "Boss-pass-1")
         let all = try await server.request("GET", "/reports", cookies: executive).body
         #expect(all.contains("<small>Bar chart · Sum of Amount · by Order date (month)</small>"), "\(all)")
+        #expect(try await server.request("POST", "/lang/zh", form: [("_csrf", Self.csrf(in: all))], cookies: executive).status == 303)
+        let chinese = try await server.request("GET", "/reports", cookies: executive).body
+        #expect(chinese.contains("<small>柱状图 · 订单金额合计 · 按下单日期（月）</small>"), "\(chinese)")
         #expect(try await server.request("GET", "/reports/funnel", cookies: session).status == 403)
         #expect(try await server.request("GET", "/e/opportunity", cookies: session).status == 403)
         let listed = try await server.request("GET", "/api/v1/lead", token: token)
