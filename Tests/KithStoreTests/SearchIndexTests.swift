@@ -17,19 +17,24 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
-    func open() throws -> RecordStore {
-        let file = folder.appendingPathComponent("items.xml")
+    func schema(notesSearched: Bool = true) throws -> Schema {
+        let file = folder.appendingPathComponent("items-\(UUID().uuidString).xml")
         let module = """
             <module xmlns="urn:kith:1" name="m" version="1">
               <entity name="item" title="name">
                 <field name="name" type="text" search="true"/>
-                <field name="notes" type="text" search="true"/>
+                <field name="notes" type="text" search="\(notesSearched)"/>
                 <field name="qty" type="integer"/>
               </entity>
             </module>
             """
         try Data(module.utf8).write(to: file)
-        return try RecordStore.open(at: path, schema: try TestStore.schema([file]), timeZone: TestStore.zone, clock: .fixed(TestStore.now))
+        return try TestStore.schema([file])
+    }
+
+    func open(notesSearched: Bool = true) throws -> RecordStore {
+        try RecordStore.open(
+            at: path, schema: try schema(notesSearched: notesSearched), timeZone: TestStore.zone, clock: .fixed(TestStore.now))
     }
 
     func names(_ store: RecordStore, _ search: String) throws -> [String] {
@@ -133,6 +138,22 @@ import Testing
         store = try open()
         #expect(try names(store, "Alpha") == ["Alpha"])
         try store.checkSearchIndexes()
+    }
+
+    /// A workspace reloaded while serving with one more searched field: the entity's index is made
+    /// again over both fields, and searches find the new field's text, before it is made too.
+    @Test func aReloadThatSearchesAnotherFieldMakesTheIndexAgain() throws {
+        let store = try open(notesSearched: false)
+        _ = try store.create("item", ["name": "Valve", "notes": "brass body"], as: actor, access: .unrestricted)
+        try store.catchUpSearch()
+        #expect(try names(store, "brass").isEmpty, "notes are not searched yet")
+        let (reloaded, _) = try store.reopened(schema: try schema(notesSearched: true), timeZone: TestStore.zone)
+        #expect(try names(reloaded, "brass") == ["Valve"])
+        try reloaded.catchUpSearch()
+        #expect(try names(reloaded, "brass") == ["Valve"])
+        _ = try reloaded.update("item", id: 1, ["notes": "steel body"], as: actor, access: .unrestricted)
+        #expect(try names(reloaded, "brass").isEmpty && names(reloaded, "steel") == ["Valve"])
+        try reloaded.checkSearchIndexes()
     }
 
     /// The check compares the index with one made afresh, and fails when they differ.
