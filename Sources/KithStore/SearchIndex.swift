@@ -172,8 +172,18 @@ extension SearchIndex {
         let table: String
         let columns: [String]
         let generation: Int64
-        var search: String { SQL.quote("s_" + entity) }
+        var name: String { StorageLayout.Table.searchTable(of: entity) }
+        var search: String { SQL.quote(name) }
         var names: String { columns.map(SQL.quote).joined(separator: ", ") }
+
+        /// Makes the index in `schema` (`main`, or the check's `fresh`) from the records.
+        /// Contentless: the records stay in the database; a change takes its old terms out with
+        /// the values its note kept.
+        func make(in schema: String, _ db: Database) throws {
+            try db.execute(
+                sql: "CREATE VIRTUAL TABLE \(schema).\(search) USING fts5(\(names), content='', tokenize='trigram', columnsize=0)")
+            try db.execute(sql: "INSERT INTO \(schema).\(search)(rowid, \(names)) SELECT id, \(names) FROM store.\(SQL.quote(table))")
+        }
     }
 
     private static func wanted(_ db: Database) throws -> [Wanted] {
@@ -222,7 +232,7 @@ extension SearchIndex {
         for row in try Row.fetchAll(db, sql: "SELECT entity, generation FROM kith_search_made") { made[row[0]] = row[1] }
         var changed = false
         for (entity, generation) in made where foreign || !wanted.contains(where: { $0.entity == entity && $0.generation == generation }) {
-            try db.execute(sql: "DROP TABLE IF EXISTS \(SQL.quote("s_" + entity))")
+            try db.execute(sql: "DROP TABLE IF EXISTS \(SQL.quote(StorageLayout.Table.searchTable(of: entity)))")
             try db.execute(sql: "DELETE FROM kith_search_made WHERE entity = ?", arguments: [entity])
             made[entity] = nil
             changed = true
@@ -255,12 +265,7 @@ extension SearchIndex {
     /// Makes an entity's index from its records.
     private func build(_ wanted: Wanted, _ db: Database) throws {
         try db.execute(sql: "DROP TABLE IF EXISTS \(wanted.search)")
-        // Contentless: the records stay in the database; a change takes its old terms out with
-        // the values its note kept.
-        try db.execute(
-            sql: "CREATE VIRTUAL TABLE \(wanted.search) USING fts5(\(wanted.names), content='', tokenize='trigram', columnsize=0)")
-        try db.execute(
-            sql: "INSERT INTO \(wanted.search)(rowid, \(wanted.names)) SELECT id, \(wanted.names) FROM store.\(SQL.quote(wanted.table))")
+        try wanted.make(in: "main", db)
         try db.execute(
             sql: "INSERT OR REPLACE INTO kith_search_made (entity, generation) VALUES (?, ?)",
             arguments: [wanted.entity, wanted.generation])
@@ -312,14 +317,8 @@ extension SearchIndex {
         let wanted = try Self.wanted(db)
         for entity in wanted {
             try db.execute(sql: "INSERT INTO \(entity.search)(\(entity.search)) VALUES ('integrity-check')")
-            try db.execute(
-                sql: "CREATE VIRTUAL TABLE fresh.\(entity.search) USING fts5(\(entity.names), content='', tokenize='trigram', columnsize=0)"
-            )
-            try db.execute(
-                sql:
-                    "INSERT INTO fresh.\(entity.search)(rowid, \(entity.names)) SELECT id, \(entity.names) FROM store.\(SQL.quote(entity.table))"
-            )
-            let literal = "'" + ("s_" + entity.entity).replacingOccurrences(of: "'", with: "''") + "'"
+            try entity.make(in: "fresh", db)
+            let literal = SQL.literal(entity.name)
             try db.execute(sql: "CREATE VIRTUAL TABLE temp.kept USING fts5vocab(main, \(literal), instance)")
             try db.execute(sql: "CREATE VIRTUAL TABLE temp.made USING fts5vocab(fresh, \(literal), instance)")
             defer {

@@ -187,13 +187,12 @@ struct QueryCompiler {
     /// and the caller keeps those whose current text matches. Nil too while the index is being
     /// made for the entity's searched fields.
     private mutating func fewFound(_ query: String) -> String? {
-        let columns = table.searchColumns.joined(separator: ",")
         let ready = try? Bool.fetchOne(
             transaction.db.cachedStatement(
                 sql: """
                     SELECT columns = ?2 AND generation = (SELECT generation FROM search.kith_search_made WHERE entity = ?1)
                     FROM main.kith_search_columns WHERE entity = ?1
-                    """), arguments: [table.entity, columns])
+                    """), arguments: [table.entity, table.searchColumnList])
         guard ready == true else { return nil }
         let search = SQL.quote(table.searchTable)
         let lookup = "SELECT rowid FROM search.\(search) WHERE \(search) MATCH ?"

@@ -51,7 +51,7 @@ extension MigrationPlan.Step {
                     + "WHEN \(changed) BEGIN \(note), old.\"id\", \(indexed)); END",
                 "CREATE TRIGGER \(trigger("delete")) AFTER DELETE ON \(source) BEGIN \(note), old.\"id\", \(indexed)); END",
                 "INSERT INTO kith_search_columns (entity, tbl, columns, generation) VALUES (\(entity), \(SQL.literal(table.name)), "
-                    + "\(SQL.literal(table.searchColumns.joined(separator: ","))), random())",
+                    + "\(SQL.literal(table.searchColumnList)), random())",
             ]
             return statements
         case .narrowColumn:

@@ -39,7 +39,11 @@ public struct StorageLayout: Codable, Equatable, Sendable {
         /// Columns of the full-text index, empty when the entity has no `search` field.
         public var searchColumns: [String]
 
-        public var searchTable: String { "s_" + entity }
+        public var searchTable: String { Self.searchTable(of: entity) }
+        /// The full-text index of an entity: `s_<entity>`, in the index file (`SearchIndex`).
+        static func searchTable(of entity: String) -> String { "s_" + entity }
+        /// The searched columns as `kith_search_columns` keeps them: `name,phone`.
+        var searchColumnList: String { searchColumns.joined(separator: ",") }
         public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
     }
 
