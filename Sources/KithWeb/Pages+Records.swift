@@ -470,7 +470,7 @@ extension Pages {
                         let others = try engine.approversStoodInFor(entity.name, id: id, by: page.user, in: transaction)
                         let names = others.map { display.userName($0) }.joined(separator: language == "zh" ? "、" : ", ")
                         let onBehalf = others.isEmpty
-                            ? "" : (page.texts["onBehalf"] ?? "{approvers}").replacingOccurrences(of: "{approvers}", with: names)
+                            ? "" : page.text("onBehalf", fallback: "{approvers}", ["approvers": names])
                         let csrf = page.context.session?.csrf ?? ""
                         values["approval"] = ["entity": entity.name, "id": id, "csrf": csrf, "onBehalf": onBehalf] as [String: Any]
                     }
@@ -509,10 +509,9 @@ extension Pages {
                         ? String(format: page.texts["roundStep"] ?? "%d.%d", entry.round, entry.step) : String(format: page.texts["step"] ?? "%d", entry.step),
                     "approver": entry.approverID.map { approver in
                         guard let decider = entry.decidedBy, decider != approver else { return display.userName(approver) }
-                        return (page.texts["decidedFor"] ?? "{approver}")
-                            .replacingOccurrences(of: "{approver}", with: display.userName(approver))
-                            .replacingOccurrences(of: "{user}", with: display.userName(decider))
-                    } ?? (page.texts["noApprover"] ?? "{rule}").replacingOccurrences(of: "{rule}", with: entry.rule),
+                        let names = ["approver": display.userName(approver), "user": display.userName(decider)]
+                        return page.text("decidedFor", fallback: "{approver}", names)
+                    } ?? page.text("noApprover", fallback: "{rule}", ["rule": entry.rule]),
                     "status": page.texts["status." + entry.status.rawValue] ?? entry.status.rawValue, "comment": entry.comment ?? "", "at": Display.time(entry.decidedAt ?? "", in: engine.store.timeZone),
                 ]
             }

@@ -31,10 +31,9 @@ extension Pages {
         let aggregate = page.texts[report.aggregate.rawValue] ?? report.aggregate.rawValue
         var parts = [page.texts["chart." + report.chart.rawValue] ?? report.chart.rawValue]
         if let measured = report.measureField.flatMap({ entity.field($0) }) {
-            let text = page.texts["reportOf"] ?? "{aggregate} of {field}"
             parts.append(
-                text.replacingOccurrences(of: "{aggregate}", with: aggregate).replacingOccurrences(
-                    of: "{field}", with: label(measured, page.language)))
+                page.text(
+                    "reportOf", fallback: "{aggregate} of {field}", ["aggregate": aggregate, "field": label(measured, page.language)]))
         } else {
             parts.append(aggregate)
         }
@@ -42,10 +41,9 @@ extension Pages {
             var group = label(grouped, page.language)
             if let bucket = report.groupBucket {
                 let period = page.texts["bucket." + bucket.rawValue] ?? bucket.rawValue
-                group = (page.texts["bucketed"] ?? "{group} ({bucket})").replacingOccurrences(of: "{group}", with: group)
-                    .replacingOccurrences(of: "{bucket}", with: period)
+                group = page.text("bucketed", fallback: "{group} ({bucket})", ["group": group, "bucket": period])
             }
-            parts.append((page.texts["reportBy"] ?? "by {group}").replacingOccurrences(of: "{group}", with: group))
+            parts.append(page.text("reportBy", fallback: "by {group}", ["group": group]))
         }
         return parts.joined(separator: " · ")
     }

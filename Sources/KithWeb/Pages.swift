@@ -383,6 +383,11 @@ struct PageRequest {
 
     var texts: [String: String] { PageText.texts(language) }
 
+    /// The page's text `key` (else `fallback`) with each `{name}` in it replaced by its value.
+    func text(_ key: String, fallback: String, _ values: [String: String]) -> String {
+        values.reduce(texts[key] ?? fallback) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+    }
+
     /// What is wrong with a field's value, in the page's language.
     func problem(_ problem: FieldProblem) -> String {
         PageText.problem(problem, language: language) { name in pages.schema.entity(name).map { pages.label($0, language) } ?? name }
