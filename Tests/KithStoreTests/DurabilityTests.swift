@@ -108,8 +108,7 @@ import Testing
     }
 
     @Test func killedWritersLoseNothingCommitted() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try TestStore.folder("crash")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("kith.sqlite").path
         var reported: Set<Int64> = []

@@ -12,14 +12,11 @@ import Testing
     let actor = TestStore.alice
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-migrate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TestStore.folder("migrate")
     }
 
     func schema(_ body: String) throws -> Schema {
-        let file = folder.appendingPathComponent("m-\(UUID().uuidString).xml")
-        try Data("<module xmlns=\"urn:kith:1\" name=\"m\" version=\"1\">\(body)</module>".utf8).write(to: file)
-        return try TestStore.schema([file])
+        try TestStore.schema(module: body, in: folder)
     }
 
     func open(_ body: String, migrate: Bool = true) throws -> RecordStore {

@@ -13,23 +13,18 @@ import Testing
     let actor = TestStore.alice
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-search-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TestStore.folder("search")
     }
 
     func schema(notesSearched: Bool = true) throws -> Schema {
-        let file = folder.appendingPathComponent("items-\(UUID().uuidString).xml")
-        let module = """
-            <module xmlns="urn:kith:1" name="m" version="1">
-              <entity name="item" title="name">
-                <field name="name" type="text" search="true"/>
-                <field name="notes" type="text" search="\(notesSearched)"/>
-                <field name="qty" type="integer"/>
-              </entity>
-            </module>
+        let item = """
+            <entity name="item" title="name">
+              <field name="name" type="text" search="true"/>
+              <field name="notes" type="text" search="\(notesSearched)"/>
+              <field name="qty" type="integer"/>
+            </entity>
             """
-        try Data(module.utf8).write(to: file)
-        return try TestStore.schema([file])
+        return try TestStore.schema(module: item, in: folder)
     }
 
     func open(notesSearched: Bool = true) throws -> RecordStore {

@@ -16,11 +16,25 @@ final class TestStore {
         try WorkspaceLoader(installation: Installation(root: repository)).load(moduleFiles: files)
     }
 
+    /// A new empty folder in the temporary directory: `kith-<purpose>-<uuid>`.
+    static func folder(_ purpose: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-\(purpose)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// The schema of one module whose body (entities, roles, ...) is `body`, written to a new file
+    /// in `folder`.
+    static func schema(module body: String, in folder: URL) throws -> Schema {
+        let file = folder.appendingPathComponent("m-\(UUID().uuidString).xml")
+        try Data("<module xmlns=\"urn:kith:1\" name=\"m\" version=\"1\">\(body)</module>".utf8).write(to: file)
+        return try schema([file])
+    }
+
     static var fixture: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/store.xml") }
 
     init(schema: Schema? = nil, clock: StoreClock = .fixed(TestStore.now)) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try Self.folder("store")
         store = try RecordStore.open(
             at: folder.appendingPathComponent("kith.sqlite").path, schema: try schema ?? Self.schema([Self.fixture]), timeZone: Self.zone,
             clock: clock)
